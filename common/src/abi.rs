@@ -1,0 +1,131 @@
+//! The layout shared with the BPF programs: a field-for-field mirror of `probe/bpf/abi.h`.
+//! Sizes are asserted here and in the C header, so an edit to one side alone fails the build.
+
+/// See `URT_LAT_BUCKETS` in abi.h and [`crate::latency`] for the bucket boundaries.
+pub const LAT_BUCKETS: usize = 160;
+
+pub const STAT_LOST_RECORDS: u32 = 0;
+pub const STAT_LOST_UPDATES: u32 = 1;
+pub const STAT_UNMATCHED: u32 = 2;
+pub const NSTATS: u32 = 4;
+
+pub const PATH_POLL: u8 = 1;
+pub const PATH_IOWQ: u8 = 2;
+pub const PATH_REJECTED: u8 = 4;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpKey {
+    pub tgid: u32,
+    pub ring: u32,
+    pub opcode: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct OpStats {
+    pub submitted: u64,
+    pub rejected: u64,
+    pub denied: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub async_punts: u64,
+    pub poll_arms: u64,
+    pub lat_count: u64,
+    pub lat_sum: u64,
+    pub lat_max: u64,
+    pub lat_hist: [u64; LAT_BUCKETS],
+    // The probe's latency sampling state (see URT_SAMPLE_WINDOW in abi.h), not counters.
+    pub sample_start_ns: u64,
+    pub sample_seen: u64,
+    pub sample_mask: u64,
+    pub sample_rng: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ErrKey {
+    pub tgid: u32,
+    pub ring: u32,
+    pub opcode: u16,
+    pub err: u16,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RingInfo {
+    pub id: u32,
+    pub owner_tgid: u32,
+    pub fd: i32,
+    pub setup_flags: u32,
+    pub sq_entries: u32,
+    pub cq_entries: u32,
+    pub cq_overflows: u64,
+    pub register_calls: u64,
+    pub register_failed: u64,
+    pub register_denied: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Proc {
+    pub comm: [u8; 16],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    pub records_enabled: u32,
+    pub filter_tgid: u32,
+    pub filter_ring: u32,
+    pub _pad: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    pub submit_ns: u64,
+    pub complete_ns: u64,
+    pub user_data: u64,
+    pub off: u64,
+    pub addr: u64,
+    pub len: u32,
+    pub tgid: u32,
+    pub tid: u32,
+    pub ring: u32,
+    pub fd: i32,
+    pub res: i32,
+    pub cflags: u32,
+    pub sqe_flags: u8,
+    pub opcode: u8,
+    pub path: u8,
+    pub _pad: u8,
+    pub comm: [u8; 16],
+}
+
+const _: () = {
+    assert!(core::mem::size_of::<OpKey>() == 12);
+    assert!(core::mem::size_of::<OpStats>() == 112 + 8 * LAT_BUCKETS);
+    assert!(core::mem::size_of::<ErrKey>() == 12);
+    assert!(core::mem::size_of::<RingInfo>() == 56);
+    assert!(core::mem::size_of::<Config>() == 16);
+    assert!(core::mem::size_of::<Record>() == 88);
+};
+
+/// The bytes of a NUL-padded kernel `comm` as text.
+pub fn comm_str(comm: &[u8; 16]) -> String {
+    let end = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
+    String::from_utf8_lossy(&comm[..end]).into_owned()
+}
+
+// SAFETY: plain-old-data: repr(C), integers and byte arrays only, no padding (sizes asserted above).
+#[cfg(feature = "aya")]
+mod pod {
+    unsafe impl aya::Pod for super::OpKey {}
+    unsafe impl aya::Pod for super::OpStats {}
+    unsafe impl aya::Pod for super::ErrKey {}
+    unsafe impl aya::Pod for super::RingInfo {}
+    unsafe impl aya::Pod for super::Proc {}
+    unsafe impl aya::Pod for super::Config {}
+    unsafe impl aya::Pod for super::Record {}
+}

@@ -1,0 +1,129 @@
+//! What a source (the live probe, or a recording) feeds the model. Everything here is serializable,
+//! free of kernel addresses, and enough to rebuild the model's state exactly: a replay of the same
+//! inputs shows what live showed.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    /// Cumulative counters since the probe was attached, read at one instant.
+    Sample(Sample),
+    /// One SQE/CQE pair, streamed on demand.
+    Request(Request),
+}
+
+/// A read of every counter. All counts are cumulative since the probe was attached; the model
+/// derives rates and windows from consecutive samples. Vectors are sorted by their keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    /// Wall-clock time of the read, ns since the Unix epoch.
+    pub time_ns: u64,
+    /// Request records dropped in the kernel (ring buffer or stash full).
+    pub lost_records: u64,
+    /// Counter updates dropped in the kernel (a map was full).
+    pub lost_updates: u64,
+    /// CQEs whose submission the probe did not see (submitted before attach, multishot, slot reuse).
+    pub unmatched_cqes: u64,
+    pub processes: Vec<ProcessSample>,
+    pub rings: Vec<RingSample>,
+    pub ops: Vec<OpSample>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessSample {
+    pub pid: u32,
+    pub comm: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RingSample {
+    /// Small stable id, in order of first sight.
+    pub ring: u32,
+    /// Creator, or the first process seen using the ring.
+    pub pid: u32,
+    /// The ring's fd in its creator, when the creation was seen.
+    pub fd: Option<i32>,
+    /// IORING_SETUP_* bits.
+    pub setup_flags: u32,
+    pub sq_entries: u32,
+    pub cq_entries: u32,
+    pub cq_overflows: u64,
+    pub register_calls: u64,
+    pub register_failed: u64,
+    pub register_denied: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpSample {
+    pub pid: u32,
+    pub ring: u32,
+    pub opcode: u8,
+    pub counters: OpCounters,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpCounters {
+    pub submitted: u64,
+    pub rejected: u64,
+    pub denied: u64,
+    pub completed: u64,
+    pub errors: u64,
+    pub async_punts: u64,
+    pub poll_arms: u64,
+    /// CQEs with res < 0, by positive errno.
+    pub errnos: BTreeMap<u16, u64>,
+    pub latency: LatencyCounts,
+}
+
+/// A submit->complete latency histogram in the probe's buckets (see [`crate::latency`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencyCounts {
+    pub count: u64,
+    pub sum_ns: u64,
+    /// Largest latency ever seen (cumulative; not a per-window maximum).
+    pub max_ns: u64,
+    /// Non-empty buckets only: bucket index -> count.
+    pub buckets: BTreeMap<u16, u64>,
+}
+
+/// How a request reached its completion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecPath {
+    /// Completed without leaving the submitting context.
+    #[default]
+    Inline,
+    /// Armed a poll, completed when the file became ready.
+    Poll,
+    /// Punted to an io-wq worker thread.
+    IoWq,
+    /// Refused at submission; never issued.
+    Rejected,
+}
+
+/// One SQE and its CQE.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// Wall-clock time of the completion, ns since the Unix epoch.
+    pub time_ns: u64,
+    /// Submit->complete; None for rejected SQEs.
+    pub latency_ns: Option<u64>,
+    pub pid: u32,
+    pub tid: u32,
+    pub comm: String,
+    pub ring: u32,
+    pub opcode: u8,
+    /// As submitted: a fixed-file index when sqe_flags has IOSQE_FIXED_FILE.
+    pub fd: i32,
+    /// File offset for read/write opcodes; the SQE's off field for rejected ones; else 0.
+    pub off: u64,
+    pub addr: u64,
+    pub len: u32,
+    /// IOSQE_* bits.
+    pub sqe_flags: u8,
+    pub user_data: u64,
+    pub res: i32,
+    pub cflags: u32,
+    pub path: ExecPath,
+}

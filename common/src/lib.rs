@@ -1,0 +1,9 @@
+//! Shared by the probe, the UI and the tests: the BPF ABI, name tables, and the deterministic model.
+
+pub mod abi;
+pub mod input;
+pub mod latency;
+pub mod model;
+pub mod names;
+pub mod report;
+pub mod synthetic;

@@ -1,0 +1,195 @@
+//! Arithmetic on [`OpCounters`]: deltas between two kernel reads (with reset detection), sums
+//! and saturating differences. Nothing here can underflow or panic.
+
+use crate::input::{LatencyCounts, OpCounters};
+use crate::latency::{add_buckets, sub_buckets};
+use std::collections::BTreeMap;
+
+/// What happened between two reads of one op's counters, `old` then `new`.
+///
+/// An `op_stats` entry only grows, unless the kernel map evicted it and a fresh one started from
+/// zero. So if any counter of the entry went down, the whole entry restarted and everything in
+/// `new` is new. Errnos live in a separate map whose entries are evicted independently, so each
+/// errno is judged on its own. `max_ns` of the result is `new`'s (a bound, not a count).
+pub fn delta(old: &OpCounters, new: &OpCounters) -> OpCounters {
+    let zero = OpCounters::default();
+    let since = if went_backwards(old, new) { &zero } else { old };
+    let mut d = difference(new, since);
+    d.errnos = new
+        .errnos
+        .iter()
+        .map(|(&e, &n)| {
+            let before = old.errnos.get(&e).copied().unwrap_or(0);
+            (e, if n < before { n } else { n - before })
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    d.latency.max_ns = new.latency.max_ns;
+    d
+}
+
+/// `new - old` field by field, saturating at zero, keeping only non-zero errnos and buckets.
+/// `max_ns` is `new`'s.
+pub fn difference(new: &OpCounters, old: &OpCounters) -> OpCounters {
+    OpCounters {
+        submitted: new.submitted.saturating_sub(old.submitted),
+        rejected: new.rejected.saturating_sub(old.rejected),
+        denied: new.denied.saturating_sub(old.denied),
+        completed: new.completed.saturating_sub(old.completed),
+        errors: new.errors.saturating_sub(old.errors),
+        async_punts: new.async_punts.saturating_sub(old.async_punts),
+        poll_arms: new.poll_arms.saturating_sub(old.poll_arms),
+        errnos: sub_map(&new.errnos, &old.errnos),
+        latency: LatencyCounts {
+            count: new.latency.count.saturating_sub(old.latency.count),
+            sum_ns: new.latency.sum_ns.saturating_sub(old.latency.sum_ns),
+            max_ns: new.latency.max_ns,
+            buckets: sub_buckets(&new.latency.buckets, &old.latency.buckets),
+        },
+    }
+}
+
+/// Adds `d` into `total`, saturating; `max_ns` becomes the larger of the two.
+pub fn accumulate(total: &mut OpCounters, d: &OpCounters) {
+    total.submitted = total.submitted.saturating_add(d.submitted);
+    total.rejected = total.rejected.saturating_add(d.rejected);
+    total.denied = total.denied.saturating_add(d.denied);
+    total.completed = total.completed.saturating_add(d.completed);
+    total.errors = total.errors.saturating_add(d.errors);
+    total.async_punts = total.async_punts.saturating_add(d.async_punts);
+    total.poll_arms = total.poll_arms.saturating_add(d.poll_arms);
+    add_buckets(&mut total.errnos, &d.errnos);
+    total.latency.count = total.latency.count.saturating_add(d.latency.count);
+    total.latency.sum_ns = total.latency.sum_ns.saturating_add(d.latency.sum_ns);
+    total.latency.max_ns = total.latency.max_ns.max(d.latency.max_ns);
+    add_buckets(&mut total.latency.buckets, &d.latency.buckets);
+}
+
+/// True when nothing at all was counted (`max_ns`, a bound, is ignored).
+pub fn is_zero(c: &OpCounters) -> bool {
+    c.submitted == 0
+        && c.rejected == 0
+        && c.denied == 0
+        && c.completed == 0
+        && c.errors == 0
+        && c.async_punts == 0
+        && c.poll_arms == 0
+        && c.latency.count == 0
+        && c.latency.sum_ns == 0
+        && c.errnos.values().all(|&n| n == 0)
+        && c.latency.buckets.values().all(|&n| n == 0)
+}
+
+/// Requests submitted (or refused) and not yet completed, by cumulative counts.
+pub fn inflight(total: &OpCounters) -> u64 {
+    total
+        .submitted
+        .saturating_add(total.rejected)
+        .saturating_sub(total.completed)
+}
+
+fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
+    new.submitted < old.submitted
+        || new.rejected < old.rejected
+        || new.denied < old.denied
+        || new.completed < old.completed
+        || new.errors < old.errors
+        || new.async_punts < old.async_punts
+        || new.poll_arms < old.poll_arms
+        || new.latency.count < old.latency.count
+        || new.latency.sum_ns < old.latency.sum_ns
+        || old
+            .latency
+            .buckets
+            .iter()
+            .any(|(b, &n)| new.latency.buckets.get(b).copied().unwrap_or(0) < n)
+}
+
+fn sub_map<K: Ord + Copy>(new: &BTreeMap<K, u64>, old: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
+    new.iter()
+        .map(|(&k, &n)| (k, n.saturating_sub(old.get(&k).copied().unwrap_or(0))))
+        .filter(|&(_, n)| n > 0)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters(submitted: u64, completed: u64, enoent: u64, bucket10: u64) -> OpCounters {
+        OpCounters {
+            submitted,
+            completed,
+            errors: enoent,
+            errnos: BTreeMap::from([(2, enoent)]),
+            latency: LatencyCounts {
+                count: bucket10,
+                sum_ns: bucket10 * 12,
+                max_ns: 13,
+                buckets: BTreeMap::from([(10, bucket10)]),
+            },
+            ..OpCounters::default()
+        }
+    }
+
+    #[test]
+    fn growth_is_a_plain_difference() {
+        let d = delta(&counters(10, 8, 1, 8), &counters(15, 14, 3, 14));
+        assert_eq!((d.submitted, d.completed, d.errors), (5, 6, 2));
+        assert_eq!(d.errnos, BTreeMap::from([(2, 2)]));
+        assert_eq!(d.latency.buckets, BTreeMap::from([(10, 6)]));
+        assert_eq!(d.latency.count, 6);
+    }
+
+    #[test]
+    fn a_decrease_restarts_the_whole_entry() {
+        // completed fell: the entry was recreated, so all of `new` is new, even `submitted`,
+        // which happens to be larger than before.
+        let d = delta(&counters(10, 8, 1, 8), &counters(12, 3, 0, 3));
+        assert_eq!((d.submitted, d.completed), (12, 3));
+        assert_eq!(d.latency.buckets, BTreeMap::from([(10, 3)]));
+    }
+
+    #[test]
+    fn errnos_restart_on_their_own() {
+        let mut old = counters(10, 8, 5, 8);
+        old.errnos.insert(11, 4);
+        let mut new = counters(11, 9, 6, 9);
+        new.errnos = BTreeMap::from([(2, 1), (11, 6)]); // ENOENT entry recreated
+        let d = delta(&old, &new);
+        assert_eq!(d.submitted, 1);
+        assert_eq!(d.errnos, BTreeMap::from([(2, 1), (11, 2)]));
+    }
+
+    #[test]
+    fn accumulate_then_difference_round_trips() {
+        let mut total = counters(3, 2, 1, 2);
+        let d = counters(4, 4, 0, 4);
+        accumulate(&mut total, &d);
+        assert_eq!(total.submitted, 7);
+        let back = difference(&total, &counters(3, 2, 1, 2));
+        assert_eq!(back.submitted, 4);
+        assert_eq!(back.latency.buckets, BTreeMap::from([(10, 4)]));
+        assert!(back.errnos.is_empty());
+        assert!(is_zero(&difference(&total, &total)));
+        assert!(!is_zero(&d));
+    }
+
+    #[test]
+    fn inflight_saturates() {
+        assert_eq!(inflight(&counters(10, 7, 0, 0)), 3);
+        assert_eq!(inflight(&counters(1, 7, 0, 0)), 0);
+        let rejected = OpCounters {
+            rejected: 2,
+            completed: 1,
+            ..OpCounters::default()
+        };
+        assert_eq!(inflight(&rejected), 1);
+        let huge = OpCounters {
+            submitted: u64::MAX,
+            rejected: 5,
+            ..OpCounters::default()
+        };
+        assert_eq!(inflight(&huge), u64::MAX);
+    }
+}

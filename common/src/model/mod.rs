@@ -1,0 +1,288 @@
+//! The deterministic model: folds a stream of [`Input`]s into the state every sink reads.
+//!
+//! Determinism: only ordered containers (BTreeMap, VecDeque), no clocks, no randomness; time is
+//! whatever the samples say. The same inputs always give an equal `Model` and the same report.
+
+pub mod counters;
+mod interval;
+mod state;
+mod window;
+
+pub use interval::IntervalStats;
+pub use state::{OpState, ProcessState, RingState, RATE_HISTORY};
+
+use crate::input::{Input, Request, RingSample, Sample};
+use interval::IntervalAccum;
+use std::collections::{BTreeMap, VecDeque};
+
+/// How many streamed requests the model keeps (the oldest are dropped first).
+pub const REQUEST_HISTORY: usize = 10_000;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    samples: u64,
+    start_ns: u64,
+    time_ns: u64,
+    lost_records: u64,
+    lost_updates: u64,
+    unmatched_cqes: u64,
+    /// Names by pid, including processes that have no ring yet.
+    comms: BTreeMap<u32, String>,
+    /// Latest description of every ring, by ring id.
+    ring_infos: BTreeMap<u32, RingSample>,
+    processes: BTreeMap<u32, ProcessState>,
+    interval: IntervalStats,
+    requests: VecDeque<Request>,
+    requests_seen: u64,
+    base: Base,
+}
+
+/// Where the report window starts; see [`Model::rebase`].
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Base {
+    /// None until the first sample (or a rebase after it) fixes it.
+    time_ns: Option<u64>,
+    lost_records: u64,
+    lost_updates: u64,
+    unmatched_cqes: u64,
+}
+
+impl Model {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn apply(&mut self, input: &Input) {
+        match input {
+            Input::Sample(sample) => self.apply_sample(sample),
+            Input::Request(request) => self.apply_request(request),
+        }
+    }
+
+    /// Starts a new report window at the latest sample: afterwards [`Model::report`] covers only
+    /// what happens from now on (used for one JSON line per interval). Before any sample this
+    /// does nothing, and the window starts at the first sample.
+    pub fn rebase(&mut self) {
+        if self.samples == 0 {
+            return;
+        }
+        self.base = Base {
+            time_ns: Some(self.time_ns),
+            lost_records: self.lost_records,
+            lost_updates: self.lost_updates,
+            unmatched_cqes: self.unmatched_cqes,
+        };
+        for process in self.processes.values_mut() {
+            for ring in process.rings.values_mut() {
+                ring.base_cq_overflows = ring.info.cq_overflows;
+                for op in ring.ops.values_mut() {
+                    op.base = op.total.clone();
+                }
+            }
+        }
+    }
+
+    fn apply_request(&mut self, request: &Request) {
+        self.requests.push_back(request.clone());
+        while self.requests.len() > REQUEST_HISTORY {
+            self.requests.pop_front();
+        }
+        self.requests_seen = self.requests_seen.saturating_add(1);
+    }
+
+    fn apply_sample(&mut self, sample: &Sample) {
+        // The first interval runs from attach, whose time is unknown: call it 1 s. Time that does
+        // not advance (a duplicate or reordered read) also gets 1 s rather than an infinite rate.
+        let seconds = if self.samples > 0 && sample.time_ns > self.time_ns {
+            (sample.time_ns - self.time_ns) as f64 / 1e9
+        } else {
+            1.0
+        };
+        if self.samples == 0 {
+            self.start_ns = sample.time_ns;
+        }
+        if self.base.time_ns.is_none() {
+            self.base.time_ns = Some(sample.time_ns);
+        }
+        self.samples = self.samples.saturating_add(1);
+        self.time_ns = sample.time_ns;
+        self.lost_records = sample.lost_records;
+        self.lost_updates = sample.lost_updates;
+        self.unmatched_cqes = sample.unmatched_cqes;
+
+        for p in &sample.processes {
+            if !p.comm.is_empty() {
+                self.comms.insert(p.pid, p.comm.clone());
+            }
+        }
+        for r in &sample.rings {
+            self.ring_infos.insert(r.ring, r.clone());
+            self.ring_entry(r.pid, r.ring);
+        }
+        // An op missing from this read (its entry was evicted) did nothing this interval.
+        for process in self.processes.values_mut() {
+            for ring in process.rings.values_mut() {
+                for op in ring.ops.values_mut() {
+                    op.prev.clone_from(&op.total);
+                }
+            }
+        }
+        for o in &sample.ops {
+            let op = self
+                .ring_entry(o.pid, o.ring)
+                .ops
+                .entry(o.opcode)
+                .or_insert_with(|| OpState {
+                    opcode: o.opcode,
+                    ..OpState::default()
+                });
+            let d = counters::delta(&op.raw, &o.counters);
+            counters::accumulate(&mut op.total, &d);
+            op.raw.clone_from(&o.counters);
+        }
+        self.refresh(seconds);
+    }
+
+    /// The ring's state under `pid`, created (with the process) if new.
+    fn ring_entry(&mut self, pid: u32, ring: u32) -> &mut RingState {
+        let comms = &self.comms;
+        let process = self.processes.entry(pid).or_insert_with(|| ProcessState {
+            pid,
+            comm: comms.get(&pid).cloned().unwrap_or_default(),
+            ..ProcessState::default()
+        });
+        process.rings.entry(ring).or_insert_with(|| RingState {
+            info: RingSample {
+                ring,
+                pid,
+                ..RingSample::default()
+            },
+            ..RingState::default()
+        })
+    }
+
+    /// Recomputes every interval figure and extends the rate histories, after a sample.
+    fn refresh(&mut self, seconds: f64) {
+        let mut all = IntervalAccum::default();
+        for (&pid, process) in &mut self.processes {
+            if let Some(comm) = self.comms.get(&pid) {
+                if process.comm != *comm {
+                    process.comm.clone_from(comm);
+                }
+            }
+            let mut process_acc = IntervalAccum::default();
+            for (&ring_id, ring) in &mut process.rings {
+                if let Some(info) = self.ring_infos.get(&ring_id) {
+                    ring.info.clone_from(info);
+                }
+                let mut ring_acc = IntervalAccum::default();
+                for op in ring.ops.values_mut() {
+                    let mut op_acc = IntervalAccum::default();
+                    op_acc.add_op(&counters::difference(&op.total, &op.prev), &op.total);
+                    op.interval = op_acc.finish(seconds);
+                    ring_acc.merge(&op_acc);
+                }
+                ring.interval = ring_acc.finish(seconds);
+                ring.rate_history.push_back(ring.interval.cqe_per_s);
+                while ring.rate_history.len() > RATE_HISTORY {
+                    ring.rate_history.pop_front();
+                }
+                process_acc.merge(&ring_acc);
+            }
+            process.interval = process_acc.finish(seconds);
+            all.merge(&process_acc);
+        }
+        self.interval = all.finish(seconds);
+    }
+
+    /// Samples applied so far.
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
+    /// Time of the first sample (0 before any).
+    pub fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
+    /// Time of the latest sample (0 before any).
+    pub fn time_ns(&self) -> u64 {
+        self.time_ns
+    }
+
+    /// Start of the report window: the first sample, or the latest rebase.
+    pub fn base_time_ns(&self) -> u64 {
+        self.base.time_ns.unwrap_or(self.time_ns)
+    }
+
+    /// Cumulative since attach, as of the latest sample.
+    pub fn lost_records(&self) -> u64 {
+        self.lost_records
+    }
+
+    /// Cumulative since attach, as of the latest sample.
+    pub fn lost_updates(&self) -> u64 {
+        self.lost_updates
+    }
+
+    /// Cumulative since attach, as of the latest sample.
+    pub fn unmatched_cqes(&self) -> u64 {
+        self.unmatched_cqes
+    }
+
+    /// Everything over the latest interval.
+    pub fn interval(&self) -> &IntervalStats {
+        &self.interval
+    }
+
+    /// Processes with at least one ring, by pid.
+    pub fn processes(&self) -> impl Iterator<Item = &ProcessState> + '_ {
+        self.processes.values()
+    }
+
+    pub fn process(&self, pid: u32) -> Option<&ProcessState> {
+        self.processes.get(&pid)
+    }
+
+    /// Every (process, ring) pair, by pid then ring. A ring used by several processes appears
+    /// once under each.
+    pub fn rings(&self) -> impl Iterator<Item = (&ProcessState, &RingState)> + '_ {
+        self.processes
+            .values()
+            .flat_map(|p| p.rings.values().map(move |r| (p, r)))
+    }
+
+    /// A ring by id: under its owner if the owner has it, else under the lowest pid using it.
+    pub fn ring(&self, ring: u32) -> Option<(&ProcessState, &RingState)> {
+        let owner = self
+            .ring_infos
+            .get(&ring)
+            .and_then(|info| self.processes.get(&info.pid));
+        if let Some(found) = owner.and_then(|p| p.rings.get(&ring).map(|r| (p, r))) {
+            return Some(found);
+        }
+        self.processes
+            .values()
+            .find_map(|p| p.rings.get(&ring).map(|r| (p, r)))
+    }
+
+    /// The latest description of a ring.
+    pub fn ring_info(&self, ring: u32) -> Option<&RingSample> {
+        self.ring_infos.get(&ring)
+    }
+
+    /// The name the probe reported for a pid, even one without rings.
+    pub fn comm(&self, pid: u32) -> Option<&str> {
+        self.comms.get(&pid).map(String::as_str)
+    }
+
+    /// The latest [`REQUEST_HISTORY`] streamed requests, oldest first.
+    pub fn requests(&self) -> &VecDeque<Request> {
+        &self.requests
+    }
+
+    /// Requests streamed in total, including those dropped from [`Model::requests`].
+    pub fn requests_seen(&self) -> u64 {
+        self.requests_seen
+    }
+}

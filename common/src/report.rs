@@ -1,0 +1,207 @@
+//! The machine-readable contract: what `--json` / `--csv` print for a window of the model (see
+//! [`crate::model::Model::report`]). Field order and names are the contract; bump
+//! [`SCHEMA_VERSION`] on any incompatible change.
+
+use crate::latency::LatencySummary;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Counts are deltas over the window; only processes, rings and ops with activity in it appear,
+/// sorted by pid, ring id and opcode.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: u32,
+    /// Length of the window: from its first sample (or the rebase) to its latest sample.
+    pub duration_ns: u64,
+    pub lost_records: u64,
+    pub lost_updates: u64,
+    pub unmatched_cqes: u64,
+    pub processes: Vec<ProcessReport>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessReport {
+    pub pid: u32,
+    pub comm: String,
+    pub rings: Vec<RingReport>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RingReport {
+    pub ring: u32,
+    /// null when the ring's creation was not seen.
+    pub fd: Option<i32>,
+    /// IORING_SETUP_* names without the prefix, e.g. ["SQPOLL"].
+    pub setup_flags: Vec<String>,
+    pub sq_entries: u32,
+    pub cq_entries: u32,
+    pub cq_overflows: u64,
+    pub ops: Vec<OpReport>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpReport {
+    /// IORING_OP_* name without the prefix, e.g. "READ"; "OP_<n>" if unknown.
+    pub op: String,
+    pub submitted: u64,
+    pub rejected: u64,
+    pub denied: u64,
+    pub completed: u64,
+    /// Failed completions by errno name, e.g. {"ENOENT": 37}.
+    pub errors: BTreeMap<String, u64>,
+    /// Punts to io-wq.
+    #[serde(rename = "async")]
+    pub async_punts: u64,
+    pub latency_ns: LatencySummary,
+}
+
+const CSV_HEADER: [&str; 20] = [
+    "pid",
+    "comm",
+    "ring",
+    "fd",
+    "setup_flags",
+    "sq_entries",
+    "cq_entries",
+    "cq_overflows",
+    "op",
+    "submitted",
+    "rejected",
+    "denied",
+    "completed",
+    "errors",
+    "async",
+    "lat_count",
+    "lat_p50_ns",
+    "lat_p90_ns",
+    "lat_p99_ns",
+    "lat_max_ns",
+];
+
+impl Report {
+    /// The report as one line of JSON (no trailing newline).
+    pub fn to_json(&self) -> String {
+        // Serializing plain structs and string-keyed maps into a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Indented JSON, for people.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// A header, then one row per process x ring x op. A ring in the report without ops (it
+    /// only overflowed its CQ) gets one row with the op columns empty, so it is not lost.
+    /// setup_flags are joined with '|', errors written as "EAGAIN:2;ENOENT:37" (by name).
+    pub fn write_csv(&self, w: &mut impl Write) -> io::Result<()> {
+        write_row(w, CSV_HEADER.iter().map(|s| s.to_string()))?;
+        for p in &self.processes {
+            for r in &p.rings {
+                let ring_cells = [
+                    p.pid.to_string(),
+                    p.comm.clone(),
+                    r.ring.to_string(),
+                    r.fd.map(|fd| fd.to_string()).unwrap_or_default(),
+                    r.setup_flags.join("|"),
+                    r.sq_entries.to_string(),
+                    r.cq_entries.to_string(),
+                    r.cq_overflows.to_string(),
+                ];
+                if r.ops.is_empty() {
+                    let empty = std::iter::repeat_n(String::new(), CSV_HEADER.len() - 8);
+                    write_row(w, ring_cells.iter().cloned().chain(empty))?;
+                }
+                for op in &r.ops {
+                    write_row(w, ring_cells.iter().cloned().chain(op_cells(op)))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn op_cells(op: &OpReport) -> [String; 12] {
+    let errors: Vec<String> = op
+        .errors
+        .iter()
+        .map(|(name, n)| format!("{name}:{n}"))
+        .collect();
+    let l = &op.latency_ns;
+    [
+        op.op.clone(),
+        op.submitted.to_string(),
+        op.rejected.to_string(),
+        op.denied.to_string(),
+        op.completed.to_string(),
+        errors.join(";"),
+        op.async_punts.to_string(),
+        l.count.to_string(),
+        l.p50.to_string(),
+        l.p90.to_string(),
+        l.p99.to_string(),
+        l.max.to_string(),
+    ]
+}
+
+fn write_row(w: &mut impl Write, cells: impl Iterator<Item = String>) -> io::Result<()> {
+    let line: Vec<String> = cells.map(|c| csv_field(&c)).collect();
+    writeln!(w, "{}", line.join(","))
+}
+
+/// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        assert_eq!(csv_field("fio"), "fio");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field(""), "");
+    }
+
+    #[test]
+    fn empty_report_csv_is_just_the_header() {
+        let mut out = Vec::new();
+        Report::default().write_csv(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}\n", CSV_HEADER.join(","))
+        );
+    }
+
+    #[test]
+    fn ring_without_ops_keeps_a_row() {
+        let report = Report {
+            processes: vec![ProcessReport {
+                pid: 7,
+                comm: "x".into(),
+                rings: vec![RingReport {
+                    ring: 1,
+                    cq_overflows: 3,
+                    ..RingReport::default()
+                }],
+            }],
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        report.write_csv(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(row, "7,x,1,,,0,0,3,,,,,,,,,,,,");
+        assert_eq!(row.split(',').count(), CSV_HEADER.len());
+    }
+}

@@ -1,0 +1,510 @@
+//! The model on hand-made and synthetic streams: rates, inflight, resets, windows, determinism.
+
+use std::collections::BTreeMap;
+use uringtop_common::input::{
+    Input, LatencyCounts, OpCounters, OpSample, ProcessSample, Request, RingSample, Sample,
+};
+use uringtop_common::latency::bucket_of;
+use uringtop_common::model::{Model, RATE_HISTORY, REQUEST_HISTORY};
+use uringtop_common::report::Report;
+use uringtop_common::synthetic::synthetic_stream;
+
+const S: u64 = 1_000_000_000;
+const READ: u8 = 22;
+const ENOENT: u16 = 2;
+const EAGAIN: u16 = 11;
+
+/// Cumulative counters; `buckets` lists (latency in ns, completions with that latency).
+fn counters(
+    submitted: u64,
+    completed: u64,
+    async_punts: u64,
+    errnos: &[(u16, u64)],
+    buckets: &[(u64, u64)],
+) -> OpCounters {
+    let mut latency = LatencyCounts::default();
+    for &(ns, n) in buckets {
+        latency.count += n;
+        latency.sum_ns += ns * n;
+        latency.max_ns = latency.max_ns.max(ns);
+        *latency.buckets.entry(bucket_of(ns)).or_insert(0) += n;
+    }
+    OpCounters {
+        submitted,
+        completed,
+        async_punts,
+        errors: errnos.iter().map(|&(_, n)| n).sum(),
+        errnos: errnos.iter().copied().collect(),
+        latency,
+        ..OpCounters::default()
+    }
+}
+
+fn ring(ring: u32, pid: u32) -> RingSample {
+    RingSample {
+        ring,
+        pid,
+        fd: Some(4),
+        setup_flags: 1 << 1,
+        sq_entries: 128,
+        cq_entries: 256,
+        ..RingSample::default()
+    }
+}
+
+fn sample(time_ns: u64, ops: Vec<OpSample>) -> Input {
+    Input::Sample(Sample {
+        time_ns,
+        processes: vec![ProcessSample {
+            pid: 100,
+            comm: "fio".into(),
+        }],
+        rings: vec![ring(1, 100)],
+        ops,
+        ..Sample::default()
+    })
+}
+
+fn read_op(c: OpCounters) -> OpSample {
+    OpSample {
+        pid: 100,
+        ring: 1,
+        opcode: READ,
+        counters: c,
+    }
+}
+
+/// Two reads 2 s apart.
+fn two_samples() -> Vec<Input> {
+    vec![
+        sample(
+            10 * S,
+            vec![read_op(counters(
+                100,
+                90,
+                10,
+                &[(ENOENT, 2)],
+                &[(1_000, 90)],
+            ))],
+        ),
+        sample(
+            12 * S,
+            vec![read_op(counters(
+                300,
+                280,
+                30,
+                &[(ENOENT, 3), (EAGAIN, 1)],
+                &[(1_000, 90), (2_000, 190)],
+            ))],
+        ),
+    ]
+}
+
+fn model_of(inputs: &[Input]) -> Model {
+    let mut m = Model::new();
+    for input in inputs {
+        m.apply(input);
+    }
+    m
+}
+
+#[test]
+fn first_interval_counts_from_zero_over_one_second() {
+    let m = model_of(&two_samples()[..1]);
+    let (p, r) = m.ring(1).expect("ring 1");
+    assert_eq!(p.comm, "fio");
+    let op = &r.ops[&READ];
+    assert_eq!(op.interval.seconds, 1.0);
+    assert_eq!(op.interval.req_per_s, 100.0);
+    assert_eq!(op.interval.cqe_per_s, 90.0);
+    assert_eq!(op.interval.err_per_s, 2.0);
+    assert_eq!(op.interval.async_pct, 10.0);
+    assert_eq!(op.interval.inflight, 10);
+    assert_eq!(op.interval.latency.count, 90);
+    assert_eq!(op.interval.latency.max, 1_000);
+    assert_eq!(
+        (m.samples(), m.start_ns(), m.time_ns()),
+        (1, 10 * S, 10 * S)
+    );
+}
+
+#[test]
+fn rates_and_inflight_over_two_samples() {
+    let m = model_of(&two_samples());
+    let (_, r) = m.ring(1).expect("ring 1");
+    let i = &r.ops[&READ].interval;
+    assert_eq!(i.seconds, 2.0);
+    assert_eq!(i.req_per_s, 100.0);
+    assert_eq!(i.cqe_per_s, 95.0);
+    assert_eq!(i.err_per_s, 1.0);
+    assert_eq!(i.async_pct, 10.0);
+    assert_eq!(i.inflight, 20);
+    assert_eq!(
+        (i.submitted, i.completed, i.errors, i.denied),
+        (200, 190, 2, 0)
+    );
+    // Only the 2 us completions happened in this interval.
+    assert_eq!(i.latency.count, 190);
+    assert_eq!(bucket_of(i.latency.p50), bucket_of(2_000));
+    assert_eq!(i.latency.max, 2_000);
+    // The ring, process and model aggregate the single op.
+    assert_eq!(r.interval, *i);
+    assert_eq!(m.process(100).map(|p| &p.interval), Some(i));
+    assert_eq!(m.interval(), i);
+    assert_eq!(r.rate_history, [90.0, 95.0]);
+}
+
+#[test]
+fn report_is_the_window_since_attach() {
+    let report = model_of(&two_samples()).report();
+    assert_eq!(report.duration_ns, 2 * S);
+    let op = &report.processes[0].rings[0].ops[0];
+    assert_eq!(op.op, "READ");
+    assert_eq!((op.submitted, op.completed, op.async_punts), (300, 280, 30));
+    assert_eq!(
+        op.errors,
+        BTreeMap::from([("EAGAIN".into(), 1), ("ENOENT".into(), 3)])
+    );
+    assert_eq!(op.latency_ns.count, 280);
+    assert_eq!(op.latency_ns.max, 2_000);
+    assert_eq!(report.processes[0].rings[0].setup_flags, ["SQPOLL"]);
+}
+
+#[test]
+fn counter_reset_is_a_restart_not_an_underflow() {
+    let mut inputs = two_samples();
+    // The entry was evicted and recreated: it restarts from zero and reaches 50 by the next read.
+    inputs.push(sample(
+        13 * S,
+        vec![read_op(counters(50, 50, 0, &[(ENOENT, 1)], &[(5_000, 50)]))],
+    ));
+    let m = model_of(&inputs);
+    let op = &m.ring(1).expect("ring 1").1.ops[&READ];
+    assert_eq!(
+        (
+            op.interval.submitted,
+            op.interval.completed,
+            op.interval.errors
+        ),
+        (50, 50, 1)
+    );
+    assert_eq!(op.total.submitted, 350);
+    assert_eq!(op.total.completed, 330);
+    assert_eq!(op.total.errnos[&ENOENT], 4);
+    assert_eq!(op.total.latency.max_ns, 5_000);
+    assert_eq!(op.interval.inflight, 20);
+    let report = m.report();
+    let r = &report.processes[0].rings[0].ops[0];
+    assert_eq!(
+        (r.submitted, r.completed, r.latency_ns.count),
+        (350, 330, 330)
+    );
+    // Growing again after the restart is a plain difference.
+    inputs.push(sample(
+        14 * S,
+        vec![read_op(counters(60, 60, 0, &[(ENOENT, 1)], &[(5_000, 60)]))],
+    ));
+    let m = model_of(&inputs);
+    assert_eq!(
+        m.ring(1).expect("ring 1").1.ops[&READ].interval.submitted,
+        10
+    );
+}
+
+#[test]
+fn missing_op_has_an_empty_interval() {
+    let mut inputs = two_samples();
+    inputs.push(sample(13 * S, vec![]));
+    let m = model_of(&inputs);
+    let (_, r) = m.ring(1).expect("ring 1");
+    assert_eq!(r.ops[&READ].interval.submitted, 0);
+    assert_eq!(r.ops[&READ].interval.inflight, 20);
+    assert_eq!(r.rate_history, [90.0, 95.0, 0.0]);
+    assert_eq!(m.report().processes[0].rings[0].ops[0].submitted, 300);
+}
+
+#[test]
+fn duplicate_or_backwards_time_does_not_divide_by_zero() {
+    let mut inputs = two_samples();
+    inputs.push(sample(
+        12 * S,
+        vec![read_op(counters(310, 290, 30, &[], &[]))],
+    ));
+    inputs.push(sample(
+        11 * S,
+        vec![read_op(counters(320, 300, 30, &[], &[]))],
+    ));
+    let m = model_of(&inputs);
+    let i = &m.ring(1).expect("ring 1").1.ops[&READ].interval;
+    assert_eq!((i.seconds, i.req_per_s), (1.0, 10.0));
+    assert_eq!(m.report().duration_ns, S); // the latest sample minus the first
+}
+
+#[test]
+fn rings_appear_under_users_and_owner() {
+    let shared = Input::Sample(Sample {
+        time_ns: S,
+        processes: vec![
+            ProcessSample {
+                pid: 100,
+                comm: "parent".into(),
+            },
+            ProcessSample {
+                pid: 200,
+                comm: "child".into(),
+            },
+            ProcessSample {
+                pid: 300,
+                comm: String::new(),
+            },
+        ],
+        rings: vec![
+            ring(1, 100),
+            RingSample {
+                fd: None,
+                ..ring(2, 300)
+            },
+        ],
+        ops: vec![OpSample {
+            pid: 200,
+            ring: 1,
+            opcode: READ,
+            counters: counters(5, 5, 0, &[], &[]),
+        }],
+        ..Sample::default()
+    });
+    let m = model_of(&[shared]);
+    let pids: Vec<u32> = m.processes().map(|p| p.pid).collect();
+    assert_eq!(pids, [100, 200, 300]);
+    let (owner, r) = m.ring(1).expect("ring 1");
+    assert_eq!(owner.pid, 100);
+    assert!(r.ops.is_empty());
+    assert_eq!(m.process(200).map(|p| p.rings[&1].ops.len()), Some(1));
+    assert_eq!(m.process(200).map(|p| p.rings[&1].info.fd), Some(Some(4)));
+    assert_eq!(m.ring(2).map(|(p, _)| p.pid), Some(300));
+    assert_eq!(m.ring(3).map(|(p, _)| p.pid), None);
+    let pairs: Vec<(u32, u32)> = m.rings().map(|(p, r)| (p.pid, r.info.ring)).collect();
+    assert_eq!(pairs, [(100, 1), (200, 1), (300, 2)]);
+    // Only the process with activity is reported.
+    let report = m.report();
+    assert_eq!(report.processes.len(), 1);
+    assert_eq!(report.processes[0].comm, "child");
+    // An op on a ring never described gets a placeholder description.
+    let unknown = Input::Sample(Sample {
+        time_ns: 2 * S,
+        ops: vec![OpSample {
+            pid: 400,
+            ring: 9,
+            opcode: 0,
+            counters: counters(1, 1, 0, &[], &[]),
+        }],
+        ..Sample::default()
+    });
+    let mut m = m;
+    m.apply(&unknown);
+    let (p, r) = m.ring(9).expect("ring 9");
+    assert_eq!(
+        (p.pid, p.comm.as_str(), r.info.ring, r.info.pid, r.info.fd),
+        (400, "", 9, 400, None)
+    );
+    // Comm is kept when a later sample has an empty one.
+    assert_eq!(m.process(100).map(|p| p.comm.as_str()), Some("parent"));
+}
+
+#[test]
+fn overflows_are_reported_under_the_owner_as_window_deltas() {
+    let with_overflows = |time_ns, cq_overflows| {
+        Input::Sample(Sample {
+            time_ns,
+            rings: vec![RingSample {
+                cq_overflows,
+                ..ring(1, 100)
+            }],
+            ..Sample::default()
+        })
+    };
+    let mut m = model_of(&[with_overflows(S, 0)]);
+    assert!(m.report().processes.is_empty());
+    m.apply(&with_overflows(2 * S, 7));
+    assert_eq!(m.report().processes[0].rings[0].cq_overflows, 7);
+    assert!(m.report().processes[0].rings[0].ops.is_empty());
+    m.rebase();
+    assert!(m.report().processes.is_empty());
+    m.apply(&with_overflows(3 * S, 9));
+    assert_eq!(m.report().processes[0].rings[0].cq_overflows, 2);
+}
+
+#[test]
+fn lost_counters_are_window_deltas() {
+    let lost = |time_ns, n| {
+        Input::Sample(Sample {
+            time_ns,
+            lost_records: n,
+            lost_updates: n * 2,
+            unmatched_cqes: n * 3,
+            ..Sample::default()
+        })
+    };
+    let mut m = model_of(&[lost(S, 5)]);
+    let r = m.report();
+    assert_eq!(
+        (r.lost_records, r.lost_updates, r.unmatched_cqes),
+        (5, 10, 15)
+    );
+    m.rebase();
+    m.apply(&lost(2 * S, 6));
+    let r = m.report();
+    assert_eq!(
+        (r.lost_records, r.lost_updates, r.unmatched_cqes),
+        (1, 2, 3)
+    );
+    assert_eq!(
+        (m.lost_records(), m.lost_updates(), m.unmatched_cqes()),
+        (6, 12, 18)
+    );
+}
+
+#[test]
+fn rebase_before_any_sample_is_harmless() {
+    let mut m = Model::new();
+    m.rebase();
+    assert_eq!(m, Model::new());
+    assert_eq!(
+        m.report(),
+        Report {
+            schema: 1,
+            ..Report::default()
+        }
+    );
+    for input in two_samples() {
+        m.apply(&input);
+    }
+    assert_eq!(m, model_of(&two_samples()));
+}
+
+#[test]
+fn requests_are_capped() {
+    let mut m = Model::new();
+    for i in 0..(REQUEST_HISTORY as u64 + 50) {
+        m.apply(&Input::Request(Request {
+            user_data: i,
+            ..Request::default()
+        }));
+    }
+    assert_eq!(m.requests().len(), REQUEST_HISTORY);
+    assert_eq!(m.requests_seen(), REQUEST_HISTORY as u64 + 50);
+    assert_eq!(m.requests().front().map(|r| r.user_data), Some(50));
+    assert_eq!(
+        m.requests().back().map(|r| r.user_data),
+        Some(REQUEST_HISTORY as u64 + 49)
+    );
+    assert_eq!(m.samples(), 0);
+}
+
+#[test]
+fn same_inputs_same_state_and_json() {
+    let stream = synthetic_stream(42, 120, 5, 2);
+    let a = model_of(&stream);
+    let b = model_of(&stream);
+    assert_eq!(a, b);
+    assert_eq!(a.report().to_json(), b.report().to_json());
+    assert!(a.report().processes.len() == 5);
+    for (_, r) in a.rings() {
+        assert!(r.rate_history.len() <= RATE_HISTORY);
+    }
+    assert!(a.rings().any(|(_, r)| r.rate_history.len() == RATE_HISTORY));
+    assert!(a.requests_seen() > 0);
+}
+
+/// Adds a report's counts into `into`, keyed by (pid, ring, op).
+fn add_reports(into: &mut BTreeMap<(u32, u32, String), [u64; 6]>, report: &Report) {
+    for p in &report.processes {
+        for r in &p.rings {
+            for op in &r.ops {
+                let e = into.entry((p.pid, r.ring, op.op.clone())).or_default();
+                let errors: u64 = op.errors.values().sum();
+                let add = [
+                    op.submitted,
+                    op.rejected,
+                    op.denied,
+                    op.completed,
+                    errors,
+                    op.latency_ns.count,
+                ];
+                for (slot, n) in e.iter_mut().zip(add) {
+                    *slot += n;
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rebased_windows_add_up_to_the_whole() {
+    let stream = synthetic_stream(9, 40, 4, 2);
+    let whole = model_of(&stream).report();
+
+    let mut m = Model::new();
+    let mut windows = Vec::new();
+    for (i, input) in stream.iter().enumerate() {
+        m.apply(input);
+        if i % 7 == 6 {
+            windows.push(m.report());
+            m.rebase();
+        }
+    }
+    windows.push(m.report());
+
+    let mut summed = BTreeMap::new();
+    for w in &windows {
+        add_reports(&mut summed, w);
+    }
+    let mut expected = BTreeMap::new();
+    add_reports(&mut expected, &whole);
+    assert_eq!(summed, expected);
+    assert_eq!(
+        windows.iter().map(|w| w.duration_ns).sum::<u64>(),
+        whole.duration_ns
+    );
+    assert_eq!(
+        windows.iter().map(|w| w.lost_records).sum::<u64>(),
+        whole.lost_records
+    );
+    assert_eq!(
+        windows.iter().map(|w| w.unmatched_cqes).sum::<u64>(),
+        whole.unmatched_cqes
+    );
+    // The rebased model's state (not just its report) equals a fresh one's apart from bases.
+    assert_eq!(m.time_ns(), model_of(&stream).time_ns());
+}
+
+#[test]
+fn latency_summaries_are_always_ordered() {
+    for seed in 0..5 {
+        let mut m = Model::new();
+        for (i, input) in synthetic_stream(seed, 30, 3, 2).iter().enumerate() {
+            m.apply(input);
+            let mut summaries = vec![m.interval().latency];
+            for (p, r) in m.rings() {
+                summaries.push(p.interval.latency);
+                summaries.push(r.interval.latency);
+                for op in r.ops.values() {
+                    summaries.push(op.interval.latency);
+                    assert!(op.interval.latency.max <= op.total.latency.max_ns);
+                }
+            }
+            for p in m.report().processes {
+                for r in p.rings {
+                    summaries.extend(r.ops.iter().map(|o| o.latency_ns));
+                }
+            }
+            for s in summaries {
+                assert!(s.p50 <= s.p90 && s.p90 <= s.p99 && s.p99 <= s.max, "{s:?}");
+                assert_eq!(s.count == 0, s.max == 0, "{s:?}");
+            }
+            if i % 5 == 0 {
+                m.rebase();
+            }
+        }
+    }
+}

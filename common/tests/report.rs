@@ -1,0 +1,300 @@
+//! The JSON/CSV contract: field names, types and order, and snapshots of a small report.
+
+use serde_json::Value;
+use uringtop_common::input::{
+    Input, LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
+};
+use uringtop_common::latency::bucket_of;
+use uringtop_common::model::Model;
+use uringtop_common::report::{Report, SCHEMA_VERSION};
+
+const S: u64 = 1_000_000_000;
+
+fn latencies(values: &[(u64, u64)]) -> LatencyCounts {
+    let mut l = LatencyCounts::default();
+    for &(ns, n) in values {
+        l.count += n;
+        l.sum_ns += ns * n;
+        l.max_ns = l.max_ns.max(ns);
+        *l.buckets.entry(bucket_of(ns)).or_insert(0) += n;
+    }
+    l
+}
+
+/// Two processes; one ring without a known fd; a comm that needs CSV quoting; errors, denials,
+/// punts; an idle op and an idle process that must not be reported.
+fn small_model() -> Model {
+    let openat = OpCounters {
+        submitted: 120,
+        rejected: 3,
+        denied: 2,
+        completed: 121,
+        errors: 40,
+        async_punts: 12,
+        errnos: [(2, 37), (13, 2), (22, 1)].into(),
+        latency: latencies(&[(15_000, 100), (40_000, 15), (2_000_000, 3)]),
+        ..OpCounters::default()
+    };
+    let read = OpCounters {
+        submitted: 1000,
+        completed: 996,
+        errors: 2,
+        errnos: [(11, 2)].into(),
+        latency: latencies(&[(80_000, 900), (250_000, 90), (9_000_000, 6)]),
+        ..OpCounters::default()
+    };
+    let sample = Sample {
+        time_ns: 1_749_945_600 * S,
+        lost_records: 4,
+        lost_updates: 0,
+        unmatched_cqes: 9,
+        processes: vec![
+            ProcessSample {
+                pid: 4242,
+                comm: "nginx".into(),
+            },
+            ProcessSample {
+                pid: 5000,
+                comm: "my,app \"w\"".into(),
+            },
+            ProcessSample {
+                pid: 6000,
+                comm: "idle".into(),
+            },
+        ],
+        rings: vec![
+            RingSample {
+                ring: 1,
+                pid: 4242,
+                fd: Some(7),
+                setup_flags: (1 << 1) | (1 << 12),
+                sq_entries: 256,
+                cq_entries: 512,
+                cq_overflows: 5,
+                ..RingSample::default()
+            },
+            RingSample {
+                ring: 2,
+                pid: 5000,
+                fd: None,
+                sq_entries: 64,
+                cq_entries: 128,
+                ..RingSample::default()
+            },
+            RingSample {
+                ring: 3,
+                pid: 6000,
+                fd: Some(3),
+                sq_entries: 8,
+                cq_entries: 16,
+                ..RingSample::default()
+            },
+        ],
+        ops: vec![
+            OpSample {
+                pid: 4242,
+                ring: 1,
+                opcode: 18,
+                counters: openat,
+            },
+            OpSample {
+                pid: 4242,
+                ring: 1,
+                opcode: 19,
+                counters: OpCounters::default(),
+            },
+            OpSample {
+                pid: 5000,
+                ring: 2,
+                opcode: 22,
+                counters: read,
+            },
+            OpSample {
+                pid: 5000,
+                ring: 2,
+                opcode: 99,
+                counters: OpCounters {
+                    submitted: 1,
+                    ..OpCounters::default()
+                },
+            },
+        ],
+    };
+    let mut m = Model::new();
+    m.apply(&Input::Sample(Sample {
+        time_ns: sample.time_ns - 2 * S,
+        ..Sample::default()
+    }));
+    m.apply(&Input::Sample(sample));
+    m
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    let mut k: Vec<&str> = v
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+fn sorted(mut k: Vec<&str>) -> Vec<&str> {
+    k.sort_unstable();
+    k
+}
+
+/// Asserts that `json` mentions `fields` in this order (serde writes struct fields in order).
+fn assert_order(json: &str, fields: &[&str]) {
+    let positions: Vec<usize> = fields
+        .iter()
+        .map(|f| {
+            json.find(&format!("\"{f}\":"))
+                .unwrap_or_else(|| panic!("no field {f}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "order of {fields:?} in {json}"
+    );
+}
+
+#[test]
+fn json_shape_matches_the_contract() {
+    let json = small_model().report().to_json();
+    assert!(!json.contains('\n'));
+    let v: Value = serde_json::from_str(&json).expect("valid JSON");
+
+    const TOP: [&str; 6] = [
+        "schema",
+        "duration_ns",
+        "lost_records",
+        "lost_updates",
+        "unmatched_cqes",
+        "processes",
+    ];
+    assert_eq!(keys(&v), sorted(TOP.to_vec()));
+    assert_order(&json, &TOP);
+    assert_eq!(v["schema"].as_u64(), Some(u64::from(SCHEMA_VERSION)));
+    for field in &TOP[1..5] {
+        assert!(v[field].is_u64(), "{field}");
+    }
+    assert_eq!(v["duration_ns"], 2 * S);
+
+    let processes = v["processes"].as_array().expect("processes array");
+    assert_eq!(processes.len(), 2, "the idle process is left out");
+    for p in processes {
+        assert_eq!(keys(p), sorted(vec!["pid", "comm", "rings"]));
+        assert!(p["pid"].is_u64() && p["comm"].is_string());
+        for r in p["rings"].as_array().expect("rings array") {
+            const RING: [&str; 7] = [
+                "ring",
+                "fd",
+                "setup_flags",
+                "sq_entries",
+                "cq_entries",
+                "cq_overflows",
+                "ops",
+            ];
+            assert_eq!(keys(r), sorted(RING.to_vec()));
+            assert!(r["ring"].is_u64() && r["sq_entries"].is_u64() && r["cq_entries"].is_u64());
+            assert!(r["cq_overflows"].is_u64());
+            assert!(r["fd"].is_i64() || r["fd"].is_null());
+            assert!(r["setup_flags"]
+                .as_array()
+                .expect("flags")
+                .iter()
+                .all(Value::is_string));
+            for op in r["ops"].as_array().expect("ops array") {
+                const OP: [&str; 8] = [
+                    "op",
+                    "submitted",
+                    "rejected",
+                    "denied",
+                    "completed",
+                    "errors",
+                    "async",
+                    "latency_ns",
+                ];
+                assert_eq!(keys(op), sorted(OP.to_vec()));
+                assert!(op["op"].is_string());
+                for field in ["submitted", "rejected", "denied", "completed", "async"] {
+                    assert!(op[field].is_u64(), "{field}");
+                }
+                let errors = op["errors"].as_object().expect("errors object");
+                assert!(errors.values().all(Value::is_u64));
+                let lat = &op["latency_ns"];
+                assert_eq!(keys(lat), sorted(vec!["count", "p50", "p90", "p99", "max"]));
+                assert!(["count", "p50", "p90", "p99", "max"]
+                    .iter()
+                    .all(|f| lat[f].is_u64()));
+            }
+        }
+    }
+    let first_ring = &v["processes"][0]["rings"][0];
+    assert_eq!(first_ring["fd"], 7);
+    assert_eq!(
+        first_ring["setup_flags"],
+        serde_json::json!(["SQPOLL", "SINGLE_ISSUER"])
+    );
+    assert_eq!(
+        first_ring["ops"].as_array().map(Vec::len),
+        Some(1),
+        "the idle CLOSE is left out"
+    );
+    let openat = &first_ring["ops"][0];
+    assert_eq!(openat["op"], "OPENAT");
+    assert_eq!(openat["errors"]["ENOENT"], 37);
+    assert_eq!(openat["async"], 12);
+    assert_eq!(v["processes"][1]["rings"][0]["fd"], Value::Null);
+    assert_eq!(v["processes"][1]["rings"][0]["ops"][1]["op"], "OP_99");
+    assert_order(
+        &json,
+        &[
+            "ring",
+            "fd",
+            "setup_flags",
+            "sq_entries",
+            "cq_entries",
+            "cq_overflows",
+            "ops",
+        ],
+    );
+    assert_order(
+        &json,
+        &[
+            "op",
+            "submitted",
+            "rejected",
+            "denied",
+            "completed",
+            "errors",
+            "async",
+            "latency_ns",
+        ],
+    );
+    assert_order(&json, &["count", "p50", "p90", "p99", "max"]);
+}
+
+#[test]
+fn json_round_trips() {
+    let report = small_model().report();
+    let back: Report = serde_json::from_str(&report.to_json()).expect("parses");
+    assert_eq!(back, report);
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!(small_model().report().to_json_pretty());
+}
+
+#[test]
+fn csv_snapshot() {
+    let mut out = Vec::new();
+    small_model()
+        .report()
+        .write_csv(&mut out)
+        .expect("write to a Vec");
+    insta::assert_snapshot!(String::from_utf8(out).expect("UTF-8"));
+}
