@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The layout shared by the BPF programs and userspace. common/src/abi.rs mirrors every struct here
+ * field for field; both sides assert the sizes, so a change to one that forgets the other fails the
+ * build (C: _Static_assert below; Rust: const assertions in abi.rs).
+ */
+#ifndef URINGTOP_ABI_H
+#define URINGTOP_ABI_H
+
+/*
+ * Latency histogram: values below 8 ns get a bucket each; above, every power of two is split into
+ * four equal sub-buckets (each 25 % wide), up to 2^41 ns (~37 min); longer lands in the last bucket.
+ * common/src/latency.rs turns bucket indexes back into nanoseconds.
+ */
+#define URT_LAT_BUCKETS 160
+
+/*
+ * Latency sampling. Reading the clock costs more than a NOP here (it halves a NOP flood's rate on its
+ * own), so while one opcode of one process on one ring runs above ~16k requests/s on a CPU, a random
+ * 1 in 2^k of its requests is timed, k adapted every URT_SAMPLE_WINDOW submissions (one clock read).
+ * Below that rate every request is timed. Counts are exact either way; lat_count says how many were
+ * timed.
+ */
+#define URT_SAMPLE_WINDOW 1024
+#define URT_SAMPLE_UNTIMED_NS 62500000ULL /* a window this long or longer: <= ~16k/s, time them all */
+
+/* Indexes of the per-CPU `stats` array: counts userspace must show so no loss is silent. */
+#define URT_STAT_LOST_RECORDS 0 /* request records dropped: ring buffer or stash full */
+#define URT_STAT_LOST_UPDATES 1 /* counter updates dropped: a map was full */
+#define URT_STAT_UNMATCHED 2    /* CQEs whose submission was not seen (before attach, multishot, slot reuse) */
+#define URT_NSTATS 4
+
+/* How a request reached completion (bits of urt_record.path). */
+#define URT_PATH_POLL 1     /* armed a poll and completed when the file became ready */
+#define URT_PATH_IOWQ 2     /* punted to an io-wq worker thread */
+#define URT_PATH_REJECTED 4 /* refused at submission (io_uring_req_failed); never issued */
+#define URT_PATH_STREAMED 8 /* internal: the SQE side was stashed for a record (never in a record) */
+
+/* Counters of one process (tgid) on one ring for one opcode. Key of the per-CPU `op_stats` map. */
+struct urt_op_key {
+	__u32 tgid;
+	__u32 ring;   /* ring id: small, assigned in order of first sight, never a kernel address */
+	__u32 opcode; /* IORING_OP_* (a u32 so the key has no padding) */
+};
+
+struct urt_op_stats {
+	__u64 submitted;   /* io_uring_submit_req */
+	__u64 rejected;    /* io_uring_req_failed: refused at submission */
+	__u64 denied;      /* ... of which with -EACCES or -EPERM */
+	__u64 completed;   /* io_uring_complete: CQEs posted */
+	__u64 errors;      /* ... of which with res < 0 (by errno in `op_errors`) */
+	__u64 async_punts; /* io_uring_queue_async_work */
+	__u64 poll_arms;   /* io_uring_poll_arm */
+	__u64 lat_count;   /* completions with a measured submit->complete latency (see sampling below) */
+	__u64 lat_sum;     /* ns */
+	__u64 lat_max;     /* ns */
+	__u64 lat_hist[URT_LAT_BUCKETS];
+	/* Latency sampling state of this CPU (not counters: userspace ignores them). */
+	__u64 sample_start_ns; /* start of the current window of URT_SAMPLE_WINDOW submissions */
+	__u64 sample_seen;     /* submissions in the current window */
+	__u64 sample_mask;     /* a submission is timed when (random & mask) == 0 */
+	__u64 sample_rng;      /* xorshift64 state */
+};
+
+/* Key of the per-CPU `op_errors` map: CQEs with res == -err. */
+struct urt_err_key {
+	__u32 tgid;
+	__u32 ring;
+	__u16 opcode;
+	__u16 err; /* positive errno */
+};
+
+/* Value of the `rings` map (keyed by the kernel's ring context, which never leaves the probe crate). */
+struct urt_ring_info {
+	__u32 id;
+	__u32 owner_tgid; /* creator if io_uring_create was seen, else the first process seen using it */
+	__s32 fd;         /* -1 when the creation was not seen */
+	__u32 setup_flags; /* IORING_SETUP_* */
+	__u32 sq_entries;
+	__u32 cq_entries;
+	__u64 cq_overflows;
+	__u64 register_calls;
+	__u64 register_failed;
+	__u64 register_denied; /* -EACCES or -EPERM */
+};
+
+/* Value of the `procs` map (keyed by tgid): the process name when it was first seen. */
+struct urt_proc {
+	char comm[16];
+};
+
+/* The single entry of the `config` array, written by userspace at any time. */
+struct urt_config {
+	__u32 records_enabled; /* stream individual requests through `records` */
+	__u32 filter_tgid;     /* 0: every process */
+	__u32 filter_ring;     /* 0: every ring */
+	__u32 _pad;
+};
+
+/* One SQE/CQE pair, sent through the `records` ring buffer at completion. */
+struct urt_record {
+	__u64 submit_ns;   /* CLOCK_MONOTONIC; the time of rejection for rejected SQEs */
+	__u64 complete_ns; /* CLOCK_MONOTONIC */
+	__u64 user_data;
+	__u64 off; /* file offset for read/write opcodes, else the SQE's off/addr2 when known */
+	__u64 addr;
+	__u32 len;
+	__u32 tgid;
+	__u32 tid; /* submitting thread (an iou-sqp thread for SQPOLL rings) */
+	__u32 ring;
+	__s32 fd;  /* as submitted: a fixed-file index when sqe_flags has IOSQE_FIXED_FILE */
+	__s32 res;
+	__u32 cflags;
+	__u8 sqe_flags; /* IOSQE_* */
+	__u8 opcode;
+	__u8 path;      /* URT_PATH_* bits; 0 = completed inline */
+	__u8 _pad;
+	char comm[16];  /* the process's (thread group leader's) name */
+};
+
+_Static_assert(sizeof(struct urt_op_key) == 12, "urt_op_key layout");
+_Static_assert(sizeof(struct urt_op_stats) == 112 + 8 * URT_LAT_BUCKETS, "urt_op_stats layout");
+_Static_assert(sizeof(struct urt_err_key) == 12, "urt_err_key layout");
+_Static_assert(sizeof(struct urt_ring_info) == 56, "urt_ring_info layout");
+_Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
+_Static_assert(sizeof(struct urt_record) == 88, "urt_record layout");
+
+#endif

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Lookups shared by the programs. Everything is inlined: no BPF-to-BPF calls on the hot path. */
+#ifndef URINGTOP_HELPERS_H
+#define URINGTOP_HELPERS_H
+
+#define EPERM 1
+#define EACCES 13
+
+static __always_inline void count_stat(__u32 index)
+{
+	__u64 *n = bpf_map_lookup_elem(&stats, &index);
+
+	if (n)
+		*n += 1; /* per-CPU: no atomic needed */
+}
+
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* The process name, from the thread group leader so that iou-sqp/iou-wrk threads name their owner. */
+static __always_inline void leader_comm(char comm[16])
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	bpf_probe_read_kernel_str(comm, 16, &leader->comm);
+}
+
+static __always_inline void remember_process(__u32 tgid)
+{
+	struct urt_proc proc = {};
+
+	if (bpf_map_lookup_elem(&procs, &tgid))
+		return;
+	leader_comm(proc.comm);
+	bpf_map_update_elem(&procs, &tgid, &proc, BPF_NOEXIST);
+}
+
+/* The next value of one of the shared sequences (ring ids from 1, op_stats indexes from 1). */
+static __always_inline __u32 seq_next(__u32 which)
+{
+	__u64 *seq = bpf_map_lookup_elem(&seqs, &which);
+
+	if (!seq)
+		return 0;
+	return __sync_fetch_and_add(seq, 1) + 1;
+}
+
+static __always_inline __u64 ring_generation(void)
+{
+	__u32 which = URT_SEQ_GEN;
+	__u64 *gen = bpf_map_lookup_elem(&seqs, &which);
+
+	return gen ? *gen : 0;
+}
+
+/*
+ * The low 32 bits of a kernel address as a plain number. The verifier forbids arithmetic on a BTF
+ * pointer, but a 32-bit register move of one yields a scalar for programs loaded with CAP_PERFMON.
+ * The move is written out in assembly (needs -mcpu=v3 for 32-bit registers): left to itself, clang
+ * folds the truncation into arithmetic on the pointer's own register, which the verifier rejects.
+ */
+static __always_inline __u32 addr_low32(__u64 addr)
+{
+	__u32 low;
+
+	asm volatile("%[low] = %[addr]" : [low] "=w"(low) : [addr] "w"((__u32)addr));
+	return low;
+}
+
+static __always_inline struct urt_ring_info *ring_first_seen(__u64 key, __u32 tgid)
+{
+	struct io_ring_ctx *ring_ctx = (void *)key;
+	struct urt_ring_info fresh = {};
+
+	fresh.id = seq_next(URT_SEQ_RING);
+	fresh.owner_tgid = tgid;
+	fresh.fd = -1;
+	fresh.setup_flags = BPF_CORE_READ(ring_ctx, flags);
+	fresh.sq_entries = BPF_CORE_READ(ring_ctx, sq_entries);
+	fresh.cq_entries = BPF_CORE_READ(ring_ctx, cq_entries);
+	/* Two CPUs may race here: NOEXIST keeps the first, and both use it. */
+	bpf_map_update_elem(&rings, &key, &fresh, BPF_NOEXIST);
+	remember_process(tgid);
+	return bpf_map_lookup_elem(&rings, &key);
+}
+
+static __always_inline struct urt_ring_info *ring_of(void *ring_ctx, __u32 tgid)
+{
+	__u64 key = (__u64)ring_ctx;
+	struct urt_ring_info *ring = bpf_map_lookup_elem(&rings, &key);
+
+	if (ring)
+		return ring;
+	return ring_first_seen(key, tgid);
+}
+
+/* Slow path: the op_stats index of (tgid, ring, opcode), allocated on first use. */
+static __always_inline bool stats_index_slow(__u32 tgid, __u32 ring, __u32 opcode, __u32 *out)
+{
+	struct urt_op_key key = { .tgid = tgid, .ring = ring, .opcode = opcode };
+	__u32 *index = bpf_map_lookup_elem(&op_index, &key);
+
+	if (!index) {
+		__u32 fresh = seq_next(URT_SEQ_STATS);
+
+		/* A racing CPU may win: NOEXIST keeps its index and ours is never used. */
+		bpf_map_update_elem(&op_index, &key, &fresh, BPF_NOEXIST);
+		remember_process(tgid);
+		index = bpf_map_lookup_elem(&op_index, &key);
+		if (!index) {
+			count_stat(URT_STAT_LOST_UPDATES); /* op_index is full */
+			return false;
+		}
+	}
+	*out = *index;
+	return true;
+}
+
+/* The counters at an index; NULL (and counted) past the end of op_stats. */
+static __always_inline struct urt_op_stats *stats_at(__u32 index)
+{
+	struct urt_op_stats *st = bpf_map_lookup_elem(&op_stats, &index);
+
+	if (!st)
+		count_stat(URT_STAT_LOST_UPDATES);
+	return st;
+}
+
+/* Where the events of one process on one ring for one opcode are counted. */
+struct urt_where {
+	__u32 ring;
+	__u32 stats;
+};
+
+/*
+ * Hot path: a per-CPU cache hit costs two inlined array lookups and a few compares. A miss looks up
+ * the ring (describing it if new) and the op_stats index, then fills the cache entry.
+ */
+static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct urt_where *where)
+{
+	__u64 ctx_key = (__u64)ring_ctx;
+	__u32 slot = (((addr_low32(ctx_key) * 0x9E3779B1U) >> (32 - URT_CACHE_BITS)) ^ op) &
+		     ((1 << URT_CACHE_BITS) - 1);
+	struct urt_cache_entry *hit = bpf_map_lookup_elem(&hot_cache, &slot);
+	__u64 gen = ring_generation();
+	struct urt_ring_info *ring;
+
+	if (hit && hit->ring_ctx == ctx_key && hit->tgid == tgid && hit->opcode == (0x100 | op) &&
+	    hit->gen == gen) {
+		where->ring = hit->ring;
+		where->stats = hit->stats;
+		return true;
+	}
+	ring = ring_of(ring_ctx, tgid);
+	if (!ring)
+		return false;
+	where->ring = ring->id;
+	if (!stats_index_slow(tgid, where->ring, op, &where->stats))
+		return false;
+	if (hit) {
+		hit->ring_ctx = ctx_key;
+		hit->gen = gen;
+		hit->tgid = tgid;
+		hit->ring = where->ring;
+		hit->stats = where->stats;
+		hit->opcode = 0x100 | op;
+	}
+	return true;
+}
+
+static __always_inline void count_error(__u32 tgid, __u32 ring, __u32 opcode, __s32 res)
+{
+	struct urt_err_key key = { .tgid = tgid, .ring = ring, .opcode = opcode, .err = -res };
+	__u64 one = 1, *n = bpf_map_lookup_elem(&op_errors, &key);
+
+	if (n) {
+		*n += 1;
+		return;
+	}
+	if (bpf_map_update_elem(&op_errors, &key, &one, BPF_NOEXIST)) {
+		n = bpf_map_lookup_elem(&op_errors, &key);
+		if (n)
+			*n += 1;
+		else
+			count_stat(URT_STAT_LOST_UPDATES);
+	}
+}
+
+static __always_inline struct urt_slot *slot_of(__u64 req)
+{
+	/* Fibonacci hashing: request addresses are slab-aligned, so take the product's high bits. The
+	 * full address is compared by the caller. */
+	__u32 index = (addr_low32(req) * 0x9E3779B1U) >> (32 - URT_SLOT_BITS);
+
+	return bpf_map_lookup_elem(&slots, &index);
+}
+
+/* log2 by shifts: clang 14 crashes on __builtin_clzll for the BPF target. */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+/* See URT_LAT_BUCKETS in abi.h; common/src/latency.rs has the inverse. */
+static __always_inline __u32 latency_bucket(__u64 ns)
+{
+	__u32 p;
+
+	if (ns < 8)
+		return ns;
+	p = log2_u64(ns);
+	if (p > 40)
+		return URT_LAT_BUCKETS - 1;
+	return 8 + (p - 3) * 4 + ((ns >> (p - 2)) & 3);
+}
+
+/*
+ * Decides whether to time this submission (see URT_SAMPLE_WINDOW in abi.h). Per-CPU state in the
+ * op's counters: no atomics, one clock read per window.
+ */
+static __always_inline bool take_latency_sample(struct urt_op_stats *st)
+{
+	__u64 rng = st->sample_rng;
+
+	if (++st->sample_seen >= URT_SAMPLE_WINDOW) {
+		__u64 now = bpf_ktime_get_ns();
+		__u64 elapsed = now - st->sample_start_ns;
+		__u64 mask = 0;
+
+		if (elapsed < URT_SAMPLE_UNTIMED_NS) {
+			__u32 p = log2_u64(URT_SAMPLE_UNTIMED_NS / (elapsed | 1));
+
+			mask = (2ULL << (p > 15 ? 15 : p)) - 1; /* at most 1 in 65536 */
+		}
+		st->sample_start_ns = now;
+		st->sample_seen = 0;
+		st->sample_mask = mask;
+	}
+	if (!rng)
+		rng = 0x9E3779B97F4A7C15ULL; /* xorshift64 must not start at 0 */
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	st->sample_rng = rng;
+	return (rng & st->sample_mask) == 0;
+}
+
+static __always_inline bool is_rw_opcode(__u8 op)
+{
+	/* READV, WRITEV, READ_FIXED, WRITE_FIXED, READ, WRITE, READ_MULTISHOT, READV/WRITEV_FIXED (6.15+) */
+	return op == 1 || op == 2 || op == 4 || op == 5 || op == 22 || op == 23 || op == 49 || op == 60 ||
+	       op == 61;
+}
+
+/*
+ * Opcodes whose SQE fd is a file the request works on (io_issue_def.needs_file in io_uring/opdef.c,
+ * 6.18): only for these does io_init_req copy the fd into req->cqe.fd. Elsewhere that field holds a
+ * previous request's value, so the record says -1 (no fd).
+ */
+#define OPBIT(n) (1ULL << (n))
+#define URT_OPS_WITH_FD                                                                               \
+	(OPBIT(1) | OPBIT(2) | OPBIT(3) | OPBIT(4) | OPBIT(5) | OPBIT(6) | OPBIT(8) | OPBIT(9) |        \
+	 OPBIT(10) | OPBIT(13) | OPBIT(16) | OPBIT(17) | OPBIT(22) | OPBIT(23) | OPBIT(24) | OPBIT(26) | \
+	 OPBIT(27) | OPBIT(30) | OPBIT(33) | OPBIT(34) | OPBIT(40) | OPBIT(41) | OPBIT(43) | OPBIT(46) | \
+	 OPBIT(47) | OPBIT(48) | OPBIT(49) | OPBIT(54) | OPBIT(55) | OPBIT(56) | OPBIT(57) | OPBIT(58) | \
+	 OPBIT(59) | OPBIT(60) | OPBIT(61))
+
+static __always_inline bool opcode_has_fd(__u8 op)
+{
+	return op < 64 && ((URT_OPS_WITH_FD >> op) & 1);
+}
+
+static __always_inline bool wants_record(__u32 tgid, __u32 ring)
+{
+	__u32 zero = 0;
+	struct urt_config *cfg = bpf_map_lookup_elem(&config, &zero);
+
+	return cfg && cfg->records_enabled && (!cfg->filter_tgid || cfg->filter_tgid == tgid) &&
+	       (!cfg->filter_ring || cfg->filter_ring == ring);
+}
+
+static __always_inline void stash_record(__u64 req, struct urt_record *rec)
+{
+	if (bpf_map_update_elem(&stash, &req, rec, BPF_ANY))
+		count_stat(URT_STAT_LOST_RECORDS);
+}
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* The probe's maps. Hot-path maps are per-CPU or arrays (lookups inlined by the verifier). */
+#ifndef URINGTOP_MAPS_H
+#define URINGTOP_MAPS_H
+
+#define URT_MAX_KEYS 16384   /* process x ring x opcode combinations */
+#define URT_MAX_RINGS 8192
+#define URT_SLOT_BITS 18     /* 256 Ki in-flight slots, 32 bytes each: 8 MiB */
+#define URT_MAX_STASHED 65536 /* requests whose SQE details wait for their CQE while streaming */
+
+/*
+ * Where a request's submission is remembered until it completes: a direct-mapped table indexed by a
+ * hash of the request's address. An array lookup is inlined by the verifier, so this costs a few
+ * loads instead of a hash-map insert and delete per request; two in-flight requests that hash to the
+ * same slot lose one latency sample (counted as unmatched), never a count.
+ */
+struct urt_slot {
+	__u64 req; /* owner; 0 when free */
+	__u64 submit_ns;
+	__u32 stats;  /* index into op_stats */
+	__u32 tgid;
+	__u32 ring;
+	__u8 opcode;
+	__u8 path;
+	__u8 _pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << URT_SLOT_BITS);
+	__type(key, __u32);
+	__type(value, struct urt_slot);
+} slots SEC(".maps");
+
+/*
+ * Counters live in a per-CPU array (lookups inlined, no hashing); op_index says which entry belongs to
+ * which process x ring x opcode. Userspace sizes both at load time from the number of CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(key, __u32);
+	__type(value, struct urt_op_stats);
+} op_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(key, struct urt_op_key);
+	__type(value, __u32);
+} op_index SEC(".maps");
+
+/*
+ * Per-CPU direct-mapped cache of (ring, tgid, opcode) -> (ring id, op_stats index), so that a
+ * submission costs no hash lookup while a CPU keeps serving the same few rings and opcodes.
+ */
+#define URT_CACHE_BITS 8
+struct urt_cache_entry {
+	__u64 ring_ctx;
+	__u64 gen;    /* ring_gen when filled: a new ring (maybe at a freed one's address) voids it */
+	__u32 tgid;
+	__u32 ring;
+	__u32 stats;
+	__u32 opcode; /* 0x100 | opcode when filled, so that a zeroed entry never matches */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1 << URT_CACHE_BITS);
+	__type(key, __u32);
+	__type(value, struct urt_cache_entry);
+} hot_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(key, struct urt_err_key);
+	__type(value, __u64);
+} op_errors SEC(".maps");
+
+/* LRU: rings are never announced as destroyed, so the oldest unused ones make room. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URT_MAX_RINGS);
+	__type(key, __u64);
+	__type(value, struct urt_ring_info);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(key, __u32);
+	__type(value, struct urt_proc);
+} procs SEC(".maps");
+
+/* Shared counters, touched only off the hot path: next ring id, next op_stats index, ring generation. */
+#define URT_SEQ_RING 0
+#define URT_SEQ_STATS 1
+#define URT_SEQ_GEN 2
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 3);
+	__type(key, __u32);
+	__type(value, __u64);
+} seqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, URT_NSTATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct urt_config);
+} config SEC(".maps");
+
+/* SQE details of requests being streamed, keyed by request address; LRU so lost CQEs cannot leak. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URT_MAX_STASHED);
+	__type(key, __u64);
+	__type(value, struct urt_record);
+} stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} records SEC(".maps");
+
+#endif

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * uringtop's probe: io_uring tracepoints (tp_btf, Linux 6.10+ argument lists; see each program)
+ * aggregated in the kernel per process x ring x opcode, plus an on-demand stream of SQE/CQE pairs.
+ *
+ * Hot path per request: io_uring_submit_req and io_uring_complete. Neither hashes anything while the
+ * per-CPU cache hits: submit does two inlined per-CPU array lookups and writes the request's slot;
+ * complete finds everything in that slot. Everything else (errors, punts, polls, rejections, rings
+ * first seen, streaming) is off that path.
+ */
+#include "kernel_types.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "abi.h"
+#include "maps.h"
+#include "helpers.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Stash the SQE side of a request being streamed; emitted with its CQE in complete(). */
+static __always_inline void stash_submitted(struct io_kiocb *req, __u32 tgid, __u32 ring, __u8 op, __u64 now)
+{
+	struct urt_record rec = {};
+
+	rec.submit_ns = now;
+	rec.user_data = req->cqe.user_data;
+	rec.fd = opcode_has_fd(op) ? req->cqe.fd : -1;
+	rec.sqe_flags = req->flags & 0x7f;
+	rec.opcode = op;
+	rec.tgid = tgid;
+	rec.tid = (__u32)bpf_get_current_pid_tgid();
+	rec.ring = ring;
+	if (is_rw_opcode(op)) {
+		struct io_rw *rw = (void *)&req->cmd;
+
+		rec.off = BPF_CORE_READ(rw, kiocb.ki_pos);
+		rec.addr = BPF_CORE_READ(rw, addr);
+		rec.len = BPF_CORE_READ(rw, len);
+	}
+	leader_comm(rec.comm);
+	stash_record((__u64)req, &rec);
+}
+
+/* Remembers a request until its CQE: when, where it counts, and how it executes. */
+static __always_inline void claim_slot(__u64 req, __u64 now, struct urt_where *where, __u32 tgid, __u8 op,
+				       __u8 path)
+{
+	struct urt_slot *slot = slot_of(req);
+
+	if (!slot)
+		return;
+	slot->submit_ns = now;
+	slot->stats = where->stats;
+	slot->tgid = tgid;
+	slot->ring = where->ring;
+	slot->opcode = op;
+	slot->path = path;
+	/* Claim the slot last, so a reader that sees our req also sees our fields. */
+	asm volatile("" ::: "memory");
+	slot->req = req;
+}
+
+/* io_uring_submit_req(struct io_kiocb *req): 6.5+. Runs in the submitter (or its SQPOLL thread). */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_submit_req, struct io_kiocb *req)
+{
+	__u32 tgid = current_tgid();
+	struct urt_where where;
+	struct urt_op_stats *st;
+	__u8 op = req->opcode;
+	__u64 now;
+
+	bool streamed;
+	bool timed = false;
+
+	if (!locate(req->ctx, tgid, op, &where))
+		return 0;
+	st = stats_at(where.stats);
+	if (st) {
+		st->submitted += 1;
+		timed = take_latency_sample(st);
+	}
+	/* A streamed request is always timed: its record carries its latency. */
+	streamed = wants_record(tgid, where.ring);
+	now = (timed || streamed) ? bpf_ktime_get_ns() : 0;
+	claim_slot((__u64)req, now, &where, tgid, op, streamed ? URT_PATH_STREAMED : 0);
+	if (streamed)
+		stash_submitted(req, tgid, where.ring, op, now);
+	return 0;
+}
+
+/*
+ * io_uring_req_failed(sqe, req, error): 5.16+. A request refused at submission (bad SQE,
+ * IORING_REGISTER_RESTRICTIONS, BPF filters, credentials). It never fires submit_req, but its CQE
+ * follows, so it takes a slot like a submission, marked rejected (its latency is not counted).
+ */
+SEC("tp_btf/io_uring_req_failed")
+int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req, int error)
+{
+	__u32 tgid = current_tgid();
+	struct urt_where where;
+	struct urt_op_stats *st;
+	__u8 op = sqe->opcode;
+	__u64 now = bpf_ktime_get_ns();
+	bool streamed;
+
+	if (!locate(req->ctx, tgid, op, &where))
+		return 0;
+	st = stats_at(where.stats);
+	if (st) {
+		st->rejected += 1;
+		if (error == -EACCES || error == -EPERM)
+			st->denied += 1;
+	}
+	streamed = wants_record(tgid, where.ring);
+	claim_slot((__u64)req, now, &where, tgid, op, URT_PATH_REJECTED | (streamed ? URT_PATH_STREAMED : 0));
+	if (streamed) {
+		struct urt_record rec = {};
+
+		rec.submit_ns = now;
+		rec.user_data = sqe->user_data;
+		rec.fd = sqe->fd;
+		rec.off = sqe->off;
+		rec.addr = sqe->addr;
+		rec.len = sqe->len;
+		rec.sqe_flags = sqe->flags;
+		rec.opcode = op;
+		rec.tgid = tgid;
+		rec.tid = (__u32)bpf_get_current_pid_tgid();
+		rec.ring = where.ring;
+		leader_comm(rec.comm);
+		stash_record((__u64)req, &rec);
+	}
+	return 0;
+}
+
+static __always_inline void emit_record(__u64 req, __u64 now, __s32 res, __u32 cflags, __u8 path)
+{
+	struct urt_record *stashed = bpf_map_lookup_elem(&stash, &req);
+	struct urt_record *rec;
+
+	if (!stashed)
+		return;
+	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	if (!rec) {
+		/* Never wait for the reader: drop, and say so. */
+		count_stat(URT_STAT_LOST_RECORDS);
+	} else {
+		__builtin_memcpy(rec, stashed, sizeof(*rec));
+		rec->complete_ns = now;
+		rec->res = res;
+		rec->cflags = cflags;
+		rec->path = path;
+		bpf_ringbuf_submit(rec, 0);
+	}
+	bpf_map_delete_elem(&stash, &req);
+}
+
+static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 cflags)
+{
+	struct urt_slot *slot = slot_of(req);
+	__u64 now = 0;
+	struct urt_where where;
+	struct urt_op_stats *st;
+	__u64 latency = 0;
+	bool timed = false;
+	__u32 tgid;
+	__u8 op, path = 0;
+
+	if (slot && slot->req == req) {
+		where.stats = slot->stats;
+		where.ring = slot->ring;
+		tgid = slot->tgid;
+		op = slot->opcode;
+		path = slot->path;
+		/* Untimed submissions (see take_latency_sample) left submit_ns at 0: no clock read. */
+		if (slot->submit_ns && !(path & URT_PATH_REJECTED)) {
+			now = bpf_ktime_get_ns();
+			latency = now - slot->submit_ns;
+			timed = true;
+		}
+		/*
+		 * Free the slot. A submit racing on another CPU for another request hashing here could
+		 * lose its claim; its CQE then counts as unmatched (still counted, just not timed). A
+		 * plain store: a locked compare-and-swap costs a visible share of a NOP.
+		 */
+		slot->req = 0;
+	} else {
+		/* Unmatched: submitted before we attached, a multishot's later CQE, or a lost slot. */
+		count_stat(URT_STAT_UNMATCHED);
+		tgid = current_tgid();
+		op = BPF_CORE_READ((struct io_kiocb *)req, opcode);
+		if (!locate(ring_ctx, tgid, op, &where))
+			return;
+		/* Its SQE side may still have been stashed for a record. */
+		if (wants_record(tgid, where.ring))
+			path |= URT_PATH_STREAMED;
+	}
+	st = stats_at(where.stats);
+	if (st) {
+		st->completed += 1;
+		if (res < 0) {
+			st->errors += 1;
+			count_error(tgid, where.ring, op, res);
+		}
+		if (timed) {
+			__u32 bucket = latency_bucket(latency);
+
+			st->lat_count += 1;
+			st->lat_sum += latency;
+			if (latency > st->lat_max)
+				st->lat_max = latency;
+			if (bucket < URT_LAT_BUCKETS)
+				st->lat_hist[bucket] += 1;
+		}
+	}
+	if (path & URT_PATH_STREAMED)
+		emit_record(req, now ? now : bpf_ktime_get_ns(), res, cflags, path & ~URT_PATH_STREAMED);
+}
+
+/* io_uring_complete(ctx, req, cqe): 6.9+ passes the CQE. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_complete, struct io_ring_ctx *ring_ctx, void *req, struct io_uring_cqe *cqe)
+{
+	on_cqe(ring_ctx, (__u64)req, cqe->res, cqe->flags);
+	return 0;
+}
+
+/* io_uring_complete(ctx, req, user_data, res, cflags, extra1, extra2): 5.19-6.8. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_complete_legacy, void *ring_ctx, void *req, __u64 user_data, int res, unsigned cflags,
+	     __u64 extra1, __u64 extra2)
+{
+	on_cqe(ring_ctx, (__u64)req, res, cflags);
+	return 0;
+}
+
+/* Marks the request's slot with how it executes, and finds where the event counts. */
+static __always_inline struct urt_op_stats *mark_path(struct io_kiocb *req, __u8 path)
+{
+	struct urt_slot *slot = slot_of((__u64)req);
+	struct urt_where where;
+
+	if (slot && slot->req == (__u64)req) {
+		slot->path |= path;
+		return stats_at(slot->stats);
+	}
+	if (!locate(req->ctx, current_tgid(), req->opcode, &where))
+		return 0;
+	return stats_at(where.stats);
+}
+
+/* io_uring_queue_async_work(req, rw): 5.19+ argument list. */
+SEC("tp_btf/io_uring_queue_async_work")
+int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
+{
+	struct urt_op_stats *st = mark_path(req, URT_PATH_IOWQ);
+
+	if (st)
+		st->async_punts += 1;
+	return 0;
+}
+
+/* io_uring_poll_arm(req, mask, events): 5.19+ argument list. */
+SEC("tp_btf/io_uring_poll_arm")
+int BPF_PROG(on_poll_arm, struct io_kiocb *req, int mask, int events)
+{
+	struct urt_op_stats *st = mark_path(req, URT_PATH_POLL);
+
+	if (st)
+		st->poll_arms += 1;
+	return 0;
+}
+
+/* io_uring_create(fd, ctx, sq_entries, cq_entries, flags): 5.5+. A new ring, perhaps at the address
+ * of a freed one: it always gets a new id so that the two never mix. */
+SEC("tp_btf/io_uring_create")
+int BPF_PROG(on_create, int fd, void *ring_ctx, __u32 sq_entries, __u32 cq_entries, __u32 flags)
+{
+	__u64 key = (__u64)ring_ctx;
+	__u32 tgid = current_tgid();
+	struct urt_ring_info fresh = {};
+
+	fresh.id = seq_next(URT_SEQ_RING);
+	fresh.owner_tgid = tgid;
+	fresh.fd = fd;
+	fresh.setup_flags = flags;
+	fresh.sq_entries = sq_entries;
+	fresh.cq_entries = cq_entries;
+	bpf_map_update_elem(&rings, &key, &fresh, BPF_ANY);
+	/* Void every CPU's cache: entries for a freed ring at this address must not be used again. */
+	seq_next(URT_SEQ_GEN);
+	remember_process(tgid);
+	return 0;
+}
+
+/* io_uring_register(ctx, opcode, nr_files, nr_bufs, ret): 5.5+ (ret is long since 5.19). */
+SEC("tp_btf/io_uring_register")
+int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, unsigned nr_bufs, long ret)
+{
+	struct urt_ring_info *ring = ring_of(ring_ctx, current_tgid());
+
+	if (!ring)
+		return 0;
+	__sync_fetch_and_add(&ring->register_calls, 1);
+	if (ret < 0)
+		__sync_fetch_and_add(&ring->register_failed, 1);
+	if (ret == -EACCES || ret == -EPERM)
+		__sync_fetch_and_add(&ring->register_denied, 1);
+	return 0;
+}
+
+/* io_uring_cqe_overflow(ctx, user_data, res, cflags, ocqe): 5.19+. */
+SEC("tp_btf/io_uring_cqe_overflow")
+int BPF_PROG(on_cqe_overflow, void *ring_ctx, __u64 user_data, __s32 res, __u32 cflags, void *ocqe)
+{
+	struct urt_ring_info *ring = ring_of(ring_ctx, current_tgid());
+
+	if (ring)
+		__sync_fetch_and_add(&ring->cq_overflows, 1);
+	return 0;
+}

@@ -1,0 +1,159 @@
+//! `uringtop check`: what this machine offers uringtop, and in plain words what works and what not.
+
+use crate::programs::ATTACHMENTS;
+use crate::Probe;
+use aya::Btf;
+use aya_obj::btf::BtfKind;
+use std::fmt;
+
+const CAP_SYS_ADMIN: u32 = 21;
+const CAP_PERFMON: u32 = 38;
+const CAP_BPF: u32 = 39;
+
+pub struct CheckReport {
+    pub kernel: String,
+    pub btf: bool,
+    /// (tracepoint, present, what degrades without it: None = required)
+    pub tracepoints: Vec<(&'static str, bool, Option<&'static str>)>,
+    pub root: bool,
+    pub cap_bpf_perfmon: bool,
+    /// /proc/sys/kernel/io_uring_disabled: 0 allowed, 1 only for io_uring_group, 2 nobody.
+    pub io_uring_disabled: Option<u32>,
+    /// Result of actually loading and attaching the probe, when privileges allow trying.
+    pub probe_load: Option<Result<Vec<(&'static str, &'static str)>, String>>,
+}
+
+impl CheckReport {
+    /// True when uringtop can observe io_uring here (perhaps degraded).
+    pub fn works(&self) -> bool {
+        matches!(self.probe_load, Some(Ok(_)))
+    }
+}
+
+pub fn run() -> CheckReport {
+    let btf = Btf::from_sys_fs().ok();
+    let tracepoints = ATTACHMENTS
+        .iter()
+        .map(|a| {
+            let present = btf.as_ref().is_some_and(|b| {
+                b.id_by_type_name_kind(&format!("btf_trace_{}", a.tracepoint), BtfKind::Typedef)
+                    .is_ok()
+            });
+            (a.tracepoint, present, a.degrades)
+        })
+        .collect();
+    let cap_bpf_perfmon = effective_caps().is_some_and(|c| has(c, CAP_BPF) && has(c, CAP_PERFMON));
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let may_load = has_bpf_privileges();
+    let probe_load = (may_load && btf.is_some()).then(|| match Probe::load() {
+        Ok(p) => Ok(p.degraded().to_vec()),
+        Err(e) => Err(e.to_string()),
+    });
+    CheckReport {
+        kernel: kernel_release(),
+        btf: btf.is_some(),
+        tracepoints,
+        root,
+        cap_bpf_perfmon,
+        io_uring_disabled: std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
+            .ok()
+            .and_then(|s| s.trim().parse().ok()),
+        probe_load,
+    }
+}
+
+/// Root, CAP_BPF + CAP_PERFMON (5.8+), or CAP_SYS_ADMIN (older kernels).
+pub fn has_bpf_privileges() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    root || effective_caps()
+        .is_some_and(|c| (has(c, CAP_BPF) && has(c, CAP_PERFMON)) || has(c, CAP_SYS_ADMIN))
+}
+
+fn has(caps: u64, cap: u32) -> bool {
+    caps & (1u64 << cap) != 0
+}
+
+fn effective_caps() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("CapEff:"))?;
+    u64::from_str_radix(line.trim_start_matches("CapEff:").trim(), 16).ok()
+}
+
+fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn yes(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "NO"
+    }
+}
+
+impl fmt::Display for CheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "kernel            {}", self.kernel)?;
+        writeln!(
+            f,
+            "BTF               {} (/sys/kernel/btf/vmlinux)",
+            yes(self.btf)
+        )?;
+        writeln!(f, "root              {}", yes(self.root))?;
+        writeln!(f, "CAP_BPF+PERFMON   {}", yes(self.cap_bpf_perfmon))?;
+        match self.io_uring_disabled {
+            Some(0) => writeln!(f, "io_uring          enabled (kernel.io_uring_disabled = 0)")?,
+            Some(1) => writeln!(
+                f,
+                "io_uring          restricted (kernel.io_uring_disabled = 1): only root and the io_uring_group may create rings"
+            )?,
+            Some(n) => writeln!(
+                f,
+                "io_uring          DISABLED (kernel.io_uring_disabled = {n}): no process can create rings, so there is nothing to see"
+            )?,
+            None => writeln!(f, "io_uring          no io_uring_disabled sysctl (kernel older than 6.6): enabled")?,
+        }
+        writeln!(f, "tracepoints:")?;
+        for (tp, present, degrades) in &self.tracepoints {
+            let need = if degrades.is_none() {
+                "required"
+            } else {
+                "optional"
+            };
+            writeln!(
+                f,
+                "  {:<28} {:<8} {}",
+                tp,
+                if *present { "found" } else { "MISSING" },
+                need
+            )?;
+        }
+        writeln!(f)?;
+        match &self.probe_load {
+            Some(Ok(degraded)) if degraded.is_empty() => {
+                writeln!(f, "The probe loads and attaches to every tracepoint: everything works here.")?
+            }
+            Some(Ok(degraded)) => {
+                writeln!(f, "The probe loads and works, with less detail:")?;
+                for (tp, what) in degraded {
+                    writeln!(f, "  - without {tp}: {what}")?;
+                }
+            }
+            Some(Err(e)) => writeln!(f, "uringtop cannot observe io_uring here: {e}")?,
+            None if !self.btf => writeln!(
+                f,
+                "uringtop cannot observe io_uring here: the kernel has no BTF (needs CONFIG_DEBUG_INFO_BTF=y)."
+            )?,
+            None => writeln!(
+                f,
+                "Not tried to load the probe: it needs root, or CAP_BPF and CAP_PERFMON. \
+                 `uringtop replay` and `dump --from` need no privileges."
+            )?,
+        }
+        Ok(())
+    }
+}

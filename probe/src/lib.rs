@@ -1,0 +1,18 @@
+//! uringtop's eBPF probe: C programs on io_uring's tracepoints (probe/bpf), loaded with aya, and the
+//! live source that turns their maps and records into the model's inputs.
+
+pub mod bpf_sources;
+pub mod check;
+mod error;
+pub mod live;
+mod load;
+mod probe;
+mod programs;
+mod read;
+pub mod records;
+
+pub use error::ProbeError;
+pub use live::{spawn, LiveControl};
+pub use probe::{wall_now_ns, Probe};
+pub use programs::{Attachment, ATTACHMENTS};
+pub use records::RecordFilter;

@@ -1,0 +1,140 @@
+//! The live source: the probe's counters, sampled at an interval, and its request records, drained
+//! as they come, merged into one stream of [`Input`]s for the model.
+//!
+//! Sampling runs on its own thread (map reads are syscalls); draining runs on a tokio task woken by
+//! the ring buffer's fd, never behind other work, so that records are not dropped for want of a
+//! reader. Neither waits on the consumer for long: the channel is large, and the probe counts what
+//! it drops.
+
+use crate::error::ProbeError;
+use crate::probe::{set_records, Probe};
+use crate::records::{self, RecordFilter, WallClock};
+use aya::maps::{Array, MapData, RingBuf};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex};
+use std::time::Duration;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+use tokio::sync::{mpsc, watch};
+use uringtop_common::abi;
+use uringtop_common::input::Input;
+
+const CHANNEL: usize = 1 << 16;
+
+/// Controls a running live source.
+#[derive(Clone)]
+pub struct LiveControl {
+    config: Arc<Mutex<Array<MapData, abi::Config>>>,
+    stop_sampler: std_mpsc::SyncSender<()>,
+    stop_drainer: Arc<watch::Sender<bool>>,
+}
+
+impl LiveControl {
+    /// Starts (Some) or stops (None) streaming individual requests.
+    pub fn set_records(&self, filter: Option<RecordFilter>) -> Result<(), ProbeError> {
+        let mut config = self.config.lock().unwrap_or_else(|p| p.into_inner());
+        set_records(&mut config, filter)
+    }
+
+    /// Ends the source: records waiting in the buffer are drained, a last sample is taken, and then
+    /// the stream ends.
+    pub fn stop(&self) {
+        let _ = self.stop_drainer.send(true);
+        let _ = self.stop_sampler.try_send(());
+    }
+}
+
+/// Starts the live source. Must be called inside a tokio runtime. The first sample is taken at once,
+/// so a model's window starts when the probe was attached.
+pub fn spawn(
+    probe: Probe,
+    interval: Duration,
+) -> Result<(mpsc::Receiver<Input>, LiveControl), ProbeError> {
+    let Probe {
+        ebpf,
+        maps,
+        config,
+        records,
+        clock,
+        ..
+    } = probe;
+    let (tx, rx) = mpsc::channel(CHANNEL);
+    let (stop_sampler, stop_rx) = std_mpsc::sync_channel(1);
+    let (stop_drainer, stop_drainer_rx) = watch::channel(false);
+
+    // SAFETY: the ring buffer owns its fd and is moved into the AsyncFd, which deregisters the fd
+    // before dropping it; nothing else closes that fd meanwhile.
+    let ring = unsafe { AsyncFd::register_with_interest(records, Interest::READABLE) }
+        .map_err(|e| ProbeError::Setup(format!("watching the record ring buffer: {e}")))?;
+    tokio::spawn(drain(ring, clock, tx.clone(), stop_drainer_rx));
+
+    std::thread::Builder::new()
+        .name("uringtop-sampler".into())
+        .spawn(move || {
+            let _attached = ebpf; // detaches when the sampler ends
+                                  // The first sample is taken at once: the model's window starts at attach time.
+            let mut first = true;
+            loop {
+                let stopping = !first
+                    && !matches!(
+                        stop_rx.recv_timeout(interval),
+                        Err(std_mpsc::RecvTimeoutError::Timeout)
+                    );
+                first = false;
+                // Wait a moment for the drainer's last records before the final sample.
+                if stopping {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                match maps.sample(crate::probe::wall_now_ns()) {
+                    Ok(sample) => {
+                        if tx.blocking_send(Input::Sample(sample)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => eprintln!("uringtop: {e}"),
+                }
+                if stopping {
+                    return;
+                }
+            }
+        })
+        .map_err(|e| ProbeError::Setup(format!("starting the sampler thread: {e}")))?;
+    let control = LiveControl {
+        config: Arc::new(Mutex::new(config)),
+        stop_sampler,
+        stop_drainer: Arc::new(stop_drainer),
+    };
+    Ok((rx, control))
+}
+
+async fn drain(
+    mut ring: AsyncFd<RingBuf<MapData>>,
+    clock: WallClock,
+    tx: mpsc::Sender<Input>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let stopping = tokio::select! {
+            ready = ring.readable_mut() => {
+                let Ok(mut guard) = ready else { return };
+                guard.clear_ready();
+                false
+            }
+            _ = stop.changed() => true,
+        };
+        let rb = ring.get_mut();
+        let mut batch = Vec::new();
+        while let Some(item) = rb.next() {
+            if let Some(req) = records::decode(&item, &clock) {
+                batch.push(req);
+            }
+        }
+        for req in batch {
+            if tx.send(Input::Request(req)).await.is_err() {
+                return;
+            }
+        }
+        if stopping {
+            return;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Loading the BPF object with aya and attaching its programs.
+
+use crate::error::{is_permission_error, ProbeError};
+use crate::programs::ATTACHMENTS;
+use aya::programs::BtfTracePoint;
+use aya::{Btf, Ebpf, EbpfLoader};
+use aya_obj::btf::BtfKind;
+
+/// The committed object (see build.rs), aligned as the ELF parser wants.
+static OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/uringtop.bpf.o");
+
+/// A loaded object plus what could not be attached (tracepoint, what degrades).
+pub(crate) struct Loaded {
+    pub ebpf: Ebpf,
+    pub degraded: Vec<(&'static str, &'static str)>,
+}
+
+pub(crate) fn load() -> Result<Loaded, ProbeError> {
+    load_object(OBJECT)
+}
+
+pub(crate) fn load_object(object: &[u8]) -> Result<Loaded, ProbeError> {
+    raise_memlock_limit();
+    let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
+    let keys = counter_slots();
+    let mut ebpf = EbpfLoader::new()
+        .btf(Some(&btf))
+        .map_max_entries("op_stats", keys)
+        .map_max_entries("op_index", keys)
+        .load(object)
+        .map_err(|e| {
+            if is_permission_error(&e) {
+                ProbeError::NotPermitted
+            } else {
+                ProbeError::Setup(format!("loading the BPF object: {e}"))
+            }
+        })?;
+    let mut degraded = Vec::new();
+    for att in ATTACHMENTS {
+        match attach_first_accepted(&mut ebpf, &btf, att.tracepoint, att.programs) {
+            Ok(()) => {}
+            Err(AttachError::Permission) => return Err(ProbeError::NotPermitted),
+            Err(AttachError::Missing) => match att.degrades {
+                Some(what) => degraded.push((att.tracepoint, what)),
+                None => return Err(ProbeError::MissingTracepoint(att.tracepoint)),
+            },
+            Err(AttachError::Rejected(program, detail)) => match att.degrades {
+                Some(what) => degraded.push((att.tracepoint, what)),
+                None => return Err(ProbeError::Rejected { program, detail }),
+            },
+        }
+    }
+    Ok(Loaded { ebpf, degraded })
+}
+
+enum AttachError {
+    Permission,
+    Missing,
+    Rejected(&'static str, String),
+}
+
+fn attach_first_accepted(
+    ebpf: &mut Ebpf,
+    btf: &Btf,
+    tracepoint: &str,
+    programs: &[&'static str],
+) -> Result<(), AttachError> {
+    if btf
+        .id_by_type_name_kind(&format!("btf_trace_{tracepoint}"), BtfKind::Typedef)
+        .is_err()
+    {
+        return Err(AttachError::Missing);
+    }
+    let mut last = AttachError::Missing;
+    for &name in programs {
+        let Some(prog) = ebpf.program_mut(name) else {
+            continue;
+        };
+        let prog: &mut BtfTracePoint = match prog.try_into() {
+            Ok(p) => p,
+            Err(e) => {
+                last = AttachError::Rejected(name, e.to_string());
+                continue;
+            }
+        };
+        match prog
+            .load(tracepoint, btf)
+            .and_then(|()| prog.attach().map(|_| ()))
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if is_permission_error(&e) => return Err(AttachError::Permission),
+            Err(e) => last = AttachError::Rejected(name, verifier_summary(&e)),
+        }
+    }
+    Err(last)
+}
+
+/// The verifier's log is long; its last lines say why.
+fn verifier_summary(err: &aya::programs::ProgramError) -> String {
+    let text = format!("{err:#}");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(4)..].join(" / ")
+}
+
+/// How many process x ring x opcode combinations to count. op_stats is a per-CPU array of ~1.4 KiB
+/// entries, allocated up front for every possible CPU: keep it within 256 MiB however many CPUs.
+fn counter_slots() -> u32 {
+    const BUDGET: u64 = 256 << 20;
+    const MOST: u64 = 16384;
+    let cpus = aya::util::nr_cpus().map(|n| n as u64).unwrap_or(256).max(1);
+    let entry = std::mem::size_of::<uringtop_common::abi::OpStats>() as u64;
+    (BUDGET / (cpus * entry)).clamp(256, MOST) as u32
+}
+
+/// Locked-memory accounting of BPF maps was replaced by memcg in 5.11; before it, maps count
+/// against RLIMIT_MEMLOCK. Raising it is harmless after.
+fn raise_memlock_limit() {
+    let unlimited = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: setrlimit reads a valid rlimit struct; failure only means the old limit stays.
+    unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) };
+}

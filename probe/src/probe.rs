@@ -1,0 +1,106 @@
+//! The loaded probe: its programs stay attached for as long as this value lives.
+
+use crate::error::ProbeError;
+use crate::load;
+use crate::read::StatMaps;
+use crate::records::{self, RecordFilter, WallClock};
+use aya::maps::{Array, MapData, RingBuf};
+use aya::Ebpf;
+use std::time::{SystemTime, UNIX_EPOCH};
+use uringtop_common::abi;
+use uringtop_common::input::{Request, Sample};
+
+pub struct Probe {
+    // Owns the programs and their links: dropping it detaches everything.
+    pub(crate) ebpf: Ebpf,
+    pub(crate) maps: StatMaps,
+    pub(crate) config: Array<MapData, abi::Config>,
+    pub(crate) records: RingBuf<MapData>,
+    pub(crate) clock: WallClock,
+    degraded: Vec<(&'static str, &'static str)>,
+}
+
+fn take<T>(ebpf: &mut Ebpf, name: &str) -> Result<T, ProbeError>
+where
+    T: TryFrom<aya::maps::Map, Error = aya::maps::MapError>,
+{
+    let map = ebpf
+        .take_map(name)
+        .ok_or_else(|| ProbeError::Setup(format!("the BPF object has no map `{name}`")))?;
+    T::try_from(map).map_err(|e| ProbeError::Setup(format!("map `{name}`: {e}")))
+}
+
+impl Probe {
+    /// Loads the probe and attaches it to every io_uring tracepoint this kernel has.
+    pub fn load() -> Result<Probe, ProbeError> {
+        Self::from_loaded(load::load()?)
+    }
+
+    /// Loads another build of the probe's object (for measuring variants of it while developing).
+    #[doc(hidden)]
+    pub fn load_object(object: &[u8]) -> Result<Probe, ProbeError> {
+        Self::from_loaded(load::load_object(object)?)
+    }
+
+    fn from_loaded(loaded: load::Loaded) -> Result<Probe, ProbeError> {
+        let load::Loaded { mut ebpf, degraded } = loaded;
+        let maps = StatMaps {
+            op_index: take(&mut ebpf, "op_index")?,
+            op_stats: take(&mut ebpf, "op_stats")?,
+            op_errors: take(&mut ebpf, "op_errors")?,
+            rings: take(&mut ebpf, "rings")?,
+            procs: take(&mut ebpf, "procs")?,
+            stats: take(&mut ebpf, "stats")?,
+        };
+        let config = take(&mut ebpf, "config")?;
+        let records = take(&mut ebpf, "records")?;
+        Ok(Probe {
+            ebpf,
+            maps,
+            config,
+            records,
+            clock: WallClock::now(),
+            degraded,
+        })
+    }
+
+    /// Tracepoints that could not be attached, each with what is lost without it.
+    pub fn degraded(&self) -> &[(&'static str, &'static str)] {
+        &self.degraded
+    }
+
+    /// Reads every counter now.
+    pub fn sample(&self) -> Result<Sample, ProbeError> {
+        self.maps.sample(wall_now_ns())
+    }
+
+    /// Starts (Some) or stops (None) streaming individual requests.
+    pub fn set_records(&mut self, filter: Option<RecordFilter>) -> Result<(), ProbeError> {
+        set_records(&mut self.config, filter)
+    }
+
+    /// Hands every request record waiting in the ring buffer to `each`, without blocking.
+    pub fn drain_records(&mut self, mut each: impl FnMut(Request)) {
+        while let Some(item) = self.records.next() {
+            if let Some(req) = records::decode(&item, &self.clock) {
+                each(req);
+            }
+        }
+    }
+}
+
+pub(crate) fn set_records(
+    config: &mut Array<MapData, abi::Config>,
+    filter: Option<RecordFilter>,
+) -> Result<(), ProbeError> {
+    config
+        .set(0, RecordFilter::config(filter), 0)
+        .map_err(|e| ProbeError::Setup(format!("writing the probe's config: {e}")))
+}
+
+pub fn wall_now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
