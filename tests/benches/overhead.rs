@@ -1,0 +1,94 @@
+//! Overhead of the probe on the hottest io_uring path: a NOP flood (batches of 32 NOPs on one ring),
+//! untraced versus traced, in interleaved pairs so that drift of these shared machines hits both
+//! sides alike. Prints throughput ratios (traced / untraced): 1.0 means free. Absolute rates are not
+//! printed on purpose; they say nothing across machines or minutes.
+//!
+//!   cargo bench -p uringtop-tests --bench overhead            (as root)
+//!   URINGTOP_BENCH_MS=1000 URINGTOP_BENCH_PAIRS=11 ...        (the defaults)
+//!
+//! Pairs alternate their order (untraced first, then traced first) so that a machine speeding up
+//! or slowing down during the run does not favour one side.
+
+use std::time::Duration;
+use uringtop_probe::{Probe, RecordFilter};
+use uringtop_tests::{privilege, workloads};
+
+const BATCH: usize = 32;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn flood(secs: Duration) -> f64 {
+    match workloads::nop_flood(secs, BATCH) {
+        Ok(n) => n as f64,
+        Err(e) => panic!("NOP flood failed: {e:#}"),
+    }
+}
+
+/// Runs `pairs` interleaved (untraced, traced) floods; `traced` sets up the probe for one run.
+fn ratio(name: &str, pairs: u64, secs: Duration, records: bool) -> f64 {
+    let mut ratios = Vec::new();
+    for pair in 0..pairs {
+        let untraced_first = pair % 2 == 0;
+        let mut untraced = if untraced_first { flood(secs) } else { 0.0 };
+        let mut probe = Probe::load().unwrap_or_else(|e| panic!("{e}"));
+        if records {
+            probe
+                .set_records(Some(RecordFilter::default()))
+                .expect("enable records");
+        }
+        // A reader drains the ring buffer and samples the maps, as `uringtop trace`/`dump` would.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let traced = std::thread::scope(|s| {
+            let stop = &stop;
+            let reader = s.spawn(move || {
+                let mut drained = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    probe.drain_records(|_| drained += 1);
+                    let _ = probe.sample();
+                    std::thread::sleep(Duration::from_millis(if records { 5 } else { 200 }));
+                }
+                probe
+            });
+            let n = flood(secs);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            (n, reader.join().expect("reader thread"))
+        });
+        let (n, probe) = traced;
+        drop(probe);
+        if !untraced_first {
+            untraced = flood(secs);
+        }
+        ratios.push(n / untraced);
+    }
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    let q = |f: f64| ratios[((ratios.len() - 1) as f64 * f).round() as usize];
+    println!(
+        "{name:<42} median {:.2}  (quartiles {:.2}-{:.2}, {} pairs)",
+        q(0.5),
+        q(0.25),
+        q(0.75),
+        ratios.len()
+    );
+    q(0.5)
+}
+
+fn main() {
+    if !privilege::require_root("bench overhead") {
+        return;
+    }
+    let secs = Duration::from_millis(env_or("URINGTOP_BENCH_MS", 1000));
+    let pairs = env_or("URINGTOP_BENCH_PAIRS", 11);
+    println!("NOP flood, batches of {BATCH}, {pairs} interleaved pairs of {secs:?}: traced/untraced throughput");
+    ratio(
+        "aggregation (counters, errors, latency)",
+        pairs,
+        secs,
+        false,
+    );
+    ratio("aggregation + streaming every request", pairs, secs, true);
+}

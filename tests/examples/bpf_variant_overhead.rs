@@ -1,0 +1,29 @@
+//! Development aid for tuning the probe: the NOP-flood overhead ratio of another build of the BPF
+//! object, e.g. one compiled with part of a program removed, to learn what each part costs.
+//!
+//!   cargo run --release -p uringtop-tests --example bpf_variant_overhead -- /tmp/variant.bpf.o
+//!
+//! The object must keep the committed one's maps and ABI. Prints the median of 4 interleaved pairs.
+use std::time::Duration;
+
+fn flood() -> f64 {
+    uringtop_tests::workloads::nop_flood(Duration::from_millis(1500), 32).expect("NOP flood") as f64
+}
+
+fn main() {
+    let Some(path) = std::env::args().nth(1) else {
+        eprintln!("usage: bpf_variant_overhead OBJECT.bpf.o");
+        std::process::exit(2);
+    };
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut ratios = vec![];
+    for _ in 0..4 {
+        let untraced = flood();
+        let probe = uringtop_probe::Probe::load_object(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        let traced = flood();
+        drop(probe);
+        ratios.push(traced / untraced);
+    }
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    println!("{path}: median {:.2} {ratios:.2?}", ratios[2]);
+}

@@ -1,0 +1,8 @@
+//! Harness for uringtop's end-to-end tests.
+//!
+//! [`workloads`] drives io_uring with exactly known operation counts, so the
+//! probe tests can assert the probe's counters exactly; [`privilege`] decides
+//! what a test does when it lacks root or an external tool.
+
+pub mod privilege;
+pub mod workloads;

@@ -1,0 +1,29 @@
+//! io_uring workloads with exactly known counts.
+//!
+//! Each workload creates its own ring(s), does exactly the stated work, waits
+//! for every CQE and checks each CQE's result against what the kernel is
+//! documented to return; any difference is an error, so a workload that
+//! returns `Ok` did what its [`Expected`] says. The ring is closed before the
+//! workload returns.
+//!
+//! Run a workload through [`run_in_child`] to give it a process of its own,
+//! so the probe's per-process counters hold that workload and nothing else.
+
+mod basic;
+mod child;
+mod expected;
+mod file_io;
+mod link;
+mod names;
+mod restricted;
+mod ring;
+mod sqpoll;
+
+pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_PATH};
+pub use child::{run_in_child, run_in_child_with_timeout, CHILD_TIMEOUT};
+pub use expected::{Expected, OpExpect, SqeExpect};
+pub use file_io::{file_read_write, IO_SIZE};
+pub use link::failed_link_chain;
+pub use names::{errno_name, opcode_name};
+pub use restricted::restricted_read_denied;
+pub use sqpoll::{sqpoll_nops, SQPOLL_IDLE_MS};

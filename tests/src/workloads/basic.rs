@@ -1,0 +1,134 @@
+//! Single-opcode workloads on a plain ring: NOPs, failing OPENATs, TIMEOUTs.
+
+use std::ffi::CString;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use io_uring::{opcode, squeue, types};
+
+use super::expected::Expected;
+use super::ring::{ring_for, run_chunked, run_plan, Planned, MAX_ENTRIES};
+
+/// A path no machine has: its top-level directory does not exist.
+pub const MISSING_PATH: &str = "/nonexistent-uringtop-workload/missing";
+
+/// How long each [`timeouts`] SQE waits.
+const TIMEOUT: Duration = Duration::from_millis(1);
+
+/// `batches` submissions of `batch` NOPs each, user_data = 0, 1, 2, ... in
+/// submission order. Every NOP completes inline with 0.
+pub fn nops(batches: usize, batch: usize) -> Result<Expected> {
+    ensure!(
+        (1..=MAX_ENTRIES).contains(&batch),
+        "batch must be 1..={MAX_ENTRIES}"
+    );
+    let mut ring = ring_for(batch)?;
+    let mut expected = Expected::new(1, false);
+    for first in (0..batches).map(|b| b * batch) {
+        let plan = (first..first + batch)
+            .map(|i| Planned::issued(nop(i), 0))
+            .collect();
+        // SAFETY: NOPs point at no memory.
+        unsafe { run_plan(&mut ring, plan, &mut expected)? };
+    }
+    expected.set_punted("NOP", 0);
+    drop(ring);
+    Ok(expected)
+}
+
+/// `n` NOPs with IOSQE_ASYNC: the flag makes the kernel hand each one to
+/// io-wq instead of issuing it inline, so exactly `n` are punted.
+pub fn async_nops(n: usize) -> Result<Expected> {
+    let mut ring = ring_for(n)?;
+    let mut expected = Expected::new(1, false);
+    let plan = (0..n)
+        .map(|i| Planned::issued(nop(i).flags(squeue::Flags::ASYNC), 0))
+        .collect();
+    // SAFETY: NOPs point at no memory.
+    unsafe { run_chunked(&mut ring, plan, &mut expected)? };
+    expected.set_punted("NOP", n as u64);
+    drop(ring);
+    Ok(expected)
+}
+
+/// `n` OPENATs of [`MISSING_PATH`] relative to AT_FDCWD; each fails with
+/// -ENOENT. Whether the kernel resolves the path inline or in io-wq is its
+/// own choice, so punts are left undetermined.
+pub fn openat_missing(n: usize) -> Result<Expected> {
+    ensure_missing()?;
+    let path = CString::new(MISSING_PATH)?;
+    let mut ring = ring_for(n)?;
+    let mut expected = Expected::new(1, false);
+    let plan = (0..n)
+        .map(|i| Planned::issued(open_missing(&path, i), -libc::ENOENT))
+        .collect();
+    // SAFETY: `path` outlives the call.
+    unsafe { run_chunked(&mut ring, plan, &mut expected)? };
+    drop(ring);
+    Ok(expected)
+}
+
+/// `n` TIMEOUTs of 1 ms with count 0 (a pure timer, no completion count);
+/// each expires with -ETIME.
+pub fn timeouts(n: usize) -> Result<Expected> {
+    let timespec = types::Timespec::from(TIMEOUT);
+    let mut ring = ring_for(n)?;
+    let mut expected = Expected::new(1, false);
+    let plan = (0..n)
+        .map(|i| {
+            let entry = opcode::Timeout::new(&timespec).count(0).build();
+            Planned::issued(entry.user_data(i as u64), -libc::ETIME)
+        })
+        .collect();
+    // SAFETY: `timespec` outlives the call.
+    unsafe { run_chunked(&mut ring, plan, &mut expected)? };
+    // A timeout is an hrtimer armed inline, never an io-wq job.
+    expected.set_punted("TIMEOUT", 0);
+    drop(ring);
+    Ok(expected)
+}
+
+/// NOPs as fast as one ring goes, `batch` per io_uring_enter, until
+/// `duration` has passed; returns how many completed. For benchmarks, so it
+/// keeps no per-SQE record.
+pub fn nop_flood(duration: Duration, batch: usize) -> Result<u64> {
+    ensure!(
+        (1..=MAX_ENTRIES).contains(&batch),
+        "batch must be 1..={MAX_ENTRIES}"
+    );
+    let mut ring = ring_for(batch)?;
+    let entries = vec![opcode::Nop::new().build(); batch];
+    let start = Instant::now();
+    let mut completed = 0u64;
+    while start.elapsed() < duration {
+        // SAFETY: NOPs point at no memory.
+        unsafe { ring.submission().push_multiple(&entries) }.context("the SQ is not empty")?;
+        ring.submit_and_wait(batch).context("io_uring_enter")?;
+        for cqe in ring.completion() {
+            ensure!(cqe.result() == 0, "a NOP completed with {}", cqe.result());
+            completed += 1;
+        }
+    }
+    Ok(completed)
+}
+
+pub(crate) fn nop(user_data: usize) -> squeue::Entry {
+    opcode::Nop::new().build().user_data(user_data as u64)
+}
+
+pub(crate) fn open_missing(path: &CString, user_data: usize) -> squeue::Entry {
+    opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), path.as_ptr())
+        .flags(libc::O_RDONLY | libc::O_CLOEXEC)
+        .build()
+        .user_data(user_data as u64)
+}
+
+/// The ENOENT the workloads promise depends on this.
+pub(crate) fn ensure_missing() -> Result<()> {
+    ensure!(
+        !Path::new(MISSING_PATH).exists(),
+        "{MISSING_PATH} exists, so opening it would not fail"
+    );
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! The real probe against real io_uring workloads: every count exact, for the workload's pid.
+
+mod support;
+
+use support::observe;
+use uringtop_tests::workloads;
+
+#[test]
+fn batches_of_nops_are_counted_exactly() {
+    let Some(o) = observe("batches_of_nops_are_counted_exactly", false, || {
+        workloads::nops(10, 32)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["NOP"].submitted, 320);
+    o.assert_latencies();
+    let p = o.process();
+    assert_eq!(p.rings.len(), 1);
+    assert!(
+        p.rings[0].fd.is_some(),
+        "the ring's creation was seen, so its fd is known"
+    );
+}
+
+#[test]
+fn file_reads_and_writes_are_counted_and_traced() {
+    let dir = std::env::temp_dir();
+    let Some(o) = observe(
+        "file_reads_and_writes_are_counted_and_traced",
+        true,
+        move || workloads::file_read_write(&dir),
+    ) else {
+        return;
+    };
+    o.assert_exact_counts();
+    o.assert_latencies();
+    o.assert_records_match_sqes();
+}
+
+#[test]
+fn openat_of_a_missing_file_counts_enoent() {
+    let Some(o) = observe("openat_of_a_missing_file_counts_enoent", true, || {
+        workloads::openat_missing(37)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["OPENAT"].errors["ENOENT"], 37);
+    o.assert_latencies();
+    o.assert_records_match_sqes();
+}
+
+#[test]
+fn timeouts_complete_with_etime() {
+    let Some(o) = observe("timeouts_complete_with_etime", false, || {
+        workloads::timeouts(5)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["TIMEOUT"].errors["ETIME"], 5);
+    o.assert_latencies();
+    // A 1 ms timeout cannot complete in less than 1 ms: the maximum is exact, percentiles are bucket
+    // midpoints, within 12.5 % (4 buckets per power of two).
+    let l = &o.ops()["TIMEOUT"].latency_ns;
+    assert!(l.max >= 1_000_000, "{l:?}");
+    assert!(l.p50 >= 1_000_000 * 7 / 8, "{l:?}");
+}
+
+#[test]
+fn a_failed_link_head_cancels_its_tail() {
+    let Some(o) = observe(
+        "a_failed_link_head_cancels_its_tail",
+        true,
+        workloads::failed_link_chain,
+    ) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["NOP"].errors["ECANCELED"], 2);
+    o.assert_records_match_sqes();
+}
+
+#[test]
+fn a_restricted_ring_denies_read_at_submission() {
+    let dir = std::env::temp_dir();
+    let Some(o) = observe(
+        "a_restricted_ring_denies_read_at_submission",
+        true,
+        move || workloads::restricted_read_denied(&dir),
+    ) else {
+        return;
+    };
+    o.assert_exact_counts();
+    let read = &o.ops()["READ"];
+    assert_eq!((read.submitted, read.rejected, read.denied), (0, 2, 2));
+    assert_eq!(read.errors["EACCES"], 2);
+    o.assert_latencies();
+    o.assert_records_match_sqes();
+    for r in o.requests.iter().filter(|r| r.opcode == 22) {
+        assert_eq!(r.path, uringtop_common::input::ExecPath::Rejected);
+        assert_eq!(r.latency_ns, None);
+    }
+}
+
+#[test]
+fn sqpoll_work_belongs_to_its_process() {
+    let Some(o) = observe("sqpoll_work_belongs_to_its_process", true, || {
+        workloads::sqpoll_nops(64)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    o.assert_latencies();
+    let p = o.process();
+    assert_eq!(p.rings.len(), 1);
+    assert!(
+        p.rings[0].setup_flags.iter().any(|f| f == "SQPOLL"),
+        "{:?}",
+        p.rings[0].setup_flags
+    );
+    o.assert_records_match_sqes();
+    // Submitted by the kernel's iou-sqp thread: another tid, the same process.
+    assert!(
+        o.requests.iter().all(|r| r.tid != r.pid),
+        "SQPOLL submissions come from the sqpoll thread"
+    );
+}
+
+#[test]
+fn async_requests_are_counted_as_io_wq_punts() {
+    let Some(o) = observe("async_requests_are_counted_as_io_wq_punts", true, || {
+        workloads::async_nops(16)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["NOP"].async_punts, 16);
+    assert!(o
+        .requests
+        .iter()
+        .all(|r| r.path == uringtop_common::input::ExecPath::IoWq));
+}
