@@ -1,0 +1,134 @@
+//! Command-line arguments. clap exits with status 2 on a usage error, with a message saying why.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "uringtop",
+    version,
+    about = "top for Linux io_uring: what each process does through its rings, seen from an eBPF probe",
+    long_about = "top for Linux io_uring: SQEs, CQEs, errors, denials, io-wq punts and latency per process, \
+                  ring and opcode, from an eBPF probe on io_uring's tracepoints. Without a subcommand it opens \
+                  the live terminal UI. Needs root (or CAP_BPF and CAP_PERFMON); `uringtop check` says what \
+                  works on this machine."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TuiArgs {
+    /// Refresh interval of the live view, in seconds (`+` and `-` change it while it runs).
+    #[arg(long, default_value = "1", value_parser = parse_secs, global = false)]
+    pub interval: Duration,
+    /// Show only this process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Observe for a while, then print per process x ring x opcode counts (JSON or CSV).
+    Dump(DumpArgs),
+    /// Print one line per completed request, strace-like, until Ctrl-C.
+    Trace(TraceArgs),
+    /// Say what works on this machine: kernel, BTF, tracepoints, privileges, io_uring sysctl.
+    Check,
+}
+
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    /// How long to observe, in seconds (e.g. 5, 0.5).
+    #[arg(long, default_value = "5", value_parser = parse_secs)]
+    pub duration: Duration,
+    /// Print one object per interval (JSON lines, or CSV rows with an interval column) instead of one
+    /// at the end.
+    #[arg(long, value_parser = parse_secs)]
+    pub interval: Option<Duration>,
+    /// Only this process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct TraceArgs {
+    /// Only this process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Only this ring (the id `dump` and the UI show).
+    #[arg(long)]
+    pub ring: Option<u32>,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop after this many seconds (default: until Ctrl-C).
+    #[arg(long, value_parser = parse_secs)]
+    pub duration: Option<Duration>,
+}
+
+/// Seconds as a positive decimal number ("5", "0.25"), or with a unit ("500ms", "2s", "1m").
+pub fn parse_secs(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let value: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds (try 5, 0.5 or 500ms)"))?;
+    let secs = value * scale;
+    if !secs.is_finite() || secs <= 0.0 || secs > 365.0 * 86400.0 {
+        return Err(format!(
+            "`{text}` must be more than 0 seconds and at most a year"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_parse_with_and_without_units() {
+        assert_eq!(parse_secs("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_secs("0.5").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_secs("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_secs("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_secs("0").is_err());
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("soon").is_err());
+        assert!(parse_secs("NaN").is_err());
+    }
+
+    #[test]
+    fn usage_errors_are_reported_not_panicked() {
+        use clap::error::ErrorKind;
+        let err = Cli::try_parse_from(["uringtop", "dump", "--format", "xml"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["uringtop", "dump", "--duration", "never"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["uringtop", "frobnicate"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

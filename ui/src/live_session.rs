@@ -1,0 +1,52 @@
+//! Starting the live probe for a command, with errors and warnings a person can act on.
+
+use anyhow::Result;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use uringtop_common::input::Input;
+use uringtop_probe::{LiveControl, Probe};
+
+/// Loads the probe, says on stderr what this kernel cannot show, and starts the live source.
+pub fn start(interval: Duration) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+    warn_if_io_uring_disabled();
+    let probe = Probe::load()?;
+    for (tracepoint, what) in probe.degraded() {
+        eprintln!("uringtop: warning: no {tracepoint} on this kernel: {what}");
+    }
+    Ok(uringtop_probe::spawn(probe, interval)?)
+}
+
+fn warn_if_io_uring_disabled() {
+    if let Ok(v) = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled") {
+        if v.trim() == "2" {
+            eprintln!(
+                "uringtop: warning: kernel.io_uring_disabled = 2: no process can create io_uring rings, \
+                 so there will be nothing to see (`sysctl kernel.io_uring_disabled=0` allows them)"
+            );
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn interrupted() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Resolves after `limit`, or never.
+pub async fn deadline(limit: Option<Duration>) {
+    match limit {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}

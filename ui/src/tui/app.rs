@@ -1,0 +1,277 @@
+//! The UI's state and its reaction to keys: pure, no I/O. Given the model and a key, the app
+//! updates itself; the event loop then reads what it wants (requests streamed or not, paused or
+//! not, which interval, quit) and makes it so. That keeps every decision testable without a
+//! terminal or a probe.
+
+use crate::layout;
+use crate::main_screen::{MainAction, MainScreen};
+use crate::refresh::Refresh;
+use crate::request_screen::{RequestAction, RequestScreen};
+use crate::requests::RequestFilter;
+use crate::ring_screen::{RingAction, RingScreen};
+use crate::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::Rect;
+use uringtop_common::input::Request;
+use uringtop_common::model::Model;
+
+/// Where the inputs come from; the status line says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    Live,
+    Recording,
+}
+
+impl SourceKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Live => "live",
+            SourceKind::Recording => "recording",
+        }
+    }
+}
+
+/// What the app starts with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub source: SourceKind,
+    pub refresh: Refresh,
+    /// `--pid`: only this process.
+    pub only_pid: Option<u32>,
+    pub theme: Theme,
+    /// For request times, in local time.
+    pub utc_offset_s: i64,
+}
+
+/// A screen above the main view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    Ring(RingScreen),
+    Requests(RequestScreen),
+    /// One request's every field, over the request list.
+    Detail(Box<Request>),
+}
+
+/// Which screen is on top, for tests and the help text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenKind {
+    Main,
+    Ring,
+    Requests,
+    Detail,
+}
+
+#[derive(Clone, Debug)]
+pub struct App {
+    pub(crate) config: Config,
+    pub(crate) main: MainScreen,
+    /// Screens opened above the main view, innermost last; Esc pops one.
+    pub(crate) stack: Vec<Screen>,
+    pub(crate) help: bool,
+    paused: bool,
+    quit: bool,
+    area: Rect,
+    /// A one-off message for the status line, cleared by the next key.
+    pub(crate) message: Option<String>,
+    pub(crate) source_ended: bool,
+}
+
+impl App {
+    pub fn new(config: Config) -> Self {
+        let main = MainScreen::new(config.only_pid);
+        App {
+            config,
+            main,
+            stack: Vec::new(),
+            help: false,
+            paused: false,
+            quit: false,
+            area: Rect::new(0, 0, 80, 24),
+            message: None,
+            source_ended: false,
+        }
+    }
+
+    /// The terminal's size changed (also call once at start).
+    pub fn resize(&mut self, model: &Model, width: u16, height: u16) {
+        self.area = Rect::new(0, 0, width, height);
+        self.sync(model);
+    }
+
+    /// The model changed: re-derive the rows of every open screen.
+    pub fn sync(&mut self, model: &Model) {
+        let main_height = self.table_height();
+        self.main.sync(model, main_height);
+        for i in 0..self.stack.len() {
+            let height = self.screen_height(&self.stack[i]);
+            match &mut self.stack[i] {
+                Screen::Ring(s) => s.sync(model, height),
+                Screen::Requests(s) => s.sync(model, height),
+                Screen::Detail(_) => {}
+            }
+        }
+    }
+
+    pub fn key(&mut self, model: &Model, key: KeyEvent) {
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        self.message = None;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && matches!(key.code, KeyCode::Char('c')) {
+            self.quit = true;
+            return;
+        }
+        if self.help {
+            // Any key closes the help, and does nothing else.
+            self.help = false;
+            return;
+        }
+        if self.stack.is_empty() && self.main.editing_filter {
+            let height = self.table_height();
+            self.main.key(model, key, height);
+            return;
+        }
+        match key.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
+            KeyCode::Char(' ') => self.paused = !self.paused,
+            KeyCode::Char('+') | KeyCode::Char('=') => {
+                if !self.config.refresh.slower() {
+                    self.message = Some("already the longest interval".into());
+                }
+            }
+            KeyCode::Char('-') | KeyCode::Char('_') => {
+                if !self.config.refresh.faster() {
+                    self.message = Some(format!(
+                        "already the shortest interval (the probe samples every {} ms; start with a smaller --interval to go lower)",
+                        self.config.refresh.sampling().as_millis()
+                    ));
+                }
+            }
+            _ => self.screen_key(model, key),
+        }
+        self.sync(model);
+    }
+
+    fn screen_key(&mut self, model: &Model, key: KeyEvent) {
+        let height = self
+            .stack
+            .last()
+            .map_or_else(|| self.table_height(), |s| self.screen_height(s));
+        let Some(top) = self.stack.last_mut() else {
+            match self.main.key(model, key, height) {
+                MainAction::OpenRing { pid, ring } => {
+                    self.stack.push(Screen::Ring(RingScreen::new(pid, ring)))
+                }
+                MainAction::OpenRequests { pid, ring } => self.open_requests(pid, ring, None),
+                MainAction::Hint(h) => self.message = Some(h.into()),
+                MainAction::None | MainAction::Unhandled => {}
+            }
+            return;
+        };
+        match top {
+            Screen::Ring(s) => {
+                let (pid, ring) = (s.pid, s.ring);
+                match s.key(model, key, height) {
+                    RingAction::Back => self.back(),
+                    RingAction::OpenRequests(op) => self.open_requests(pid, ring, op),
+                    RingAction::None | RingAction::Unhandled => {}
+                }
+            }
+            Screen::Requests(s) => match s.key(model, key, height) {
+                RequestAction::Back => self.back(),
+                RequestAction::Open(request) => self.stack.push(Screen::Detail(request)),
+                RequestAction::None | RequestAction::Unhandled => {}
+            },
+            Screen::Detail(_) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Left
+                ) {
+                    self.back();
+                }
+            }
+        }
+    }
+
+    fn open_requests(&mut self, pid: u32, ring: u32, opcode: Option<u8>) {
+        self.stack.push(Screen::Requests(RequestScreen::new(
+            pid,
+            RequestFilter { ring, opcode },
+        )));
+    }
+
+    fn back(&mut self) {
+        self.stack.pop();
+    }
+
+    fn table_height(&self) -> usize {
+        usize::from(layout::table(self.area).body.height)
+    }
+
+    fn screen_height(&self, screen: &Screen) -> usize {
+        match screen {
+            Screen::Ring(s) => usize::from(layout::ring(self.area, s.ops.len()).ops_body.height),
+            Screen::Requests(_) | Screen::Detail(_) => self.table_height(),
+        }
+    }
+
+    /// The ring whose requests the probe should stream: the one of an open request view.
+    pub fn records_wanted(&self) -> Option<u32> {
+        self.stack.iter().find_map(|s| match s {
+            Screen::Requests(r) => Some(r.filter.ring),
+            _ => None,
+        })
+    }
+
+    pub fn screen(&self) -> ScreenKind {
+        match self.stack.last() {
+            None => ScreenKind::Main,
+            Some(Screen::Ring(_)) => ScreenKind::Ring,
+            Some(Screen::Requests(_)) => ScreenKind::Requests,
+            Some(Screen::Detail(_)) => ScreenKind::Detail,
+        }
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn refresh(&self) -> &Refresh {
+        &self.config.refresh
+    }
+
+    pub fn help_shown(&self) -> bool {
+        self.help
+    }
+
+    /// The item the main view's cursor is on.
+    pub fn main_selection(&self) -> Option<crate::rows::RowId> {
+        self.main.selected
+    }
+
+    /// Ids of the main view's rows, top to bottom.
+    pub fn main_rows(&self) -> impl Iterator<Item = crate::rows::RowId> + '_ {
+        self.main.rows.iter().map(|r| r.id)
+    }
+
+    /// The current status message, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Shows `text` in the status line until the next key (e.g. an error from the source).
+    pub fn set_message(&mut self, text: String) {
+        self.message = Some(text);
+    }
+
+    /// The source has no more inputs (the probe stopped, or the recording ended).
+    pub fn set_source_ended(&mut self) {
+        self.source_ended = true;
+    }
+}

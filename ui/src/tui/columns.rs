@@ -1,0 +1,249 @@
+//! The main table's columns: what they show, how wide they are, which go first when the terminal
+//! is narrow, and how they sort.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Column {
+    Pid,
+    Comm,
+    Ring,
+    Flags,
+    ReqRate,
+    Total,
+    Inflight,
+    P50,
+    P99,
+    ErrRate,
+    Denied,
+    AsyncPct,
+    CqOverflow,
+}
+
+/// Space between two columns.
+pub const GAP: u16 = 1;
+
+impl Column {
+    /// Display order, left to right.
+    pub const ALL: [Column; 13] = [
+        Column::Pid,
+        Column::Comm,
+        Column::Ring,
+        Column::Flags,
+        Column::ReqRate,
+        Column::Total,
+        Column::Inflight,
+        Column::P50,
+        Column::P99,
+        Column::ErrRate,
+        Column::Denied,
+        Column::AsyncPct,
+        Column::CqOverflow,
+    ];
+
+    pub fn header(self) -> &'static str {
+        match self {
+            Column::Pid => "PID",
+            Column::Comm => "COMM",
+            Column::Ring => "RING",
+            Column::Flags => "FLAGS",
+            Column::ReqRate => "REQ/s",
+            Column::Total => "TOTAL",
+            Column::Inflight => "INFLIGHT",
+            Column::P50 => "p50",
+            Column::P99 => "p99",
+            Column::ErrRate => "ERR/s",
+            Column::Denied => "DENIED",
+            Column::AsyncPct => "ASYNC%",
+            Column::CqOverflow => "CQ OVFL",
+        }
+    }
+
+    /// Minimum width; COMM also takes whatever is left over.
+    pub fn width(self) -> u16 {
+        match self {
+            Column::Pid => 7,
+            Column::Comm => 16,
+            Column::Ring => 5,
+            Column::Flags => 14,
+            Column::ReqRate => 7,
+            Column::Total => 8,
+            Column::Inflight => 8,
+            Column::P50 => 7,
+            Column::P99 => 7,
+            Column::ErrRate => 6,
+            Column::Denied => 6,
+            Column::AsyncPct => 6,
+            Column::CqOverflow => 7,
+        }
+    }
+
+    /// Lower is more important; on a narrow terminal the highest go first. Priority 0 stays.
+    fn priority(self) -> u8 {
+        match self {
+            Column::Pid | Column::Comm | Column::ReqRate => 0,
+            Column::Ring | Column::P99 | Column::ErrRate => 1,
+            Column::Total | Column::P50 => 2,
+            Column::Inflight | Column::Denied => 3,
+            Column::AsyncPct | Column::CqOverflow => 4,
+            Column::Flags => 5,
+        }
+    }
+
+    pub fn right_aligned(self) -> bool {
+        !matches!(self, Column::Comm | Column::Flags)
+    }
+
+    /// Identities and names read best ascending; quantities busiest first.
+    pub fn descending_by_default(self) -> bool {
+        !matches!(
+            self,
+            Column::Pid | Column::Comm | Column::Ring | Column::Flags
+        )
+    }
+
+    /// Direct sort key (bottom-style): pressing it sorts by this column, pressing it again
+    /// reverses the order.
+    pub fn hotkey(self) -> Option<char> {
+        match self {
+            Column::Pid => Some('P'),
+            Column::Comm => Some('N'),
+            Column::ReqRate => Some('R'),
+            Column::Total => Some('T'),
+            Column::P99 => Some('L'),
+            Column::ErrRate => Some('E'),
+            Column::Denied => Some('D'),
+            Column::AsyncPct => Some('A'),
+            Column::CqOverflow => Some('O'),
+            _ => None,
+        }
+    }
+
+    pub fn by_hotkey(c: char) -> Option<Column> {
+        Column::ALL.into_iter().find(|col| col.hotkey() == Some(c))
+    }
+
+    fn index(self) -> usize {
+        Column::ALL.iter().position(|&c| c == self).unwrap_or(0)
+    }
+
+    /// The next column to the right, wrapping.
+    pub fn next(self) -> Column {
+        Column::ALL[(self.index() + 1) % Column::ALL.len()]
+    }
+
+    /// The next column to the left, wrapping.
+    pub fn prev(self) -> Column {
+        Column::ALL[(self.index() + Column::ALL.len() - 1) % Column::ALL.len()]
+    }
+}
+
+/// How one column of any table takes part in fitting a width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fit {
+    pub width: u16,
+    /// Lower is more important; the highest are dropped first. 0 always stays.
+    pub priority: u8,
+    /// Takes the width left over (one column per table).
+    pub flex: bool,
+}
+
+/// Places the columns of a table in `width`: drops the least important until the rest fit,
+/// then gives the spare width to the flex column. Returns (x, width) of each shown column, in
+/// the given order; fixed size, so it can run every frame without allocating.
+pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)>; N] {
+    let needed = |max_priority: u8| -> u16 {
+        let shown = columns.iter().filter(|c| c.priority <= max_priority);
+        shown
+            .map(|c| c.width + GAP)
+            .sum::<u16>()
+            .saturating_sub(GAP)
+    };
+    let top = columns.iter().map(|c| c.priority).max().unwrap_or(0);
+    let max_priority = (0..=top).rev().find(|&p| needed(p) <= width).unwrap_or(0);
+    let spare = width.saturating_sub(needed(max_priority));
+    let mut placed = [None; N];
+    let mut x = 0u16;
+    for (slot, c) in placed.iter_mut().zip(columns) {
+        if c.priority <= max_priority {
+            let w = if c.flex { c.width + spare } else { c.width };
+            *slot = Some((x, w));
+            x = x.saturating_add(w + GAP);
+        }
+    }
+    placed
+}
+
+/// Where each shown main-table column goes, for one terminal width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColumnLayout {
+    slots: [Option<(u16, u16)>; 13],
+}
+
+impl ColumnLayout {
+    pub fn fit(width: u16) -> Self {
+        let specs = Column::ALL.map(|c| Fit {
+            width: c.width(),
+            priority: c.priority(),
+            flex: c == Column::Comm,
+        });
+        ColumnLayout {
+            slots: fit(&specs, width),
+        }
+    }
+
+    /// (column, x offset, width), left to right.
+    pub fn iter(&self) -> impl Iterator<Item = (Column, u16, u16)> + '_ {
+        Column::ALL
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(&c, slot)| slot.map(|(x, w)| (c, x, w)))
+    }
+
+    pub fn shows(&self, column: Column) -> bool {
+        self.iter().any(|(c, _, _)| c == column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everything_fits_wide_and_the_least_useful_go_first() {
+        let wide = ColumnLayout::fit(200);
+        assert_eq!(wide.iter().count(), 13);
+        assert_eq!(ColumnLayout::fit(120).iter().count(), 13);
+        let at_100 = ColumnLayout::fit(100);
+        assert!(!at_100.shows(Column::Flags));
+        assert!(at_100.shows(Column::Denied));
+        let at_80 = ColumnLayout::fit(80);
+        for c in [
+            Column::Pid,
+            Column::Comm,
+            Column::ReqRate,
+            Column::P99,
+            Column::ErrRate,
+            Column::Total,
+        ] {
+            assert!(at_80.shows(c), "{c:?} at 80 columns");
+        }
+        // From 32 columns up (PID, COMM and REQ/s at their minimum) nothing overflows.
+        for width in 32..=240 {
+            let layout = ColumnLayout::fit(width);
+            let (_, x, w) = layout.iter().last().unwrap();
+            assert!(x + w <= width, "overflow at {width}");
+        }
+    }
+
+    #[test]
+    fn hotkeys_are_unique_and_navigation_wraps() {
+        let keys: std::collections::BTreeSet<char> =
+            Column::ALL.iter().filter_map(|c| c.hotkey()).collect();
+        assert_eq!(
+            keys.len(),
+            Column::ALL.iter().filter(|c| c.hotkey().is_some()).count()
+        );
+        assert_eq!(Column::by_hotkey('L'), Some(Column::P99));
+        assert_eq!(Column::CqOverflow.next(), Column::Pid);
+        assert_eq!(Column::Pid.prev(), Column::CqOverflow);
+    }
+}

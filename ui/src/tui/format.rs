@@ -1,0 +1,223 @@
+//! Compact, fixed-width-friendly number formats for table cells.
+//!
+//! Each formatter appends to a caller-owned `String`, so a view can reuse one scratch buffer for a
+//! whole frame instead of allocating a `String` per cell.
+
+use std::fmt::Write;
+
+/// A per-second rate: `0`, `0.50`, `12.3`, `842`, `9999`, `12.3k`, `1.23M`; at most 6 characters.
+pub fn rate(out: &mut String, per_s: f64) {
+    let v = if per_s.is_finite() && per_s > 0.0 {
+        per_s
+    } else {
+        0.0
+    };
+    let _ = match v {
+        0.0 => write!(out, "0"),
+        v if v < 10.0 => write!(out, "{v:.2}"),
+        v if v < 100.0 => write!(out, "{v:.1}"),
+        v if v < 10_000.0 => write!(out, "{v:.0}"),
+        v => return scaled(out, v, &[(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")]),
+    };
+}
+
+/// A count: exact up to 99999, then `123k`, `12.3M`, `1.23G`; at most 6 characters (absurdly
+/// large values excepted).
+pub fn count(out: &mut String, n: u64) {
+    if n < 100_000 {
+        let _ = write!(out, "{n}");
+    } else {
+        scaled(
+            out,
+            n as f64,
+            &[(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")],
+        );
+    }
+}
+
+/// A latency in at most 6 characters, 3 significant digits: `850ns`, `12.3µs`, `106µs`,
+/// `4.56ms`, `1.20s`.
+pub fn duration(out: &mut String, ns: u64) {
+    if ns < 1_000 {
+        let _ = write!(out, "{ns}ns");
+    } else {
+        scaled(out, ns as f64, &[(1e3, "µs"), (1e6, "ms"), (1e9, "s")]);
+    }
+}
+
+/// `v` in the first of `units` (ascending) that keeps it under 1000 after rounding to three
+/// significant digits (the last unit otherwise), e.g. 999_600 ns is `1.00ms`, not `1000µs`.
+fn scaled(out: &mut String, v: f64, units: &[(f64, &str)]) {
+    let (scale, unit) = units
+        .iter()
+        .copied()
+        .find(|&(scale, _)| v / scale < 999.5)
+        .unwrap_or(units[units.len() - 1]);
+    let x = v / scale;
+    let _ = if (x * 100.0).round() < 1000.0 {
+        write!(out, "{x:.2}{unit}")
+    } else if (x * 10.0).round() < 1000.0 {
+        write!(out, "{x:.1}{unit}")
+    } else {
+        write!(out, "{x:.0}{unit}")
+    };
+}
+
+/// A latency as the trace lines print it: `850ns`, `12.3µs`, `4.56ms`, `1.20s`.
+pub fn trace_duration(out: &mut String, ns: u64) {
+    let _ = match ns {
+        0..=999 => write!(out, "{ns}ns"),
+        1_000..=999_999 => write!(out, "{:.1}µs", ns as f64 / 1e3),
+        1_000_000..=999_999_999 => write!(out, "{:.2}ms", ns as f64 / 1e6),
+        _ => write!(out, "{:.2}s", ns as f64 / 1e9),
+    };
+}
+
+/// A latency bound as short as possible, for histogram labels: `850ns`, `12µs`, `4.5ms`, `1.2s`.
+pub fn short_duration(out: &mut String, ns: u64) {
+    let (v, unit) = match ns {
+        0..=999 => (ns as f64, "ns"),
+        1_000..=999_999 => (ns as f64 / 1e3, "µs"),
+        1_000_000..=999_999_999 => (ns as f64 / 1e6, "ms"),
+        _ => (ns as f64 / 1e9, "s"),
+    };
+    let _ = if v < 10.0 && v.fract() != 0.0 {
+        write!(out, "{v:.1}{unit}")
+    } else {
+        write!(out, "{v:.0}{unit}")
+    };
+}
+
+/// A share in percent: `0`, `0.5%`, `12%`, `100%`.
+pub fn percent(out: &mut String, pct: f64) {
+    let _ = match pct {
+        p if !p.is_finite() || p <= 0.0 => write!(out, "0"),
+        p if p < 9.95 => write!(out, "{p:.1}%"),
+        p => write!(out, "{:.0}%", p.min(100.0)),
+    };
+}
+
+/// An interval for the status line: `500ms`, `1s`, `2.5s`, `1m`.
+pub fn interval(out: &mut String, d: std::time::Duration) {
+    let ms = d.as_millis();
+    let _ = if ms < 1000 {
+        write!(out, "{ms}ms")
+    } else if ms.is_multiple_of(60_000) {
+        write!(out, "{}m", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        write!(out, "{}s", ms / 1000)
+    } else {
+        write!(out, "{:.1}s", d.as_secs_f64())
+    };
+}
+
+/// `HH:MM:SS.micros` of a wall-clock time in ns since the epoch, shifted by `utc_offset_s`.
+pub fn clock(out: &mut String, time_ns: u64, utc_offset_s: i64) {
+    let local_s = (time_ns / 1_000_000_000) as i64 + utc_offset_s;
+    let day_s = local_s.rem_euclid(86_400);
+    let micros = time_ns % 1_000_000_000 / 1000;
+    let _ = write!(
+        out,
+        "{:02}:{:02}:{:02}.{micros:06}",
+        day_s / 3600,
+        day_s / 60 % 60,
+        day_s % 60
+    );
+}
+
+/// Convenience for one-off texts (tests, titles): runs a formatter into a new `String`.
+pub fn to_string<T>(f: fn(&mut String, T), value: T) -> String {
+    let mut s = String::new();
+    f(&mut s, value);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_stay_short() {
+        let r = |v| to_string(rate, v);
+        assert_eq!(r(0.0), "0");
+        assert_eq!(r(f64::NAN), "0");
+        assert_eq!(r(-3.0), "0");
+        assert_eq!(r(0.5), "0.50");
+        assert_eq!(r(12.34), "12.3");
+        assert_eq!(r(842.2), "842");
+        assert_eq!(r(9_999.0), "9999");
+        assert_eq!(r(12_345.0), "12.3k");
+        assert_eq!(r(999_999.0), "1.00M");
+        assert_eq!(r(1_234_567.0), "1.23M");
+        assert_eq!(r(4.2e9), "4.20G");
+        for v in [
+            0.1, 9.99, 99.9, 9_999.4, 99_999.0, 999_499.0, 999_999.0, 999e9,
+        ] {
+            assert!(r(v).chars().count() <= 6, "{}", r(v));
+        }
+    }
+
+    #[test]
+    fn counts_are_exact_while_they_fit() {
+        let c = |v| to_string(count, v);
+        assert_eq!(c(0), "0");
+        assert_eq!(c(99_999), "99999");
+        assert_eq!(c(123_456), "123k");
+        assert_eq!(c(999_999), "1.00M");
+        assert_eq!(c(12_345_678), "12.3M");
+        assert_eq!(c(1_234_567_890), "1.23G");
+        assert_eq!(c(u64::MAX), "18446744T"); // absurd, but no panic
+    }
+
+    #[test]
+    fn durations_keep_three_digits() {
+        let d = |v| to_string(duration, v);
+        assert_eq!(d(850), "850ns");
+        assert_eq!(d(1_000), "1.00µs");
+        assert_eq!(d(12_300), "12.3µs");
+        assert_eq!(d(106_600), "107µs");
+        assert_eq!(d(999_600), "1.00ms");
+        assert_eq!(d(99_960), "100µs");
+        assert_eq!(d(9_996), "10.0µs");
+        assert_eq!(d(4_560_000), "4.56ms");
+        assert_eq!(d(603_980_000), "604ms");
+        assert_eq!(d(1_200_000_000), "1.20s");
+        for ns in [
+            999,
+            9_999,
+            99_999,
+            999_499,
+            999_999,
+            9_999_999,
+            99_999_999,
+            999_999_999,
+        ] {
+            assert!(d(ns).chars().count() <= 6, "{}", d(ns));
+        }
+        let t = |v| to_string(trace_duration, v);
+        assert_eq!(t(12_300), "12.3µs");
+        assert_eq!(t(4_560_000), "4.56ms");
+        let s = |v| to_string(short_duration, v);
+        assert_eq!(s(8), "8ns");
+        assert_eq!(s(1_024), "1.0µs");
+        assert_eq!(s(1_536), "1.5µs");
+        assert_eq!(s(16_384), "16µs");
+        assert_eq!(s(3_000_000), "3ms");
+    }
+
+    #[test]
+    fn percents_intervals_and_clock() {
+        assert_eq!(to_string(percent, 0.0), "0");
+        assert_eq!(to_string(percent, 0.46), "0.5%");
+        assert_eq!(to_string(percent, 33.3), "33%");
+        assert_eq!(to_string(percent, 250.0), "100%");
+        let i = |ms| to_string(interval, std::time::Duration::from_millis(ms));
+        assert_eq!(i(500), "500ms");
+        assert_eq!(i(1000), "1s");
+        assert_eq!(i(2500), "2.5s");
+        assert_eq!(i(120_000), "2m");
+        let mut s = String::new();
+        clock(&mut s, 43_201_123_456_789, 0);
+        assert_eq!(s, "12:00:01.123456");
+    }
+}

@@ -1,0 +1,143 @@
+//! Where each part of each screen goes. Pure geometry shared by the views (to draw) and the app
+//! (to know how many rows a page holds), so the two never disagree.
+
+use ratatui::layout::Rect;
+
+/// Below this the screens do not fit; the views say so instead of drawing garbage.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 8;
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// One row at `y` of `area` (empty when outside it).
+fn row(area: Rect, y: u16) -> Rect {
+    if y >= area.height {
+        return Rect::new(area.x, area.y + area.height, area.width, 0);
+    }
+    Rect::new(area.x, area.y + y, area.width, 1)
+}
+
+/// Rows `from..area.height - bottom` of `area`.
+fn rows_between(area: Rect, from: u16, bottom: u16) -> Rect {
+    let end = area
+        .height
+        .saturating_sub(bottom)
+        .max(from.min(area.height));
+    let from = from.min(end);
+    Rect::new(area.x, area.y + from, area.width, end - from)
+}
+
+/// The status line: always the last row.
+pub fn status(area: Rect) -> Rect {
+    row(area, area.height.saturating_sub(1))
+}
+
+/// A titled table filling the screen: the main view and the request view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableLayout {
+    pub title: Rect,
+    pub header: Rect,
+    pub body: Rect,
+}
+
+pub fn table(area: Rect) -> TableLayout {
+    TableLayout {
+        title: row(area, 0),
+        header: row(area, 1),
+        body: rows_between(area, 2, 1),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingLayout {
+    pub title: Rect,
+    pub summary: Rect,
+    pub ops_header: Rect,
+    pub ops_body: Rect,
+    pub histogram: Rect,
+    pub sparkline: Rect,
+}
+
+/// The ring view: title, summary, the opcode table (as tall as its rows, up to half the
+/// screen), then the latency histogram and the rate sparkline side by side.
+pub fn ring(area: Rect, ops: usize) -> RingLayout {
+    let below_summary = area.height.saturating_sub(3); // title, summary, status
+    let max_ops = (below_summary / 2).saturating_sub(1).max(1);
+    let ops_rows = u16::try_from(ops).unwrap_or(u16::MAX).clamp(1, max_ops);
+    let graphs = rows_between(area, 3 + ops_rows, 1);
+    let hist_width = graphs.width * 3 / 5;
+    RingLayout {
+        title: row(area, 0),
+        summary: row(area, 1),
+        ops_header: row(area, 2),
+        ops_body: Rect::new(
+            area.x,
+            area.y + 3,
+            area.width,
+            ops_rows.min(area.height.saturating_sub(4)),
+        ),
+        histogram: Rect::new(graphs.x, graphs.y, hist_width, graphs.height),
+        sparkline: Rect::new(
+            graphs.x + hist_width,
+            graphs.y,
+            graphs.width - hist_width,
+            graphs.height,
+        ),
+    }
+}
+
+/// A box of at most `width` x `height` centered in `area`, leaving a margin when it can.
+pub fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width
+        .min(area.width.saturating_sub(4))
+        .max(area.width.min(20));
+    let h = height
+        .min(area.height.saturating_sub(2))
+        .max(area.height.min(5));
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_leave_room_for_title_header_and_status() {
+        let t = table(Rect::new(0, 0, 80, 24));
+        assert_eq!(
+            (t.title.y, t.header.y, t.body.y, t.body.height),
+            (0, 1, 2, 21)
+        );
+        assert_eq!(status(Rect::new(0, 0, 80, 24)).y, 23);
+        let tiny = table(Rect::new(0, 0, 80, 2));
+        assert_eq!(tiny.body.height, 0);
+    }
+
+    #[test]
+    fn the_ring_view_splits_the_screen() {
+        let r = ring(Rect::new(0, 0, 80, 24), 4);
+        assert_eq!(r.ops_body.height, 4);
+        assert_eq!(r.histogram.y, 7);
+        assert_eq!(r.histogram.height, 16);
+        assert_eq!(r.histogram.width + r.sparkline.width, 80);
+        let crowded = ring(Rect::new(0, 0, 80, 24), 40);
+        assert_eq!(crowded.ops_body.height, 9);
+        let small = ring(Rect::new(0, 0, 40, 8), 40);
+        assert!(small.ops_body.bottom() <= 8 && small.histogram.bottom() <= 7);
+    }
+
+    #[test]
+    fn popups_stay_inside() {
+        let area = Rect::new(0, 0, 80, 24);
+        let p = popup(area, 100, 100);
+        assert!(p.right() <= 80 && p.bottom() <= 24);
+        assert_eq!(popup(area, 40, 10), Rect::new(20, 7, 40, 10));
+    }
+}

@@ -1,0 +1,192 @@
+//! State and keys of the main view: the process/ring table, its sort, filter, folds and
+//! selection. The selection is an item (a process or a ring), not a row number, so it stays on
+//! the same process or ring when the table is re-sorted or refreshed.
+
+use crate::columns::Column;
+use crate::cursor::{Cursor, Move};
+use crate::rows::{self, Folds, Row, RowId, RowSpec};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uringtop_common::model::Model;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MainScreen {
+    pub spec: RowSpec,
+    pub folds: Folds,
+    pub rows: Vec<Row>,
+    pub selected: Option<RowId>,
+    pub cursor: Cursor,
+    /// `/` was pressed: keys edit the filter until Enter or Esc.
+    pub editing_filter: bool,
+}
+
+/// What a key on the main view asks of the app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MainAction {
+    None,
+    OpenRing {
+        pid: u32,
+        ring: u32,
+    },
+    OpenRequests {
+        pid: u32,
+        ring: u32,
+    },
+    Hint(&'static str),
+    /// Not a main-view key: the app may handle it.
+    Unhandled,
+}
+
+impl MainScreen {
+    pub fn new(only_pid: Option<u32>) -> Self {
+        MainScreen {
+            spec: RowSpec {
+                sort: Column::ReqRate,
+                descending: true,
+                filter: String::new(),
+                only_pid,
+            },
+            folds: Folds::default(),
+            rows: Vec::new(),
+            selected: None,
+            cursor: Cursor::default(),
+            editing_filter: false,
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.cursor.index)
+    }
+
+    /// Rebuilds the rows and puts the cursor back on the selected item: on the same process or
+    /// ring wherever it moved; on its process if the ring was folded away; else on the same row
+    /// number.
+    pub fn sync(&mut self, model: &Model, height: usize) {
+        rows::build(model, &self.spec, &self.folds, &mut self.rows);
+        if let Some(id) = self.selected {
+            let position = |id: RowId| self.rows.iter().position(|r| r.id == id);
+            let found = position(id).or_else(|| position(RowId::Process(id.pid())));
+            if let Some(i) = found {
+                self.cursor.index = i;
+            }
+        }
+        self.cursor.clamp(self.rows.len(), height);
+        self.selected = self.selected_row().map(|r| r.id);
+    }
+
+    pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> MainAction {
+        if self.editing_filter {
+            self.edit_filter(key);
+            self.sync(model, height);
+            return MainAction::None;
+        }
+        let action = self.navigate(key, height);
+        self.sync(model, height);
+        action
+    }
+
+    fn navigate(&mut self, key: KeyEvent, height: usize) -> MainAction {
+        let selected = self.selected_row().map(|r| (r.id, r.rings));
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(Move::Up, height),
+            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(Move::Down, height),
+            KeyCode::PageUp => self.move_cursor(Move::PageUp, height),
+            KeyCode::PageDown => self.move_cursor(Move::PageDown, height),
+            KeyCode::Home | KeyCode::Char('g') => self.move_cursor(Move::Home, height),
+            KeyCode::End | KeyCode::Char('G') => self.move_cursor(Move::End, height),
+            KeyCode::Enter => match selected {
+                Some((RowId::Process(pid), _)) => self.folds.toggle(pid),
+                Some((RowId::Ring { pid, ring }, _)) => return MainAction::OpenRing { pid, ring },
+                None => {}
+            },
+            KeyCode::Char('f') => {
+                if let Some((id, _)) = selected {
+                    self.folds.toggle(id.pid());
+                    self.selected = Some(RowId::Process(id.pid()));
+                }
+            }
+            KeyCode::Char('F') => self.folds.toggle_all(),
+            KeyCode::Left | KeyCode::Char('h') => match selected {
+                Some((RowId::Process(pid), _)) => self.folds.set(pid, true),
+                Some((RowId::Ring { pid, .. }, _)) => self.selected = Some(RowId::Process(pid)),
+                None => {}
+            },
+            KeyCode::Right | KeyCode::Char('l') => {
+                if let Some((RowId::Process(pid), _)) = selected {
+                    self.folds.set(pid, false);
+                }
+            }
+            KeyCode::Char('r') => return requests_of(selected, &self.rows),
+            KeyCode::Char('/') => self.editing_filter = true,
+            KeyCode::Esc if !self.spec.filter.is_empty() => self.spec.filter.clear(),
+            KeyCode::Char('s') | KeyCode::F(6) | KeyCode::Char('>') => {
+                self.sort_by(self.spec.sort.next())
+            }
+            KeyCode::Char('<') => self.sort_by(self.spec.sort.prev()),
+            KeyCode::Char('I') => self.spec.descending = !self.spec.descending,
+            KeyCode::Char(c) => match Column::by_hotkey(c) {
+                Some(column) if column == self.spec.sort => {
+                    self.spec.descending = !self.spec.descending
+                }
+                Some(column) => self.sort_by(column),
+                None => return MainAction::Unhandled,
+            },
+            _ => return MainAction::Unhandled,
+        }
+        MainAction::None
+    }
+
+    fn move_cursor(&mut self, m: Move, height: usize) {
+        self.cursor.apply(m, self.rows.len(), height);
+        self.selected = self.selected_row().map(|r| r.id);
+    }
+
+    fn sort_by(&mut self, column: Column) {
+        self.spec.sort = column;
+        self.spec.descending = column.descending_by_default();
+    }
+
+    fn edit_filter(&mut self, key: KeyEvent) {
+        let filter = &mut self.spec.filter;
+        match key.code {
+            KeyCode::Enter => self.editing_filter = false,
+            KeyCode::Esc => {
+                filter.clear();
+                self.editing_filter = false;
+            }
+            KeyCode::Backspace => {
+                filter.pop();
+            }
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => filter.clear(),
+            KeyCode::Char(c)
+                if !key.modifiers.contains(KeyModifiers::CONTROL) && filter.len() < 64 =>
+            {
+                filter.push(c);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `r`: the selected ring's requests; on a process, its only ring's.
+fn requests_of(selected: Option<(RowId, usize)>, rows: &[Row]) -> MainAction {
+    match selected {
+        Some((RowId::Ring { pid, ring }, _)) => MainAction::OpenRequests { pid, ring },
+        Some((RowId::Process(pid), 1)) => {
+            // Its ring may be folded away: look it up among the rows, else ask to unfold.
+            let ring = rows.iter().find_map(|r| match r.id {
+                RowId::Ring { pid: p, ring } if p == pid => Some(ring),
+                _ => None,
+            });
+            match ring {
+                Some(ring) => MainAction::OpenRequests { pid, ring },
+                None => MainAction::Hint(
+                    "unfold the process (Enter) and select a ring for its requests",
+                ),
+            }
+        }
+        Some((RowId::Process(_), _)) => {
+            MainAction::Hint("select one of the process's rings to see its requests")
+        }
+        None => MainAction::None,
+    }
+}

@@ -1,0 +1,100 @@
+//! State and keys of the ring view: one ring's opcodes, the selected one's latency histogram.
+
+use crate::cursor::{Cursor, Move};
+use crossterm::event::{KeyCode, KeyEvent};
+use uringtop_common::model::{Model, RingState};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RingScreen {
+    pub pid: u32,
+    pub ring: u32,
+    /// Opcodes of the ring, most requests first.
+    pub ops: Vec<u8>,
+    pub selected: Option<u8>,
+    pub cursor: Cursor,
+    /// The histogram shows everything since the probe attached (true) or the latest interval.
+    pub since_start: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RingAction {
+    None,
+    Back,
+    OpenRequests(Option<u8>),
+    Unhandled,
+}
+
+impl RingScreen {
+    pub fn new(pid: u32, ring: u32) -> Self {
+        RingScreen {
+            pid,
+            ring,
+            ops: Vec::new(),
+            selected: None,
+            cursor: Cursor::default(),
+            since_start: false,
+        }
+    }
+
+    /// The ring as this process sees it.
+    pub fn state<'m>(&self, model: &'m Model) -> Option<&'m RingState> {
+        model.process(self.pid)?.rings.get(&self.ring)
+    }
+
+    /// Orders the opcodes by total requests (a slowly changing order, so rows do not jump
+    /// around every refresh) and keeps the cursor on the selected opcode.
+    pub fn sync(&mut self, model: &Model, height: usize) {
+        self.ops.clear();
+        if let Some(ring) = self.state(model) {
+            let mut ops: Vec<(u64, u8)> = ring
+                .ops
+                .values()
+                .map(|op| {
+                    (
+                        op.total.submitted.saturating_add(op.total.rejected),
+                        op.opcode,
+                    )
+                })
+                .collect();
+            ops.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            self.ops.extend(ops.into_iter().map(|(_, op)| op));
+        }
+        if let Some(i) = self
+            .selected
+            .and_then(|s| self.ops.iter().position(|&op| op == s))
+        {
+            self.cursor.index = i;
+        }
+        self.cursor.clamp(self.ops.len(), height);
+        self.selected = self.ops.get(self.cursor.index).copied();
+    }
+
+    pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> RingAction {
+        let m = match key.code {
+            KeyCode::Up | KeyCode::Char('k') => Move::Up,
+            KeyCode::Down | KeyCode::Char('j') => Move::Down,
+            KeyCode::PageUp => Move::PageUp,
+            KeyCode::PageDown => Move::PageDown,
+            KeyCode::Home | KeyCode::Char('g') => Move::Home,
+            KeyCode::End | KeyCode::Char('G') => Move::End,
+            KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h') => {
+                return RingAction::Back
+            }
+            KeyCode::Enter => {
+                return self
+                    .selected
+                    .map_or(RingAction::None, |op| RingAction::OpenRequests(Some(op)))
+            }
+            KeyCode::Char('r') => return RingAction::OpenRequests(None),
+            KeyCode::Char('t') => {
+                self.since_start = !self.since_start;
+                return RingAction::None;
+            }
+            _ => return RingAction::Unhandled,
+        };
+        self.cursor.apply(m, self.ops.len(), height);
+        self.selected = self.ops.get(self.cursor.index).copied();
+        self.sync(model, height);
+        RingAction::None
+    }
+}

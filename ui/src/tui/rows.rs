@@ -1,0 +1,312 @@
+//! The main table's rows, derived from the model: processes with their rings beneath, filtered,
+//! folded and sorted. Rebuilt once per model update (not per frame); the views only read them.
+
+use crate::columns::Column;
+use std::cmp::Ordering;
+use uringtop_common::model::{Model, ProcessState, RingState};
+
+/// What a row shows. A ring used by several processes appears under each, so a ring row is
+/// identified by its process too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RowId {
+    Process(u32),
+    Ring { pid: u32, ring: u32 },
+}
+
+impl RowId {
+    pub fn pid(self) -> u32 {
+        match self {
+            RowId::Process(pid) | RowId::Ring { pid, .. } => pid,
+        }
+    }
+}
+
+/// The numbers of one row, computed once per update.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Figures {
+    pub req_per_s: f64,
+    /// SQEs (submitted + rejected) since the probe attached.
+    pub total: u64,
+    pub inflight: u64,
+    /// Completions in the latest interval; p50/p99 mean nothing when 0.
+    pub completions: u64,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub err_per_s: f64,
+    /// SQEs refused by a restriction or policy, since attach.
+    pub denied: u64,
+    pub async_pct: f64,
+    /// CQ overflows of rings this process owns (a shared ring counts under its owner only).
+    pub cq_overflows: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub id: RowId,
+    pub figures: Figures,
+    /// Process rows: how many rings; ring rows: 0.
+    pub rings: usize,
+    pub folded: bool,
+    /// Ring rows: IORING_SETUP_* bits; process rows: those of all its rings.
+    pub setup_flags: u32,
+    /// Ring rows: the ring's fd in its creator, when known.
+    pub fd: Option<i32>,
+    /// Ring rows: the last ring of its process (for the tree glyph).
+    pub last: bool,
+}
+
+/// How the rows are chosen and ordered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowSpec {
+    pub sort: Column,
+    pub descending: bool,
+    /// Comm substring (ASCII case-insensitive) or exact pid; empty shows everything.
+    pub filter: String,
+    /// `--pid`: only this process, whatever the filter.
+    pub only_pid: Option<u32>,
+}
+
+/// Which processes are folded: a default for all, and the exceptions the user toggled.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Folds {
+    pub all_folded: bool,
+    pub toggled: std::collections::BTreeSet<u32>,
+}
+
+impl Folds {
+    pub fn is_folded(&self, pid: u32) -> bool {
+        self.all_folded != self.toggled.contains(&pid)
+    }
+
+    pub fn toggle(&mut self, pid: u32) {
+        if !self.toggled.remove(&pid) {
+            self.toggled.insert(pid);
+        }
+    }
+
+    pub fn set(&mut self, pid: u32, folded: bool) {
+        if self.is_folded(pid) != folded {
+            self.toggle(pid);
+        }
+    }
+
+    /// Folds everything, or unfolds everything when all is folded already.
+    pub fn toggle_all(&mut self) {
+        self.all_folded = !(self.all_folded && self.toggled.is_empty());
+        self.toggled.clear();
+    }
+}
+
+/// Rebuilds `out` from the model.
+pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
+    out.clear();
+    let mut processes: Vec<(&ProcessState, Row)> = model
+        .processes()
+        .filter(|p| spec.only_pid.is_none_or(|only| p.pid == only))
+        .filter(|p| matches_filter(p, &spec.filter))
+        .map(|p| (p, process_row(p, folds)))
+        .collect();
+    processes.sort_by(|(pa, a), (pb, b)| {
+        order(
+            spec,
+            key(spec.sort, pa, None, a),
+            key(spec.sort, pb, None, b),
+            a,
+            b,
+        )
+    });
+    let mut rings: Vec<(&RingState, Row)> = Vec::new();
+    for (process, row) in processes {
+        let folded = row.folded;
+        out.push(row);
+        if folded {
+            continue;
+        }
+        rings.clear();
+        rings.extend(
+            process
+                .rings
+                .values()
+                .map(|r| (r, ring_row(process.pid, r))),
+        );
+        rings.sort_by(|(ra, a), (rb, b)| {
+            order(
+                spec,
+                key(spec.sort, process, Some(ra), a),
+                key(spec.sort, process, Some(rb), b),
+                a,
+                b,
+            )
+        });
+        let n = rings.len();
+        out.extend(rings.drain(..).enumerate().map(|(i, (_, mut row))| {
+            row.last = i + 1 == n;
+            row
+        }));
+    }
+}
+
+/// Whether a process passes the `/` filter.
+pub fn matches_filter(p: &ProcessState, filter: &str) -> bool {
+    let filter = filter.trim();
+    if filter.is_empty() {
+        return true;
+    }
+    filter.parse::<u32>().is_ok_and(|pid| pid == p.pid)
+        || contains_ignore_ascii_case(&p.comm, filter)
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+fn ring_row(pid: u32, ring: &RingState) -> Row {
+    let i = &ring.interval;
+    let (mut total, mut denied) = (0u64, 0u64);
+    for op in ring.ops.values() {
+        total = total.saturating_add(op.total.submitted.saturating_add(op.total.rejected));
+        denied = denied.saturating_add(op.total.denied);
+    }
+    let owned = ring.info.pid == pid;
+    Row {
+        id: RowId::Ring {
+            pid,
+            ring: ring.info.ring,
+        },
+        figures: Figures {
+            req_per_s: i.req_per_s,
+            total,
+            inflight: i.inflight,
+            completions: i.latency.count,
+            p50_ns: i.latency.p50,
+            p99_ns: i.latency.p99,
+            err_per_s: i.err_per_s,
+            denied,
+            async_pct: i.async_pct,
+            cq_overflows: if owned { ring.info.cq_overflows } else { 0 },
+        },
+        rings: 0,
+        folded: false,
+        setup_flags: ring.info.setup_flags,
+        fd: if owned { ring.info.fd } else { None },
+        last: false,
+    }
+}
+
+fn process_row(p: &ProcessState, folds: &Folds) -> Row {
+    let i = &p.interval;
+    let mut figures = Figures {
+        req_per_s: i.req_per_s,
+        inflight: i.inflight,
+        completions: i.latency.count,
+        p50_ns: i.latency.p50,
+        p99_ns: i.latency.p99,
+        err_per_s: i.err_per_s,
+        async_pct: i.async_pct,
+        ..Figures::default()
+    };
+    let mut setup_flags = 0;
+    for ring in p.rings.values() {
+        let r = ring_row(p.pid, ring);
+        figures.total = figures.total.saturating_add(r.figures.total);
+        figures.denied = figures.denied.saturating_add(r.figures.denied);
+        figures.cq_overflows = figures.cq_overflows.saturating_add(r.figures.cq_overflows);
+        setup_flags |= r.setup_flags;
+    }
+    Row {
+        id: RowId::Process(p.pid),
+        figures,
+        rings: p.rings.len(),
+        folded: folds.is_folded(p.pid),
+        setup_flags,
+        fd: None,
+        last: false,
+    }
+}
+
+enum Key<'a> {
+    Num(f64),
+    Text(&'a str),
+}
+
+/// The sort key of a process row (`ring` None) or of one of its ring rows. Columns that mean
+/// nothing for a ring within its process (pid, comm) sort rings by id.
+fn key<'a>(column: Column, p: &'a ProcessState, ring: Option<&RingState>, row: &Row) -> Key<'a> {
+    let f = &row.figures;
+    let ring_id = |r: &RingState| f64::from(r.info.ring);
+    match column {
+        Column::Pid => Key::Num(ring.map_or(f64::from(p.pid), ring_id)),
+        Column::Comm => match ring {
+            Some(r) => Key::Num(ring_id(r)),
+            None => Key::Text(&p.comm),
+        },
+        Column::Ring => Key::Num(match ring {
+            Some(r) => ring_id(r),
+            None => p.rings.keys().next().map_or(0.0, |&id| f64::from(id)),
+        }),
+        Column::Flags => Key::Num(f64::from(row.setup_flags)),
+        Column::ReqRate => Key::Num(f.req_per_s),
+        Column::Total => Key::Num(f.total as f64),
+        Column::Inflight => Key::Num(f.inflight as f64),
+        Column::P50 => Key::Num(f.p50_ns as f64),
+        Column::P99 => Key::Num(f.p99_ns as f64),
+        Column::ErrRate => Key::Num(f.err_per_s),
+        Column::Denied => Key::Num(f.denied as f64),
+        Column::AsyncPct => Key::Num(f.async_pct),
+        Column::CqOverflow => Key::Num(f.cq_overflows as f64),
+    }
+}
+
+/// By the key in the chosen direction, then by id ascending, so equal keys keep a stable order.
+fn order(spec: &RowSpec, ka: Key, kb: Key, a: &Row, b: &Row) -> Ordering {
+    let by_key = match (ka, kb) {
+        (Key::Num(x), Key::Num(y)) => x.total_cmp(&y),
+        (Key::Text(x), Key::Text(y)) => x.cmp(y),
+        (Key::Num(_), Key::Text(_)) => Ordering::Less,
+        (Key::Text(_), Key::Num(_)) => Ordering::Greater,
+    };
+    let by_key = if spec.descending {
+        by_key.reverse()
+    } else {
+        by_key
+    };
+    by_key.then_with(|| a.id.cmp(&b.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_matches_comm_substring_or_exact_pid() {
+        let p = ProcessState {
+            pid: 4242,
+            comm: "Postgres".into(),
+            ..ProcessState::default()
+        };
+        assert!(matches_filter(&p, ""));
+        assert!(matches_filter(&p, "  "));
+        assert!(matches_filter(&p, "gres"));
+        assert!(matches_filter(&p, "POST"));
+        assert!(matches_filter(&p, "4242"));
+        assert!(!matches_filter(&p, "424"));
+        assert!(!matches_filter(&p, "nginx"));
+    }
+
+    #[test]
+    fn folds_toggle_one_or_all() {
+        let mut f = Folds::default();
+        assert!(!f.is_folded(1));
+        f.toggle(1);
+        assert!(f.is_folded(1));
+        f.toggle_all(); // not all folded yet: fold all
+        assert!(f.is_folded(1) && f.is_folded(2));
+        f.set(2, false);
+        assert!(!f.is_folded(2));
+        f.toggle_all();
+        assert!(f.is_folded(2));
+        f.toggle_all();
+        assert!(!f.is_folded(1) && !f.is_folded(2));
+    }
+}

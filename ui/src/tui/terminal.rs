@@ -1,0 +1,53 @@
+//! Taking over the terminal and giving it back, whatever happens: normal exit, error return,
+//! panic (ratatui's panic hook restores before the message is printed), SIGTERM/SIGHUP (the event
+//! loop ends and the guard drops), and Ctrl-Z (given back while stopped, taken again on resume).
+
+use anyhow::{bail, Context, Result};
+use ratatui::DefaultTerminal;
+use std::io::IsTerminal;
+
+/// Fails, with advice, when stdout is not a terminal: call before loading the probe, so the
+/// user gets the message on a normal screen and a non-zero exit.
+pub fn check_terminal() -> Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!("the live view needs a terminal; for output to a file or a pipe use `uringtop dump` or `uringtop trace`");
+    }
+    Ok(())
+}
+
+/// The terminal in raw mode on the alternate screen, restored when dropped.
+pub struct TerminalGuard {
+    pub terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    pub fn enter() -> Result<Self> {
+        // try_init installs the panic hook that restores the terminal first.
+        let terminal = ratatui::try_init().context("setting up the terminal")?;
+        let mut guard = TerminalGuard { terminal };
+        guard.terminal.hide_cursor().context("hiding the cursor")?;
+        Ok(guard)
+    }
+
+    /// Ctrl-C/Ctrl-Z arrive as keys in raw mode: Ctrl-Z stops the process the way a shell
+    /// expects, with the terminal given back meanwhile.
+    pub fn suspend(&mut self) -> Result<()> {
+        ratatui::try_restore().context("restoring the terminal")?;
+        // SAFETY: raise(2) on our own process; SIGTSTP's default action stops us until SIGCONT.
+        unsafe { libc::raise(libc::SIGTSTP) };
+        // Not try_init again: that would stack another panic hook.
+        crossterm::terminal::enable_raw_mode().context("taking the terminal back")?;
+        crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
+            .context("taking the terminal back")?;
+        self.terminal.clear().context("redrawing")?;
+        self.terminal.hide_cursor().context("hiding the cursor")?;
+        Ok(())
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = self.terminal.show_cursor();
+        ratatui::restore();
+    }
+}

@@ -1,0 +1,104 @@
+//! Styles, in color or (NO_COLOR) with attributes only.
+//!
+//! https://no-color.org: when NO_COLOR is set and not empty, no color at all; bold, reverse and
+//! underline still mark the header, the selection and warnings, so nothing is lost but the hue.
+
+use ratatui::style::{Color, Modifier, Style};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Theme {
+    pub title: Style,
+    pub header: Style,
+    /// The header cell of the sort column.
+    pub sort_header: Style,
+    pub selected: Style,
+    pub process: Style,
+    pub ring: Style,
+    pub dim: Style,
+    /// Non-zero errors, denials, overflows.
+    pub bad: Style,
+    /// Lost records and other data-loss warnings: must stand out.
+    pub alarm: Style,
+    pub bar: Style,
+    pub spark: Style,
+    pub key: Style,
+    pub status: Style,
+    pub popup: Style,
+    pub paused: Style,
+}
+
+impl Theme {
+    pub fn colored() -> Self {
+        let bold = Modifier::BOLD;
+        Theme {
+            title: Style::new().fg(Color::Cyan).add_modifier(bold),
+            header: Style::new().fg(Color::Black).bg(Color::Cyan),
+            sort_header: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(bold),
+            selected: Style::new().fg(Color::Black).bg(Color::LightCyan),
+            process: Style::new().add_modifier(bold),
+            ring: Style::new(),
+            dim: Style::new().fg(Color::DarkGray),
+            bad: Style::new().fg(Color::LightRed),
+            alarm: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(bold),
+            bar: Style::new().fg(Color::Green),
+            spark: Style::new().fg(Color::LightBlue),
+            key: Style::new().fg(Color::Yellow).add_modifier(bold),
+            status: Style::new().fg(Color::White).bg(Color::Blue),
+            popup: Style::new().fg(Color::White).bg(Color::Black),
+            paused: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(bold),
+        }
+    }
+
+    pub fn plain() -> Self {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let reversed = Style::new().add_modifier(Modifier::REVERSED);
+        Theme {
+            title: bold,
+            header: reversed,
+            sort_header: reversed.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            selected: reversed,
+            process: bold,
+            ring: Style::new(),
+            dim: Style::new(),
+            bad: bold,
+            alarm: reversed.add_modifier(Modifier::BOLD),
+            bar: Style::new(),
+            spark: Style::new(),
+            key: bold,
+            status: reversed,
+            popup: Style::new(),
+            paused: reversed.add_modifier(Modifier::BOLD),
+        }
+    }
+
+    /// By the value of NO_COLOR (pass `std::env::var_os("NO_COLOR")`).
+    pub fn for_no_color(no_color: Option<&std::ffi::OsStr>) -> Self {
+        if no_color.is_some_and(|v| !v.is_empty()) {
+            Theme::plain()
+        } else {
+            Theme::colored()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn no_color_means_set_and_not_empty() {
+        assert_eq!(Theme::for_no_color(None), Theme::colored());
+        assert_eq!(Theme::for_no_color(Some(OsStr::new(""))), Theme::colored());
+        assert_eq!(Theme::for_no_color(Some(OsStr::new("1"))), Theme::plain());
+    }
+}

@@ -1,0 +1,111 @@
+//! One request in full: every SQE field, the CQE, how it executed and how long it took.
+
+use super::requests::{fd, path_name, res};
+use crate::format;
+use crate::layout;
+use crate::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use uringtop_common::input::{ExecPath, Request};
+use uringtop_common::names::{cqe_buffer_id, cqe_flag_names, opcode_name, sqe_flag_names};
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App, r: &Request) {
+    let theme = &app.config.theme;
+    let lines = lines(r, app);
+    let height = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let popup = layout::popup(area, 72, height);
+    Clear.render(popup, buf);
+    let block = Block::bordered()
+        .title(" request · Esc back ")
+        .title_style(theme.title)
+        .border_style(theme.title)
+        .style(theme.popup);
+    Paragraph::new(lines).block(block).render(popup, buf);
+}
+
+fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
+    let theme = &app.config.theme;
+    let section = |name: &'static str| Line::from(Span::styled(name, theme.key));
+    let field = |name: &'static str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("  {name:<11}"), theme.dim),
+            Span::raw(value),
+        ])
+    };
+    let mut out = vec![section("SQE")];
+    out.push(field(
+        "opcode",
+        format!("{} ({})", opcode_name(r.opcode), r.opcode),
+    ));
+    let mut fd_text = String::new();
+    fd(&mut fd_text, r);
+    if r.sqe_flags & 1 != 0 && r.fd >= 0 {
+        fd_text.push_str("  (index into the registered files)");
+    }
+    out.push(field("fd", fd_text));
+    out.push(field("off", r.off.to_string()));
+    out.push(field("addr", format!("{:#x}", r.addr)));
+    out.push(field("len", r.len.to_string()));
+    out.push(field(
+        "flags",
+        bits(&sqe_flag_names(r.sqe_flags), u32::from(r.sqe_flags)),
+    ));
+    out.push(field(
+        "user_data",
+        format!("{:#x} ({})", r.user_data, r.user_data),
+    ));
+    out.push(field(
+        "process",
+        format!("{}[{}], thread {}", r.comm, r.pid, r.tid),
+    ));
+    out.push(field("ring", r.ring.to_string()));
+    out.push(section("CQE"));
+    let mut res_text = String::new();
+    res(&mut res_text, r.res);
+    out.push(field("res", res_text));
+    let mut cflags = bits(&cqe_flag_names(r.cflags), r.cflags);
+    if let Some(id) = cqe_buffer_id(r.cflags) {
+        cflags.push_str(&format!(", buffer id {id}"));
+    }
+    out.push(field("cflags", cflags));
+    out.push(section("Execution"));
+    out.push(field(
+        "path",
+        format!("{} ({})", path_name(r.path), path_meaning(r.path)),
+    ));
+    let latency = match r.latency_ns {
+        Some(ns) => {
+            format::to_string(format::trace_duration, ns) + " from submission to completion"
+        }
+        None => "none: refused at submission".to_string(),
+    };
+    out.push(field("latency", latency));
+    let mut at = String::new();
+    format::clock(&mut at, r.time_ns, app.config.utc_offset_s);
+    out.push(field("completed", at));
+    // Policy verdicts (a later issue) go here as their own section, from the policy engine's
+    // result for this request; nothing is shown until there is one.
+    out
+}
+
+/// `IO_LINK|ASYNC (0x14)`, or `none`.
+fn bits(names: &[&str], raw: u32) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        format!("{} ({raw:#x})", names.join("|"))
+    }
+}
+
+fn path_meaning(p: ExecPath) -> &'static str {
+    match p {
+        ExecPath::Inline => "completed in the submitting task",
+        ExecPath::Poll => "armed a poll, completed when the file was ready",
+        ExecPath::IoWq => "punted to an io-wq worker thread",
+        ExecPath::Rejected => "refused at submission, never issued",
+    }
+}

@@ -1,0 +1,113 @@
+//! The help overlay (`?`): the keys of the screen it was opened on, the keys that work
+//! everywhere, and what the columns mean. Sized to fit 80x24.
+
+use crate::app::{App, ScreenKind};
+use crate::format;
+use crate::layout;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+const MAIN: &[(&str, &str)] = &[
+    ("↑↓ j k PgUp PgDn", "move; Home/g top, End/G bottom"),
+    (
+        "Enter",
+        "on a process: fold/unfold its rings; on a ring: open it",
+    ),
+    ("f  F", "fold/unfold the selected process / every process"),
+    (
+        "← h  → l",
+        "fold / unfold; on a ring, ← goes to its process",
+    ),
+    ("r", "requests of the selected ring"),
+    ("/", "filter by comm or pid; Enter keeps it, Esc clears it"),
+    ("s F6 >  <", "sort by the next / previous column"),
+    ("P N R T L", "sort by PID, COMM, REQ/s, TOTAL, p99;"),
+    (
+        "E D A O",
+        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again: reverse",
+    ),
+    ("I", "reverse the sort"),
+];
+
+const RING: &[(&str, &str)] = &[
+    ("↑↓ j k", "select an opcode"),
+    ("Enter", "requests of the selected opcode"),
+    ("r", "requests of every opcode of this ring"),
+    (
+        "t",
+        "latency columns, histogram: last interval / since start",
+    ),
+    ("Esc", "back to the process list"),
+];
+
+const REQUESTS: &[(&str, &str)] = &[
+    (
+        "↑↓ PgUp PgDn",
+        "scroll; at the top the list follows new requests",
+    ),
+    ("Enter", "every field of the selected request"),
+    ("Esc", "back (request streaming stops)"),
+];
+
+const MAIN_LEGEND: &str =
+    "REQ/s, ERR/s (CQEs with res < 0), ASYNC% (punted to io-wq), p50/p99: over \
+     the interval. TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only): since start. FLAGS: \
+     IORING_SETUP_*, abbreviated; the ring view spells them out.";
+
+pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
+    let theme = &app.config.theme;
+    let (name, keys) = match app.screen() {
+        ScreenKind::Main => ("process list", MAIN),
+        ScreenKind::Ring => ("ring", RING),
+        ScreenKind::Requests | ScreenKind::Detail => ("requests", REQUESTS),
+    };
+    let key_line = |k: &'static str, what: &'static str| {
+        Line::from(vec![
+            Span::styled(format!(" {k:<17}"), theme.key),
+            Span::raw(what),
+        ])
+    };
+    let mut lines: Vec<Line> = keys.iter().map(|&(k, what)| key_line(k, what)).collect();
+    lines.push(key_line(
+        "space",
+        "pause/resume the display (sampling goes on)",
+    ));
+    lines.push(key_line(
+        "+  -",
+        "longer / shorter interval: rates are computed over it",
+    ));
+    let sampling = format::to_string(format::interval, app.refresh().sampling());
+    lines.push(Line::raw(format!(
+        "{:18} and the screen refreshed (probe read every {sampling})",
+        ""
+    )));
+    lines.push(key_line(
+        "?  F1",
+        "this help · q or Ctrl-C quits · Ctrl-Z suspends",
+    ));
+    if app.screen() == ScreenKind::Main {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(MAIN_LEGEND, theme.dim));
+    }
+    // As tall as the wrapped text, so a short help is a small box.
+    // Word wrapping can take a line more than the characters need: one row of slack.
+    let inner_width = usize::from(layout::popup(area, 78, 1).width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let popup = layout::popup(area, 78, u16::try_from(rows + 3).unwrap_or(u16::MAX));
+    Clear.render(popup, buf);
+    let title = format!(" help: {name} · any key closes ");
+    let block = Block::bordered()
+        .title(title)
+        .title_style(theme.title)
+        .border_style(theme.title)
+        .style(theme.popup);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block)
+        .render(popup, buf);
+}

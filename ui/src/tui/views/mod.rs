@@ -1,0 +1,88 @@
+//! Rendering: read-only over the model and the app's state. No I/O, no locks; numbers are
+//! formatted into one scratch buffer per frame rather than a `String` per cell.
+
+mod detail;
+mod flags;
+mod help;
+mod histogram;
+mod main_table;
+mod requests;
+mod ring;
+mod sparkline;
+mod status;
+mod text;
+
+use crate::app::{App, Screen};
+use crate::layout;
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+use text::cell;
+use uringtop_common::model::Model;
+
+/// Shown instead of the screens below [`layout::MIN_WIDTH`] x [`layout::MIN_HEIGHT`].
+const TOO_SMALL: &str = "terminal too small (need 40x8)";
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, model: &Model, app: &App) {
+    let area = frame.area();
+    draw_buffer(frame.buffer_mut(), area, model, app);
+}
+
+/// Draws the whole screen into `buf` (what [`draw`] does, for callers without a `Frame`).
+pub fn draw_buffer(buf: &mut Buffer, area: Rect, model: &Model, app: &App) {
+    let theme = &app.config.theme;
+    if layout::too_small(area) {
+        cell(buf, area.x, area.y, area.width, TOO_SMALL, theme.bad, false);
+        return;
+    }
+    let mut scratch = String::with_capacity(128);
+    let content = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+    // A detail is a popup over the screen it was opened from.
+    let under_detail = app
+        .stack
+        .iter()
+        .rev()
+        .find(|s| !matches!(s, Screen::Detail(_)));
+    match under_detail {
+        None => main_table::draw(buf, content, model, app, &mut scratch),
+        Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
+        Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
+        Some(Screen::Detail(_)) => {}
+    }
+    if let Some(Screen::Detail(request)) = app.stack.last() {
+        detail::draw(buf, content, app, request);
+    }
+    status::draw(buf, layout::status(area), model, app, &mut scratch);
+    if app.help {
+        help::draw(buf, area, app);
+    }
+}
+
+/// A centered two-line message in place of an empty table.
+fn empty_message(buf: &mut Buffer, area: Rect, first: &str, second: &str, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let y = area.y + area.height.saturating_sub(2) / 2;
+    for (dy, (line, style)) in [(first, theme.title), (second, theme.dim)]
+        .into_iter()
+        .enumerate()
+    {
+        let w = text::display_width(line).min(usize::from(area.width)) as u16;
+        let x = area.x + (area.width - w) / 2;
+        if y + (dy as u16) < area.bottom() {
+            cell(buf, x, y + dy as u16, w, line, style, false);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_too_small_message_states_the_real_minimum() {
+        let size = format!("{}x{}", super::layout::MIN_WIDTH, super::layout::MIN_HEIGHT);
+        assert!(super::TOO_SMALL.contains(&size));
+    }
+}

@@ -1,0 +1,257 @@
+//! The request view: one ring's SQE/CQE pairs as they stream in, newest first.
+
+use super::text::{cell, fill};
+use super::{empty_message, flags};
+use crate::app::SourceKind;
+use crate::columns::{fit, Fit};
+use crate::format;
+use crate::layout;
+use crate::request_screen::RequestScreen;
+use crate::requests;
+use crate::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::fmt::Write;
+use uringtop_common::input::{ExecPath, Request};
+use uringtop_common::model::Model;
+use uringtop_common::names::{errno_name, opcode_name};
+
+const HEADERS: [&str; 11] = [
+    "TIME",
+    "TID",
+    "OP",
+    "FD",
+    "OFF",
+    "LEN",
+    "FLAGS",
+    "USER_DATA",
+    "RES",
+    "LATENCY",
+    "PATH",
+];
+const RIGHT: [bool; 11] = [
+    false, true, false, true, true, true, false, true, false, true, false,
+];
+const COLUMNS: [Fit; 11] = [
+    Fit {
+        width: 15,
+        priority: 0,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 2,
+        flex: false,
+    },
+    Fit {
+        width: 12,
+        priority: 0,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 1,
+        flex: false,
+    },
+    Fit {
+        width: 10,
+        priority: 2,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 1,
+        flex: false,
+    },
+    Fit {
+        width: 10,
+        priority: 3,
+        flex: false,
+    },
+    Fit {
+        width: 18,
+        priority: 2,
+        flex: false,
+    },
+    Fit {
+        width: 14,
+        priority: 0,
+        flex: true,
+    },
+    Fit {
+        width: 8,
+        priority: 0,
+        flex: false,
+    },
+    Fit {
+        width: 8,
+        priority: 1,
+        flex: false,
+    },
+];
+
+pub fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    app: &App,
+    screen: &RequestScreen,
+    s: &mut String,
+) {
+    let theme = &app.config.theme;
+    let l = layout::table(area);
+    title(buf, l.title, model, app, screen, s);
+    let placed = fit(&COLUMNS, area.width);
+    fill(buf, l.header, theme.header);
+    for ((header, slot), right) in HEADERS.iter().zip(placed).zip(RIGHT) {
+        if let Some((x, w)) = slot {
+            cell(
+                buf,
+                l.header.x + x,
+                l.header.y,
+                w,
+                header,
+                theme.header,
+                right,
+            );
+        }
+    }
+    if screen.seqs.is_empty() {
+        s.clear();
+        let _ = write!(s, "waiting for requests on ring {}", screen.filter.ring);
+        if let Some(op) = screen.filter.opcode {
+            let _ = write!(s, " ({} only)", opcode_name(op));
+        }
+        let why = match app.config.source {
+            SourceKind::Live => "the probe streams this ring's requests while this view is open",
+            SourceKind::Recording => "the recording holds no requests of this ring so far",
+        };
+        return empty_message(buf, l.body, s, why, theme);
+    }
+    let visible = screen
+        .seqs
+        .iter()
+        .enumerate()
+        .skip(screen.cursor.offset)
+        .take(usize::from(l.body.height));
+    for (y, (i, &seq)) in (l.body.y..).zip(visible) {
+        let Some(r) = requests::get(model, seq) else {
+            continue;
+        };
+        let selected = i == screen.cursor.index;
+        if selected {
+            fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
+        }
+        for (column, slot) in placed.iter().enumerate() {
+            let Some((x, w)) = *slot else { continue };
+            s.clear();
+            let bad = request_cell(s, column, r, app.config.utc_offset_s);
+            let style = match (selected, bad) {
+                (true, _) => theme.selected,
+                (false, true) => theme.bad,
+                (false, false) => theme.ring,
+            };
+            cell(buf, area.x + x, y, w, s, style, RIGHT[column]);
+        }
+    }
+}
+
+/// One cell of a request row; true when it shows a failure.
+fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -> bool {
+    match column {
+        0 => format::clock(s, r.time_ns, utc_offset_s),
+        1 => {
+            let _ = write!(s, "{}", r.tid);
+        }
+        2 => s.push_str(&opcode_name(r.opcode)),
+        3 => fd(s, r),
+        4 => {
+            let _ = write!(s, "{}", r.off);
+        }
+        5 => {
+            let _ = write!(s, "{}", r.len);
+        }
+        6 => flags::short_sqe(s, r.sqe_flags),
+        7 => {
+            let _ = write!(s, "{:#x}", r.user_data);
+        }
+        8 => {
+            res(s, r.res);
+            return r.res < 0;
+        }
+        9 => match r.latency_ns {
+            Some(ns) => format::duration(s, ns),
+            None => s.push('-'),
+        },
+        _ => {
+            s.push_str(path_name(r.path));
+            return r.path == ExecPath::Rejected;
+        }
+    }
+    false
+}
+
+/// The fd as submitted: `f:3` for a fixed-file index, `-` when the opcode has none.
+pub fn fd(s: &mut String, r: &Request) {
+    if r.fd < 0 {
+        s.push('-');
+    } else if r.sqe_flags & 1 != 0 {
+        let _ = write!(s, "f:{}", r.fd);
+    } else {
+        let _ = write!(s, "{}", r.fd);
+    }
+}
+
+/// `4096`, or `-2 ENOENT`.
+pub fn res(s: &mut String, res: i32) {
+    let _ = write!(s, "{res}");
+    if res < 0 {
+        let _ = write!(
+            s,
+            " {}",
+            errno_name(u16::try_from(res.unsigned_abs()).unwrap_or(u16::MAX))
+        );
+    }
+}
+
+pub fn path_name(p: ExecPath) -> &'static str {
+    match p {
+        ExecPath::Inline => "inline",
+        ExecPath::Poll => "poll",
+        ExecPath::IoWq => "io-wq",
+        ExecPath::Rejected => "rejected",
+    }
+}
+
+fn title(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    app: &App,
+    screen: &RequestScreen,
+    s: &mut String,
+) {
+    s.clear();
+    let _ = write!(s, "requests of ring {}", screen.filter.ring);
+    if let Some(p) = model.process(screen.pid) {
+        let _ = write!(s, " · {}[{}]", p.comm, p.pid);
+    }
+    if let Some(op) = screen.filter.opcode {
+        let _ = write!(s, " · {} only", opcode_name(op));
+    }
+    let _ = write!(s, " · {} held · newest first", screen.seqs.len());
+    if app.paused() {
+        s.push_str(" · paused");
+    } else if screen.cursor.index == 0 {
+        s.push_str(" · following");
+    }
+    cell(
+        buf,
+        area.x,
+        area.y,
+        area.width,
+        s,
+        app.config.theme.title,
+        false,
+    );
+}

@@ -1,0 +1,328 @@
+//! The ring view: the ring's description, its opcodes, the selected opcode's latency histogram
+//! and the ring's completion rate over the last minute.
+
+use super::text::{cell, fill};
+use super::{empty_message, histogram, sparkline};
+use crate::columns::{fit, Fit};
+use crate::format;
+use crate::layout;
+use crate::ring_screen::RingScreen;
+use crate::theme::Theme;
+use crate::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Widget};
+use std::fmt::Write;
+use uringtop_common::latency::LatencySummary;
+use uringtop_common::model::{counters, Model, OpState, ProcessState, RingState};
+use uringtop_common::names::{errno_name, opcode_name, setup_flag_names};
+
+const HEADERS: [&str; 10] = [
+    "OP", "REQ/s", "TOTAL", "ERRORS", "DENIED", "ASYNC%", "p50", "p90", "p99", "MAX",
+];
+const COLUMNS: [Fit; 10] = [
+    Fit {
+        width: 14,
+        priority: 0,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 0,
+        flex: false,
+    },
+    Fit {
+        width: 8,
+        priority: 1,
+        flex: false,
+    },
+    Fit {
+        width: 14,
+        priority: 0,
+        flex: true,
+    },
+    Fit {
+        width: 6,
+        priority: 1,
+        flex: false,
+    },
+    Fit {
+        width: 6,
+        priority: 2,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 1,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 2,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 0,
+        flex: false,
+    },
+    Fit {
+        width: 7,
+        priority: 1,
+        flex: false,
+    },
+];
+
+pub fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    app: &App,
+    screen: &RingScreen,
+    s: &mut String,
+) {
+    let theme = &app.config.theme;
+    let l = layout::ring(area, screen.ops.len());
+    let Some(process) = model.process(screen.pid) else {
+        return empty_message(buf, area, "this process is gone", "Esc goes back", theme);
+    };
+    let Some(ring) = process.rings.get(&screen.ring) else {
+        return empty_message(buf, area, "this ring is gone", "Esc goes back", theme);
+    };
+    title(buf, l.title, process, ring, theme, s);
+    summary(buf, l.summary, ring, theme, s);
+    let placed = fit(&COLUMNS, area.width);
+    fill(buf, l.ops_header, theme.header);
+    for (header, slot) in HEADERS.iter().zip(placed) {
+        if let Some((x, w)) = slot {
+            cell(
+                buf,
+                l.ops_header.x + x,
+                l.ops_header.y,
+                w,
+                header,
+                theme.header,
+                *header != "OP" && *header != "ERRORS",
+            );
+        }
+    }
+    if screen.ops.is_empty() {
+        cell(
+            buf,
+            l.ops_body.x + 1,
+            l.ops_body.y,
+            l.ops_body.width,
+            "no requests on this ring yet",
+            theme.dim,
+            false,
+        );
+    }
+    let visible = screen
+        .ops
+        .iter()
+        .enumerate()
+        .skip(screen.cursor.offset)
+        .take(usize::from(l.ops_body.height));
+    for (y, (i, opcode)) in (l.ops_body.y..).zip(visible) {
+        let Some(op) = ring.ops.get(opcode) else {
+            continue;
+        };
+        let selected = i == screen.cursor.index;
+        let style = if selected { theme.selected } else { theme.ring };
+        if selected {
+            fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
+        }
+        let latency = latency(op, screen.since_start);
+        for (column, slot) in placed.iter().enumerate() {
+            let Some((x, w)) = *slot else { continue };
+            s.clear();
+            let bad = op_cell(s, column, op, &latency);
+            let style = if bad && !selected {
+                style.patch(theme.bad)
+            } else {
+                style
+            };
+            cell(buf, area.x + x, y, w, s, style, column != 0 && column != 3);
+        }
+    }
+    let selected_op = screen.selected.and_then(|op| ring.ops.get(&op));
+    graphs(
+        buf,
+        l.histogram,
+        l.sparkline,
+        ring,
+        selected_op,
+        screen.since_start,
+        app,
+        s,
+    );
+}
+
+fn latency(op: &OpState, since_start: bool) -> LatencySummary {
+    if since_start {
+        LatencySummary::cumulative(&op.total.latency)
+    } else {
+        op.interval.latency
+    }
+}
+
+/// One cell of the opcode table; true when it shows something wrong (errors, denials).
+fn op_cell(s: &mut String, column: usize, op: &OpState, latency: &LatencySummary) -> bool {
+    let t = &op.total;
+    match column {
+        0 => s.push_str(&opcode_name(op.opcode)),
+        1 => format::rate(s, op.interval.req_per_s),
+        2 => format::count(s, t.submitted.saturating_add(t.rejected)),
+        3 => {
+            errors(s, op);
+            return t.errors > 0;
+        }
+        4 => {
+            format::count(s, t.denied);
+            return t.denied > 0;
+        }
+        5 => format::percent(s, op.interval.async_pct),
+        6..=9 if latency.count == 0 => s.push('-'),
+        6 => format::duration(s, latency.p50),
+        7 => format::duration(s, latency.p90),
+        8 => format::duration(s, latency.p99),
+        _ => format::duration(s, latency.max),
+    }
+    false
+}
+
+/// "ENOENT 37, EAGAIN 2": errors since start by errno, most frequent first.
+fn errors(s: &mut String, op: &OpState) {
+    let mut by_count: Vec<(u64, u16)> = op.total.errnos.iter().map(|(&e, &n)| (n, e)).collect();
+    by_count.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (i, (n, e)) in by_count.into_iter().filter(|&(n, _)| n > 0).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "{} {n}", errno_name(e));
+    }
+    if s.is_empty() {
+        s.push('0');
+    }
+}
+
+fn title(
+    buf: &mut Buffer,
+    area: Rect,
+    p: &ProcessState,
+    ring: &RingState,
+    theme: &Theme,
+    s: &mut String,
+) {
+    let info = &ring.info;
+    s.clear();
+    let _ = write!(s, "ring {} · {}[{}]", info.ring, p.comm, p.pid);
+    if info.pid != p.pid {
+        let _ = write!(s, " (created by pid {})", info.pid);
+    }
+    if let Some(fd) = info.fd {
+        let _ = write!(s, " · fd {fd}");
+    }
+    if info.sq_entries > 0 {
+        let _ = write!(s, " · SQ {} CQ {}", info.sq_entries, info.cq_entries);
+    }
+    let flags = setup_flag_names(info.setup_flags);
+    if !flags.is_empty() {
+        let _ = write!(s, " · {}", flags.join("|"));
+    }
+    cell(buf, area.x, area.y, area.width, s, theme.title, false);
+}
+
+fn summary(buf: &mut Buffer, area: Rect, ring: &RingState, theme: &Theme, s: &mut String) {
+    let i = &ring.interval;
+    s.clear();
+    s.push_str("REQ/s ");
+    format::rate(s, i.req_per_s);
+    s.push_str("  ERR/s ");
+    format::rate(s, i.err_per_s);
+    let _ = write!(s, "  INFLIGHT {}", i.inflight);
+    if i.latency.count > 0 {
+        s.push_str("  p50 ");
+        format::duration(s, i.latency.p50);
+        s.push_str("  p99 ");
+        format::duration(s, i.latency.p99);
+    }
+    s.push_str("  ASYNC ");
+    format::percent(s, i.async_pct);
+    let info = &ring.info;
+    let _ = write!(s, "  CQ OVFL {}", info.cq_overflows);
+    if info.register_calls > 0 {
+        let _ = write!(
+            s,
+            "  register {} ({} failed, {} denied)",
+            info.register_calls, info.register_failed, info.register_denied
+        );
+    }
+    let bad = info.cq_overflows > 0 || i.err_per_s > 0.0 || info.register_denied > 0;
+    cell(
+        buf,
+        area.x,
+        area.y,
+        area.width,
+        s,
+        if bad { theme.bad } else { theme.ring },
+        false,
+    );
+}
+
+#[allow(clippy::too_many_arguments)] // one call site; the pieces are genuinely separate
+fn graphs(
+    buf: &mut Buffer,
+    hist_area: Rect,
+    spark_area: Rect,
+    ring: &RingState,
+    op: Option<&OpState>,
+    since_start: bool,
+    app: &App,
+    s: &mut String,
+) {
+    let theme = &app.config.theme;
+    s.clear();
+    match op {
+        Some(op) => {
+            let window = if since_start {
+                "since start"
+            } else {
+                "last interval"
+            };
+            let _ = write!(s, " latency of {}, {window} (t) ", opcode_name(op.opcode));
+        }
+        None => s.push_str(" latency "),
+    }
+    let block = Block::bordered()
+        .title(s.as_str())
+        .border_style(theme.dim)
+        .title_style(theme.title);
+    let inner = block.inner(hist_area);
+    block.render(hist_area, buf);
+    if let Some(op) = op {
+        let latency = latency(op, since_start);
+        let marks = [(latency.p50, "p50"), (latency.p99, "p99")];
+        if since_start {
+            histogram::draw(buf, inner, &op.total.latency.buckets, marks, theme);
+        } else {
+            let window = counters::difference(&op.total, &op.prev);
+            histogram::draw(buf, inner, &window.latency.buckets, marks, theme);
+        }
+    }
+
+    let seconds = ring.rate_history.len() as f64 * app.config.refresh.interval().as_secs_f64();
+    let inner = Block::bordered().inner(spark_area);
+    let max = sparkline::draw(buf, inner, &ring.rate_history, theme);
+    s.clear();
+    s.push_str(" CQE/s, last ");
+    format::interval(s, std::time::Duration::from_secs_f64(seconds.round()));
+    s.push_str(" · max ");
+    format::rate(s, max);
+    s.push(' ');
+    Block::bordered()
+        .title(s.as_str())
+        .border_style(theme.dim)
+        .title_style(theme.title)
+        .render(spark_area, buf);
+}

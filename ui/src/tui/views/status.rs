@@ -1,0 +1,119 @@
+//! The status line: where the data comes from, how often, how much, what was lost, and keys.
+
+use super::text::{fill, spans};
+use crate::app::{App, ScreenKind};
+use crate::format;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::fmt::Write;
+use uringtop_common::model::Model;
+
+pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String) {
+    let theme = &app.config.theme;
+    fill(buf, area, theme.status);
+    let right = area.right();
+    if app.main.editing_filter && app.screen() == ScreenKind::Main {
+        s.clear();
+        let _ = write!(s, " filter (comm or pid): {}", app.main.spec.filter);
+        let x = spans(
+            buf,
+            area.x,
+            area.y,
+            right,
+            &[(s, theme.status), ("█", theme.status)],
+        );
+        spans(
+            buf,
+            x,
+            area.y,
+            right,
+            &[("   Enter keeps · Esc clears", theme.status)],
+        );
+        return;
+    }
+    let mut x = spans(
+        buf,
+        area.x,
+        area.y,
+        right,
+        &[(" ", theme.status), (app.config.source.label(), theme.key)],
+    );
+    s.clear();
+    s.push_str(" · every ");
+    format::interval(s, app.refresh().interval());
+    s.push_str(" · ");
+    let i = model.interval();
+    format::rate(s, i.req_per_s + i.cqe_per_s);
+    s.push_str(" events/s · ");
+    x = spans(buf, x, area.y, right, &[(s, theme.status)]);
+    s.clear();
+    let lost = model.lost_records();
+    let _ = write!(s, "lost {lost} record{}", plural(lost));
+    x = spans(
+        buf,
+        x,
+        area.y,
+        right,
+        &[(s, if lost > 0 { theme.alarm } else { theme.status })],
+    );
+    let lost_updates = model.lost_updates();
+    if lost_updates > 0 {
+        s.clear();
+        let _ = write!(s, "{lost_updates} lost update{}", plural(lost_updates));
+        x = spans(
+            buf,
+            x,
+            area.y,
+            right,
+            &[(" · ", theme.status), (s, theme.alarm)],
+        );
+    }
+    if app.paused() {
+        x = spans(
+            buf,
+            x,
+            area.y,
+            right,
+            &[(" ", theme.status), (" PAUSED ", theme.paused)],
+        );
+    }
+    if app.source_ended {
+        x = spans(
+            buf,
+            x,
+            area.y,
+            right,
+            &[(" ", theme.status), (" source ended ", theme.alarm)],
+        );
+    }
+    x = spans(buf, x, area.y, right, &[("  ", theme.status)]);
+    match app.message() {
+        Some(message) => spans(buf, x, area.y, right, &[(message, theme.key)]),
+        None => {
+            let full = hints(app.screen());
+            let room = usize::from(right.saturating_sub(x));
+            let text = [full, "?:help q:quit", "?:help"]
+                .into_iter()
+                .find(|h| h.len() <= room)
+                .unwrap_or("");
+            spans(buf, x, area.y, right, &[(text, theme.status)])
+        }
+    };
+}
+
+fn hints(screen: ScreenKind) -> &'static str {
+    match screen {
+        ScreenKind::Main => "?:help /:filter s:sort Enter:open r:requests space:pause q:quit",
+        ScreenKind::Ring => "?:help Enter:requests r:all t:latency window Esc:back q:quit",
+        ScreenKind::Requests => "?:help Enter:details space:pause Esc:back q:quit",
+        ScreenKind::Detail => "Esc:back q:quit",
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,124 @@
+//! The terminal UI's screens and navigation, rendered into ratatui's TestBackend from the
+//! deterministic synthetic stream: no root, no terminal, no probe.
+
+mod navigation;
+mod screens;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::time::Duration;
+use uringtop_common::input::Input;
+use uringtop_common::model::Model;
+use uringtop_common::synthetic::synthetic_stream;
+use uringtop_tui::{views, App, Config, Refresh, SourceKind, Theme};
+
+/// A model, an app and a terminal of a fixed size.
+pub struct Harness {
+    pub model: Model,
+    pub app: App,
+    pub terminal: Terminal<TestBackend>,
+}
+
+impl Harness {
+    /// Six processes with two rings each, after 30 one-second samples.
+    pub fn synthetic(width: u16, height: u16) -> Self {
+        Harness::with_inputs(
+            &synthetic_stream(7, 30, 6, 2),
+            width,
+            height,
+            Theme::colored(),
+        )
+    }
+
+    pub fn with_inputs(inputs: &[Input], width: u16, height: u16, theme: Theme) -> Self {
+        Harness::with_config(inputs, width, height, Config { theme, ..config() })
+    }
+
+    pub fn with_config(inputs: &[Input], width: u16, height: u16, config: Config) -> Self {
+        let mut model = Model::new();
+        for input in inputs {
+            model.apply(input);
+        }
+        let mut app = App::new(config);
+        app.resize(&model, width, height);
+        let terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+        Harness {
+            model,
+            app,
+            terminal,
+        }
+    }
+
+    /// Presses keys: each character is a key, except `<name>` for special keys
+    /// (`<enter>`, `<esc>`, `<down>`, `<up>`, `<pgdn>`, `<pgup>`, `<home>`, `<end>`, `<bs>`,
+    /// `<left>`, `<right>`, `<f6>`, `<space>`, `<ctrl-c>`).
+    pub fn press(&mut self, keys: &str) -> &mut Self {
+        let mut rest = keys;
+        while let Some(c) = rest.chars().next() {
+            let (key, len) =
+                if c == '<' && rest.len() > 1 && rest.contains('>') && !rest.starts_with("<>") {
+                    let end = rest.find('>').expect("a closing >");
+                    (named(&rest[1..end]), end + 1)
+                } else {
+                    (
+                        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                        c.len_utf8(),
+                    )
+                };
+            self.app.key(&self.model, key);
+            rest = &rest[len..];
+        }
+        self
+    }
+
+    /// Applies more inputs, as the event loop does.
+    pub fn apply(&mut self, inputs: &[Input]) -> &mut Self {
+        for input in inputs {
+            self.model.apply(input);
+        }
+        self.app.sync(&self.model);
+        self
+    }
+
+    /// The screen as text, one line per row.
+    pub fn render(&mut self) -> String {
+        let (model, app) = (&self.model, &self.app);
+        self.terminal
+            .draw(|frame| views::draw(frame, model, app))
+            .expect("drawing");
+        self.terminal.backend().to_string()
+    }
+}
+
+/// A live source sampled every second, colored, times in UTC.
+pub fn config() -> Config {
+    Config {
+        source: SourceKind::Live,
+        refresh: Refresh::new(Duration::from_secs(1)),
+        only_pid: None,
+        theme: Theme::colored(),
+        utc_offset_s: 0,
+    }
+}
+
+fn named(name: &str) -> KeyEvent {
+    let code = match name {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "down" => KeyCode::Down,
+        "up" => KeyCode::Up,
+        "pgdn" => KeyCode::PageDown,
+        "pgup" => KeyCode::PageUp,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "bs" => KeyCode::Backspace,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "f6" => KeyCode::F(6),
+        "space" => KeyCode::Char(' '),
+        "ctrl-c" => return KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        other => panic!("no key named <{other}>"),
+    };
+    KeyEvent::new(code, KeyModifiers::NONE)
+}

@@ -1,0 +1,339 @@
+//! Keys and what they do to the app's state: selection, sorting, folding, screens, request
+//! streaming, pause, interval, quit.
+
+use super::{config, Harness};
+use std::time::Duration;
+use uringtop_common::input::{Input, Request};
+use uringtop_common::synthetic::synthetic_stream;
+use uringtop_tui::rows::RowId;
+use uringtop_tui::{Config, ScreenKind, SourceKind, Theme};
+
+fn ids(h: &Harness) -> Vec<RowId> {
+    h.app.main_rows().collect()
+}
+
+#[test]
+fn busiest_first_by_default() {
+    let h = Harness::synthetic(120, 40);
+    let rates: Vec<f64> = ids(&h)
+        .iter()
+        .filter_map(|id| match id {
+            RowId::Process(pid) => Some(h.model.process(*pid).unwrap().interval.req_per_s),
+            RowId::Ring { .. } => None,
+        })
+        .collect();
+    assert_eq!(rates.len(), 6);
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    assert_eq!(h.app.main_selection(), Some(ids(&h)[0]));
+}
+
+#[test]
+fn the_selection_follows_the_item_across_a_resort() {
+    let mut h = Harness::synthetic(120, 40);
+    h.press("jjjj");
+    let chosen = h.app.main_selection().unwrap();
+    assert!(matches!(chosen, RowId::Ring { .. }));
+    let row_before = ids(&h).iter().position(|&id| id == chosen).unwrap();
+    for keys in ["P", "P", "N", "L", "s", "<", "<f6>", "I"] {
+        h.press(keys);
+        assert_eq!(h.app.main_selection(), Some(chosen), "after {keys}");
+    }
+    h.press("P");
+    let row_after = ids(&h).iter().position(|&id| id == chosen).unwrap();
+    assert_ne!(row_before, row_after, "the test should move the item");
+    assert_eq!(h.app.main_selection(), Some(chosen));
+}
+
+#[test]
+fn the_selection_follows_the_item_across_updates() {
+    let inputs = synthetic_stream(7, 40, 6, 2);
+    let mut h = Harness::with_inputs(&inputs[..inputs.len() / 2], 120, 40, Theme::colored());
+    h.press("<end>");
+    let chosen = h.app.main_selection().unwrap();
+    h.apply(&inputs[inputs.len() / 2..]);
+    assert_eq!(h.app.main_selection(), Some(chosen));
+}
+
+#[test]
+fn sort_keys_cycle_move_and_reverse() {
+    let mut h = Harness::synthetic(120, 40);
+    let pids = |h: &Harness| -> Vec<u32> {
+        ids(h)
+            .iter()
+            .filter_map(|id| {
+                if let RowId::Process(p) = id {
+                    Some(*p)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    h.press("P");
+    let ascending = pids(&h);
+    assert!(ascending.windows(2).all(|w| w[0] < w[1]));
+    h.press("P");
+    let descending = pids(&h);
+    assert!(
+        descending.windows(2).all(|w| w[0] > w[1]),
+        "the same key again reverses"
+    );
+    h.press("I");
+    assert_eq!(pids(&h), ascending);
+    // s, F6 and > go right; < goes left: PID -> COMM -> RING -> FLAGS -> RING -> COMM.
+    h.press("s<f6>><<");
+    let mut by_hotkey = Harness::synthetic(120, 40);
+    by_hotkey.press("N");
+    assert_eq!(pids(&h), pids(&by_hotkey));
+    h.press("<"); // PID, ascending again: each new column starts in its natural direction
+    assert_eq!(pids(&h), ascending);
+}
+
+#[test]
+fn folding_hides_and_shows_rings() {
+    let mut h = Harness::synthetic(120, 40);
+    let all = ids(&h).len();
+    h.press("<enter>");
+    assert_eq!(
+        ids(&h).len(),
+        all - 2,
+        "the first process folded its two rings"
+    );
+    h.press("<enter>");
+    assert_eq!(ids(&h).len(), all);
+    h.press("j");
+    let ring = h.app.main_selection().unwrap();
+    h.press("f");
+    assert_eq!(
+        h.app.main_selection(),
+        Some(RowId::Process(ring.pid())),
+        "f on a ring folds its process"
+    );
+    h.press("l");
+    assert_eq!(ids(&h).len(), all);
+    h.press("jh");
+    assert_eq!(
+        h.app.main_selection(),
+        Some(RowId::Process(ring.pid())),
+        "h on a ring goes to its process"
+    );
+    h.press("F");
+    assert_eq!(ids(&h).len(), 6);
+    h.press("F");
+    assert_eq!(ids(&h).len(), all);
+}
+
+#[test]
+fn filter_by_pid_or_comm_and_clear() {
+    let mut h = Harness::synthetic(120, 40);
+    let pid = ids(&h)[3].pid();
+    h.press(&format!("/{pid}<enter>"));
+    assert!(ids(&h).iter().all(|id| id.pid() == pid));
+    assert!(!ids(&h).is_empty());
+    h.press("<esc>");
+    assert_eq!(ids(&h).len(), 18);
+    h.press("/POSTGRES");
+    assert_eq!(ids(&h).len(), 3, "filters while typing, ignoring case");
+    h.press("q"); // typed, not quit
+    assert!(!h.app.should_quit());
+    assert!(ids(&h).is_empty());
+    h.press("<bs><esc>");
+    assert_eq!(ids(&h).len(), 18, "Esc while typing clears");
+}
+
+#[test]
+fn screens_stack_and_request_streaming_follows_the_request_view() {
+    let mut h = Harness::synthetic(120, 40);
+    assert_eq!(h.app.records_wanted(), None);
+    h.press("r");
+    assert_eq!(
+        h.app.screen(),
+        ScreenKind::Main,
+        "r on a two-ring process asks for a ring"
+    );
+    assert!(h.app.message().is_some());
+    h.press("j");
+    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
+        panic!("a ring row")
+    };
+    h.press("<enter>");
+    assert_eq!(h.app.screen(), ScreenKind::Ring);
+    assert_eq!(
+        h.app.records_wanted(),
+        None,
+        "only the request view streams"
+    );
+    h.press("<enter>");
+    assert_eq!(h.app.screen(), ScreenKind::Requests);
+    assert_eq!(h.app.records_wanted(), Some(ring));
+    h.press("<esc>");
+    assert_eq!(
+        (h.app.screen(), h.app.records_wanted()),
+        (ScreenKind::Ring, None)
+    );
+    h.press("<esc>");
+    assert_eq!(h.app.screen(), ScreenKind::Main);
+    assert_eq!(
+        h.app.main_selection(),
+        Some(RowId::Ring {
+            pid: ids(&h)[1].pid(),
+            ring
+        })
+    );
+    h.press("r");
+    assert_eq!(
+        (h.app.screen(), h.app.records_wanted()),
+        (ScreenKind::Requests, Some(ring))
+    );
+    h.press("<esc>");
+    assert_eq!(
+        (h.app.screen(), h.app.records_wanted()),
+        (ScreenKind::Main, None)
+    );
+}
+
+/// A request on `ring` with `user_data` as its identity.
+fn request(ring: u32, user_data: u64) -> Input {
+    Input::Request(Request {
+        ring,
+        opcode: 22,
+        user_data,
+        latency_ns: Some(1_000),
+        ..Request::default()
+    })
+}
+
+#[test]
+fn the_request_view_follows_new_requests_or_holds_the_selected_one() {
+    let mut h = Harness::synthetic(120, 40);
+    h.press("j");
+    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
+        panic!("a ring row")
+    };
+    h.press("r");
+    h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
+    let text = h.render();
+    assert!(
+        text.contains("0x3f1"),
+        "the newest (1009) is shown:\n{text}"
+    );
+    h.press("<enter>");
+    assert_eq!(h.app.screen(), ScreenKind::Detail);
+    assert_eq!(
+        h.app.records_wanted(),
+        Some(ring),
+        "still streaming under the detail"
+    );
+    assert!(h.render().contains("0x3f1 (1009)"));
+    h.press("<esc>jj"); // on 1007 now
+    h.apply(&(2000..2005).map(|u| request(ring, u)).collect::<Vec<_>>());
+    h.apply(&[request(ring + 100, 1)]); // another ring's: not shown
+    h.press("<enter>");
+    assert!(
+        h.render().contains("(1007)"),
+        "the selection stayed on its request"
+    );
+    h.press("<esc><home><enter>");
+    assert!(
+        h.render().contains("(2004)"),
+        "Home goes back to the newest"
+    );
+}
+
+#[test]
+fn pause_interval_and_quit() {
+    let mut h = Harness::synthetic(80, 24);
+    assert!(!h.app.paused());
+    h.press("<space>");
+    assert!(h.app.paused());
+    h.press("<space>");
+    assert!(!h.app.paused());
+    assert_eq!(h.app.refresh().interval(), Duration::from_secs(1));
+    h.press("++");
+    assert_eq!(h.app.refresh().interval(), Duration::from_secs(3));
+    h.press("----");
+    assert_eq!(h.app.refresh().interval(), Duration::from_millis(500));
+    assert!(h.app.message().unwrap().contains("shortest"));
+    h.press("?");
+    assert!(h.app.help_shown());
+    h.press("q");
+    assert!(
+        !h.app.help_shown() && !h.app.should_quit(),
+        "a key closes the help and does nothing else"
+    );
+    h.press("q");
+    assert!(h.app.should_quit());
+    let mut h = Harness::synthetic(80, 24);
+    h.press("j<enter>/<ctrl-c>");
+    assert!(h.app.should_quit(), "Ctrl-C quits from anywhere");
+}
+
+#[test]
+fn paging_keeps_the_cursor_in_the_list() {
+    let mut h = Harness::synthetic(80, 10); // 7 table rows for 18 rows of data
+    h.press("<pgdn>");
+    assert_eq!(h.app.main_selection(), Some(ids(&h)[7]));
+    h.press("<end>");
+    assert_eq!(h.app.main_selection(), Some(ids(&h)[17]));
+    let text = h.render();
+    assert!(text.contains('└'), "the last row is on screen:\n{text}");
+    h.press("<pgup><home>");
+    assert_eq!(h.app.main_selection(), Some(ids(&h)[0]));
+}
+
+#[test]
+fn only_pid_shows_one_process_whatever_the_filter() {
+    let inputs = synthetic_stream(7, 30, 6, 2);
+    let pid = Harness::synthetic(120, 40)
+        .app
+        .main_rows()
+        .nth(3)
+        .unwrap()
+        .pid();
+    let mut h = Harness::with_config(
+        &inputs,
+        120,
+        40,
+        Config {
+            only_pid: Some(pid),
+            ..config()
+        },
+    );
+    assert_eq!(ids(&h).len(), 3);
+    assert!(ids(&h).iter().all(|id| id.pid() == pid));
+    assert!(h.render().contains(&format!("pid {pid} only")));
+    h.press("<esc>/x<esc>");
+    assert_eq!(ids(&h).len(), 3, "Esc clears the filter, not --pid");
+    let mut h = Harness::with_config(
+        &inputs,
+        120,
+        40,
+        Config {
+            only_pid: Some(1),
+            ..config()
+        },
+    );
+    assert!(h
+        .render()
+        .contains("pid 1 has not used io_uring since uringtop started"));
+}
+
+#[test]
+fn the_status_line_names_the_source_and_its_end() {
+    let inputs = synthetic_stream(7, 3, 1, 1);
+    let mut live = Harness::with_config(&inputs, 100, 10, config());
+    let status = |h: &mut Harness| h.render().lines().last().unwrap().to_string();
+    assert!(status(&mut live).starts_with("\" live · every 1s"));
+    let mut recording = Harness::with_config(
+        &inputs,
+        100,
+        10,
+        Config {
+            source: SourceKind::Recording,
+            ..config()
+        },
+    );
+    assert!(status(&mut recording).starts_with("\" recording · every 1s"));
+    recording.app.set_source_ended();
+    assert!(status(&mut recording).contains("source ended"));
+}
