@@ -70,6 +70,29 @@ static __always_inline __u32 addr_low32(__u64 addr)
 	return low;
 }
 
+/* Describes a new ring under a new id and points its context at it (replacing an older ring's
+ * mapping at the same address when `replace`). Returns the description now in force. */
+static __always_inline struct urt_ring_info *ring_register(__u64 ctx_key, struct urt_ring_info *fresh,
+							   bool replace)
+{
+	__u32 id = fresh->id, *current;
+
+	bpf_map_update_elem(&rings, &id, fresh, BPF_ANY);
+	if (bpf_map_update_elem(&ring_ids, &ctx_key, &id, replace ? BPF_ANY : BPF_NOEXIST)) {
+		/* Another CPU described this ring first: use its id, drop ours. */
+		bpf_map_delete_elem(&rings, &id);
+		current = bpf_map_lookup_elem(&ring_ids, &ctx_key);
+		if (!current)
+			return 0;
+		id = *current;
+	}
+	return bpf_map_lookup_elem(&rings, &id);
+}
+
+/*
+ * Slow path: a ring seen for the first time. Its setup flags and sizes are read from the ring
+ * context, so rings created before uringtop started are described too.
+ */
 static __always_inline struct urt_ring_info *ring_first_seen(__u64 key, __u32 tgid)
 {
 	struct io_ring_ctx *ring_ctx = (void *)key;
@@ -81,19 +104,21 @@ static __always_inline struct urt_ring_info *ring_first_seen(__u64 key, __u32 tg
 	fresh.setup_flags = BPF_CORE_READ(ring_ctx, flags);
 	fresh.sq_entries = BPF_CORE_READ(ring_ctx, sq_entries);
 	fresh.cq_entries = BPF_CORE_READ(ring_ctx, cq_entries);
-	/* Two CPUs may race here: NOEXIST keeps the first, and both use it. */
-	bpf_map_update_elem(&rings, &key, &fresh, BPF_NOEXIST);
 	remember_process(tgid);
-	return bpf_map_lookup_elem(&rings, &key);
+	return ring_register(key, &fresh, false);
 }
 
 static __always_inline struct urt_ring_info *ring_of(void *ring_ctx, __u32 tgid)
 {
 	__u64 key = (__u64)ring_ctx;
-	struct urt_ring_info *ring = bpf_map_lookup_elem(&rings, &key);
+	__u32 *id = bpf_map_lookup_elem(&ring_ids, &key);
+	struct urt_ring_info *ring;
 
-	if (ring)
-		return ring;
+	if (id) {
+		ring = bpf_map_lookup_elem(&rings, id);
+		if (ring)
+			return ring;
+	}
 	return ring_first_seen(key, tgid);
 }
 

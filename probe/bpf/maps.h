@@ -78,11 +78,23 @@ struct {
 	__type(value, __u64);
 } op_errors SEC(".maps");
 
-/* LRU: rings are never announced as destroyed, so the oldest unused ones make room. */
+/*
+ * Rings: the kernel's ring context -> ring id, and ring id -> description. Keyed apart because a
+ * freed ring's address is soon reused by a new ring: the new one gets a new id and its own entry,
+ * while the old ring's description stays readable. LRU: rings are never announced as destroyed,
+ * so the oldest unused ones make room.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, URT_MAX_RINGS);
 	__type(key, __u64);
+	__type(value, __u32);
+} ring_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URT_MAX_RINGS);
+	__type(key, __u32);
 	__type(value, struct urt_ring_info);
 } rings SEC(".maps");
 

@@ -288,7 +288,7 @@ int BPF_PROG(on_create, int fd, void *ring_ctx, __u32 sq_entries, __u32 cq_entri
 	fresh.setup_flags = flags;
 	fresh.sq_entries = sq_entries;
 	fresh.cq_entries = cq_entries;
-	bpf_map_update_elem(&rings, &key, &fresh, BPF_ANY);
+	ring_register(key, &fresh, true);
 	/* Void every CPU's cache: entries for a freed ring at this address must not be used again. */
 	seq_next(URT_SEQ_GEN);
 	remember_process(tgid);

@@ -24,6 +24,7 @@ const CHANNEL: usize = 1 << 16;
 #[derive(Clone)]
 pub struct LiveControl {
     config: Arc<Mutex<Array<MapData, abi::Config>>>,
+    last_error: Arc<Mutex<Option<String>>>,
     stop_sampler: std_mpsc::SyncSender<()>,
     stop_drainer: Arc<watch::Sender<bool>>,
 }
@@ -33,6 +34,15 @@ impl LiveControl {
     pub fn set_records(&self, filter: Option<RecordFilter>) -> Result<(), ProbeError> {
         let mut config = self.config.lock().unwrap_or_else(|p| p.into_inner());
         set_records(&mut config, filter)
+    }
+
+    /// The last error the sampler met, if any (it keeps sampling). Not printed by the source
+    /// itself, so that it cannot draw over a terminal UI.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Ends the source: records waiting in the buffer are drained, a last sample is taken, and then
@@ -60,6 +70,8 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(CHANNEL);
     let (stop_sampler, stop_rx) = std_mpsc::sync_channel(1);
     let (stop_drainer, stop_drainer_rx) = watch::channel(false);
+    let last_error = Arc::new(Mutex::new(None));
+    let sampler_error = Arc::clone(&last_error);
 
     // SAFETY: the ring buffer owns its fd and is moved into the AsyncFd, which deregisters the fd
     // before dropping it; nothing else closes that fd meanwhile.
@@ -90,7 +102,10 @@ pub fn spawn(
                             return;
                         }
                     }
-                    Err(e) => eprintln!("uringtop: {e}"),
+                    Err(e) => {
+                        *sampler_error.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(e.to_string())
+                    }
                 }
                 if stopping {
                     return;
@@ -100,6 +115,7 @@ pub fn spawn(
         .map_err(|e| ProbeError::Setup(format!("starting the sampler thread: {e}")))?;
     let control = LiveControl {
         config: Arc::new(Mutex::new(config)),
+        last_error,
         stop_sampler,
         stop_drainer: Arc::new(stop_drainer),
     };

@@ -13,7 +13,7 @@ pub(crate) struct StatMaps {
     pub op_index: HashMap<MapData, OpKey, u32>,
     pub op_stats: PerCpuArray<MapData, OpStats>,
     pub op_errors: PerCpuHashMap<MapData, ErrKey, u64>,
-    pub rings: HashMap<MapData, u64, RingInfo>,
+    pub rings: HashMap<MapData, u32, RingInfo>,
     pub procs: HashMap<MapData, u32, Proc>,
     pub stats: PerCpuArray<MapData, u64>,
 }

@@ -142,3 +142,42 @@ fn async_requests_are_counted_as_io_wq_punts() {
         .iter()
         .all(|r| r.path == uringtop_common::input::ExecPath::IoWq));
 }
+
+#[test]
+fn a_new_ring_at_a_freed_rings_address_is_told_apart() {
+    // The kernel usually hands the second ring the first one's freed memory: same address, new ring.
+    let Some(o) = observe(
+        "a_new_ring_at_a_freed_rings_address_is_told_apart",
+        false,
+        || {
+            let mut both = workloads::nops(1, 4)?;
+            let second = workloads::nops(1, 8)?;
+            let nop = both.ops.get_mut("NOP").expect("NOP counts");
+            nop.submitted += second.op("NOP").submitted;
+            nop.completed += second.op("NOP").completed;
+            // Both rings number their NOPs from 0. Records are not compared in this test, so the second
+            // ring's are renumbered in the expectation only, to keep its SQE list unambiguous.
+            both.sqes.extend(second.sqes.into_iter().map(|mut s| {
+                s.user_data += 1000;
+                s
+            }));
+            both.rings += second.rings;
+            Ok(both)
+        },
+    ) else {
+        return;
+    };
+    o.assert_exact_counts();
+    let rings = &o.process().rings;
+    assert_eq!(rings.len(), 2, "two rings, never merged: {rings:#?}");
+    let per_ring: Vec<u64> = rings.iter().map(|r| r.ops[0].submitted).collect();
+    assert_eq!(per_ring, [4, 8]);
+    for r in rings {
+        assert!(r.fd.is_some(), "each ring keeps its own description: {r:?}");
+        assert_eq!(
+            r.sq_entries,
+            if r.ops[0].submitted == 4 { 4 } else { 8 },
+            "{r:?}"
+        );
+    }
+}

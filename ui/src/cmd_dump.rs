@@ -11,6 +11,10 @@ use uringtop_common::report::Report;
 pub async fn run(args: DumpArgs) -> Result<()> {
     let sample_every = args.interval.unwrap_or(args.duration);
     let (mut inputs, control) = live_session::start(sample_every)?;
+    eprintln!(
+        "uringtop: observing io_uring for {:?} (Ctrl-C to stop early)",
+        args.duration
+    );
     let mut model = Model::new();
     let mut out = Sink {
         format: args.format,
@@ -49,6 +53,7 @@ pub async fn run(args: DumpArgs) -> Result<()> {
     if args.interval.is_none() {
         out.print(model.report())?;
     }
+    live_session::report_sampler_error(&control);
     Ok(())
 }
 

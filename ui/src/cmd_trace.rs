@@ -15,6 +15,7 @@ pub async fn run(args: TraceArgs) -> Result<()> {
         pid: args.pid,
         ring: args.ring,
     }))?;
+    eprintln!("uringtop: tracing io_uring requests (Ctrl-C to stop)");
     let offset = trace_line::local_utc_offset_s();
     let stop = async {
         tokio::select! {

@@ -27,6 +27,13 @@ fn warn_if_io_uring_disabled() {
     }
 }
 
+/// Says on stderr if reading the probe's counters failed at some point (the output may miss samples).
+pub fn report_sampler_error(control: &LiveControl) {
+    if let Some(e) = control.last_error() {
+        eprintln!("uringtop: warning: some samples could not be read: {e}");
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 pub async fn interrupted() {
     let term = async {

@@ -1,0 +1,264 @@
+//! The `uringtop` binary end to end: `dump`, `trace` and `check` against the real probe and a real
+//! io_uring workload, usage errors, and what a user without privileges is told.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use uringtop_tests::privilege::{require_root, require_tool};
+use uringtop_tests::workloads;
+
+const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
+
+/// A child process that runs 5 batches of 32 NOPs (user_data 0..160) once told to: its pid is
+/// known before uringtop starts, so `--pid` can be tested.
+struct WaitingWorkload {
+    pid: libc::pid_t,
+    go: OwnedFd,
+}
+
+impl WaitingWorkload {
+    fn fork() -> WaitingWorkload {
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two fds into the array we own.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child only reads a byte, runs io_uring NOPs and _exits (no locks it could
+        // have inherited in a held state are taken on that path).
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let mut byte = [0u8; 1];
+            // SAFETY: reading into our buffer from the pipe's read end.
+            unsafe { libc::read(fds[0], byte.as_mut_ptr().cast(), 1) };
+            let code = match workloads::nops(5, 32) {
+                Ok(_) => 0,
+                Err(_) => 1,
+            };
+            // SAFETY: ends the child without running the parent's destructors.
+            unsafe { libc::_exit(code) };
+        }
+        // SAFETY: both fds are ours; the parent keeps the write end only.
+        unsafe { libc::close(fds[0]) };
+        WaitingWorkload {
+            pid,
+            go: unsafe { OwnedFd::from_raw_fd(fds[1]) },
+        }
+    }
+
+    fn run(self) {
+        // SAFETY: writing one byte from our buffer to the pipe's write end.
+        assert_eq!(
+            unsafe { libc::write(self.go.as_raw_fd(), b"g".as_ptr().cast(), 1) },
+            1
+        );
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        assert_eq!(unsafe { libc::waitpid(self.pid, &mut status, 0) }, self.pid);
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "workload failed: {status}"
+        );
+    }
+}
+
+/// Starts uringtop, waits until it says the probe is attached, runs the workload, and returns
+/// (exit status, stdout, stderr) once uringtop ends by itself.
+fn observe(args: &[&str], workload: WaitingWorkload) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start uringtop");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut err_text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "uringtop ended before attaching: {err_text}"
+        );
+        err_text.push_str(&line);
+        if line.contains("observing") || line.contains("tracing") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "uringtop never said it was attached: {err_text}"
+        );
+    }
+    workload.run();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    stderr.read_to_string(&mut err_text).unwrap();
+    let status = child.wait().unwrap().code().unwrap_or(-1);
+    (status, out, err_text)
+}
+
+#[test]
+fn dump_prints_the_json_contract_with_exact_counts() {
+    if !require_root("dump_prints_the_json_contract_with_exact_counts") {
+        return;
+    }
+    let workload = WaitingWorkload::fork();
+    let pid = workload.pid.to_string();
+    let (status, out, err) = observe(&["dump", "--duration", "2", "--pid", &pid], workload);
+    assert_eq!(status, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(v["schema"], 1);
+    assert!(v["duration_ns"].as_u64().unwrap() >= 1_500_000_000);
+    assert_eq!(v["lost_records"], 0);
+    let procs = v["processes"].as_array().unwrap();
+    assert_eq!(procs.len(), 1, "--pid keeps only that process: {out}");
+    assert_eq!(procs[0]["pid"].to_string(), pid);
+    let rings = procs[0]["rings"].as_array().unwrap();
+    assert_eq!(rings.len(), 1);
+    assert!(
+        rings[0]["fd"].is_i64(),
+        "the ring's creation was seen: {out}"
+    );
+    let ops = rings[0]["ops"].as_array().unwrap();
+    assert_eq!(ops.len(), 1);
+    let nop = &ops[0];
+    assert_eq!(nop["op"], "NOP");
+    assert_eq!(
+        (nop["submitted"].as_u64(), nop["completed"].as_u64()),
+        (Some(160), Some(160))
+    );
+    assert_eq!(
+        (
+            nop["rejected"].as_u64(),
+            nop["denied"].as_u64(),
+            nop["async"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+    assert_eq!(nop["errors"], serde_json::json!({}));
+    let l = &nop["latency_ns"];
+    assert_eq!(l["count"], 160);
+    let (p50, p99, max) = (
+        l["p50"].as_u64().unwrap(),
+        l["p99"].as_u64().unwrap(),
+        l["max"].as_u64().unwrap(),
+    );
+    assert!(0 < p50 && p50 <= p99 && p99 <= max, "{l}");
+}
+
+#[test]
+fn dump_csv_has_one_row_per_process_ring_and_op() {
+    if !require_root("dump_csv_has_one_row_per_process_ring_and_op") {
+        return;
+    }
+    let workload = WaitingWorkload::fork();
+    let pid = workload.pid.to_string();
+    let (status, out, err) = observe(
+        &["dump", "--duration", "2", "--pid", &pid, "--format", "csv"],
+        workload,
+    );
+    assert_eq!(status, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "a header and one row: {out}");
+    assert!(lines[0].starts_with("pid,comm,ring,"), "{}", lines[0]);
+    let row: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(row[0], pid);
+    assert!(row.contains(&"NOP") && row.contains(&"160"), "{}", lines[1]);
+}
+
+#[test]
+fn trace_prints_one_line_per_request() {
+    if !require_root("trace_prints_one_line_per_request") {
+        return;
+    }
+    let workload = WaitingWorkload::fork();
+    let pid = workload.pid.to_string();
+    let (status, out, err) = observe(
+        &["trace", "--pid", &pid, "--json", "--duration", "2"],
+        workload,
+    );
+    assert_eq!(status, 0, "{err}");
+    let mut user_data: Vec<u64> = out
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            assert_eq!(v["op"], "NOP");
+            assert_eq!(v["res"], 0);
+            assert_eq!(v["pid"].to_string(), pid);
+            assert!(v["fd"].is_null(), "a NOP has no file");
+            v["user_data"].as_u64().unwrap()
+        })
+        .collect();
+    user_data.sort_unstable();
+    assert_eq!(
+        user_data,
+        (0..160).collect::<Vec<u64>>(),
+        "every NOP traced once"
+    );
+    assert!(err.contains("160 requests traced, 0 records lost"), "{err}");
+}
+
+#[test]
+fn check_says_everything_works_here() {
+    if !require_root("check_says_everything_works_here") {
+        return;
+    }
+    let out = Command::new(BIN).arg("check").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("io_uring_submit_req") && text.contains("found"),
+        "{text}"
+    );
+    assert!(text.contains("everything works here"), "{text}");
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_reason() {
+    for (args, says) in [
+        (&["dump", "--format", "xml"][..], "xml"),
+        (&["dump", "--duration", "0"][..], "more than 0"),
+        (&["trace", "--pid", "abc"][..], "abc"),
+        (&["frobnicate"][..], "frobnicate"),
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn without_privileges_the_error_says_what_to_do() {
+    if !require_root("without_privileges_the_error_says_what_to_do")
+        || !require_tool("without_privileges", "runuser")
+    {
+        return;
+    }
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--", BIN, "dump", "--duration", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("run uringtop as root") && err.contains("CAP_BPF"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--", BIN, "check"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("needs root, or CAP_BPF and CAP_PERFMON"),
+        "{text}"
+    );
+}
