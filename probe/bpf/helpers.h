@@ -90,21 +90,26 @@ static __always_inline struct urt_ring_info *ring_register(__u64 ctx_key, struct
 }
 
 /*
- * Slow path: a ring seen for the first time. Its setup flags and sizes are read from the ring
- * context, so rings created before uringtop started are described too.
+ * Slow path: a ring seen for the first time (or whose description was evicted: then `id` is its old
+ * id, else 0 for a new one). Setup flags and sizes are read from the ring context, so rings created
+ * before uringtop started are described too.
  */
-static __always_inline struct urt_ring_info *ring_first_seen(__u64 key, __u32 tgid)
+static __always_inline struct urt_ring_info *ring_first_seen(__u64 key, __u32 tgid, __u32 id)
 {
 	struct io_ring_ctx *ring_ctx = (void *)key;
 	struct urt_ring_info fresh = {};
 
-	fresh.id = seq_next(URT_SEQ_RING);
+	fresh.id = id ? id : seq_next(URT_SEQ_RING);
 	fresh.owner_tgid = tgid;
 	fresh.fd = -1;
 	fresh.setup_flags = BPF_CORE_READ(ring_ctx, flags);
 	fresh.sq_entries = BPF_CORE_READ(ring_ctx, sq_entries);
 	fresh.cq_entries = BPF_CORE_READ(ring_ctx, cq_entries);
 	remember_process(tgid);
+	if (id) {
+		bpf_map_update_elem(&rings, &id, &fresh, BPF_NOEXIST);
+		return bpf_map_lookup_elem(&rings, &id);
+	}
 	return ring_register(key, &fresh, false);
 }
 
@@ -114,12 +119,10 @@ static __always_inline struct urt_ring_info *ring_of(void *ring_ctx, __u32 tgid)
 	__u32 *id = bpf_map_lookup_elem(&ring_ids, &key);
 	struct urt_ring_info *ring;
 
-	if (id) {
-		ring = bpf_map_lookup_elem(&rings, id);
-		if (ring)
-			return ring;
-	}
-	return ring_first_seen(key, tgid);
+	if (!id)
+		return ring_first_seen(key, tgid, 0);
+	ring = bpf_map_lookup_elem(&rings, id);
+	return ring ? ring : ring_first_seen(key, tgid, *id);
 }
 
 /* Slow path: the op_stats index of (tgid, ring, opcode), allocated on first use. */
@@ -180,8 +183,10 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 		return true;
 	}
 	ring = ring_of(ring_ctx, tgid);
-	if (!ring)
+	if (!ring) {
+		count_stat(URT_STAT_LOST_UPDATES); /* the ring maps are full */
 		return false;
+	}
 	where->ring = ring->id;
 	if (!stats_index_slow(tgid, where->ring, op, &where->stats))
 		return false;
