@@ -31,6 +31,7 @@ pub struct OpStats {
     pub errors: u64,
     pub async_punts: u64,
     pub poll_arms: u64,
+    pub unmatched: u64,
     pub lat_count: u64,
     pub lat_sum: u64,
     pub lat_max: u64,
@@ -105,7 +106,7 @@ pub struct Record {
 
 const _: () = {
     assert!(core::mem::size_of::<OpKey>() == 12);
-    assert!(core::mem::size_of::<OpStats>() == 112 + 8 * LAT_BUCKETS);
+    assert!(core::mem::size_of::<OpStats>() == 120 + 8 * LAT_BUCKETS);
     assert!(core::mem::size_of::<ErrKey>() == 12);
     assert!(core::mem::size_of::<RingInfo>() == 56);
     assert!(core::mem::size_of::<Config>() == 16);

@@ -71,6 +71,10 @@ pub struct OpCounters {
     pub errors: u64,
     pub async_punts: u64,
     pub poll_arms: u64,
+    /// CQEs whose submission the probe did not see: requests already in flight when it attached,
+    /// the extra CQEs of multishot requests. Counted in `completed`; left out of in-flight counts.
+    #[serde(default)]
+    pub unmatched: u64,
     /// CQEs with res < 0, by positive errno.
     pub errnos: BTreeMap<u16, u64>,
     pub latency: LatencyCounts,

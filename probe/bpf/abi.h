@@ -51,6 +51,7 @@ struct urt_op_stats {
 	__u64 errors;      /* ... of which with res < 0 (by errno in `op_errors`) */
 	__u64 async_punts; /* io_uring_queue_async_work */
 	__u64 poll_arms;   /* io_uring_poll_arm */
+	__u64 unmatched;   /* CQEs whose submission was not seen: in flight at attach, multishot extras */
 	__u64 lat_count;   /* completions with a measured submit->complete latency (see sampling below) */
 	__u64 lat_sum;     /* ns */
 	__u64 lat_max;     /* ns */
@@ -119,7 +120,7 @@ struct urt_record {
 };
 
 _Static_assert(sizeof(struct urt_op_key) == 12, "urt_op_key layout");
-_Static_assert(sizeof(struct urt_op_stats) == 112 + 8 * URT_LAT_BUCKETS, "urt_op_stats layout");
+_Static_assert(sizeof(struct urt_op_stats) == 120 + 8 * URT_LAT_BUCKETS, "urt_op_stats layout");
 _Static_assert(sizeof(struct urt_err_key) == 12, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 56, "urt_ring_info layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");

@@ -164,11 +164,12 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 c
 	struct urt_where where;
 	struct urt_op_stats *st;
 	__u64 latency = 0;
-	bool timed = false;
+	bool timed = false, matched = false;
 	__u32 tgid;
 	__u8 op, path = 0;
 
 	if (slot && slot->req == req) {
+		matched = true;
 		where.stats = slot->stats;
 		where.ring = slot->ring;
 		tgid = slot->tgid;
@@ -200,6 +201,8 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 c
 	st = stats_at(where.stats);
 	if (st) {
 		st->completed += 1;
+		if (!matched)
+			st->unmatched += 1;
 		if (res < 0) {
 			st->errors += 1;
 			count_error(tgid, where.ring, op, res);

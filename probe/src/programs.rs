@@ -9,12 +9,10 @@ pub struct Attachment {
     pub degrades: Option<&'static str>,
 }
 
+/// Attached in this order. io_uring_submit_req comes last: a request whose submission is counted
+/// must have its completion seen too, or it would look in flight forever. (The reverse, a CQE of a
+/// request submitted before attach, is counted as unmatched.)
 pub const ATTACHMENTS: &[Attachment] = &[
-    Attachment {
-        tracepoint: "io_uring_submit_req",
-        programs: &["on_submit_req"],
-        degrades: None,
-    },
     Attachment {
         tracepoint: "io_uring_complete",
         programs: &["on_complete", "on_complete_legacy"],
@@ -51,5 +49,10 @@ pub const ATTACHMENTS: &[Attachment] = &[
         tracepoint: "io_uring_cqe_overflow",
         programs: &["on_cqe_overflow"],
         degrades: Some("CQ overflows are not counted"),
+    },
+    Attachment {
+        tracepoint: "io_uring_submit_req",
+        programs: &["on_submit_req"],
+        degrades: None,
     },
 ];

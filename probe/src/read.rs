@@ -99,6 +99,7 @@ fn add_stats(c: &mut OpCounters, st: &OpStats) {
     c.errors += st.errors;
     c.async_punts += st.async_punts;
     c.poll_arms += st.poll_arms;
+    c.unmatched += st.unmatched;
     add_latency(&mut c.latency, st);
 }
 

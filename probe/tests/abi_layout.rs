@@ -26,6 +26,7 @@ int main(void)
 	printf("OpStats.errors %zu\n", offsetof(struct urt_op_stats, errors));
 	printf("OpStats.async_punts %zu\n", offsetof(struct urt_op_stats, async_punts));
 	printf("OpStats.poll_arms %zu\n", offsetof(struct urt_op_stats, poll_arms));
+	printf("OpStats.unmatched %zu\n", offsetof(struct urt_op_stats, unmatched));
 	printf("OpStats.lat_count %zu\n", offsetof(struct urt_op_stats, lat_count));
 	printf("OpStats.lat_sum %zu\n", offsetof(struct urt_op_stats, lat_sum));
 	printf("OpStats.lat_max %zu\n", offsetof(struct urt_op_stats, lat_max));
@@ -96,6 +97,7 @@ fn rust_layout() -> Vec<String> {
             offset_of!(abi::OpStats, async_punts)
         ),
         format!("OpStats.poll_arms {}", offset_of!(abi::OpStats, poll_arms)),
+        format!("OpStats.unmatched {}", offset_of!(abi::OpStats, unmatched)),
         format!("OpStats.lat_count {}", offset_of!(abi::OpStats, lat_count)),
         format!("OpStats.lat_sum {}", offset_of!(abi::OpStats, lat_sum)),
         format!("OpStats.lat_max {}", offset_of!(abi::OpStats, lat_max)),

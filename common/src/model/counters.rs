@@ -39,6 +39,7 @@ pub fn difference(new: &OpCounters, old: &OpCounters) -> OpCounters {
         errors: new.errors.saturating_sub(old.errors),
         async_punts: new.async_punts.saturating_sub(old.async_punts),
         poll_arms: new.poll_arms.saturating_sub(old.poll_arms),
+        unmatched: new.unmatched.saturating_sub(old.unmatched),
         errnos: sub_map(&new.errnos, &old.errnos),
         latency: LatencyCounts {
             count: new.latency.count.saturating_sub(old.latency.count),
@@ -58,6 +59,7 @@ pub fn accumulate(total: &mut OpCounters, d: &OpCounters) {
     total.errors = total.errors.saturating_add(d.errors);
     total.async_punts = total.async_punts.saturating_add(d.async_punts);
     total.poll_arms = total.poll_arms.saturating_add(d.poll_arms);
+    total.unmatched = total.unmatched.saturating_add(d.unmatched);
     add_buckets(&mut total.errnos, &d.errnos);
     total.latency.count = total.latency.count.saturating_add(d.latency.count);
     total.latency.sum_ns = total.latency.sum_ns.saturating_add(d.latency.sum_ns);
@@ -74,18 +76,20 @@ pub fn is_zero(c: &OpCounters) -> bool {
         && c.errors == 0
         && c.async_punts == 0
         && c.poll_arms == 0
+        && c.unmatched == 0
         && c.latency.count == 0
         && c.latency.sum_ns == 0
         && c.errnos.values().all(|&n| n == 0)
         && c.latency.buckets.values().all(|&n| n == 0)
 }
 
-/// Requests submitted (or refused) and not yet completed, by cumulative counts.
+/// Requests submitted (or refused) and not yet completed, by cumulative counts. Completions whose
+/// submission was never seen (in flight at attach, multishot extras) do not offset it.
 pub fn inflight(total: &OpCounters) -> u64 {
     total
         .submitted
         .saturating_add(total.rejected)
-        .saturating_sub(total.completed)
+        .saturating_sub(total.completed.saturating_sub(total.unmatched))
 }
 
 fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
@@ -96,6 +100,7 @@ fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
         || new.errors < old.errors
         || new.async_punts < old.async_punts
         || new.poll_arms < old.poll_arms
+        || new.unmatched < old.unmatched
         || new.latency.count < old.latency.count
         || new.latency.sum_ns < old.latency.sum_ns
         || old
@@ -191,5 +196,34 @@ mod tests {
             ..OpCounters::default()
         };
         assert_eq!(inflight(&huge), u64::MAX);
+    }
+
+    #[test]
+    fn unmatched_completions_do_not_hide_requests_in_flight() {
+        // 10 CQEs of requests submitted before the probe attached, then 40 submitted of which
+        // 30 completed: 10 are in flight, not 0.
+        let c = OpCounters {
+            submitted: 40,
+            completed: 40,
+            unmatched: 10,
+            ..OpCounters::default()
+        };
+        assert_eq!(inflight(&c), 10);
+        // Multishot: its first CQE counts it done; the four later ones are unmatched and change
+        // nothing (they do not make other requests look finished).
+        let multishot = OpCounters {
+            submitted: 1,
+            completed: 5,
+            unmatched: 4,
+            ..OpCounters::default()
+        };
+        assert_eq!(inflight(&multishot), 0);
+        // A refused SQE posts its CQE: nothing in flight.
+        let refused = OpCounters {
+            rejected: 2,
+            completed: 2,
+            ..OpCounters::default()
+        };
+        assert_eq!(inflight(&refused), 0);
     }
 }
