@@ -25,7 +25,7 @@ fn main() {
             ring.submit_and_wait(32).expect("submit NOPs");
             ring.completion().for_each(drop);
             // A pause between batches, so the flood does not take a whole CPU.
-            if n % 3200 == 0 {
+            if n.is_multiple_of(3200) {
                 std::thread::sleep(Duration::from_millis(10));
             }
         }
