@@ -106,6 +106,18 @@ pub enum ExecPath {
     Rejected,
 }
 
+impl ExecPath {
+    /// The name users see in trace lines, the UI and JSON (as serde writes it).
+    pub fn name(self) -> &'static str {
+        match self {
+            ExecPath::Inline => "inline",
+            ExecPath::Poll => "poll",
+            ExecPath::IoWq => "io-wq",
+            ExecPath::Rejected => "rejected",
+        }
+    }
+}
+
 /// One SQE and its CQE.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {

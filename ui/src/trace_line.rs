@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use std::fmt::Write as _;
-use uringtop_common::input::{ExecPath, Request};
+use uringtop_common::input::Request;
 use uringtop_common::names;
 
 /// `12:00:01.123456 fio[4242] ring 1 READ fd=5 off=4096 len=4096 ud=0x7 = 4096 12.3µs inline`
@@ -35,17 +35,8 @@ pub fn text(r: &Request, utc_offset_s: i64) -> String {
     if let Some(ns) = r.latency_ns {
         let _ = write!(line, " {}", human_ns(ns));
     }
-    let _ = write!(line, " {}", path_name(r.path));
+    let _ = write!(line, " {}", r.path.name());
     line
-}
-
-pub fn path_name(p: ExecPath) -> &'static str {
-    match p {
-        ExecPath::Inline => "inline",
-        ExecPath::Poll => "poll",
-        ExecPath::IoWq => "io-wq",
-        ExecPath::Rejected => "rejected",
-    }
 }
 
 /// 850ns, 12.3µs, 4.56ms, 1.20s
@@ -123,7 +114,7 @@ pub fn json(r: &Request) -> String {
         errno: (r.res < 0).then(|| names::errno_name(r.res.unsigned_abs() as u16).into_owned()),
         cflags: r.cflags,
         latency_ns: r.latency_ns,
-        path: path_name(r.path),
+        path: r.path.name(),
     };
     serde_json::to_string(&j).unwrap_or_default()
 }
@@ -131,6 +122,7 @@ pub fn json(r: &Request) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uringtop_common::input::ExecPath;
 
     fn read() -> Request {
         Request {

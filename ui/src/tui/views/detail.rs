@@ -1,6 +1,6 @@
 //! One request in full: every SQE field, the CQE, how it executed and how long it took.
 
-use super::requests::{fd, path_name, res};
+use super::requests::{fd, res};
 use crate::format;
 use crate::layout;
 use crate::App;
@@ -75,7 +75,7 @@ fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
     out.push(section("Execution"));
     out.push(field(
         "path",
-        format!("{} ({})", path_name(r.path), path_meaning(r.path)),
+        format!("{} ({})", r.path.name(), path_meaning(r.path)),
     ));
     let latency = match r.latency_ns {
         Some(ns) => {

@@ -184,7 +184,7 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
             None => s.push('-'),
         },
         _ => {
-            s.push_str(path_name(r.path));
+            s.push_str(r.path.name());
             return r.path == ExecPath::Rejected;
         }
     }
@@ -211,15 +211,6 @@ pub fn res(s: &mut String, res: i32) {
             " {}",
             errno_name(u16::try_from(res.unsigned_abs()).unwrap_or(u16::MAX))
         );
-    }
-}
-
-pub fn path_name(p: ExecPath) -> &'static str {
-    match p {
-        ExecPath::Inline => "inline",
-        ExecPath::Poll => "poll",
-        ExecPath::IoWq => "io-wq",
-        ExecPath::Rejected => "rejected",
     }
 }
 
