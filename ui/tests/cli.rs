@@ -151,6 +151,51 @@ fn dump_prints_the_json_contract_with_exact_counts() {
 }
 
 #[test]
+fn dump_with_interval_prints_one_object_per_interval() {
+    if !require_root("dump_with_interval_prints_one_object_per_interval") {
+        return;
+    }
+    let workload = WaitingWorkload::fork();
+    let pid = workload.pid.to_string();
+    let args = [
+        "dump",
+        "--duration",
+        "2.2",
+        "--interval",
+        "0.5",
+        "--pid",
+        &pid,
+    ];
+    let (status, out, err) = observe(&args, workload);
+    assert_eq!(status, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+        .collect();
+    assert!(lines.len() >= 4, "about one line per 0.5 s interval: {out}");
+    let mut submitted = 0;
+    for v in &lines {
+        assert_eq!(v["schema"], 1);
+        let d = v["duration_ns"].as_u64().unwrap();
+        assert!(
+            d < 1_000_000_000,
+            "each line covers one interval, not the whole run: {d}"
+        );
+        for p in v["processes"].as_array().unwrap() {
+            for r in p["rings"].as_array().unwrap() {
+                for op in r["ops"].as_array().unwrap() {
+                    submitted += op["submitted"].as_u64().unwrap();
+                }
+            }
+        }
+    }
+    assert_eq!(
+        submitted, 160,
+        "the intervals add up to the workload: {out}"
+    );
+}
+
+#[test]
 fn dump_csv_has_one_row_per_process_ring_and_op() {
     if !require_root("dump_csv_has_one_row_per_process_ring_and_op") {
         return;
