@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 use uringtop_probe::{Probe, RecordFilter};
+use uringtop_tests::cpu::pin_to_cpu;
 use uringtop_tests::{privilege, workloads};
 
 const BATCH: usize = 32;
@@ -46,6 +47,7 @@ fn ratio(name: &str, pairs: u64, secs: Duration, records: bool) -> f64 {
         let traced = std::thread::scope(|s| {
             let stop = &stop;
             let reader = s.spawn(move || {
+                pin_to_cpu(1);
                 let mut drained = 0u64;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     probe.drain_records(|_| drained += 1);
@@ -81,6 +83,9 @@ fn main() {
     if !privilege::require_root("bench overhead") {
         return;
     }
+    // The flood on CPU 0, the reader on CPU 1: the scheduler moving them adds noise larger than the
+    // effects being measured.
+    pin_to_cpu(0);
     let secs = Duration::from_millis(env_or("URINGTOP_BENCH_MS", 1000));
     let pairs = env_or("URINGTOP_BENCH_PAIRS", 11);
     println!("NOP flood, batches of {BATCH}, {pairs} interleaved pairs of {secs:?}: traced/untraced throughput");

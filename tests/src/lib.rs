@@ -4,5 +4,6 @@
 //! probe tests can assert the probe's counters exactly; [`privilege`] decides
 //! what a test does when it lacks root or an external tool.
 
+pub mod cpu;
 pub mod privilege;
 pub mod workloads;
