@@ -5,5 +5,6 @@ pub mod input;
 pub mod latency;
 pub mod model;
 pub mod names;
+pub mod recording;
 pub mod report;
 pub mod synthetic;

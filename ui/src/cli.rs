@@ -1,7 +1,9 @@
 //! Command-line arguments. clap exits with status 2 on a usage error, with a message saying why.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::time::Duration;
+use uringtop_common::recording::time::TimeSpec;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +30,10 @@ pub struct TuiArgs {
     /// Show only this process.
     #[arg(long)]
     pub pid: Option<u32>,
+    /// Also record what the view receives to FILE (a new file, mode 0600): every sample, and
+    /// the requests of the rings whose request view is open while it is.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -38,12 +44,42 @@ pub enum Command {
     Trace(TraceArgs),
     /// Say what works on this machine: kernel, BTF, tracepoints, privileges, io_uring sysctl.
     Check,
+    /// Record what the probe sees to a file (headless), for `dump --from` later.
+    Record(RecordArgs),
+    /// Replay a recording in the terminal UI, with a timeline (no privileges needed).
+    Replay(ReplayArgs),
+    /// Convert a recording's requests to a trace for Perfetto (ui.perfetto.dev).
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The recording (made with `uringtop record --requests`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Write a trace (Trace Event Format JSON, which Perfetto opens): a track group per ring, a
+    /// slice per request.
+    #[arg(long, value_name = "OUT", required = true)]
+    pub perfetto: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The recording (`uringtop record -o FILE`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Show only this process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Start at this time: a local time of day (12:03:10) or an offset (+90s).
+    #[arg(long, value_name = "T", value_parser = TimeSpec::parse)]
+    pub start: Option<TimeSpec>,
 }
 
 #[derive(Args, Debug)]
 pub struct DumpArgs {
     /// How long to observe, in seconds (e.g. 5, 0.5).
-    #[arg(long, default_value = "5", value_parser = parse_secs)]
+    #[arg(long, default_value = "5", value_parser = parse_secs, conflicts_with = "from")]
     pub duration: Duration,
     /// Print one object per interval (JSON lines, or CSV rows with an interval column) instead of one
     /// at the end.
@@ -55,6 +91,39 @@ pub struct DumpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Read a recording (`uringtop record`) instead of the live probe: no privileges needed.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// With --from: start of the window, a local time of day (12:03:10) or an offset from the
+    /// recording's start (+90s). Default: the start.
+    #[arg(long, value_name = "T", requires = "from", value_parser = TimeSpec::parse)]
+    pub start: Option<TimeSpec>,
+    /// With --from: end of the window, like --start. Default: the end.
+    #[arg(long, value_name = "T", requires = "from", value_parser = TimeSpec::parse)]
+    pub end: Option<TimeSpec>,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The file to create (mode 0600; an existing file is not overwritten).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_parser = parse_secs)]
+    pub duration: Option<Duration>,
+    /// How often to record the counters, in seconds.
+    #[arg(long, default_value = "1", value_parser = parse_secs)]
+    pub interval: Duration,
+    /// Also record every SQE/CQE pair (the probe may drop some under load: see lost_records).
+    #[arg(long)]
+    pub requests: bool,
+    /// Only this process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Record a deterministic synthetic stream (this seed) instead of the probe: for tests and
+    /// demos, needs no privileges.
+    #[arg(long, hide = true, value_name = "SEED")]
+    pub synthetic: Option<u64>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,13 +2,19 @@
 
 use crate::cli::{DumpArgs, Format};
 use crate::live_session;
-use anyhow::Result;
+use crate::trace_line;
+use anyhow::{bail, Context, Result};
 use std::io::Write;
+use std::path::Path;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
+use uringtop_common::recording::Recording;
 use uringtop_common::report::Report;
 
 pub async fn run(args: DumpArgs) -> Result<()> {
+    if let Some(path) = &args.from {
+        return from_recording(&args, path);
+    }
     let sample_every = args.interval.unwrap_or(args.duration);
     let (mut inputs, control) = live_session::start(sample_every)?;
     eprintln!(
@@ -54,6 +60,71 @@ pub async fn run(args: DumpArgs) -> Result<()> {
         out.print(model.report())?;
     }
     live_session::report_sampler_error(&control);
+    Ok(())
+}
+
+/// `--from FILE`: the same reports, through the same model, from a recording's inputs.
+///
+/// The window: from the last sample at or before `--start` (the model is rebased there; without
+/// `--start`, from the probe's attach, as live) to the last sample at or before `--end`. With
+/// `--interval`, one report each time that much recorded time has passed.
+fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
+    let rec = Recording::open(path).with_context(|| format!("{}", path.display()))?;
+    if rec.damage().is_some() {
+        eprintln!("uringtop: warning: {}: {}", path.display(), rec.summary());
+    }
+    let Some((first, last)) = rec.time_range() else {
+        bail!(
+            "{}: the recording holds no sample ({})",
+            path.display(),
+            rec.summary()
+        );
+    };
+    let offset = trace_line::local_utc_offset_s();
+    let start = args.start.map(|t| t.resolve(first, offset));
+    let end = args.end.map(|t| t.resolve(first, offset));
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            bail!("--end is before --start");
+        }
+    }
+    if start.is_some_and(|s| s > last) {
+        bail!("--start is after the recording's last sample");
+    }
+    let mut model = Model::new();
+    let mut out = Sink {
+        format: args.format,
+        pid: args.pid,
+        header_done: false,
+    };
+    let mut started = start.is_none();
+    let interval_ns = args.interval.map(|d| d.as_nanos() as u64);
+    for input in rec.inputs() {
+        if let Input::Sample(s) = &input {
+            if end.is_some_and(|e| s.time_ns > e) {
+                break;
+            }
+            if !started && start.is_some_and(|t| s.time_ns > t) {
+                model.rebase();
+                started = true;
+            }
+        }
+        model.apply(&input);
+        if let (Input::Sample(s), Some(every)) = (&input, interval_ns) {
+            // A tenth of slack for the sampler's jitter.
+            let elapsed = s.time_ns.saturating_sub(model.base_time_ns());
+            if started
+                && model.samples() > 1
+                && elapsed.saturating_mul(10) >= every.saturating_mul(9)
+            {
+                out.print(model.report())?;
+                model.rebase();
+            }
+        }
+    }
+    if interval_ns.is_none() {
+        out.print(model.report())?;
+    }
     Ok(())
 }
 

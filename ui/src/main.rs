@@ -2,6 +2,9 @@
 
 mod cli;
 mod cmd_dump;
+mod cmd_export;
+mod cmd_record;
+mod cmd_replay;
 mod cmd_trace;
 mod live_session;
 mod trace_line;
@@ -28,6 +31,9 @@ fn main() -> ExitCode {
             Some(Command::Dump(args)) => cmd_dump::run(args).await,
             Some(Command::Trace(args)) => cmd_trace::run(args).await,
             Some(Command::Check) => check(),
+            Some(Command::Record(args)) => cmd_record::run(args).await,
+            Some(Command::Replay(args)) => cmd_replay::run(args).await,
+            Some(Command::Export(args)) => cmd_export::run(args),
             None => tui(cli.tui).await,
         }
     });
@@ -46,13 +52,34 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
     uringtop_tui::check_terminal()?;
     let refresh = uringtop_tui::Refresh::new(args.interval);
     let (inputs, control) = live_session::start(refresh.sampling())?;
+    let (inputs, recorder) = match &args.record {
+        Some(path) => {
+            let (inputs, task) = cmd_record::tee(inputs, path, refresh.sampling())?;
+            (inputs, Some((path.clone(), task)))
+        }
+        None => (inputs, None),
+    };
     let options = uringtop_tui::Options {
         refresh,
         only_pid: args.pid,
         theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
         utc_offset_s: trace_line::local_utc_offset_s(),
     };
-    uringtop_tui::run(uringtop_tui::Source::live(inputs, control), options).await
+    let result = uringtop_tui::run(uringtop_tui::Source::live(inputs, control), options).await;
+    if let Some((path, task)) = recorder {
+        // The source was stopped: the recorder ends with its last inputs (bounded, in case the
+        // UI failed before it could stop the source; the file then lacks only its summary).
+        match tokio::time::timeout(std::time::Duration::from_secs(5), task).await {
+            Ok(Ok(Ok(summary))) => eprintln!("uringtop: {summary}"),
+            Ok(Ok(Err(e))) => eprintln!("uringtop: recording to {}: {e:#}", path.display()),
+            Ok(Err(e)) => eprintln!("uringtop: recording to {}: {e}", path.display()),
+            Err(_) => eprintln!(
+                "uringtop: recording to {}: not finished (readable up to its last flush)",
+                path.display()
+            ),
+        }
+    }
+    result
 }
 
 fn check() -> anyhow::Result<()> {

@@ -74,6 +74,8 @@ pub struct App {
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
+    /// Replaying: the timeline's position (or the go-to prompt), for the status line.
+    pub(crate) replay_status: Option<String>,
 }
 
 impl App {
@@ -89,6 +91,7 @@ impl App {
             area: Rect::new(0, 0, 80, 24),
             message: None,
             source_ended: false,
+            replay_status: None,
         }
     }
 
@@ -268,6 +271,11 @@ impl App {
     /// Shows `text` in the status line until the next key (e.g. an error from the source).
     pub fn set_message(&mut self, text: String) {
         self.message = Some(text);
+    }
+
+    /// Replaying: what the status line says of the timeline.
+    pub fn set_replay_status(&mut self, text: Option<String>) {
+        self.replay_status = text;
     }
 
     /// The source has no more inputs (the probe stopped, or the recording ended).

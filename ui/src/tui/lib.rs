@@ -12,6 +12,7 @@ pub mod format;
 pub mod layout;
 pub mod main_screen;
 pub mod refresh;
+pub mod replay;
 pub mod request_screen;
 pub mod requests;
 pub mod ring_screen;

@@ -1,7 +1,7 @@
 //! The help overlay (`?`): the keys of the screen it was opened on, the keys that work
 //! everywhere, and what the columns mean. Sized to fit 80x24.
 
-use crate::app::{App, ScreenKind};
+use crate::app::{App, ScreenKind, SourceKind};
 use crate::format;
 use crate::layout;
 use ratatui::buffer::Buffer;
@@ -51,6 +51,16 @@ const REQUESTS: &[(&str, &str)] = &[
     ("Esc", "back (request streaming stops)"),
 ];
 
+/// Over every screen, when replaying a recording.
+const REPLAY: &[(&str, &str)] = &[
+    ("space", "play / pause the recording"),
+    (",  .", "one sample back / forward"),
+    ("[  ]", "10 s back / forward"),
+    ("{  }", "slower / faster: 1x to 64x"),
+    (":", "go to a time: 12:03:10, +90s, start or end"),
+    ("0  $", "the start / the end"),
+];
+
 const MAIN_LEGEND: &str =
     "REQ/s, ERR/s (CQEs with res < 0), ASYNC% (punted to io-wq), p50/p99: over \
      the interval. TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only): since start. FLAGS: \
@@ -70,19 +80,23 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ])
     };
     let mut lines: Vec<Line> = keys.iter().map(|&(k, what)| key_line(k, what)).collect();
-    lines.push(key_line(
-        "space",
-        "pause/resume the display (sampling goes on)",
-    ));
-    lines.push(key_line(
-        "+  -",
-        "longer / shorter interval: rates are computed over it",
-    ));
-    let sampling = format::to_string(format::interval, app.refresh().sampling());
-    lines.push(Line::raw(format!(
-        "{:18} and the screen refreshed (probe read every {sampling})",
-        ""
-    )));
+    if app.config.source == SourceKind::Recording {
+        lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what)));
+    } else {
+        lines.push(key_line(
+            "space",
+            "pause/resume the display (sampling goes on)",
+        ));
+        lines.push(key_line(
+            "+  -",
+            "longer / shorter interval: rates are computed over it",
+        ));
+        let sampling = format::to_string(format::interval, app.refresh().sampling());
+        lines.push(Line::raw(format!(
+            "{:18} and the screen refreshed (probe read every {sampling})",
+            ""
+        )));
+    }
     lines.push(key_line(
         "?  F1",
         "this help · q or Ctrl-C quits · Ctrl-Z suspends",

@@ -1,7 +1,7 @@
 //! The status line: where the data comes from, how often, how much, what was lost, and keys.
 
 use super::text::{fill, spans};
-use crate::app::{App, ScreenKind};
+use crate::app::{App, ScreenKind, SourceKind};
 use crate::format;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -38,6 +38,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
         right,
         &[(" ", theme.status), (app.config.source.label(), theme.key)],
     );
+    if let Some(timeline) = &app.replay_status {
+        x = spans(
+            buf,
+            x,
+            area.y,
+            right,
+            &[(" ", theme.status), (timeline, theme.key)],
+        );
+    }
     s.clear();
     s.push_str(" · every ");
     format::interval(s, app.refresh().interval());
@@ -90,7 +99,10 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
     match app.message() {
         Some(message) => spans(buf, x, area.y, right, &[(message, theme.key)]),
         None => {
-            let full = hints(app.screen());
+            let full = match app.config.source {
+                SourceKind::Recording => REPLAY_HINTS,
+                SourceKind::Live => hints(app.screen()),
+            };
             let room = usize::from(right.saturating_sub(x));
             let text = [full, "?:help q:quit", "?:help"]
                 .into_iter()
@@ -100,6 +112,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
         }
     };
 }
+
+const REPLAY_HINTS: &str = "?:help space:play ,.:step []:10s {}:speed ::go to q:quit";
 
 fn hints(screen: ScreenKind) -> &'static str {
     match screen {

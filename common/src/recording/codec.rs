@@ -1,0 +1,264 @@
+//! How inputs become message payloads.
+//!
+//! - A [`Sample`] is one message of JSON (serde): samples come once per interval, so their size
+//!   matters little, and JSON keeps them readable by any MCAP tool.
+//! - [`Request`]s are batched, many to a message (MCAP indexes every message with 16 bytes, too
+//!   much per request), in a compact binary form: each request's fields as LEB128 varints, most
+//!   of them as zigzag deltas from the previous request of the batch, and the process/thread/ring
+//!   context only when it changed. zstd then compresses the chunk.
+
+use crate::input::{ExecPath, Request, Sample};
+use std::fmt;
+
+/// A payload that does not decode: the file is damaged (or not ours).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError(pub &'static str);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+pub fn encode_sample(sample: &Sample) -> Vec<u8> {
+    // Plain structs with integer-keyed maps serialize without error.
+    serde_json::to_vec(sample).unwrap_or_default()
+}
+
+pub fn decode_sample(data: &[u8]) -> Result<Sample, DecodeError> {
+    serde_json::from_slice(data).map_err(|_| DecodeError("a sample does not decode"))
+}
+
+const SAME_CONTEXT: u8 = 1;
+const HAS_LATENCY: u8 = 1 << 1;
+const PATH_SHIFT: u8 = 2;
+/// Bits that must be zero in a version-1 flags byte.
+const UNKNOWN_FLAGS: u8 = !0b1111;
+
+/// Appends a batch of requests (count first).
+pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
+    put_varint(out, requests.len() as u64);
+    let mut prev = Request::default();
+    for r in requests {
+        let same =
+            r.pid == prev.pid && r.tid == prev.tid && r.ring == prev.ring && r.comm == prev.comm;
+        let path = match r.path {
+            ExecPath::Inline => 0,
+            ExecPath::Poll => 1,
+            ExecPath::IoWq => 2,
+            ExecPath::Rejected => 3,
+        };
+        let flags = u8::from(same) | (u8::from(r.latency_ns.is_some()) << 1) | (path << PATH_SHIFT);
+        out.push(flags);
+        if !same {
+            put_varint(out, u64::from(r.pid));
+            put_varint(out, u64::from(r.tid));
+            put_varint(out, u64::from(r.ring));
+            put_varint(out, r.comm.len() as u64);
+            out.extend_from_slice(r.comm.as_bytes());
+        }
+        put_delta(out, r.time_ns, prev.time_ns);
+        if let Some(latency) = r.latency_ns {
+            put_varint(out, latency);
+        }
+        out.push(r.opcode);
+        out.push(r.sqe_flags);
+        put_varint(out, zigzag(i64::from(r.fd)));
+        put_delta(out, r.off, prev.off);
+        put_delta(out, r.addr, prev.addr);
+        put_varint(out, u64::from(r.len));
+        put_delta(out, r.user_data, prev.user_data);
+        put_varint(out, zigzag(i64::from(r.res)));
+        put_varint(out, u64::from(r.cflags));
+        prev = r.clone();
+    }
+}
+
+/// Reads a batch written by [`encode_requests`]; the whole payload must be used.
+pub fn decode_requests(data: &[u8]) -> Result<Vec<Request>, DecodeError> {
+    let mut c = Cursor { data, at: 0 };
+    let count = c.varint()?;
+    // Every request takes at least 10 bytes: a corrupt count cannot make us allocate much.
+    if count > (data.len() / 10) as u64 + 1 {
+        return Err(DecodeError(
+            "a request batch says it holds more than it can",
+        ));
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    let mut prev = Request::default();
+    for _ in 0..count {
+        let flags = c.byte()?;
+        if flags & UNKNOWN_FLAGS != 0 {
+            return Err(DecodeError("a request has unknown flags"));
+        }
+        let mut r = Request::default();
+        if flags & SAME_CONTEXT != 0 {
+            r.pid = prev.pid;
+            r.tid = prev.tid;
+            r.ring = prev.ring;
+            r.comm.clone_from(&prev.comm);
+        } else {
+            r.pid = c.u32()?;
+            r.tid = c.u32()?;
+            r.ring = c.u32()?;
+            let len = c.varint()?;
+            if len > 64 {
+                return Err(DecodeError("a request's comm is too long"));
+            }
+            let bytes = c.take(len as usize)?;
+            r.comm = std::str::from_utf8(bytes)
+                .map_err(|_| DecodeError("a request's comm is not UTF-8"))?
+                .to_string();
+        }
+        r.path = match (flags >> PATH_SHIFT) & 0b11 {
+            0 => ExecPath::Inline,
+            1 => ExecPath::Poll,
+            2 => ExecPath::IoWq,
+            _ => ExecPath::Rejected,
+        };
+        r.time_ns = c.delta(prev.time_ns)?;
+        if flags & HAS_LATENCY != 0 {
+            r.latency_ns = Some(c.varint()?);
+        }
+        r.opcode = c.byte()?;
+        r.sqe_flags = c.byte()?;
+        r.fd = i32::try_from(unzigzag(c.varint()?))
+            .map_err(|_| DecodeError("a request's fd is out of range"))?;
+        r.off = c.delta(prev.off)?;
+        r.addr = c.delta(prev.addr)?;
+        r.len = c.u32()?;
+        r.user_data = c.delta(prev.user_data)?;
+        r.res = i32::try_from(unzigzag(c.varint()?))
+            .map_err(|_| DecodeError("a request's result is out of range"))?;
+        r.cflags = c.u32()?;
+        prev = r.clone();
+        out.push(r);
+    }
+    if c.at != data.len() {
+        return Err(DecodeError("a request batch has trailing bytes"));
+    }
+    Ok(out)
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// `value - prev`, wrapping, as a zigzag varint: exact for every pair of u64.
+fn put_delta(out: &mut Vec<u8>, value: u64, prev: u64) {
+    put_varint(out, zigzag(value.wrapping_sub(prev) as i64));
+}
+
+struct Cursor<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let b = *self
+            .data
+            .get(self.at)
+            .ok_or(DecodeError("a request batch ends early"))?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or(DecodeError("a request batch ends early"))?;
+        let s = &self.data[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            let bits = u64::from(b & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(DecodeError("a varint overflows"));
+            }
+            v |= bits << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(DecodeError("a varint is too long"))
+    }
+
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        u32::try_from(self.varint()?).map_err(|_| DecodeError("a 32-bit field is out of range"))
+    }
+
+    fn delta(&mut self, prev: u64) -> Result<u64, DecodeError> {
+        Ok(prev.wrapping_add(unzigzag(self.varint()?) as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::Input;
+    use crate::synthetic::synthetic_stream;
+
+    #[test]
+    fn varints_and_zigzag_round_trip_at_the_edges() {
+        for v in [0u64, 1, 127, 128, 300, u64::MAX / 2, u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, v);
+            assert_eq!(Cursor { data: &out, at: 0 }.varint().unwrap(), v);
+        }
+        for v in [0i64, 1, -1, i64::MAX, i64::MIN] {
+            assert_eq!(unzigzag(zigzag(v)), v);
+        }
+    }
+
+    #[test]
+    fn request_batches_round_trip_exactly() {
+        let requests: Vec<Request> = synthetic_stream(3, 100, 6, 2)
+            .into_iter()
+            .filter_map(|i| match i {
+                Input::Request(r) => Some(r),
+                Input::Sample(_) => None,
+            })
+            .collect();
+        assert!(requests.len() > 50, "{}", requests.len());
+        let mut extreme = requests[0].clone();
+        extreme.time_ns = 0;
+        extreme.off = u64::MAX;
+        extreme.addr = u64::MAX;
+        extreme.user_data = 1;
+        extreme.fd = i32::MIN;
+        extreme.res = i32::MIN;
+        extreme.latency_ns = None;
+        extreme.path = ExecPath::Rejected;
+        let mut all = requests.clone();
+        all.push(extreme);
+        all.push(Request::default());
+        let mut out = Vec::new();
+        encode_requests(&all, &mut out);
+        assert_eq!(decode_requests(&out).unwrap(), all);
+        for cut in 0..out.len() {
+            assert!(decode_requests(&out[..cut]).is_err());
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Recordings: what a source fed the model, in an MCAP file, to replay or dump later.
+//!
+//! Layout of a recording (format version [`FORMAT_VERSION`]):
+//! - the MCAP header, profile [`PROFILE`];
+//! - a metadata record named [`METADATA_NAME`], before any chunk: the [`Header`];
+//! - zstd-compressed chunks with CRCs, closed at every flush (the recorder flushes and fsyncs at
+//!   least once a second); channel [`SAMPLES_TOPIC`] holds one [`crate::input::Sample`] per
+//!   message (JSON), channel [`REQUESTS_TOPIC`] batches of [`crate::input::Request`]s in the
+//!   compact binary form of [`codec`]. The file's message order is the input order;
+//! - on a clean finish, the MCAP summary (chunk and message indexes, statistics) and footer.
+//!
+//! Nothing here touches the probe, a clock or the terminal: the same inputs give the same file
+//! contents (apart from the header's fields), and reading a file gives back exactly the inputs.
+
+pub mod codec;
+mod reader;
+pub mod time;
+mod writer;
+
+pub use reader::{Damage, InputCursor, Inputs, OpenError, Recording};
+pub use writer::{create_file, RecordingWriter, SyncFile, WriteError};
+
+use std::collections::BTreeMap;
+
+/// The MCAP profile of a uringtop recording.
+pub const PROFILE: &str = "uringtop";
+/// The name of the metadata record holding the [`Header`].
+pub const METADATA_NAME: &str = "uringtop";
+pub const SAMPLES_TOPIC: &str = "/uringtop/samples";
+pub const REQUESTS_TOPIC: &str = "/uringtop/requests";
+pub const SAMPLE_SCHEMA: &str = "uringtop.Sample";
+pub const SAMPLE_ENCODING: &str = "json";
+pub const REQUESTS_SCHEMA: &str = "uringtop.RequestBatch";
+pub const REQUESTS_ENCODING: &str = "x-uringtop-requests-v1";
+/// Bumped on any change a reader of the previous version would misread. A reader refuses a
+/// file with a newer version, with a message saying so.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Who recorded, where, when and how. Stored as string pairs in an MCAP metadata record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Header {
+    pub format_version: u32,
+    pub uringtop_version: String,
+    pub host: String,
+    pub kernel: String,
+    /// Wall-clock start of the recording, ns since the Unix epoch.
+    pub start_time_ns: u64,
+    /// The recorder's options, e.g. "interval" -> "1s", "requests" -> "true".
+    pub options: BTreeMap<String, String>,
+}
+
+impl Header {
+    fn to_map(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        m.insert("format_version".into(), self.format_version.to_string());
+        m.insert("uringtop_version".into(), self.uringtop_version.clone());
+        m.insert("host".into(), self.host.clone());
+        m.insert("kernel".into(), self.kernel.clone());
+        m.insert("start_time_ns".into(), self.start_time_ns.to_string());
+        for (k, v) in &self.options {
+            m.insert(format!("option.{k}"), v.clone());
+        }
+        m
+    }
+
+    fn from_map(m: &BTreeMap<String, String>) -> Result<Self, String> {
+        let get = |k: &str| m.get(k).cloned().unwrap_or_default();
+        let format_version = get("format_version")
+            .parse()
+            .map_err(|_| "the header has no valid format_version".to_string())?;
+        Ok(Header {
+            format_version,
+            uringtop_version: get("uringtop_version"),
+            host: get("host"),
+            kernel: get("kernel"),
+            start_time_ns: get("start_time_ns").parse().unwrap_or(0),
+            options: m
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("option.")?.to_string(), v.clone())))
+                .collect(),
+        })
+    }
+}

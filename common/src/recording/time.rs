@@ -1,0 +1,121 @@
+//! Points in a recording given by a person: a wall-clock time of day (`12:03:10`, local time) or
+//! an offset from the start (`+90s`, `+1.5m`, `+500ms`, `+90`).
+
+/// A parsed time argument, resolved against a recording by [`TimeSpec::resolve`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// Nanoseconds after the recording's first sample.
+    Offset(u64),
+    /// Seconds since local midnight (with nanoseconds).
+    TimeOfDay(u64),
+}
+
+const NS: u64 = 1_000_000_000;
+const DAY_NS: u64 = 86_400 * NS;
+
+impl TimeSpec {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        if let Some(rest) = t.strip_prefix('+') {
+            return parse_duration_ns(rest)
+                .map(TimeSpec::Offset)
+                .ok_or_else(|| format!("`{text}` is not an offset (try +90s, +1.5m, +500ms)"));
+        }
+        let bad = || format!("`{text}` is not a time of day (try 12:03:10) or an offset (+90s)");
+        let parts: Vec<&str> = t.split(':').collect();
+        if !(2..=3).contains(&parts.len()) {
+            return Err(bad());
+        }
+        let h: u64 = parts[0].parse().map_err(|_| bad())?;
+        let m: u64 = parts[1].parse().map_err(|_| bad())?;
+        let s: f64 = match parts.get(2) {
+            Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+                p.parse().map_err(|_| bad())?
+            }
+            Some(_) => return Err(bad()),
+            None => 0.0,
+        };
+        if h > 23 || m > 59 || !(0.0..60.0).contains(&s) {
+            return Err(bad());
+        }
+        Ok(TimeSpec::TimeOfDay(
+            (h * 3600 + m * 60) * NS + (s * 1e9).round() as u64,
+        ))
+    }
+
+    /// The instant (ns since the epoch) in a recording whose first sample is at `start_ns`, for
+    /// a local time `utc_offset_s` from UTC. A time of day earlier than the start is taken on
+    /// the next day (a recording across midnight).
+    pub fn resolve(self, start_ns: u64, utc_offset_s: i64) -> u64 {
+        match self {
+            TimeSpec::Offset(ns) => start_ns.saturating_add(ns),
+            TimeSpec::TimeOfDay(tod) => {
+                let offset_ns = utc_offset_s.saturating_mul(NS as i64);
+                let local_start = (start_ns as i64).saturating_add(offset_ns) as u64;
+                let local_midnight = local_start - local_start % DAY_NS;
+                let mut t = local_midnight + tod;
+                // Whole seconds were given: `12:03:10` includes the start at 12:03:10.4.
+                if t + NS <= local_start {
+                    t += DAY_NS;
+                }
+                (t as i64).saturating_sub(offset_ns).max(0) as u64
+            }
+        }
+    }
+}
+
+fn parse_duration_ns(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e6)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1e9)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60e9)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3600e9)
+    } else {
+        (t, 1e9)
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    let ns = v * scale;
+    (ns.is_finite() && (0.0..1e19).contains(&ns)).then_some(ns as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_offsets_and_times_of_day() {
+        assert_eq!(TimeSpec::parse("+90s"), Ok(TimeSpec::Offset(90 * NS)));
+        assert_eq!(TimeSpec::parse("+90"), Ok(TimeSpec::Offset(90 * NS)));
+        assert_eq!(TimeSpec::parse("+1.5m"), Ok(TimeSpec::Offset(90 * NS)));
+        assert_eq!(TimeSpec::parse("+500ms"), Ok(TimeSpec::Offset(NS / 2)));
+        assert_eq!(
+            TimeSpec::parse("12:03:10"),
+            Ok(TimeSpec::TimeOfDay((12 * 3600 + 3 * 60 + 10) * NS))
+        );
+        assert_eq!(TimeSpec::parse("00:01"), Ok(TimeSpec::TimeOfDay(60 * NS)));
+        for bad in [
+            "", "+", "+x", "+-1s", "25:00", "12:60", "12:00:61", "1:2:3:4", "noon", "12:00:-1",
+        ] {
+            assert!(TimeSpec::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_of_day_resolve_in_local_time_and_across_midnight() {
+        // 2025-06-15T23:59:00Z
+        let start = 1_749_945_600 * NS - 60 * NS;
+        let at = |t: &str, off| TimeSpec::parse(t).unwrap().resolve(start, off);
+        assert_eq!(at("23:59:30", 0), start + 30 * NS);
+        assert_eq!(
+            at("00:00:30", 0),
+            start + 90 * NS,
+            "after midnight: next day"
+        );
+        assert_eq!(at("01:59:30", 7200), start + 30 * NS, "UTC+2");
+        assert_eq!(at("+10s", 0), start + 10 * NS);
+    }
+}

@@ -1,0 +1,219 @@
+//! Writing a recording. The writer is driven by its caller: [`RecordingWriter::write`] for each
+//! input, [`RecordingWriter::flush`] at least once a second (it closes the chunk and, on a
+//! [`SyncFile`], fsyncs), [`RecordingWriter::finish`] at the end (the summary and footer). A
+//! writer dropped without `finish` still finishes the file; one killed leaves every flushed chunk
+//! readable.
+
+use super::codec;
+use super::{
+    Header, FORMAT_VERSION, METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_SCHEMA,
+    REQUESTS_TOPIC, SAMPLES_TOPIC, SAMPLE_ENCODING, SAMPLE_SCHEMA,
+};
+use crate::input::{Input, Request};
+use mcap::records::{MessageHeader, Metadata};
+use mcap::{Compression, WriteOptions, Writer};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+/// Requests per message: a message is a batch (see [`codec`]).
+const BATCH: usize = 4096;
+
+#[derive(Debug)]
+pub struct WriteError(String);
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl From<mcap::McapError> for WriteError {
+    fn from(e: mcap::McapError) -> Self {
+        WriteError(format!("writing the recording: {e}"))
+    }
+}
+
+/// A file whose `flush` reaches the disk: buffered writes, then `fdatasync`.
+pub struct SyncFile(BufWriter<File>);
+
+impl Write for SyncFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()?;
+        self.0.get_ref().sync_data()
+    }
+}
+
+impl Seek for SyncFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
+}
+
+/// Creates `path` for a recording: a new file (an existing one is not overwritten), mode 0600
+/// whatever the umask, since a recording says what every process did.
+pub fn create_file(path: &Path) -> Result<SyncFile, WriteError> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            let hint = if e.kind() == io::ErrorKind::AlreadyExists {
+                " (remove it first, or choose another name)"
+            } else {
+                ""
+            };
+            WriteError(format!("cannot create {}: {e}{hint}", path.display()))
+        })?;
+    Ok(SyncFile(BufWriter::with_capacity(1 << 16, file)))
+}
+
+pub struct RecordingWriter<W: Write + Seek> {
+    mcap: Writer<W>,
+    samples: u16,
+    requests: u16,
+    sequence: u32,
+    pending: Vec<Request>,
+    buf: Vec<u8>,
+    samples_written: u64,
+    requests_written: u64,
+}
+
+impl RecordingWriter<SyncFile> {
+    /// Creates `path` (see [`create_file`]) and writes the header to it.
+    pub fn create(path: &Path, header: &Header) -> Result<Self, WriteError> {
+        Self::new(create_file(path)?, header)
+    }
+}
+
+impl<W: Write + Seek> RecordingWriter<W> {
+    /// Starts a recording on `w`; `header.format_version` is set to [`FORMAT_VERSION`]. The
+    /// header reaches the file at once (and the disk, on a [`SyncFile`]).
+    pub fn new(w: W, header: &Header) -> Result<Self, WriteError> {
+        let options = WriteOptions::new()
+            .profile(PROFILE)
+            .library(format!("uringtop {}", env!("CARGO_PKG_VERSION")))
+            .compression(Some(Compression::Zstd))
+            .compression_level(9)
+            .compression_threads(0)
+            // A chunk is closed at every flush anyway; this bounds chunks of a busy second.
+            .chunk_size(Some(4 << 20));
+        let mut mcap = options.create(w)?;
+        let header = Header {
+            format_version: FORMAT_VERSION,
+            ..header.clone()
+        };
+        mcap.write_metadata(&Metadata {
+            name: METADATA_NAME.into(),
+            metadata: header.to_map(),
+        })?;
+        let version = BTreeMap::from([("format_version".to_string(), FORMAT_VERSION.to_string())]);
+        let sample_schema = mcap.add_schema(
+            SAMPLE_SCHEMA,
+            SAMPLE_ENCODING,
+            b"uringtop_common::input::Sample as JSON (serde field names)",
+        )?;
+        let samples = mcap.add_channel(sample_schema, SAMPLES_TOPIC, SAMPLE_ENCODING, &version)?;
+        let request_schema = mcap.add_schema(
+            REQUESTS_SCHEMA,
+            REQUESTS_ENCODING,
+            b"batches of uringtop_common::input::Request, varint/delta coded (recording::codec)",
+        )?;
+        let requests =
+            mcap.add_channel(request_schema, REQUESTS_TOPIC, REQUESTS_ENCODING, &version)?;
+        mcap.flush()?;
+        Ok(RecordingWriter {
+            mcap,
+            samples,
+            requests,
+            sequence: 0,
+            pending: Vec::new(),
+            buf: Vec::new(),
+            samples_written: 0,
+            requests_written: 0,
+        })
+    }
+
+    /// Adds one input. Requests are batched; the file keeps the inputs' order.
+    pub fn write(&mut self, input: &Input) -> Result<(), WriteError> {
+        match input {
+            Input::Request(r) => {
+                self.pending.push(r.clone());
+                if self.pending.len() >= BATCH {
+                    self.write_batch()?;
+                }
+            }
+            Input::Sample(s) => {
+                self.write_batch()?;
+                let data = codec::encode_sample(s);
+                self.message(self.samples, s.time_ns, &data)?;
+                self.samples_written += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_batch(&mut self) -> Result<(), WriteError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        codec::encode_requests(&self.pending, &mut buf);
+        let time = self.pending[0].time_ns;
+        let result = self.message(self.requests, time, &buf);
+        self.buf = buf;
+        result?;
+        self.requests_written += self.pending.len() as u64;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn message(&mut self, channel_id: u16, time_ns: u64, data: &[u8]) -> Result<(), WriteError> {
+        let header = MessageHeader {
+            channel_id,
+            sequence: self.sequence,
+            log_time: time_ns,
+            publish_time: time_ns,
+        };
+        self.sequence = self.sequence.wrapping_add(1);
+        self.mcap.write_to_known_channel(&header, data)?;
+        Ok(())
+    }
+
+    /// Makes everything written so far durable: closes the chunk, flushes, fsyncs (on a
+    /// [`SyncFile`]). Call at least once a second.
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        self.write_batch()?;
+        self.mcap.flush()?;
+        Ok(())
+    }
+
+    /// Ends the file with its summary (indexes, statistics) and footer; returns the writer.
+    pub fn finish(mut self) -> Result<W, WriteError> {
+        self.write_batch()?;
+        self.mcap.finish()?;
+        let mut w = self.mcap.into_inner();
+        w.flush()
+            .map_err(|e| WriteError(format!("writing the recording: {e}")))?;
+        Ok(w)
+    }
+
+    pub fn samples_written(&self) -> u64 {
+        self.samples_written
+    }
+
+    pub fn requests_written(&self) -> u64 {
+        self.requests_written + self.pending.len() as u64
+    }
+}

@@ -1,0 +1,418 @@
+//! Recordings: round trips, replay equals live, damage of every kind, permissions, no kernel
+//! addresses, and a bounded property test that no truncation or bit flip makes the reader panic.
+
+use proptest::prelude::*;
+use std::io::Cursor;
+use std::os::unix::fs::PermissionsExt;
+use uringtop_common::input::Input;
+use uringtop_common::model::Model;
+use uringtop_common::recording::{Header, OpenError, Recording, RecordingWriter, FORMAT_VERSION};
+use uringtop_common::synthetic::synthetic_stream;
+
+fn header() -> Header {
+    Header {
+        format_version: FORMAT_VERSION,
+        uringtop_version: "test".into(),
+        host: "host".into(),
+        kernel: "6.18".into(),
+        start_time_ns: 1,
+        options: [("requests".to_string(), "true".to_string())].into(),
+    }
+}
+
+/// Writes `inputs`, flushing after every sample (as the recorder does each interval); finished,
+/// or left as a killed recorder leaves it.
+fn record(inputs: &[Input], finish: bool) -> Vec<u8> {
+    if !finish {
+        return unfinished_bytes(inputs);
+    }
+    let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &header()).unwrap();
+    for input in inputs {
+        w.write(input).unwrap();
+        if matches!(input, Input::Sample(_)) {
+            w.flush().unwrap();
+        }
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// The bytes of an unfinished recording: written and flushed, never finished (the writer is
+/// leaked, as a SIGKILL would, so its Drop cannot finish the file).
+fn unfinished_bytes(inputs: &[Input]) -> Vec<u8> {
+    let shared = SharedBuf::default();
+    let mut w = RecordingWriter::new(shared.clone(), &header()).unwrap();
+    for input in inputs {
+        w.write(input).unwrap();
+        if matches!(input, Input::Sample(_)) {
+            w.flush().unwrap();
+        }
+    }
+    w.flush().unwrap();
+    std::mem::forget(w);
+    shared.bytes()
+}
+
+/// A Write + Seek buffer that can be read while a writer holds a clone.
+#[derive(Clone, Default)]
+struct SharedBuf(std::sync::Arc<std::sync::Mutex<Cursor<Vec<u8>>>>);
+
+impl SharedBuf {
+    fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().get_ref().clone()
+    }
+}
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Seek for SharedBuf {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.lock().unwrap().seek(pos)
+    }
+}
+
+fn stream() -> Vec<Input> {
+    synthetic_stream(7, 30, 4, 2)
+}
+
+fn report_of(inputs: impl IntoIterator<Item = Input>) -> String {
+    let mut model = Model::new();
+    for input in inputs {
+        model.apply(&input);
+    }
+    model.report().to_json()
+}
+
+#[test]
+fn a_recording_gives_back_exactly_its_inputs() {
+    let inputs = stream();
+    let bytes = record(&inputs, true);
+    let rec = Recording::from_bytes(&bytes).unwrap();
+    assert!(rec.damage().is_none(), "{:?}", rec.damage());
+    assert_eq!(rec.intact_bytes(), bytes.len() as u64);
+    assert_eq!(rec.header().host, "host");
+    assert_eq!(rec.header().options["requests"], "true");
+    assert_eq!(rec.header().format_version, FORMAT_VERSION);
+    assert_eq!(rec.inputs().collect::<Vec<_>>(), inputs);
+    assert_eq!(rec.sample_count(), 30);
+}
+
+#[test]
+fn replay_equals_live() {
+    let inputs = stream();
+    let live = report_of(inputs.iter().cloned());
+    let rec = Recording::from_bytes(&record(&inputs, true)).unwrap();
+    assert_eq!(report_of(rec.inputs()), live);
+    // And with a model rebased every sample (dump --interval), line by line.
+    let lines = |it: &mut dyn Iterator<Item = Input>| {
+        let mut model = Model::new();
+        let mut out = Vec::new();
+        for input in it {
+            model.apply(&input);
+            if matches!(input, Input::Sample(_)) {
+                out.push(model.report().to_json());
+                model.rebase();
+            }
+        }
+        out
+    };
+    assert_eq!(lines(&mut rec.inputs()), lines(&mut inputs.into_iter()));
+}
+
+#[test]
+fn seeking_by_time_starts_at_the_chunk_of_that_sample() {
+    let inputs = stream();
+    let rec = Recording::from_bytes(&record(&inputs, true)).unwrap();
+    let times: Vec<u64> = rec.sample_times().collect();
+    let i = rec.sample_at(times[10] + 1);
+    assert_eq!(i, 10);
+    assert_eq!(rec.sample_at(0), 0);
+    let first = rec
+        .inputs_from_sample(i)
+        .find_map(|input| match input {
+            Input::Sample(s) => Some(s.time_ns),
+            Input::Request(_) => None,
+        })
+        .unwrap();
+    assert!(first <= times[10] && first >= times[9]);
+}
+
+#[test]
+fn an_unfinished_file_is_recovered_whole_and_says_so() {
+    let inputs = stream();
+    let bytes = record(&inputs, false);
+    let rec = Recording::from_bytes(&bytes).unwrap();
+    let damage = rec.damage().expect("unfinished");
+    assert!(damage.unfinished);
+    assert!(rec.summary().contains("recorder did not finish"));
+    assert_eq!(rec.inputs().collect::<Vec<_>>(), inputs);
+}
+
+#[test]
+fn a_truncated_file_gives_its_intact_prefix() {
+    let inputs = stream();
+    let bytes = record(&inputs, false);
+    let whole = Recording::from_bytes(&bytes).unwrap();
+    for cut in [bytes.len() - 1, bytes.len() * 2 / 3, bytes.len() / 3] {
+        let rec = Recording::from_bytes(&bytes[..cut]).unwrap();
+        let got: Vec<Input> = rec.inputs().collect();
+        assert_eq!(&inputs[..got.len()], &got[..], "a prefix, in order");
+        if cut < bytes.len() * 2 / 3 + 1 {
+            assert!(rec.sample_count() < whole.sample_count());
+        }
+        let damage = rec.damage().unwrap();
+        assert!(!damage.unfinished, "{damage:?}");
+        assert!(rec.intact_bytes() < cut as u64 && rec.intact_bytes() > 8);
+        assert!(
+            rec.summary().contains(&format!("of {cut} bytes")),
+            "{}",
+            rec.summary()
+        );
+        assert!(rec.summary().contains("recovered from the intact first"));
+    }
+}
+
+#[test]
+fn a_flipped_bit_in_a_chunk_stops_reading_there() {
+    let inputs = stream();
+    let bytes = record(&inputs, true);
+    // Flip a bit in the middle of the file: inside some chunk's compressed data or index.
+    let mut broken = bytes.clone();
+    let at = bytes.len() / 2;
+    broken[at] ^= 0x10;
+    let rec = Recording::from_bytes(&broken).unwrap();
+    let got: Vec<Input> = rec.inputs().collect();
+    assert_eq!(&inputs[..got.len()], &got[..]);
+    assert!(rec.damage().is_some());
+}
+
+#[test]
+fn what_is_not_a_recording_is_refused_clearly() {
+    assert_eq!(Recording::from_bytes(b"").err(), Some(OpenError::Empty));
+    let e = Recording::from_bytes(b"PK\x03\x04 a zip file")
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("not a uringtop recording"), "{e}");
+    let mut bytes = record(&stream(), true);
+    bytes[0] ^= 1;
+    assert!(matches!(
+        Recording::from_bytes(&bytes),
+        Err(OpenError::NotARecording(_))
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        Recording::open(dir.path()).err(),
+        Some(OpenError::Directory)
+    );
+    let e = Recording::open(&dir.path().join("missing.mcap"))
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("cannot read"), "{e}");
+    // Only the magic: an MCAP file cut in its header.
+    assert!(Recording::from_bytes(&bytes[..8]).is_err());
+}
+
+#[test]
+fn a_newer_format_is_refused_with_a_clear_error() {
+    let bytes = record(&stream(), true);
+    // Rewrite the version in the header metadata: same length, so the file stays well formed.
+    let needle = b"format_version\x01\x00\x00\x001";
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("the header's version");
+    let mut newer = bytes.clone();
+    newer[at + needle.len() - 1] = b'9';
+    let e = Recording::from_bytes(&newer).err().unwrap();
+    assert_eq!(
+        e,
+        OpenError::NewerFormat {
+            found: 9,
+            supported: FORMAT_VERSION
+        }
+    );
+    assert!(e.to_string().contains("newer uringtop"), "{e}");
+}
+
+#[test]
+fn another_mcap_profile_is_not_a_recording() {
+    let mut bytes = record(&stream(), true);
+    let at = bytes.windows(8).position(|w| w == b"uringtop").unwrap();
+    bytes[at..at + 8].copy_from_slice(b"ros2xxxx");
+    let e = Recording::from_bytes(&bytes).err().unwrap();
+    assert!(e.to_string().contains("profile"), "{e}");
+}
+
+#[test]
+fn files_are_created_0600_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.mcap");
+    let old = unsafe { libc_umask(0) };
+    let w = RecordingWriter::create(&path, &header());
+    unsafe { libc_umask(old) };
+    let mut w = w.unwrap();
+    w.write(&stream()[0]).unwrap();
+    w.finish().unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let again = RecordingWriter::create(&path, &header()).err().unwrap();
+    assert!(again.to_string().contains("remove it first"), "{again}");
+    assert!(Recording::open(&path).unwrap().damage().is_none());
+}
+
+extern "C" {
+    #[link_name = "umask"]
+    fn libc_umask(mask: u32) -> u32;
+}
+
+#[test]
+fn the_file_holds_the_header_and_the_inputs_and_nothing_else() {
+    // Inputs carry no kernel address by construction (see input.rs); the file must add none:
+    // every record is the MCAP framing, our header (with only its known keys), our two
+    // schemas/channels, or a message that decodes to one of the inputs.
+    use mcap::records::Record;
+    let inputs = stream();
+    let bytes = record(&inputs, true);
+    let mut messages = 0;
+    for record in mcap::read::ChunkFlattener::new(&bytes).unwrap() {
+        match record.unwrap() {
+            Record::Metadata(m) => {
+                assert_eq!(m.name, "uringtop");
+                let known = [
+                    "format_version",
+                    "uringtop_version",
+                    "host",
+                    "kernel",
+                    "start_time_ns",
+                ];
+                for key in m.metadata.keys() {
+                    assert!(
+                        known.contains(&key.as_str()) || key.starts_with("option."),
+                        "{key}"
+                    );
+                }
+            }
+            Record::Schema { header, .. } => assert!(header.name.starts_with("uringtop.")),
+            Record::Channel(c) => assert!(c.topic.starts_with("/uringtop/")),
+            Record::Message { .. } => messages += 1,
+            Record::Attachment { .. } => panic!("no attachments"),
+            _ => {}
+        }
+    }
+    assert!(messages > 0);
+    let rec = Recording::from_bytes(&bytes).unwrap();
+    assert_eq!(rec.inputs().collect::<Vec<_>>(), inputs);
+    // And the sample values themselves hold nothing in the kernel's half of the address space.
+    for input in &inputs {
+        if let Input::Sample(s) = input {
+            assert!(!has_kernel_value(&serde_json::to_value(s).unwrap()));
+        }
+    }
+}
+
+fn has_kernel_value(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) => n.as_u64().is_some_and(|n| n >= 0xffff_8000_0000_0000),
+        serde_json::Value::Array(a) => a.iter().any(has_kernel_value),
+        serde_json::Value::Object(o) => o.values().any(has_kernel_value),
+        _ => false,
+    }
+}
+
+/// A busy ring as a storage engine drives it: 20k reads a second of 4 KiB at sequential
+/// offsets, into 64 buffers, user_data an index, latencies around 50 µs.
+fn busy_stream(seconds: u64) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rand = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let Some(Input::Sample(mut sample)) = synthetic_stream(1, 1, 1, 1).into_iter().next() else {
+        unreachable!("the synthetic stream starts with a sample")
+    };
+    let mut time = sample.time_ns;
+    let mut n = 0u64;
+    for _ in 0..seconds {
+        for _ in 0..20_000 {
+            time += 40_000 + rand() % 20_000;
+            inputs.push(Input::Request(uringtop_common::input::Request {
+                time_ns: time,
+                latency_ns: Some(30_000 + rand() % 40_000),
+                pid: 4242,
+                tid: 4242 + (n % 4) as u32,
+                comm: "db".into(),
+                ring: 1,
+                opcode: 22,
+                fd: 7,
+                off: (n * 4096) % (1 << 30),
+                addr: 0x7f00_0000_0000 + (rand() % 64) * 4096,
+                len: 4096,
+                sqe_flags: 0,
+                user_data: n,
+                res: 4096,
+                cflags: 0,
+                path: uringtop_common::input::ExecPath::Inline,
+            }));
+            n += 1;
+        }
+        sample.time_ns = time;
+        inputs.push(Input::Sample(sample.clone()));
+    }
+    inputs
+}
+
+#[test]
+fn a_busy_ring_costs_at_most_16_bytes_per_request() {
+    // A guard, not the benchmark (see the README): the compact encoding must stay compact.
+    let inputs = busy_stream(3);
+    let requests = inputs
+        .iter()
+        .filter(|i| matches!(i, Input::Request(_)))
+        .count();
+    let samples_only: Vec<Input> = inputs
+        .iter()
+        .filter(|i| matches!(i, Input::Sample(_)))
+        .cloned()
+        .collect();
+    let with = record(&inputs, true).len();
+    let without = record(&samples_only, true).len();
+    let per_request = (with - without) as f64 / requests as f64;
+    eprintln!("{requests} requests: {per_request:.2} bytes/request");
+    assert!(per_request <= 16.0, "{per_request} bytes per request");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn truncations_and_bit_flips_never_panic(cut in 0.0f64..1.0, flips in proptest::collection::vec((0.0f64..1.0, 0u8..8), 0..4)) {
+        let bytes = fixture();
+        let mut damaged = bytes[..(bytes.len() as f64 * cut) as usize].to_vec();
+        if damaged.is_empty() { damaged = bytes.to_vec(); }
+        for (at, bit) in flips {
+            let i = ((damaged.len() as f64 * at) as usize).min(damaged.len() - 1);
+            damaged[i] ^= 1 << bit;
+        }
+        if let Ok(rec) = Recording::from_bytes(&damaged) {
+            let _ = rec.summary();
+            // Whatever is recovered iterates and feeds the model without trouble.
+            let mut model = Model::new();
+            for input in rec.inputs() { model.apply(&input); }
+            let _ = model.report();
+        }
+    }
+}
+
+fn fixture() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| record(&synthetic_stream(5, 12, 3, 2), true))
+}

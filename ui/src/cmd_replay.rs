@@ -1,0 +1,64 @@
+//! `uringtop replay FILE`: the live view's screens over a recording, with a timeline.
+
+use crate::cli::ReplayArgs;
+use crate::trace_line;
+use anyhow::{bail, Context, Result};
+use std::time::Duration;
+use uringtop_common::recording::Recording;
+use uringtop_tui::replay::Player;
+
+pub async fn run(args: ReplayArgs) -> Result<()> {
+    // Everything that can fail with a message happens before the terminal is taken over.
+    uringtop_tui::check_terminal()?;
+    let rec = Recording::open(&args.file).with_context(|| format!("{}", args.file.display()))?;
+    if rec.damage().is_some() {
+        eprintln!(
+            "uringtop: warning: {}: {}",
+            args.file.display(),
+            rec.summary()
+        );
+    }
+    let Some((first, _)) = rec.time_range() else {
+        bail!(
+            "{}: the recording holds no sample ({})",
+            args.file.display(),
+            rec.summary()
+        );
+    };
+    let interval = recorded_interval(&rec);
+    let offset = trace_line::local_utc_offset_s();
+    let mut player = Player::new(rec, offset);
+    if let Some(start) = args.start {
+        player.goto_time(start.resolve(first, offset));
+    }
+    let options = uringtop_tui::Options {
+        refresh: uringtop_tui::Refresh::new(interval),
+        only_pid: args.pid,
+        theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
+        utc_offset_s: offset,
+    };
+    uringtop_tui::replay::run(player, options).await
+}
+
+/// The interval the recording was made with (its header says), else the median sample spacing.
+fn recorded_interval(rec: &Recording) -> Duration {
+    if let Some(s) = rec
+        .header()
+        .options
+        .get("interval_s")
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+    {
+        return Duration::from_secs_f64(s);
+    }
+    let times: Vec<u64> = rec.sample_times().collect();
+    let mut gaps: Vec<u64> = times
+        .windows(2)
+        .map(|w| w[1].saturating_sub(w[0]))
+        .collect();
+    gaps.sort_unstable();
+    gaps.get(gaps.len() / 2)
+        .map_or(Duration::from_secs(1), |&ns| {
+            Duration::from_nanos(ns.max(1_000_000))
+        })
+}

@@ -1,0 +1,479 @@
+//! Replaying a recording in the UI: a [`Player`] over the recording's inputs with a timeline
+//! (play/pause, step, seek, speed, go to a time), and the event loop that shows it with the live
+//! view's screens.
+//!
+//! The player is pure: the model shown is always "the recording's inputs up to and including
+//! sample n", built by applying them in order; going back rebuilds from the start, so any
+//! position shows exactly what the model held when the recorder wrote that sample.
+
+use crate::app::App;
+use crate::format;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::time::Duration;
+use uringtop_common::input::Input;
+use uringtop_common::model::Model;
+use uringtop_common::recording::time::TimeSpec;
+use uringtop_common::recording::{InputCursor, Recording};
+
+pub const MAX_SPEED: u32 = 64;
+/// How far `[` and `]` seek.
+pub const SEEK_NS: u64 = 10_000_000_000;
+
+pub struct Player {
+    rec: Recording,
+    times: Vec<u64>,
+    model: Model,
+    cursor: InputCursor,
+    /// Samples applied to the model (0 before the first).
+    applied: usize,
+    /// The playhead, in recorded time; playing moves it by the elapsed time x speed.
+    playhead_ns: u64,
+    speed: u32,
+    /// `:` was pressed: the time being typed.
+    prompt: Option<String>,
+    utc_offset_s: i64,
+}
+
+impl Player {
+    /// At the first sample, at 1x.
+    pub fn new(rec: Recording, utc_offset_s: i64) -> Self {
+        let times: Vec<u64> = rec.sample_times().collect();
+        let mut player = Player {
+            rec,
+            playhead_ns: times.first().copied().unwrap_or(0),
+            times,
+            model: Model::new(),
+            cursor: InputCursor::start(),
+            applied: 0,
+            speed: 1,
+            prompt: None,
+            utc_offset_s,
+        };
+        player.goto_sample(1);
+        player
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn recording(&self) -> &Recording {
+        &self.rec
+    }
+
+    /// (samples applied, samples in the recording).
+    pub fn position(&self) -> (usize, usize) {
+        (self.applied, self.times.len())
+    }
+
+    pub fn speed(&self) -> u32 {
+        self.speed
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.applied >= self.times.len()
+    }
+
+    /// Shows the model as of sample `n` (1-based, clamped to the recording).
+    pub fn goto_sample(&mut self, n: usize) {
+        let n = n.clamp(1.min(self.times.len()), self.times.len());
+        if n < self.applied {
+            self.model = Model::new();
+            self.cursor = InputCursor::start();
+            self.applied = 0;
+        }
+        while self.applied < n {
+            let Some(input) = self.cursor.next(&self.rec) else {
+                break;
+            };
+            self.model.apply(&input);
+            if matches!(input, Input::Sample(_)) {
+                self.applied += 1;
+            }
+        }
+        if self.applied == self.times.len() {
+            // The requests recorded after the last sample.
+            while let Some(input) = self.cursor.next(&self.rec) {
+                self.model.apply(&input);
+            }
+        }
+        if let Some(&t) = self.applied.checked_sub(1).and_then(|i| self.times.get(i)) {
+            self.playhead_ns = t;
+        }
+    }
+
+    /// The last sample at or before recorded time `t` (the first, if `t` is before it).
+    pub fn goto_time(&mut self, t: u64) {
+        let n = self.times.partition_point(|&s| s <= t);
+        self.goto_sample(n.max(1));
+        self.playhead_ns = t.max(self.playhead_ns);
+    }
+
+    pub fn step(&mut self, forward: bool) {
+        let n = if forward {
+            self.applied + 1
+        } else {
+            self.applied.saturating_sub(1)
+        };
+        self.goto_sample(n);
+    }
+
+    pub fn seek(&mut self, forward: bool, ns: u64) {
+        let now = self.current_time_ns();
+        let t = if forward {
+            now.saturating_add(ns)
+        } else {
+            now.saturating_sub(ns)
+        };
+        self.goto_time(t);
+    }
+
+    pub fn faster(&mut self) -> bool {
+        let moved = self.speed < MAX_SPEED;
+        self.speed = (self.speed * 2).min(MAX_SPEED);
+        moved
+    }
+
+    pub fn slower(&mut self) -> bool {
+        let moved = self.speed > 1;
+        self.speed = (self.speed / 2).max(1);
+        moved
+    }
+
+    /// Playing: `elapsed` of real time passed; moves the playhead by it times the speed.
+    pub fn advance(&mut self, elapsed: Duration) {
+        if self.at_end() {
+            return;
+        }
+        let step = (elapsed.as_nanos() as u64).saturating_mul(u64::from(self.speed));
+        let playhead = self.playhead_ns.saturating_add(step);
+        let n = self.times.partition_point(|&s| s <= playhead);
+        if n > self.applied {
+            self.goto_sample(n);
+        }
+        self.playhead_ns = playhead;
+    }
+
+    /// Time of the sample shown.
+    pub fn current_time_ns(&self) -> u64 {
+        self.applied
+            .checked_sub(1)
+            .and_then(|i| self.times.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The timeline for the status line: `12:03:10.123 · 17/300 (+16.0s) · 4x`.
+    pub fn status(&self) -> String {
+        let mut s = String::new();
+        format::clock(&mut s, self.current_time_ns(), self.utc_offset_s);
+        // Milliseconds are plenty for a position.
+        s.truncate(s.len().saturating_sub(3));
+        let (at, total) = self.position();
+        let offset = self
+            .current_time_ns()
+            .saturating_sub(self.times.first().copied().unwrap_or(0));
+        s.push_str(&format!(
+            " · {at}/{total} (+{:.1}s) · {}x",
+            offset as f64 / 1e9,
+            self.speed
+        ));
+        if self.at_end() {
+            s.push_str(" · end");
+        }
+        s
+    }
+
+    /// What the go-to prompt shows, while it is open.
+    pub fn prompt(&self) -> Option<&str> {
+        self.prompt.as_deref()
+    }
+
+    /// Handles a replay key; false if it is not one (the app's screens get it then).
+    /// Returns a message for the status line in `message`.
+    pub fn key(&mut self, key: KeyEvent, message: &mut Option<String>) -> bool {
+        if let Some(text) = &mut self.prompt {
+            match key.code {
+                KeyCode::Esc => self.prompt = None,
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Enter => {
+                    let typed = std::mem::take(text);
+                    self.prompt = None;
+                    self.go_to_text(&typed, message);
+                }
+                KeyCode::Char(c)
+                    if !key.modifiers.contains(KeyModifiers::CONTROL) && text.len() < 32 =>
+                {
+                    text.push(c)
+                }
+                _ => {}
+            }
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('.') => self.step(true),
+            KeyCode::Char(',') => self.step(false),
+            KeyCode::Char(']') => self.seek(true, SEEK_NS),
+            KeyCode::Char('[') => self.seek(false, SEEK_NS),
+            KeyCode::Char('}') => {
+                if !self.faster() {
+                    *message = Some(format!("already the fastest ({MAX_SPEED}x)"));
+                }
+            }
+            KeyCode::Char('{') => {
+                if !self.slower() {
+                    *message = Some("already the slowest (1x)".into());
+                }
+            }
+            KeyCode::Char('0') => self.goto_sample(1),
+            KeyCode::Char('$') => self.goto_sample(self.times.len()),
+            KeyCode::Char(':') => self.prompt = Some(String::new()),
+            KeyCode::Char('+') | KeyCode::Char('-') | KeyCode::Char('=') | KeyCode::Char('_') => {
+                *message = Some(
+                    "a recording's interval is the one it was recorded with ({ } change the speed)"
+                        .into(),
+                )
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn go_to_text(&mut self, typed: &str, message: &mut Option<String>) {
+        let first = self.times.first().copied().unwrap_or(0);
+        match typed.trim() {
+            "start" | "" => self.goto_sample(1),
+            "end" => self.goto_sample(self.times.len()),
+            other => match TimeSpec::parse(other) {
+                Ok(spec) => {
+                    let t = spec.resolve(first, self.utc_offset_s);
+                    let last = self.times.last().copied().unwrap_or(0);
+                    if t > last {
+                        *message = Some(format!("{other} is after the recording's end"));
+                    }
+                    self.goto_time(t);
+                }
+                Err(e) => *message = Some(e),
+            },
+        }
+    }
+}
+
+/// Shows the player's position (or prompt) on the app's status line.
+pub fn show(app: &mut App, player: &Player) {
+    let text = match player.prompt() {
+        Some(typed) => format!("go to (12:03:10, +90s, start, end): {typed}█"),
+        None => player.status(),
+    };
+    app.set_replay_status(Some(text));
+}
+
+/// How often the playhead moves while playing.
+const FRAME: Duration = Duration::from_millis(100);
+
+/// Runs the UI over `player` until the user quits or SIGTERM/SIGINT/SIGHUP; the terminal is
+/// restored in every case. `space` (the live view's pause) plays and pauses.
+pub async fn run(mut player: Player, options: crate::Options) -> anyhow::Result<()> {
+    use crate::app::{Config, SourceKind};
+    use crate::terminal::TerminalGuard;
+    use anyhow::Context;
+    use crossterm::event::{Event, EventStream, KeyEventKind};
+    use futures::StreamExt;
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let mut guard = TerminalGuard::enter()?;
+    let config = Config {
+        source: SourceKind::Recording,
+        refresh: options.refresh,
+        only_pid: options.only_pid,
+        theme: options.theme,
+        utc_offset_s: options.utc_offset_s,
+    };
+    let mut app = App::new(config);
+    let size = guard.terminal.size().context("reading the terminal size")?;
+    app.resize(player.model(), size.width, size.height);
+    show(&mut app, &player);
+
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate()).context("handling SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).context("handling SIGHUP")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("handling SIGINT")?;
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_tick = tokio::time::Instant::now();
+    let mut redraw = true;
+    let result = loop {
+        if redraw {
+            if let Err(e) = guard
+                .terminal
+                .draw(|frame| crate::views::draw(frame, player.model(), &app))
+            {
+                break Err(e).context("drawing");
+            }
+            redraw = false;
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                        if let Err(e) = guard.suspend() {
+                            break Err(e);
+                        }
+                    } else {
+                        let editing = app.main.editing_filter && app.stack.is_empty();
+                        let mut message = None;
+                        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+                        if !app.help && !editing && !ctrl_c && player.key(key, &mut message) {
+                            app.sync(player.model());
+                            app.message = message;
+                        } else {
+                            app.key(player.model(), key);
+                        }
+                        show(&mut app, &player);
+                    }
+                    redraw = true;
+                }
+                Some(Ok(Event::Resize(width, height))) => {
+                    app.resize(player.model(), width, height);
+                    redraw = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break Err(e).context("reading the terminal"),
+                None => break Ok(()),
+            },
+            now = tick.tick() => {
+                let elapsed = now.duration_since(last_tick);
+                last_tick = now;
+                if !app.paused() && player.prompt().is_none() && !player.at_end() {
+                    let before = player.position();
+                    player.advance(elapsed);
+                    if player.position() != before {
+                        app.sync(player.model());
+                        show(&mut app, &player);
+                        redraw = true;
+                    }
+                }
+            }
+            _ = sigterm.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
+            _ = sigint.recv() => break Ok(()),
+        }
+        if app.should_quit() {
+            break Ok(());
+        }
+    };
+    drop(guard);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+    use uringtop_common::recording::{Header, RecordingWriter};
+    use uringtop_common::synthetic::synthetic_stream;
+
+    fn player() -> (Player, Vec<Input>) {
+        let inputs = synthetic_stream(3, 40, 3, 2);
+        let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &Header::default()).unwrap();
+        for (i, input) in inputs.iter().enumerate() {
+            w.write(input).unwrap();
+            if i % 7 == 0 {
+                w.flush().unwrap();
+            }
+        }
+        let bytes = w.finish().unwrap().into_inner();
+        (
+            Player::new(Recording::from_bytes(&bytes).unwrap(), 0),
+            inputs,
+        )
+    }
+
+    /// The model fed the inputs directly up to and including the `n`-th sample: what live
+    /// showed when that sample arrived.
+    fn model_at(inputs: &[Input], n: usize) -> Model {
+        let mut model = Model::new();
+        let mut seen = 0;
+        for input in inputs {
+            model.apply(input);
+            if matches!(input, Input::Sample(_)) {
+                seen += 1;
+                if seen == n {
+                    break;
+                }
+            }
+        }
+        model
+    }
+
+    #[test]
+    fn every_position_shows_what_live_showed_whatever_the_path_to_it() {
+        let (mut p, inputs) = player();
+        assert_eq!(p.position(), (1, 40));
+        assert!(*p.model() == model_at(&inputs, 1));
+        p.goto_sample(30);
+        assert!(*p.model() == model_at(&inputs, 30));
+        p.step(false);
+        assert!(
+            *p.model() == model_at(&inputs, 29),
+            "back: rebuilt from the start"
+        );
+        p.seek(false, SEEK_NS);
+        assert_eq!(p.position().0, 19);
+        assert!(*p.model() == model_at(&inputs, 19));
+        p.seek(true, 5 * SEEK_NS);
+        assert_eq!(p.position().0, 40);
+        assert!(p.at_end());
+        assert!(*p.model() == model_at(&inputs, 41), "the end: every input");
+    }
+
+    #[test]
+    fn playing_moves_by_elapsed_time_times_speed() {
+        let (mut p, _) = player();
+        p.advance(Duration::from_millis(500));
+        assert_eq!(p.position().0, 1);
+        p.advance(Duration::from_millis(600));
+        assert_eq!(p.position().0, 2, "samples are ~1 s apart");
+        assert!(p.faster() && p.faster() && p.faster());
+        assert_eq!(p.speed(), 8);
+        p.advance(Duration::from_secs(1));
+        assert!((9..=10).contains(&p.position().0), "{:?}", p.position());
+        for _ in 0..10 {
+            p.faster();
+        }
+        assert_eq!(p.speed(), MAX_SPEED);
+        p.advance(Duration::from_secs(10));
+        assert!(p.at_end());
+    }
+
+    #[test]
+    fn keys_step_seek_and_go_to_a_time() {
+        let (mut p, _) = player();
+        let key = |c| KeyEvent::from(KeyCode::Char(c));
+        let mut msg = None;
+        assert!(p.key(key('.'), &mut msg));
+        assert!(p.key(key('.'), &mut msg));
+        assert_eq!(p.position().0, 3);
+        assert!(p.key(key(','), &mut msg));
+        assert_eq!(p.position().0, 2);
+        assert!(p.key(key('$'), &mut msg));
+        assert!(p.at_end());
+        assert!(p.key(key('0'), &mut msg));
+        assert_eq!(p.position().0, 1);
+        assert!(p.key(key(':'), &mut msg));
+        for c in "+20s".chars() {
+            assert!(p.key(key(c), &mut msg));
+        }
+        assert!(p.prompt().is_some());
+        assert!(p.key(KeyEvent::from(KeyCode::Enter), &mut msg));
+        assert_eq!(p.position().0, 20, "{msg:?}");
+        assert!(p.status().contains("20/40"), "{}", p.status());
+        p.key(key(':'), &mut msg);
+        p.key(key('x'), &mut msg);
+        p.key(KeyEvent::from(KeyCode::Enter), &mut msg);
+        assert!(msg.unwrap().contains("not a time"));
+        assert!(!p.key(key('q'), &mut None), "not a replay key");
+    }
+}

@@ -1,0 +1,348 @@
+//! `uringtop record` and `uringtop dump --from` as a user runs them, on the recorder's synthetic
+//! source (no probe, no privileges): a recorder killed with SIGKILL, replay equals the model fed
+//! directly, permissions, and bad input that must give a clear error rather than a panic.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use uringtop_common::input::Input;
+use uringtop_common::model::Model;
+use uringtop_common::recording::Recording;
+use uringtop_common::synthetic::synthetic_stream;
+
+const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
+const SEED: u64 = 7;
+
+fn uringtop(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("runs uringtop")
+}
+
+/// The synthetic recorder's stream, as `record --synthetic` sends it.
+fn stream() -> Vec<Input> {
+    synthetic_stream(SEED, 1000, 4, 2)
+}
+
+/// The report of the model fed the stream up to and including its `samples`-th sample.
+fn report_after(samples: usize) -> String {
+    let mut model = Model::new();
+    let mut seen = 0;
+    for input in stream() {
+        model.apply(&input);
+        if matches!(input, Input::Sample(_)) {
+            seen += 1;
+            if seen == samples {
+                break;
+            }
+        }
+    }
+    model.report().to_json()
+}
+
+#[test]
+fn a_recorder_killed_with_sigkill_keeps_all_but_the_last_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("killed.mcap");
+    let mut child = Command::new(BIN)
+        .args([
+            "record",
+            "--synthetic",
+            "7",
+            "--requests",
+            "--interval",
+            "0.2",
+            "-o",
+        ])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The recorder says "sample N" as it writes each sample: note when each was said.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(n) = line.strip_prefix("sample ") {
+                let _ = tx.send((Instant::now(), n.parse::<usize>().unwrap()));
+            }
+        }
+    });
+    let mut said = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while said.len() < 15 && Instant::now() < deadline {
+        if let Ok(x) = rx.recv_timeout(Duration::from_secs(1)) {
+            said.push(x);
+        }
+    }
+    assert!(said.len() >= 15, "the recorder did not get going");
+    // SIGKILL: no signal handler, no destructor runs.
+    child.kill().unwrap();
+    let killed_at = Instant::now();
+    child.wait().unwrap();
+    let older_than_a_second = said
+        .iter()
+        .filter(|(at, _)| killed_at.duration_since(*at) >= Duration::from_secs(1))
+        .map(|&(_, n)| n)
+        .max()
+        .unwrap();
+
+    let rec = Recording::open(&file).unwrap();
+    assert!(
+        rec.damage().is_some_and(|d| d.unfinished),
+        "{}",
+        rec.summary()
+    );
+    let recovered = rec.sample_count();
+    assert!(
+        recovered >= older_than_a_second,
+        "{recovered} samples recovered, {older_than_a_second} were written more than 1 s before the kill"
+    );
+    let got: Vec<Input> = rec.inputs().collect();
+    assert_eq!(
+        &stream()[..got.len()],
+        &got[..],
+        "a prefix of what was sent"
+    );
+
+    let out = uringtop(&["dump", "--from", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        report_after(recovered)
+    );
+    let warning = String::from_utf8(out.stderr).unwrap();
+    assert!(warning.contains("recorder did not finish"), "{warning}");
+}
+
+fn record_synthetic(file: &Path, duration: &str) {
+    let out = Command::new(BIN)
+        .args([
+            "record",
+            "--synthetic",
+            "7",
+            "--requests",
+            "--interval",
+            "0.05",
+        ])
+        .args(["--duration", duration, "-o"])
+        .arg(file)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn dump_from_a_recording_equals_the_model_fed_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.mcap");
+    record_synthetic(&file, "1");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let rec = Recording::open(&file).unwrap();
+    assert!(rec.damage().is_none(), "{}", rec.summary());
+    let n = rec.sample_count();
+    assert!(n >= 5);
+    let out = uringtop(&["dump", "--from", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        report_after(n)
+    );
+
+    // A window by offsets: rebased at the last sample at or before the start.
+    let times: Vec<u64> = rec.sample_times().collect();
+    let start = times[0] + (times[2] - times[0]) + 1; // just after the third sample
+    let offset = format!("+{}ms", (start - times[0]) / 1_000_000 + 1);
+    let out = uringtop(&[
+        "dump",
+        "--from",
+        file.to_str().unwrap(),
+        "--start",
+        &offset,
+        "--end",
+        "+100s",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut model = Model::new();
+    let mut seen = 0;
+    for input in stream() {
+        if let Input::Sample(_) = input {
+            if seen == 3 {
+                model.rebase();
+            }
+            if seen == n {
+                break;
+            }
+            seen += 1;
+        }
+        model.apply(&input);
+    }
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        model.report().to_json()
+    );
+
+    // An existing file is not overwritten.
+    let again = Command::new(BIN)
+        .args(["record", "--synthetic", "7", "--duration", "0.1", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("remove it first"));
+}
+
+#[test]
+fn bad_recordings_give_clear_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.mcap");
+    record_synthetic(&good, "0.5");
+    let bytes = std::fs::read(&good).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", vec![], "empty"),
+        (
+            "garbage",
+            b"hello, world\n".to_vec(),
+            "not a uringtop recording",
+        ),
+        ("magic-only", bytes[..8].to_vec(), "uringtop recording"),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(expected), "{name}: {err}");
+    }
+    let out = uringtop(&["dump", "--from", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
+
+    // Truncated: the intact prefix is dumped, with a warning saying how much it holds.
+    let cut = dir.path().join("cut.mcap");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let out = uringtop(&["dump", "--from", cut.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("samples and") && err.contains("recovered"),
+        "{err}"
+    );
+
+    // Bits flipped all over: never a panic (exit 101).
+    for i in (8..bytes.len()).step_by(97) {
+        let mut flipped = bytes.clone();
+        flipped[i] ^= 0x5a;
+        let path = dir.path().join("flipped.mcap");
+        std::fs::write(&path, &flipped).unwrap();
+        let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "byte {i}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn time_arguments_are_checked() {
+    let out = uringtop(&["dump", "--start", "+5s"]);
+    assert_eq!(out.status.code(), Some(2), "--start needs --from");
+    let out = uringtop(&["dump", "--from", "x.mcap", "--start", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("time of day"));
+}
+
+#[test]
+fn export_writes_one_slice_per_recorded_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("r.mcap");
+    record_synthetic(&file, "0.5");
+    let requests = Recording::open(&file).unwrap().request_count();
+    assert!(requests > 0);
+    let trace = dir.path().join("trace.json");
+    let out = Command::new(BIN)
+        .args(["export", file.to_str().unwrap(), "--perfetto"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    let slices = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .count();
+    assert_eq!(slices as u64, requests);
+
+    // Without requests there is nothing to export: said, not an empty trace.
+    let bare = dir.path().join("bare.mcap");
+    let out = Command::new(BIN)
+        .args([
+            "record",
+            "--synthetic",
+            "7",
+            "--interval",
+            "0.05",
+            "--duration",
+            "0.3",
+            "-o",
+        ])
+        .arg(&bare)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = Command::new(BIN)
+        .args(["export", bare.to_str().unwrap(), "--perfetto"])
+        .arg(dir.path().join("none.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--requests"));
+}
+
+#[test]
+fn the_sample_recording_is_intact_and_small() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sample.mcap");
+    let rec = Recording::open(&path).unwrap();
+    assert!(rec.damage().is_none(), "{}", rec.summary());
+    assert!(
+        rec.sample_count() >= 5 && rec.request_count() > 1000,
+        "{}",
+        rec.summary()
+    );
+    assert!(rec.file_bytes() < 1 << 20);
+    assert_eq!(
+        rec.header().options.get("requests").map(String::as_str),
+        Some("true")
+    );
+    let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    // The replay needs a terminal, and says so rather than failing on a pipe.
+    let out = uringtop(&["replay", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("terminal"));
+}
