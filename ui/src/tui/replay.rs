@@ -213,8 +213,9 @@ impl Player {
             return true;
         }
         match key.code {
-            KeyCode::Char('.') => self.step(true),
-            KeyCode::Char(',') => self.step(false),
+            // t/T step through samples as in below and atop; , . do the same.
+            KeyCode::Char('.') | KeyCode::Char('t') => self.step(true),
+            KeyCode::Char(',') | KeyCode::Char('T') => self.step(false),
             KeyCode::Char(']') => self.seek(true, SEEK_NS),
             KeyCode::Char('[') => self.seek(false, SEEK_NS),
             KeyCode::Char('}') => {
@@ -229,7 +230,7 @@ impl Player {
             }
             KeyCode::Char('0') => self.goto_sample(1),
             KeyCode::Char('$') => self.goto_sample(self.times.len()),
-            KeyCode::Char(':') => self.prompt = Some(String::new()),
+            KeyCode::Char(':') | KeyCode::Char('g') => self.prompt = Some(String::new()),
             KeyCode::Char('+') | KeyCode::Char('-') | KeyCode::Char('=') | KeyCode::Char('_') => {
                 *message = Some(
                     "a recording's interval is the one it was recorded with ({ } change the speed)"
@@ -475,5 +476,18 @@ mod tests {
         p.key(KeyEvent::from(KeyCode::Enter), &mut msg);
         assert!(msg.unwrap().contains("not a time"));
         assert!(!p.key(key('q'), &mut None), "not a replay key");
+    }
+
+    #[test]
+    fn t_and_g_work_as_in_below_and_atop() {
+        let (mut p, _) = player();
+        let key = |c| KeyEvent::from(KeyCode::Char(c));
+        let mut msg = None;
+        assert!(p.key(key('t'), &mut msg) && p.key(key('t'), &mut msg));
+        assert_eq!(p.position().0, 3);
+        assert!(p.key(key('T'), &mut msg));
+        assert_eq!(p.position().0, 2);
+        assert!(p.key(key('g'), &mut msg));
+        assert!(p.prompt().is_some(), "g asks for a time");
     }
 }

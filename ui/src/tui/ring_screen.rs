@@ -86,7 +86,7 @@ impl RingScreen {
                     .map_or(RingAction::None, |op| RingAction::OpenRequests(Some(op)))
             }
             KeyCode::Char('r') => return RingAction::OpenRequests(None),
-            KeyCode::Char('t') => {
+            KeyCode::Char('w') => {
                 self.since_start = !self.since_start;
                 return RingAction::None;
             }

@@ -82,7 +82,7 @@ fn ring_view_80x24() {
 
 #[test]
 fn ring_view_120x40_since_start_second_opcode() {
-    assert_snapshot!(Harness::synthetic(120, 40).press("j<enter>jt").render());
+    assert_snapshot!(Harness::synthetic(120, 40).press("j<enter>jw").render());
 }
 
 #[test]

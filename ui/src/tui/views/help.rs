@@ -36,7 +36,7 @@ const RING: &[(&str, &str)] = &[
     ("Enter", "requests of the selected opcode"),
     ("r", "requests of every opcode of this ring"),
     (
-        "t",
+        "w",
         "latency columns, histogram: last interval / since start",
     ),
     ("Esc", "back to the process list"),
@@ -54,10 +54,10 @@ const REQUESTS: &[(&str, &str)] = &[
 /// Over every screen, when replaying a recording.
 const REPLAY: &[(&str, &str)] = &[
     ("space", "play / pause the recording"),
-    (",  .", "one sample back / forward"),
+    ("T t  ,  .", "one sample back / forward"),
     ("[  ]", "10 s back / forward"),
     ("{  }", "slower / faster: 1x to 64x"),
-    (":", "go to a time: 12:03:10, +90s, start or end"),
+    ("g  :", "go to a time: 12:03:10, +90s, start or end"),
     ("0  $", "the start / the end"),
 ];
 

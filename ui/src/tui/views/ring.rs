@@ -290,7 +290,7 @@ fn graphs(
             } else {
                 "last interval"
             };
-            let _ = write!(s, " latency of {}, {window} (t) ", opcode_name(op.opcode));
+            let _ = write!(s, " latency of {}, {window} (w) ", opcode_name(op.opcode));
         }
         None => s.push_str(" latency "),
     }

@@ -118,7 +118,7 @@ const REPLAY_HINTS: &str = "?:help space:play ,.:step []:10s {}:speed ::go to q:
 fn hints(screen: ScreenKind) -> &'static str {
     match screen {
         ScreenKind::Main => "?:help /:filter s:sort Enter:open r:requests space:pause q:quit",
-        ScreenKind::Ring => "?:help Enter:requests r:all t:latency window Esc:back q:quit",
+        ScreenKind::Ring => "?:help Enter:requests r:all w:latency window Esc:back q:quit",
         ScreenKind::Requests => "?:help Enter:details space:pause Esc:back q:quit",
         ScreenKind::Detail => "Esc:back q:quit",
     }
