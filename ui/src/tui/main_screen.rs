@@ -44,6 +44,7 @@ impl MainScreen {
                 descending: true,
                 filter: String::new(),
                 only_pid,
+                show_idle: false,
             },
             folds: Folds::default(),
             rows: Vec::new(),
@@ -105,6 +106,7 @@ impl MainScreen {
                 }
             }
             KeyCode::Char('F') => self.folds.toggle_all(),
+            KeyCode::Char('i') => self.spec.show_idle = !self.spec.show_idle,
             KeyCode::Left | KeyCode::Char('h') => match selected {
                 Some((RowId::Process(pid), _)) => self.folds.set(pid, true),
                 Some((RowId::Ring { pid, .. }, _)) => self.selected = Some(RowId::Process(pid)),

@@ -64,6 +64,25 @@ pub struct RowSpec {
     pub filter: String,
     /// `--pid`: only this process, whatever the filter.
     pub only_pid: Option<u32>,
+    /// Also list idle rings (see [`ring_is_idle`]); `i` toggles it.
+    pub show_idle: bool,
+}
+
+/// How many intervals without a completion (and with nothing in flight) make a ring idle.
+pub const IDLE_INTERVALS: usize = 10;
+
+/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: most often
+/// a closed one (the kernel does not say when a ring is destroyed), which only clutters the list
+/// of a process that creates short-lived rings.
+pub fn ring_is_idle(ring: &RingState) -> bool {
+    ring.interval.inflight == 0
+        && ring.rate_history.len() >= IDLE_INTERVALS
+        && ring
+            .rate_history
+            .iter()
+            .rev()
+            .take(IDLE_INTERVALS)
+            .all(|&r| r == 0.0)
 }
 
 /// Which processes are folded: a default for all, and the exceptions the user toggled.
@@ -104,6 +123,7 @@ pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
         .processes()
         .filter(|p| spec.only_pid.is_none_or(|only| p.pid == only))
         .filter(|p| matches_filter(p, &spec.filter))
+        .filter(|p| spec.show_idle || p.rings.is_empty() || !p.rings.values().all(ring_is_idle))
         .map(|p| (p, process_row(p, folds)))
         .collect();
     processes.sort_by(|(pa, a), (pb, b)| {
@@ -127,6 +147,7 @@ pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
             process
                 .rings
                 .values()
+                .filter(|r| spec.show_idle || !ring_is_idle(r))
                 .map(|r| (r, ring_row(process.pid, r))),
         );
         rings.sort_by(|(ra, a), (rb, b)| {
@@ -308,5 +329,65 @@ mod tests {
         assert!(f.is_folded(2));
         f.toggle_all();
         assert!(!f.is_folded(1) && !f.is_folded(2));
+    }
+
+    #[test]
+    fn rings_quiet_for_ten_intervals_are_hidden_unless_asked_for() {
+        use uringtop_common::input::{
+            Input, OpCounters, OpSample, ProcessSample, RingSample, Sample,
+        };
+        // Ring 1 keeps completing; ring 2 completes for 3 samples, then never again.
+        let mut model = Model::new();
+        for i in 0..15u64 {
+            let done = |ring: u32, n: u64| OpSample {
+                pid: 7,
+                ring,
+                opcode: 0,
+                counters: OpCounters {
+                    submitted: n,
+                    completed: n,
+                    ..OpCounters::default()
+                },
+            };
+            model.apply(&Input::Sample(Sample {
+                time_ns: (i + 1) * 1_000_000_000,
+                processes: vec![ProcessSample {
+                    pid: 7,
+                    comm: "app".into(),
+                }],
+                rings: [1, 2]
+                    .map(|ring| RingSample {
+                        ring,
+                        pid: 7,
+                        ..RingSample::default()
+                    })
+                    .to_vec(),
+                ops: vec![done(1, 10 * (i + 1)), done(2, 5 * (i + 1).min(3))],
+                ..Sample::default()
+            }));
+        }
+        let ring_ids = |show_idle: bool| {
+            let spec = RowSpec {
+                sort: Column::Pid,
+                descending: false,
+                filter: String::new(),
+                only_pid: None,
+                show_idle,
+            };
+            let mut rows = Vec::new();
+            build(&model, &spec, &Folds::default(), &mut rows);
+            rows.iter()
+                .filter_map(|r| match r.id {
+                    RowId::Ring { ring, .. } => Some(ring),
+                    RowId::Process(_) => None,
+                })
+                .collect::<Vec<u32>>()
+        };
+        assert_eq!(
+            ring_ids(false),
+            [1],
+            "ring 2 has been quiet for 12 intervals"
+        );
+        assert_eq!(ring_ids(true), [1, 2]);
     }
 }

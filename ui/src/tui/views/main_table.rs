@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::columns::{Column, ColumnLayout};
 use crate::format;
 use crate::layout;
-use crate::rows::{Row, RowId};
+use crate::rows::{self, Row, RowId};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -218,6 +218,16 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
     if !spec.filter.is_empty() {
         let _ = write!(s, " · filter \"{}\"", spec.filter);
     }
+    if !spec.show_idle {
+        let idle = model
+            .processes()
+            .flat_map(|p| p.rings.values())
+            .filter(|r| rows::ring_is_idle(r))
+            .count();
+        if idle > 0 {
+            let _ = write!(s, " · {idle} idle hidden (i)");
+        }
+    }
     cell(buf, area.x, area.y, area.width, s, theme.title, false);
 }
 
@@ -291,6 +301,10 @@ fn nothing_to_show<'a>(model: &Model, app: &App, s: &'a mut String) -> (&'static
     if let Some(pid) = spec.only_pid.filter(|&pid| model.process(pid).is_none()) {
         let _ = write!(s, "pid {pid} has not used io_uring since uringtop started");
         return ("no io_uring activity yet", s);
+    }
+    if !spec.show_idle && spec.filter.is_empty() {
+        s.push_str("every ring has been idle for a while: i shows them");
+        return ("no ring busy", s);
     }
     let _ = write!(
         s,
