@@ -57,8 +57,8 @@ pub struct ExportArgs {
     /// The recording (made with `uringtop record --requests`).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Write a trace (Trace Event Format JSON, which Perfetto opens): a track group per ring, a
-    /// slice per request.
+    /// Write a Perfetto trace (protobuf, for ui.perfetto.dev): a track per ring, a slice per
+    /// request.
     #[arg(long, value_name = "OUT", required = true)]
     pub perfetto: PathBuf,
 }

@@ -1,12 +1,14 @@
-//! `uringtop export FILE --perfetto OUT`: a recording's requests as a trace that Perfetto (and
-//! chrome://tracing) opens — the Trace Event Format's JSON. One track group per ring ("ring N ·
-//! comm[pid]"), one slice per request from its submission to its completion. Requests of a ring
-//! overlap (that is the point of a ring), and slices on one track must nest, so each ring's
-//! requests are laid out on as few lanes as keep them from overlapping (the first free lane).
+//! `uringtop export FILE --perfetto OUT`: a recording's requests as a Perfetto trace, in Perfetto's
+//! own protobuf format (TracePacket / TrackDescriptor / TrackEvent, as in its published
+//! perfetto_trace.proto), which ui.perfetto.dev and trace_processor open. One track per ring
+//! ("ring N · comm[pid]"), one slice per request from its submission to its completion, with the
+//! SQE/CQE fields as debug annotations. Requests of a ring overlap (that is the point of a ring),
+//! and slices on one track must nest, so each ring's requests are laid out on child tracks
+//! ("lanes"), as few as keep them from overlapping (the first free lane).
 
 use crate::cli::ExportArgs;
+use crate::protobuf::Message;
 use anyhow::{bail, Context, Result};
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use uringtop_common::input::{Input, Request};
@@ -51,10 +53,101 @@ pub fn run(args: ExportArgs) -> Result<()> {
 struct Slice {
     request: Request,
     start_ns: u64,
+    end_ns: u64,
+    lane: usize,
 }
 
-/// Writes the trace; returns the number of requests. Times are microseconds from the first
-/// request's submission (the absolute time is in the trace's metadata).
+// Field numbers and enum values of perfetto_trace.proto (checked by ui/tests/perfetto_check.py,
+// which parses our output with Perfetto's published schema).
+const TRACE_PACKET: u32 = 1;
+const PACKET_TIMESTAMP: u32 = 8;
+const PACKET_SEQUENCE_ID: u32 = 10;
+const PACKET_TRACK_EVENT: u32 = 11;
+const PACKET_TRACK_DESCRIPTOR: u32 = 60;
+const TRACK_UUID: u32 = 1;
+const TRACK_NAME: u32 = 2;
+const TRACK_PARENT_UUID: u32 = 5;
+const EVENT_ANNOTATIONS: u32 = 4;
+const EVENT_TYPE: u32 = 9;
+const EVENT_TRACK_UUID: u32 = 11;
+const EVENT_CATEGORIES: u32 = 22;
+const EVENT_NAME: u32 = 23;
+const SLICE_BEGIN: u64 = 1;
+const SLICE_END: u64 = 2;
+const ANNOTATION_NAME: u32 = 10;
+const ANNOTATION_UINT: u32 = 3;
+const ANNOTATION_INT: u32 = 4;
+const ANNOTATION_STRING: u32 = 6;
+/// Any constant works for a trace written in one go; it ties the events to one writer.
+const SEQUENCE_ID: u64 = 1;
+
+fn ring_uuid(ring: u32) -> u64 {
+    (u64::from(ring) + 1) << 20
+}
+
+fn lane_uuid(ring: u32, lane: usize) -> u64 {
+    ring_uuid(ring) + lane as u64 + 1
+}
+
+fn write_packet(w: &mut impl Write, packet: &Message) -> std::io::Result<()> {
+    let mut framed = Message::new();
+    framed.message(TRACE_PACKET, packet);
+    w.write_all(framed.bytes())
+}
+
+fn track(w: &mut impl Write, uuid: u64, parent: Option<u64>, name: &str) -> std::io::Result<()> {
+    let mut desc = Message::new();
+    desc.uint(TRACK_UUID, uuid).string(TRACK_NAME, name);
+    if let Some(parent) = parent {
+        desc.uint(TRACK_PARENT_UUID, parent);
+    }
+    let mut packet = Message::new();
+    packet.message(PACKET_TRACK_DESCRIPTOR, &desc);
+    write_packet(w, &packet)
+}
+
+fn annotation(name: &str) -> Message {
+    let mut a = Message::new();
+    a.string(ANNOTATION_NAME, name);
+    a
+}
+
+fn slice_event(w: &mut impl Write, ring: u32, s: &Slice, begin: bool) -> std::io::Result<()> {
+    let r = &s.request;
+    let mut event = Message::new();
+    event
+        .uint(EVENT_TYPE, if begin { SLICE_BEGIN } else { SLICE_END })
+        .uint(EVENT_TRACK_UUID, lane_uuid(ring, s.lane));
+    if begin {
+        event
+            .string(EVENT_NAME, &opcode_name(r.opcode))
+            .string(EVENT_CATEGORIES, r.path.name());
+        let mut add = |a: &mut Message| {
+            event.message(EVENT_ANNOTATIONS, a);
+        };
+        add(annotation("process").string(ANNOTATION_STRING, &format!("{}[{}]", r.comm, r.pid)));
+        add(annotation("tid").uint(ANNOTATION_UINT, u64::from(r.tid)));
+        add(annotation("fd").int(ANNOTATION_INT, i64::from(r.fd)));
+        add(annotation("off").uint(ANNOTATION_UINT, r.off));
+        add(annotation("len").uint(ANNOTATION_UINT, u64::from(r.len)));
+        add(annotation("user_data").uint(ANNOTATION_UINT, r.user_data));
+        add(annotation("res").int(ANNOTATION_INT, i64::from(r.res)));
+        add(annotation("cflags").uint(ANNOTATION_UINT, u64::from(r.cflags)));
+        add(annotation("sqe_flags").uint(ANNOTATION_UINT, u64::from(r.sqe_flags)));
+        add(annotation("path").string(ANNOTATION_STRING, r.path.name()));
+        if let Some(ns) = r.latency_ns {
+            add(annotation("latency_ns").uint(ANNOTATION_UINT, ns));
+        }
+    }
+    let mut packet = Message::new();
+    packet
+        .uint(PACKET_TIMESTAMP, if begin { s.start_ns } else { s.end_ns })
+        .uint(PACKET_SEQUENCE_ID, SEQUENCE_ID)
+        .message(PACKET_TRACK_EVENT, &event);
+    write_packet(w, &packet)
+}
+
+/// Writes the trace; returns how many requests became slices.
 pub fn write_trace(
     requests: impl Iterator<Item = Request>,
     w: &mut impl Write,
@@ -64,163 +157,130 @@ pub fn write_trace(
         let start_ns = request
             .time_ns
             .saturating_sub(request.latency_ns.unwrap_or(0));
-        by_ring
-            .entry(request.ring)
-            .or_default()
-            .push(Slice { request, start_ns });
+        let end_ns = request.time_ns.max(start_ns);
+        by_ring.entry(request.ring).or_default().push(Slice {
+            request,
+            start_ns,
+            end_ns,
+            lane: 0,
+        });
     }
-    let origin = by_ring
-        .values()
-        .flatten()
-        .map(|s| s.start_ns)
-        .min()
-        .unwrap_or(0);
-    let us = |ns: u64| (ns.saturating_sub(origin)) as f64 / 1000.0;
-    w.write_all(b"{\"displayTimeUnit\":\"ns\",\"metadata\":")?;
-    serde_json::to_writer(
-        &mut *w,
-        &json!({ "origin_unix_ns": origin, "source": "uringtop" }),
-    )?;
-    w.write_all(b",\"traceEvents\":[\n")?;
-    let mut first = true;
-    let mut event = |w: &mut dyn Write, value: serde_json::Value| -> std::io::Result<()> {
-        if !first {
-            w.write_all(b",\n")?;
-        }
-        first = false;
-        serde_json::to_writer(&mut *w, &value)?;
-        Ok(())
-    };
     let mut count = 0;
     for (&ring, slices) in &mut by_ring {
-        slices.sort_by_key(|s| (s.start_ns, s.request.time_ns));
+        slices.sort_by_key(|s| (s.start_ns, s.end_ns));
+        let lanes = assign_lanes(slices);
         let owner = &slices[0].request;
-        let pid = ring + 1; // a track group per ring; 0 is not a valid pid for the viewer
-        event(
+        track(
             w,
-            json!({"ph": "M", "name": "process_name", "pid": pid,
-                   "args": {"name": format!("ring {ring} · {}[{}]", owner.comm, owner.pid)}}),
+            ring_uuid(ring),
+            None,
+            &format!("ring {ring} · {}[{}]", owner.comm, owner.pid),
         )?;
-        event(
-            w,
-            json!({"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": ring}}),
-        )?;
-        // End of each lane's last slice.
-        let mut lanes: Vec<u64> = Vec::new();
-        for s in slices.iter() {
-            let end = s.request.time_ns.max(s.start_ns);
-            let lane = match lanes.iter().position(|&e| e <= s.start_ns) {
-                Some(i) => i,
-                None if lanes.len() < MAX_LANES => {
-                    lanes.push(0);
-                    let lane = lanes.len() - 1;
-                    event(
-                        w,
-                        json!({"ph": "M", "name": "thread_name", "pid": pid, "tid": lane,
-                               "args": {"name": format!("lane {lane}")}}),
-                    )?;
-                    lane
-                }
-                None => (0..lanes.len()).min_by_key(|&i| lanes[i]).unwrap_or(0),
-            };
-            lanes[lane] = end;
-            let r = &s.request;
-            event(
+        for lane in 0..lanes {
+            track(
                 w,
-                json!({
-                    "ph": "X",
-                    "name": opcode_name(r.opcode),
-                    "cat": r.path.name(),
-                    "pid": pid,
-                    "tid": lane,
-                    "ts": us(s.start_ns),
-                    "dur": (end - s.start_ns) as f64 / 1000.0,
-                    "args": {
-                        "process": format!("{}[{}]", r.comm, r.pid),
-                        "tid": r.tid,
-                        "fd": r.fd,
-                        "off": r.off,
-                        "len": r.len,
-                        "user_data": format!("{:#x}", r.user_data),
-                        "res": r.res,
-                        "cflags": r.cflags,
-                        "sqe_flags": r.sqe_flags,
-                        "path": r.path.name(),
-                        "latency_ns": r.latency_ns,
-                    }
-                }),
+                lane_uuid(ring, lane),
+                Some(ring_uuid(ring)),
+                &format!("lane {lane}"),
             )?;
-            count += 1;
         }
+        // In time order; at one instant, slices ending first, then slices beginning, then the ends
+        // of zero-length slices (a rejected SQE), which must follow their own begin.
+        let mut events: Vec<(u64, u8, usize)> = Vec::with_capacity(slices.len() * 2);
+        for (i, s) in slices.iter().enumerate() {
+            events.push((s.start_ns, 1, i));
+            events.push((s.end_ns, if s.end_ns == s.start_ns { 2 } else { 0 }, i));
+        }
+        events.sort_unstable();
+        for (_, order, i) in events {
+            slice_event(w, ring, &slices[i], order == 1)?;
+        }
+        count += slices.len();
     }
-    w.write_all(b"\n]}\n")?;
     Ok(count)
+}
+
+/// Puts each slice (sorted by start) on the first lane free at its start; returns the lane count.
+/// Past MAX_LANES, a slice goes on the lane that frees first, and may overlap its predecessor.
+fn assign_lanes(slices: &mut [Slice]) -> usize {
+    let mut lane_end: Vec<u64> = Vec::new();
+    for s in slices.iter_mut() {
+        s.lane = match lane_end.iter().position(|&e| e <= s.start_ns) {
+            Some(i) => i,
+            None if lane_end.len() < MAX_LANES => {
+                lane_end.push(0);
+                lane_end.len() - 1
+            }
+            None => (0..lane_end.len())
+                .min_by_key(|&i| lane_end[i])
+                .unwrap_or(0),
+        };
+        lane_end[s.lane] = s.end_ns;
+    }
+    lane_end.len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uringtop_common::input::ExecPath;
 
-    fn request(ring: u32, time_ns: u64, latency_ns: Option<u64>) -> Request {
-        Request {
-            time_ns,
-            latency_ns,
-            pid: 10,
-            tid: 11,
-            comm: "db".into(),
-            ring,
-            opcode: 22,
-            path: if latency_ns.is_some() {
-                ExecPath::Inline
-            } else {
-                ExecPath::Rejected
-            },
-            ..Request::default()
+    fn slice(start_ns: u64, end_ns: u64) -> Slice {
+        Slice {
+            request: Request::default(),
+            start_ns,
+            end_ns,
+            lane: usize::MAX,
         }
     }
 
     #[test]
     fn overlapping_requests_of_a_ring_go_on_separate_lanes() {
-        let requests = vec![
-            request(1, 2_000, Some(1_000)), // 1000..2000
-            request(1, 2_500, Some(1_000)), // 1500..2500: overlaps, lane 1
-            request(1, 3_000, Some(500)),   // 2500..3000: lane 0 is free again
-            request(2, 5_000, None),        // rejected: an instant on ring 2
+        // 1000..2000, 1500..2500 (overlaps: lane 1), 2500..3000 (lane 0 is free again), and an
+        // instant (a rejected SQE) at 4000.
+        let mut slices = vec![
+            slice(1000, 2000),
+            slice(1500, 2500),
+            slice(2500, 3000),
+            slice(4000, 4000),
         ];
+        assert_eq!(assign_lanes(&mut slices), 2);
+        let lanes: Vec<usize> = slices.iter().map(|s| s.lane).collect();
+        assert_eq!(lanes, [0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn every_request_is_a_begin_and_an_end_on_its_lane() {
+        let request = |time_ns, latency_ns| Request {
+            time_ns,
+            latency_ns,
+            ring: 3,
+            opcode: 22,
+            ..Request::default()
+        };
         let mut out = Vec::new();
-        assert_eq!(write_trace(requests.into_iter(), &mut out).unwrap(), 4);
-        let trace: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        let slices: Vec<&serde_json::Value> = trace["traceEvents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["ph"] == "X")
-            .collect();
-        let lane_ts: Vec<(u64, f64, f64)> = slices
-            .iter()
-            .map(|e| {
-                (
-                    e["tid"].as_u64().unwrap(),
-                    e["ts"].as_f64().unwrap(),
-                    e["dur"].as_f64().unwrap(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            lane_ts,
-            vec![(0, 0.0, 1.0), (1, 0.5, 1.0), (0, 1.5, 0.5), (0, 4.0, 0.0)]
-        );
-        assert_eq!(slices[0]["name"], "READ");
-        assert_eq!(slices[3]["pid"], 3);
-        assert_eq!(trace["metadata"]["origin_unix_ns"], 1000);
-        let names: Vec<&str> = trace["traceEvents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["name"] == "process_name")
-            .map(|e| e["args"]["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(names, vec!["ring 1 · db[10]", "ring 2 · db[10]"]);
+        let n = write_trace(
+            [request(2_000, Some(1_000)), request(2_500, Some(1_000))].into_iter(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(n, 2);
+        // Each packet is field 1 (tag 0x0a) of the Trace; 1 ring track + 2 lanes + 4 events.
+        let mut packets = 0;
+        let mut rest = &out[..];
+        while let [0x0a, tail @ ..] = rest {
+            let (mut len, mut shift, mut used) = (0usize, 0, 0);
+            for &b in tail {
+                len |= usize::from(b & 0x7f) << shift;
+                shift += 7;
+                used += 1;
+                if b < 0x80 {
+                    break;
+                }
+            }
+            rest = &tail[used + len..];
+            packets += 1;
+        }
+        assert!(rest.is_empty());
+        assert_eq!(packets, 7);
     }
 }

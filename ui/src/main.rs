@@ -7,6 +7,7 @@ mod cmd_record;
 mod cmd_replay;
 mod cmd_trace;
 mod live_session;
+mod protobuf;
 mod trace_line;
 
 use clap::Parser;
