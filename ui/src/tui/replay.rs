@@ -216,8 +216,10 @@ impl Player {
             // t/T step through samples as in below and atop; , . do the same.
             KeyCode::Char('.') | KeyCode::Char('t') => self.step(true),
             KeyCode::Char(',') | KeyCode::Char('T') => self.step(false),
-            KeyCode::Char(']') => self.seek(true, SEEK_NS),
-            KeyCode::Char('[') => self.seek(false, SEEK_NS),
+            // In a replay the arrows and Home/End move through time, as in a player; folding stays
+            // on f / Enter / h / l, and the list's top and bottom on PgUp / PgDn.
+            KeyCode::Char(']') | KeyCode::Right => self.seek(true, SEEK_NS),
+            KeyCode::Char('[') | KeyCode::Left => self.seek(false, SEEK_NS),
             KeyCode::Char('}') => {
                 if !self.faster() {
                     *message = Some(format!("already the fastest ({MAX_SPEED}x)"));
@@ -228,8 +230,8 @@ impl Player {
                     *message = Some("already the slowest (1x)".into());
                 }
             }
-            KeyCode::Char('0') => self.goto_sample(1),
-            KeyCode::Char('$') => self.goto_sample(self.times.len()),
+            KeyCode::Char('0') | KeyCode::Home => self.goto_sample(1),
+            KeyCode::Char('$') | KeyCode::End => self.goto_sample(self.times.len()),
             KeyCode::Char(':') | KeyCode::Char('g') => self.prompt = Some(String::new()),
             KeyCode::Char('+') | KeyCode::Char('-') | KeyCode::Char('=') | KeyCode::Char('_') => {
                 *message = Some(
@@ -479,7 +481,7 @@ mod tests {
     }
 
     #[test]
-    fn t_and_g_work_as_in_below_and_atop() {
+    fn t_g_arrows_and_home_end_move_through_time() {
         let (mut p, _) = player();
         let key = |c| KeyEvent::from(KeyCode::Char(c));
         let mut msg = None;
@@ -487,6 +489,18 @@ mod tests {
         assert_eq!(p.position().0, 3);
         assert!(p.key(key('T'), &mut msg));
         assert_eq!(p.position().0, 2);
+        assert!(p.key(KeyEvent::from(KeyCode::End), &mut msg));
+        assert!(p.at_end());
+        assert!(p.key(KeyEvent::from(KeyCode::Home), &mut msg));
+        assert_eq!(p.position().0, 1);
+        assert!(p.key(key(']'), &mut msg));
+        let ten_seconds_on = p.position().0;
+        assert!(ten_seconds_on > 1);
+        assert!(p.key(KeyEvent::from(KeyCode::Home), &mut msg));
+        assert!(p.key(KeyEvent::from(KeyCode::Right), &mut msg));
+        assert_eq!(p.position().0, ten_seconds_on, "→ is ]");
+        assert!(p.key(KeyEvent::from(KeyCode::Left), &mut msg));
+        assert_eq!(p.position().0, 1, "← is [");
         assert!(p.key(key('g'), &mut msg));
         assert!(p.prompt().is_some(), "g asks for a time");
     }

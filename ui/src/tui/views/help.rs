@@ -56,10 +56,10 @@ const REQUESTS: &[(&str, &str)] = &[
 const REPLAY: &[(&str, &str)] = &[
     ("space", "play / pause the recording"),
     ("T t  ,  .", "one sample back / forward"),
-    ("[  ]", "10 s back / forward"),
+    ("← →  [  ]", "10 s back / forward"),
     ("{  }", "slower / faster: 1x to 64x"),
     ("g  :", "go to a time: 12:03:10, +90s, start or end"),
-    ("0  $", "the start / the end"),
+    ("Home End  0  $", "the start / the end"),
 ];
 
 const MAIN_LEGEND: &str =

@@ -113,7 +113,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
     };
 }
 
-const REPLAY_HINTS: &str = "?:help space:play ,.:step []:10s {}:speed ::go to q:quit";
+const REPLAY_HINTS: &str = "?:help space:play t/T:step ←→:10s {}:speed g:go to q:quit";
 
 fn hints(screen: ScreenKind) -> &'static str {
     match screen {
