@@ -3,12 +3,11 @@
 use crate::cli::{DumpArgs, Format};
 use crate::live_session;
 use crate::trace_line;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::io::Write;
 use std::path::Path;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
-use uringtop_common::recording::Recording;
 use uringtop_common::report::Report;
 
 pub async fn run(args: DumpArgs) -> Result<()> {
@@ -69,10 +68,7 @@ pub async fn run(args: DumpArgs) -> Result<()> {
 /// `--start`, from the probe's attach, as live) to the last sample at or before `--end`. With
 /// `--interval`, one report each time that much recorded time has passed.
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
-    let rec = Recording::open(path).with_context(|| format!("{}", path.display()))?;
-    if rec.damage().is_some() {
-        eprintln!("uringtop: warning: {}: {}", path.display(), rec.summary());
-    }
+    let rec = crate::recording_file::open(path)?;
     let Some((first, last)) = rec.time_range() else {
         bail!(
             "{}: the recording holds no sample ({})",

@@ -13,20 +13,12 @@ use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use uringtop_common::input::{Input, Request};
 use uringtop_common::names::opcode_name;
-use uringtop_common::recording::Recording;
 
 /// Lanes per ring at most: past that, a request goes on the lane that ends first.
 const MAX_LANES: usize = 256;
 
 pub fn run(args: ExportArgs) -> Result<()> {
-    let rec = Recording::open(&args.file).with_context(|| format!("{}", args.file.display()))?;
-    if rec.damage().is_some() {
-        eprintln!(
-            "uringtop: warning: {}: {}",
-            args.file.display(),
-            rec.summary()
-        );
-    }
+    let rec = crate::recording_file::open(&args.file)?;
     if rec.request_count() == 0 {
         bail!(
             "{}: no requests in this recording (record with --requests to export them)",

@@ -2,7 +2,7 @@
 
 use crate::cli::ReplayArgs;
 use crate::trace_line;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use std::time::Duration;
 use uringtop_common::recording::Recording;
 use uringtop_tui::replay::Player;
@@ -10,14 +10,7 @@ use uringtop_tui::replay::Player;
 pub async fn run(args: ReplayArgs) -> Result<()> {
     // Everything that can fail with a message happens before the terminal is taken over.
     uringtop_tui::check_terminal()?;
-    let rec = Recording::open(&args.file).with_context(|| format!("{}", args.file.display()))?;
-    if rec.damage().is_some() {
-        eprintln!(
-            "uringtop: warning: {}: {}",
-            args.file.display(),
-            rec.summary()
-        );
-    }
+    let rec = crate::recording_file::open(&args.file)?;
     let Some((first, _)) = rec.time_range() else {
         bail!(
             "{}: the recording holds no sample ({})",

@@ -8,6 +8,7 @@ mod cmd_replay;
 mod cmd_trace;
 mod live_session;
 mod protobuf;
+mod recording_file;
 mod trace_line;
 
 use clap::Parser;

@@ -1,0 +1,14 @@
+//! Opening a recording for `dump --from`, `replay` and `export`: a clear error if it cannot be read
+//! at all, and a warning saying what was recovered if it is damaged.
+
+use anyhow::{Context, Result};
+use std::path::Path;
+use uringtop_common::recording::Recording;
+
+pub fn open(path: &Path) -> Result<Recording> {
+    let rec = Recording::open(path).with_context(|| format!("{}", path.display()))?;
+    if rec.damage().is_some() {
+        eprintln!("uringtop: warning: {}: {}", path.display(), rec.summary());
+    }
+    Ok(rec)
+}
