@@ -29,5 +29,8 @@ fn main() {
         ratios.push(traced / untraced);
     }
     ratios.sort_by(|a, b| a.total_cmp(b));
-    println!("{path}: median {:.2} (quartiles {:.2}-{:.2})", ratios[5], ratios[3], ratios[8]);
+    println!(
+        "{path}: median {:.2} (quartiles {:.2}-{:.2})",
+        ratios[5], ratios[3], ratios[8]
+    );
 }
