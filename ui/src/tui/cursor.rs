@@ -2,6 +2,21 @@
 //! window. Scrolling is stateful (like less or htop) so that moving up from the bottom of the
 //! window moves the cursor, not the page.
 
+use crossterm::event::KeyCode;
+
+/// The list-moving keys every screen shares: arrows and j/k, PgUp/PgDn, Home/g and End/G.
+pub fn move_for(code: KeyCode) -> Option<Move> {
+    Some(match code {
+        KeyCode::Up | KeyCode::Char('k') => Move::Up,
+        KeyCode::Down | KeyCode::Char('j') => Move::Down,
+        KeyCode::PageUp => Move::PageUp,
+        KeyCode::PageDown => Move::PageDown,
+        KeyCode::Home | KeyCode::Char('g') => Move::Home,
+        KeyCode::End | KeyCode::Char('G') => Move::End,
+        _ => return None,
+    })
+}
+
 /// How the cursor moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Move {

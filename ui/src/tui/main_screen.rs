@@ -3,7 +3,7 @@
 //! the same process or ring when the table is re-sorted or refreshed.
 
 use crate::columns::Column;
-use crate::cursor::{Cursor, Move};
+use crate::cursor::{move_for, Cursor};
 use crate::rows::{self, Folds, Row, RowId, RowSpec};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uringtop_common::model::Model;
@@ -86,14 +86,12 @@ impl MainScreen {
     }
 
     fn navigate(&mut self, key: KeyEvent, height: usize) -> MainAction {
+        if let Some(m) = move_for(key.code) {
+            self.move_cursor(m, height);
+            return MainAction::None;
+        }
         let selected = self.selected_row().map(|r| (r.id, r.rings));
         match key.code {
-            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(Move::Up, height),
-            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(Move::Down, height),
-            KeyCode::PageUp => self.move_cursor(Move::PageUp, height),
-            KeyCode::PageDown => self.move_cursor(Move::PageDown, height),
-            KeyCode::Home | KeyCode::Char('g') => self.move_cursor(Move::Home, height),
-            KeyCode::End | KeyCode::Char('G') => self.move_cursor(Move::End, height),
             KeyCode::Enter => match selected {
                 Some((RowId::Process(pid), _)) => self.folds.toggle(pid),
                 Some((RowId::Ring { pid, ring }, _)) => return MainAction::OpenRing { pid, ring },

@@ -3,7 +3,7 @@
 //! With the cursor on the newest request the view follows the stream (like `tail -f`); moved
 //! down, it stays on the request it is on while newer ones push in above.
 
-use crate::cursor::{Cursor, Move};
+use crate::cursor::{move_for, Cursor};
 use crate::requests::{self, RequestFilter};
 use crossterm::event::{KeyCode, KeyEvent};
 use uringtop_common::input::Request;
@@ -58,23 +58,19 @@ impl RequestScreen {
     }
 
     pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> RequestAction {
-        let m = match key.code {
-            KeyCode::Up | KeyCode::Char('k') => Move::Up,
-            KeyCode::Down | KeyCode::Char('j') => Move::Down,
-            KeyCode::PageUp => Move::PageUp,
-            KeyCode::PageDown => Move::PageDown,
-            KeyCode::Home | KeyCode::Char('g') => Move::Home,
-            KeyCode::End | KeyCode::Char('G') => Move::End,
-            KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h') => {
-                return RequestAction::Back
-            }
-            KeyCode::Enter => {
-                let request = self.selected.and_then(|seq| requests::get(model, seq));
-                return request.map_or(RequestAction::None, |r| {
-                    RequestAction::Open(Box::new(r.clone()))
-                });
-            }
-            _ => return RequestAction::Unhandled,
+        let Some(m) = move_for(key.code) else {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h') => {
+                    RequestAction::Back
+                }
+                KeyCode::Enter => {
+                    let request = self.selected.and_then(|seq| requests::get(model, seq));
+                    request.map_or(RequestAction::None, |r| {
+                        RequestAction::Open(Box::new(r.clone()))
+                    })
+                }
+                _ => RequestAction::Unhandled,
+            };
         };
         self.cursor.apply(m, self.seqs.len(), height);
         self.selected = self.seqs.get(self.cursor.index).copied();

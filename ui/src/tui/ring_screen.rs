@@ -1,6 +1,6 @@
 //! State and keys of the ring view: one ring's opcodes, the selected one's latency histogram.
 
-use crate::cursor::{Cursor, Move};
+use crate::cursor::{move_for, Cursor};
 use crossterm::event::{KeyCode, KeyEvent};
 use uringtop_common::model::{Model, RingState};
 
@@ -70,27 +70,21 @@ impl RingScreen {
     }
 
     pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> RingAction {
-        let m = match key.code {
-            KeyCode::Up | KeyCode::Char('k') => Move::Up,
-            KeyCode::Down | KeyCode::Char('j') => Move::Down,
-            KeyCode::PageUp => Move::PageUp,
-            KeyCode::PageDown => Move::PageDown,
-            KeyCode::Home | KeyCode::Char('g') => Move::Home,
-            KeyCode::End | KeyCode::Char('G') => Move::End,
-            KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h') => {
-                return RingAction::Back
-            }
-            KeyCode::Enter => {
-                return self
+        let Some(m) = move_for(key.code) else {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h') => {
+                    RingAction::Back
+                }
+                KeyCode::Enter => self
                     .selected
-                    .map_or(RingAction::None, |op| RingAction::OpenRequests(Some(op)))
-            }
-            KeyCode::Char('r') => return RingAction::OpenRequests(None),
-            KeyCode::Char('w') => {
-                self.since_start = !self.since_start;
-                return RingAction::None;
-            }
-            _ => return RingAction::Unhandled,
+                    .map_or(RingAction::None, |op| RingAction::OpenRequests(Some(op))),
+                KeyCode::Char('r') => RingAction::OpenRequests(None),
+                KeyCode::Char('w') => {
+                    self.since_start = !self.since_start;
+                    RingAction::None
+                }
+                _ => RingAction::Unhandled,
+            };
         };
         self.cursor.apply(m, self.ops.len(), height);
         self.selected = self.ops.get(self.cursor.index).copied();
