@@ -3,7 +3,7 @@
 //! the same process or ring when the table is re-sorted or refreshed.
 
 use crate::columns::Column;
-use crate::cursor::{move_for, Cursor};
+use crate::cursor::{move_for, Cursor, Move};
 use crate::rows::{self, Folds, Row, RowId, RowSpec};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uringtop_common::model::Model;
