@@ -6,4 +6,5 @@
 
 pub mod cpu;
 pub mod privilege;
+pub mod tmux;
 pub mod workloads;

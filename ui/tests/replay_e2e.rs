@@ -3,10 +3,10 @@
 //!
 //! Skipped without tmux, except under CI=true, where that fails the test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 use uringtop_tests::privilege::require_tool;
+use uringtop_tests::tmux::Session;
 
 const NAME: &str = "replay_e2e";
 const WAIT: Duration = Duration::from_secs(20);
@@ -17,7 +17,14 @@ fn replays_the_sample_with_a_timeline() {
         return;
     }
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sample.mcap");
-    let tmux = Tmux::start(&sample);
+    let sample = sample.to_string_lossy();
+    let tmux = Session::start(
+        "replay-e2e",
+        (120, 30),
+        WAIT,
+        env!("CARGO_BIN_EXE_uringtop"),
+        &["replay", &sample],
+    );
     let screen = tmux.wait_for("the first sample", |s| s.contains("1/7"));
     assert!(screen.contains("recording"), "{screen}");
     assert!(
@@ -42,100 +49,10 @@ fn replays_the_sample_with_a_timeline() {
         s.contains("go to a time") && s.contains("slower / faster")
     });
     tmux.keys(&["Escape", "q"]);
-    let deadline = Instant::now() + WAIT;
-    while !tmux.path("status").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = std::fs::read_to_string(tmux.path("status")).unwrap_or_default();
     assert_eq!(
-        status.trim(),
-        "0",
+        tmux.exit_status().as_deref(),
+        Some("0"),
         "exit status; stderr: {}",
-        std::fs::read_to_string(tmux.path("stderr")).unwrap_or_default()
+        tmux.stderr()
     );
-}
-
-struct Tmux {
-    socket: PathBuf,
-    dir: PathBuf,
-}
-
-impl Tmux {
-    fn start(sample: &Path) -> Self {
-        let dir = std::env::temp_dir().join(format!("uringtop-replay-e2e-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let t = Tmux {
-            socket: dir.join("tmux.sock"),
-            dir,
-        };
-        let script = format!(
-            "'{bin}' replay '{sample}' 2>'{err}'; echo $? >'{status}'",
-            bin = env!("CARGO_BIN_EXE_uringtop"),
-            sample = sample.display(),
-            err = t.path("stderr").display(),
-            status = t.path("status").display(),
-        );
-        t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "replay",
-            "-x",
-            "120",
-            "-y",
-            "30",
-            "sh",
-            "-c",
-            &script,
-        ]);
-        t
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("running tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.tmux(&["send-keys", "-t", "replay", key]);
-        }
-    }
-
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let screen = self.tmux(&["capture-pane", "-p", "-t", "replay"]);
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "waiting for {what}; screen:\n{screen}\nstderr: {}",
-                    std::fs::read_to_string(self.path("stderr")).unwrap_or_default()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["kill-server"])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }

@@ -4,15 +4,14 @@
 //!
 //! Skipped without root or tmux, except under CI=true, where that fails the test.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use io_uring::{opcode, IoUring};
 use uringtop_tests::privilege::{require_root, require_tool};
+use uringtop_tests::tmux::Session;
 
 const NAME: &str = "tui_e2e";
 /// Generous: the probe's BPF programs load while other builds compete for the CPU.
@@ -29,7 +28,13 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
         thread::spawn(move || paced_nops(&stop))
     };
     let pid = std::process::id();
-    let session = Session::start();
+    let session = Session::start(
+        "tui-e2e",
+        (120, 40),
+        WAIT,
+        env!("CARGO_BIN_EXE_uringtop"),
+        &["--interval", "0.5"],
+    );
 
     let process_row = format!("{pid} ");
     let screen = session.wait_for("the workload's process", |s| {
@@ -127,140 +132,4 @@ fn paced_nops(stop: &AtomicBool) -> std::io::Result<u64> {
         thread::sleep(Duration::from_millis(10));
     }
     Ok(completed)
-}
-
-/// uringtop in a detached tmux session on a private server, killed when dropped. The server's
-/// socket lives in the scratch directory, so nothing is left behind in /tmp/tmux-*.
-struct Session {
-    socket: PathBuf,
-    dir: PathBuf,
-}
-
-impl Session {
-    fn start() -> Self {
-        let id = std::process::id();
-        let dir = std::env::temp_dir().join(format!("uringtop-tui-e2e-{id}"));
-        std::fs::create_dir_all(&dir).expect("a scratch directory");
-        let session = Session {
-            socket: dir.join("tmux.sock"),
-            dir,
-        };
-        let _ = std::fs::remove_file(session.path("status"));
-        // stderr goes to a file: it must not draw over the screen, and it explains a failure.
-        let script = format!(
-            "'{bin}' --interval 0.5 2>'{err}'; echo $? >'{status}'",
-            bin = env!("CARGO_BIN_EXE_uringtop"),
-            err = session.path("stderr").display(),
-            status = session.path("status").display(),
-        );
-        session.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "sh",
-            "-c",
-            &script,
-        ]);
-        session
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("running tmux");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Named keys (`Enter`, `Down`, ...) or single characters.
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.tmux(&["send-keys", "-t", "e2e", key]);
-        }
-    }
-
-    fn literal(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    fn screen(&self) -> Option<String> {
-        let out = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(["capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// Polls the screen until `ready` holds; fails with the last screen after [`WAIT`].
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        let mut last = String::new();
-        while start.elapsed() < WAIT {
-            match self.screen() {
-                Some(screen) if ready(&screen) => return screen,
-                Some(screen) => last = screen,
-                None if Path::new(&self.path("status")).exists() => {
-                    panic!(
-                        "uringtop exited while waiting for {what}; its stderr:\n{}",
-                        self.stderr()
-                    )
-                }
-                None => {}
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        panic!(
-            "no {what} after {WAIT:?}; the screen:\n{last}\nstderr:\n{}",
-            self.stderr()
-        );
-    }
-
-    /// The exit status the shell wrote when uringtop ended.
-    fn exit_status(&self) -> Option<String> {
-        let start = Instant::now();
-        while start.elapsed() < WAIT {
-            if let Ok(text) = std::fs::read_to_string(self.path("status")) {
-                if text.ends_with('\n') {
-                    return Some(text.trim().to_string());
-                }
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.path("stderr")).unwrap_or_default()
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
