@@ -131,6 +131,7 @@ fn busy(seconds: u64) -> Vec<Input> {
                 res: 4096,
                 cflags: 0,
                 path: ExecPath::Inline,
+                verdict: None,
             }));
             n += 1;
         }

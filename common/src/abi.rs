@@ -36,6 +36,10 @@ pub struct OpStats {
     pub lat_sum: u64,
     pub lat_max: u64,
     pub lat_hist: [u64; LAT_BUCKETS],
+    /// By [`crate::verdict::Action::abi`].
+    pub verdicts: [u64; 4],
+    pub sqe_flags_seen: u64,
+    pub sqe_flags_missing: u64,
     // The probe's latency sampling state (see URT_SAMPLE_WINDOW in abi.h), not counters.
     pub sample_start_ns: u64,
     pub sample_seen: u64,
@@ -100,17 +104,110 @@ pub struct Record {
     pub sqe_flags: u8,
     pub opcode: u8,
     pub path: u8,
-    pub _pad: u8,
+    pub verdict: u8,
+    pub rule: u16,
+    pub _pad: u16,
     pub comm: [u8; 16],
+}
+
+pub const MAX_RULES: usize = 64;
+pub const ANY_UID: u32 = u32::MAX;
+pub const NO_RULE: u16 = 0xffff;
+/// Bit of an index into [`Policy::flags`]: the SQE named a personality.
+pub const FLAG_PERSONALITY: usize = 0x80;
+pub const VERDICT_ACTION: u8 = 3;
+pub const VERDICT_PRESENT: u8 = 4;
+pub const VERDICT_ENFORCED: u8 = 8;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RegisterKey {
+    pub ring: u32,
+    pub opcode: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegisterStats {
+    pub calls: u64,
+    pub failed: u64,
+    pub denied: u64,
+    pub verdicts: [u64; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SetupKey {
+    pub tgid: u32,
+    pub err: u32,
+}
+
+/// One compiled rule (see `struct urt_rule` in abi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rule {
+    /// 0: any process.
+    pub pid: u32,
+    /// [`ANY_UID`]: any user.
+    pub uid: u32,
+    /// The ring must have all of these IORING_SETUP_* bits.
+    pub setup_flags: u32,
+    pub action: u8,
+    /// 0: any process name; else the glob's length in `comm`.
+    pub comm_len: u8,
+    pub _pad: [u8; 2],
+    pub comm: [u8; 16],
+}
+
+/// The compiled policy: bitmaps over rules (bit i = `rules[i]`), see `struct urt_policy` in abi.h.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub nrules: u32,
+    pub default_action: u8,
+    pub enforce: u8,
+    pub _pad: [u8; 2],
+    pub sqe_rules: u64,
+    pub register_rules: u64,
+    pub conditional: u64,
+    pub setup_requires: [u64; 32],
+    pub sqe_ops: [u64; 256],
+    pub register_ops: [u64; 64],
+    pub flags: [u64; 256],
+    pub rules: [Rule; MAX_RULES],
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            nrules: 0,
+            default_action: 0,
+            enforce: 0,
+            _pad: [0; 2],
+            sqe_rules: 0,
+            register_rules: 0,
+            conditional: 0,
+            setup_requires: [0; 32],
+            sqe_ops: [0; 256],
+            register_ops: [0; 64],
+            flags: [0; 256],
+            rules: [Rule::default(); MAX_RULES],
+        }
+    }
 }
 
 const _: () = {
     assert!(core::mem::size_of::<OpKey>() == 12);
-    assert!(core::mem::size_of::<OpStats>() == 120 + 8 * LAT_BUCKETS);
+    assert!(core::mem::size_of::<OpStats>() == 168 + 8 * LAT_BUCKETS);
+    assert!(core::mem::size_of::<RegisterKey>() == 8);
+    assert!(core::mem::size_of::<RegisterStats>() == 56);
+    assert!(core::mem::size_of::<SetupKey>() == 8);
+    assert!(core::mem::size_of::<Rule>() == 32);
+    assert!(core::mem::size_of::<Policy>() == 32 + 8 * (32 + 256 + 64 + 256) + 32 * MAX_RULES);
     assert!(core::mem::size_of::<ErrKey>() == 12);
     assert!(core::mem::size_of::<RingInfo>() == 56);
     assert!(core::mem::size_of::<Config>() == 16);
-    assert!(core::mem::size_of::<Record>() == 88);
+    assert!(core::mem::size_of::<Record>() == 96);
 };
 
 /// The bytes of a NUL-padded kernel `comm` as text.
@@ -129,4 +226,8 @@ mod pod {
     unsafe impl aya::Pod for super::Proc {}
     unsafe impl aya::Pod for super::Config {}
     unsafe impl aya::Pod for super::Record {}
+    unsafe impl aya::Pod for super::RegisterKey {}
+    unsafe impl aya::Pod for super::RegisterStats {}
+    unsafe impl aya::Pod for super::SetupKey {}
+    unsafe impl aya::Pod for super::Policy {}
 }

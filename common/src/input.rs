@@ -2,6 +2,7 @@
 //! free of kernel addresses, and enough to rebuild the model's state exactly: a replay of the same
 //! inputs shows what live showed.
 
+use crate::verdict::{Verdict, VerdictCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -28,12 +29,20 @@ pub struct Sample {
     pub processes: Vec<ProcessSample>,
     pub rings: Vec<RingSample>,
     pub ops: Vec<OpSample>,
+    /// With a policy loaded: verdicts (SQEs and register calls) per rule, by the rule's position
+    /// in the policy. Empty without a policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rule_hits: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessSample {
     pub pid: u32,
     pub comm: String,
+    /// io_uring_setup calls this process made that the kernel refused, by positive errno
+    /// (EPERM: io_uring_disabled, or not in io_uring_group).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub setup_refused: BTreeMap<u16, u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +61,23 @@ pub struct RingSample {
     pub register_calls: u64,
     pub register_failed: u64,
     pub register_denied: u64,
+    /// io_uring_register calls by register opcode (IORING_REGISTER_*), sorted by opcode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub register_ops: Vec<RegisterOpSample>,
+}
+
+/// io_uring_register calls on one ring with one register opcode.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterOpSample {
+    pub opcode: u8,
+    pub calls: u64,
+    /// ret < 0
+    pub failed: u64,
+    /// ret == -EACCES or -EPERM: refused by the ring's restrictions (or credentials).
+    pub denied: u64,
+    /// Policy verdicts (all zero without a policy).
+    #[serde(default)]
+    pub verdicts: VerdictCounts,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +104,16 @@ pub struct OpCounters {
     /// CQEs with res < 0, by positive errno.
     pub errnos: BTreeMap<u16, u64>,
     pub latency: LatencyCounts,
+    /// Policy verdicts on this op's SQEs, submitted or rejected (all zero without a policy).
+    #[serde(default)]
+    pub verdicts: VerdictCounts,
+    /// IOSQE_* bits set on at least one SQE (OR over every SQE seen).
+    #[serde(default)]
+    pub sqe_flags_seen: u8,
+    /// IOSQE_* bits clear on at least one SQE: the bits set on every SQE are
+    /// `!sqe_flags_missing & 0x7f` (when any SQE was seen).
+    #[serde(default)]
+    pub sqe_flags_missing: u8,
 }
 
 /// A submit->complete latency histogram in the probe's buckets (see [`crate::latency`]).
@@ -142,4 +178,7 @@ pub struct Request {
     pub res: i32,
     pub cflags: u32,
     pub path: ExecPath,
+    /// The policy's verdict on this SQE (None without a policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
 }

@@ -8,3 +8,4 @@ pub mod names;
 pub mod recording;
 pub mod report;
 pub mod synthetic;
+pub mod verdict;

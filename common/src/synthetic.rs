@@ -313,6 +313,7 @@ fn sample(
         s.processes.push(ProcessSample {
             pid: p.pid,
             comm: p.comm.to_string(),
+            ..ProcessSample::default()
         });
         for ring in &p.rings {
             s.rings.push(ring.info.clone());
@@ -370,6 +371,7 @@ fn request(
         res,
         cflags: 0,
         path,
+        verdict: None,
     }
 }
 

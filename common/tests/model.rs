@@ -58,6 +58,7 @@ fn sample(time_ns: u64, ops: Vec<OpSample>) -> Input {
         processes: vec![ProcessSample {
             pid: 100,
             comm: "fio".into(),
+            ..ProcessSample::default()
         }],
         rings: vec![ring(1, 100)],
         ops,
@@ -248,14 +249,17 @@ fn rings_appear_under_users_and_owner() {
             ProcessSample {
                 pid: 100,
                 comm: "parent".into(),
+                ..ProcessSample::default()
             },
             ProcessSample {
                 pid: 200,
                 comm: "child".into(),
+                ..ProcessSample::default()
             },
             ProcessSample {
                 pid: 300,
                 comm: String::new(),
+                ..ProcessSample::default()
             },
         ],
         rings: vec![

@@ -222,7 +222,7 @@ fn what_is_not_a_recording_is_refused_clearly() {
 fn a_newer_format_is_refused_with_a_clear_error() {
     let bytes = record(&stream(), true);
     // Rewrite the version in the header metadata: same length, so the file stays well formed.
-    let needle = b"format_version\x01\x00\x00\x001";
+    let needle = b"format_version\x01\x00\x00\x002";
     let at = bytes
         .windows(needle.len())
         .position(|w| w == needle)
@@ -361,6 +361,7 @@ fn busy_stream(seconds: u64) -> Vec<Input> {
                 res: 4096,
                 cflags: 0,
                 path: uringtop_common::input::ExecPath::Inline,
+                verdict: None,
             }));
             n += 1;
         }

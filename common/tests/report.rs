@@ -52,14 +52,17 @@ fn small_model() -> Model {
             ProcessSample {
                 pid: 4242,
                 comm: "nginx".into(),
+                ..ProcessSample::default()
             },
             ProcessSample {
                 pid: 5000,
                 comm: "my,app \"w\"".into(),
+                ..ProcessSample::default()
             },
             ProcessSample {
                 pid: 6000,
                 comm: "idle".into(),
+                ..ProcessSample::default()
             },
         ],
         rings: vec![
@@ -119,6 +122,7 @@ fn small_model() -> Model {
                 },
             },
         ],
+        rule_hits: Vec::new(),
     };
     let mut m = Model::new();
     m.apply(&Input::Sample(Sample {

@@ -56,6 +56,9 @@ struct urt_op_stats {
 	__u64 lat_sum;     /* ns */
 	__u64 lat_max;     /* ns */
 	__u64 lat_hist[URT_LAT_BUCKETS];
+	__u64 verdicts[4];       /* policy verdicts by URT_ACTION_* (only while a policy is loaded) */
+	__u64 sqe_flags_seen;    /* IOSQE_* bits set on some submitted SQE */
+	__u64 sqe_flags_missing; /* IOSQE_* bits clear on some submitted SQE */
 	/* Latency sampling state of this CPU (not counters: userspace ignores them). */
 	__u64 sample_start_ns; /* start of the current window of URT_SAMPLE_WINDOW submissions */
 	__u64 sample_seen;     /* submissions in the current window */
@@ -90,6 +93,70 @@ struct urt_proc {
 	char comm[16];
 };
 
+/* Key of the `register_stats` hash: io_uring_register calls on one ring with one opcode. */
+struct urt_register_key {
+	__u32 ring;
+	__u32 opcode; /* IORING_REGISTER_* */
+};
+
+struct urt_register_stats {
+	__u64 calls;
+	__u64 failed;
+	__u64 denied;      /* -EACCES or -EPERM */
+	__u64 verdicts[4]; /* by URT_ACTION_* */
+};
+
+/* Key of the `setup_refused` hash: io_uring_setup calls the kernel refused. */
+struct urt_setup_key {
+	__u32 tgid;
+	__u32 err; /* positive errno */
+};
+
+/*
+ * The policy (see common/src/policy and policy.h), compiled by userspace into bitmaps over rules:
+ * bit i of every mask below stands for rules[i]; the lowest set bit of a mask is the first
+ * matching rule, which wins. Written once before the programs attach; never changed after.
+ */
+#define URT_MAX_RULES 64
+#define URT_ACTION_ALLOW 0
+#define URT_ACTION_LOG 1
+#define URT_ACTION_DENY 2
+#define URT_ACTION_KILL 3
+#define URT_ANY_UID 0xffffffffU
+#define URT_NO_RULE 0xffff
+/* Bit of an index into urt_policy.flags: the SQE named a personality (sqe->personality != 0). */
+#define URT_FLAG_PERSONALITY 0x80
+
+/* Bits of urt_record.verdict */
+#define URT_VERDICT_ACTION 3     /* mask: URT_ACTION_* */
+#define URT_VERDICT_PRESENT 4    /* a policy was loaded and judged this SQE */
+#define URT_VERDICT_ENFORCED 8   /* a kill was carried out (SIGKILL sent) */
+
+struct urt_rule {
+	__u32 pid;         /* 0: any process */
+	__u32 uid;         /* URT_ANY_UID: any user; else the submitting task's real uid */
+	__u32 setup_flags; /* rings that have all of these IORING_SETUP_* bits (0: every ring) */
+	__u8 action;       /* URT_ACTION_* */
+	__u8 comm_len;     /* 0: any process name; else the length of the glob in comm */
+	__u8 _pad[2];
+	char comm[16];     /* glob over the process name: '*' any run of bytes, '?' any one byte */
+};
+
+struct urt_policy {
+	__u32 nrules;
+	__u8 default_action; /* URT_ACTION_* when no rule matches */
+	__u8 enforce;        /* kill verdicts send SIGKILL (uringtop --enforce) */
+	__u8 _pad[2];
+	__u64 sqe_rules;          /* rules that judge SQEs */
+	__u64 register_rules;     /* rules that judge io_uring_register calls */
+	__u64 conditional;        /* rules with an SQE flag or personality condition */
+	__u64 setup_requires[32]; /* [b]: rules that only match rings with IORING_SETUP bit b */
+	__u64 sqe_ops[256];       /* [op]: rules covering IORING_OP op */
+	__u64 register_ops[64];   /* [op]: rules covering IORING_REGISTER op */
+	__u64 flags[256];         /* [IOSQE bits | URT_FLAG_PERSONALITY]: rules whose conditions hold */
+	struct urt_rule rules[URT_MAX_RULES];
+};
+
 /* The single entry of the `config` array, written by userspace at any time. */
 struct urt_config {
 	__u32 records_enabled; /* stream individual requests through `records` */
@@ -115,15 +182,23 @@ struct urt_record {
 	__u8 sqe_flags; /* IOSQE_* */
 	__u8 opcode;
 	__u8 path;      /* URT_PATH_* bits; 0 = completed inline */
-	__u8 _pad;
+	__u8 verdict;   /* URT_VERDICT_* bits */
+	__u16 rule;     /* the matching rule's position, URT_NO_RULE for the policy's default */
+	__u16 _pad;
 	char comm[16];  /* the process's (thread group leader's) name */
 };
 
 _Static_assert(sizeof(struct urt_op_key) == 12, "urt_op_key layout");
-_Static_assert(sizeof(struct urt_op_stats) == 120 + 8 * URT_LAT_BUCKETS, "urt_op_stats layout");
+_Static_assert(sizeof(struct urt_op_stats) == 168 + 8 * URT_LAT_BUCKETS, "urt_op_stats layout");
+_Static_assert(sizeof(struct urt_register_key) == 8, "urt_register_key layout");
+_Static_assert(sizeof(struct urt_register_stats) == 56, "urt_register_stats layout");
+_Static_assert(sizeof(struct urt_setup_key) == 8, "urt_setup_key layout");
+_Static_assert(sizeof(struct urt_rule) == 32, "urt_rule layout");
+_Static_assert(sizeof(struct urt_policy) == 32 + 8 * (32 + 256 + 64 + 256) + 32 * URT_MAX_RULES,
+	       "urt_policy layout");
 _Static_assert(sizeof(struct urt_err_key) == 12, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 56, "urt_ring_info layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
-_Static_assert(sizeof(struct urt_record) == 88, "urt_record layout");
+_Static_assert(sizeof(struct urt_record) == 96, "urt_record layout");
 
 #endif

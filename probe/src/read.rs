@@ -60,6 +60,7 @@ impl StatMaps {
             .map(|(pid, p)| ProcessSample {
                 pid,
                 comm: abi::comm_str(&p.comm),
+                ..ProcessSample::default()
             })
             .collect();
         processes.sort_by_key(|p| p.pid);
@@ -87,6 +88,7 @@ impl StatMaps {
                     counters,
                 })
                 .collect(),
+            rule_hits: Vec::new(),
         })
     }
 }
@@ -126,5 +128,6 @@ fn ring_sample(r: &RingInfo) -> RingSample {
         register_calls: r.register_calls,
         register_failed: r.register_failed,
         register_denied: r.register_denied,
+        register_ops: Vec::new(),
     }
 }

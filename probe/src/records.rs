@@ -94,5 +94,6 @@ fn request_of(r: &Record, clock: &WallClock) -> Request {
         res: r.res,
         cflags: r.cflags,
         path,
+        verdict: None,
     }
 }

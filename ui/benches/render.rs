@@ -105,6 +105,7 @@ fn sample(n: u64) -> Sample {
         s.processes.push(ProcessSample {
             pid,
             comm: format!("worker-{p}"),
+            ..ProcessSample::default()
         });
         for r in 0..RINGS_PER_PROCESS {
             let ring = p * RINGS_PER_PROCESS + r + 1;

@@ -142,6 +142,7 @@ mod tests {
             res: 4096,
             cflags: 0,
             path: ExecPath::Inline,
+            verdict: None,
         }
     }
 

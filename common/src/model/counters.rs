@@ -41,6 +41,10 @@ pub fn difference(new: &OpCounters, old: &OpCounters) -> OpCounters {
         poll_arms: new.poll_arms.saturating_sub(old.poll_arms),
         unmatched: new.unmatched.saturating_sub(old.unmatched),
         errnos: sub_map(&new.errnos, &old.errnos),
+        verdicts: new.verdicts.saturating_sub(&old.verdicts),
+        // Flag sets are not counts: a window has seen what the newer read has seen.
+        sqe_flags_seen: new.sqe_flags_seen,
+        sqe_flags_missing: new.sqe_flags_missing,
         latency: LatencyCounts {
             count: new.latency.count.saturating_sub(old.latency.count),
             sum_ns: new.latency.sum_ns.saturating_sub(old.latency.sum_ns),
@@ -61,6 +65,9 @@ pub fn accumulate(total: &mut OpCounters, d: &OpCounters) {
     total.poll_arms = total.poll_arms.saturating_add(d.poll_arms);
     total.unmatched = total.unmatched.saturating_add(d.unmatched);
     add_buckets(&mut total.errnos, &d.errnos);
+    total.verdicts = total.verdicts.saturating_add(&d.verdicts);
+    total.sqe_flags_seen |= d.sqe_flags_seen;
+    total.sqe_flags_missing |= d.sqe_flags_missing;
     total.latency.count = total.latency.count.saturating_add(d.latency.count);
     total.latency.sum_ns = total.latency.sum_ns.saturating_add(d.latency.sum_ns);
     total.latency.max_ns = total.latency.max_ns.max(d.latency.max_ns);
@@ -77,6 +84,7 @@ pub fn is_zero(c: &OpCounters) -> bool {
         && c.async_punts == 0
         && c.poll_arms == 0
         && c.unmatched == 0
+        && c.verdicts.is_zero()
         && c.latency.count == 0
         && c.latency.sum_ns == 0
         && c.errnos.values().all(|&n| n == 0)
@@ -101,6 +109,7 @@ fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
         || new.async_punts < old.async_punts
         || new.poll_arms < old.poll_arms
         || new.unmatched < old.unmatched
+        || new.verdicts.any_below(&old.verdicts)
         || new.latency.count < old.latency.count
         || new.latency.sum_ns < old.latency.sum_ns
         || old

@@ -12,11 +12,14 @@ pub use interval::IntervalStats;
 pub use state::{OpState, ProcessState, RingState, RATE_HISTORY};
 
 use crate::input::{Input, Request, RingSample, Sample};
+use crate::verdict::Action;
 use interval::IntervalAccum;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many streamed requests the model keeps (the oldest are dropped first).
 pub const REQUEST_HISTORY: usize = 10_000;
+/// How many policy violations (requests with a log, deny or kill verdict) the model keeps.
+pub const VIOLATION_HISTORY: usize = 2_000;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
@@ -34,6 +37,12 @@ pub struct Model {
     interval: IntervalStats,
     requests: VecDeque<Request>,
     requests_seen: u64,
+    violations: VecDeque<Request>,
+    violations_seen: u64,
+    /// Cumulative verdicts per policy rule (empty without a policy).
+    rule_hits: Vec<u64>,
+    /// io_uring_setup calls refused by the kernel, by pid, then errno (cumulative).
+    setup_refused: BTreeMap<u32, BTreeMap<u16, u64>>,
     base: Base,
 }
 
@@ -83,6 +92,13 @@ impl Model {
     }
 
     fn apply_request(&mut self, request: &Request) {
+        if request.verdict.is_some_and(|v| v.action != Action::Allow) {
+            self.violations.push_back(request.clone());
+            while self.violations.len() > VIOLATION_HISTORY {
+                self.violations.pop_front();
+            }
+            self.violations_seen = self.violations_seen.saturating_add(1);
+        }
         self.requests.push_back(request.clone());
         while self.requests.len() > REQUEST_HISTORY {
             self.requests.pop_front();
@@ -114,7 +130,11 @@ impl Model {
             if !p.comm.is_empty() {
                 self.comms.insert(p.pid, p.comm.clone());
             }
+            if !p.setup_refused.is_empty() {
+                self.setup_refused.insert(p.pid, p.setup_refused.clone());
+            }
         }
+        self.rule_hits.clone_from(&sample.rule_hits);
         for r in &sample.rings {
             self.ring_infos.insert(r.ring, r.clone());
             self.ring_entry(r.pid, r.ring);
@@ -284,5 +304,27 @@ impl Model {
     /// Requests streamed in total, including those dropped from [`Model::requests`].
     pub fn requests_seen(&self) -> u64 {
         self.requests_seen
+    }
+
+    /// The latest [`VIOLATION_HISTORY`] requests with a log, deny or kill verdict, oldest first.
+    /// They come with the request stream: the probe always streams violations while a policy
+    /// is loaded, whether or not individual requests were asked for.
+    pub fn violations(&self) -> &VecDeque<Request> {
+        &self.violations
+    }
+
+    /// Violations streamed in total, including those dropped from [`Model::violations`].
+    pub fn violations_seen(&self) -> u64 {
+        self.violations_seen
+    }
+
+    /// Cumulative verdicts per policy rule, by the rule's position (empty without a policy).
+    pub fn rule_hits(&self) -> &[u64] {
+        &self.rule_hits
+    }
+
+    /// io_uring_setup calls the kernel refused, by pid, then positive errno (cumulative).
+    pub fn setup_refused(&self) -> &BTreeMap<u32, BTreeMap<u16, u64>> {
+        &self.setup_refused
     }
 }

@@ -8,6 +8,7 @@
 //!   context only when it changed. zstd then compresses the chunk.
 
 use crate::input::{ExecPath, Request, Sample};
+use crate::verdict::{Action, Verdict};
 use std::fmt;
 
 /// A payload that does not decode: the file is damaged (or not ours).
@@ -34,8 +35,13 @@ pub fn decode_sample(data: &[u8]) -> Result<Sample, DecodeError> {
 const SAME_CONTEXT: u8 = 1;
 const HAS_LATENCY: u8 = 1 << 1;
 const PATH_SHIFT: u8 = 2;
-/// Bits that must be zero in a version-1 flags byte.
-const UNKNOWN_FLAGS: u8 = !0b1111;
+/// Format 2: a verdict byte (and the rule, when one matched) follows the CQE flags.
+const HAS_VERDICT: u8 = 1 << 4;
+/// Bits that must be zero in a flags byte.
+const UNKNOWN_FLAGS: u8 = !0b1_1111;
+/// Bits of the verdict byte: the action in the low two, then these.
+const VERDICT_HAS_RULE: u8 = 1 << 2;
+const VERDICT_ENFORCED: u8 = 1 << 3;
 
 /// Appends a batch of requests (count first).
 pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
@@ -50,7 +56,10 @@ pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
             ExecPath::IoWq => 2,
             ExecPath::Rejected => 3,
         };
-        let flags = u8::from(same) | (u8::from(r.latency_ns.is_some()) << 1) | (path << PATH_SHIFT);
+        let flags = u8::from(same)
+            | (u8::from(r.latency_ns.is_some()) << 1)
+            | (path << PATH_SHIFT)
+            | if r.verdict.is_some() { HAS_VERDICT } else { 0 };
         out.push(flags);
         if !same {
             put_varint(out, u64::from(r.pid));
@@ -72,6 +81,19 @@ pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
         put_delta(out, r.user_data, prev.user_data);
         put_varint(out, zigzag(i64::from(r.res)));
         put_varint(out, u64::from(r.cflags));
+        if let Some(v) = r.verdict {
+            let mut byte = v.action.abi();
+            if v.rule.is_some() {
+                byte |= VERDICT_HAS_RULE;
+            }
+            if v.enforced {
+                byte |= VERDICT_ENFORCED;
+            }
+            out.push(byte);
+            if let Some(rule) = v.rule {
+                put_varint(out, u64::from(rule));
+            }
+        }
         prev = r.clone();
     }
 }
@@ -133,6 +155,25 @@ pub fn decode_requests(data: &[u8]) -> Result<Vec<Request>, DecodeError> {
         r.res = i32::try_from(unzigzag(c.varint()?))
             .map_err(|_| DecodeError("a request's result is out of range"))?;
         r.cflags = c.u32()?;
+        if flags & HAS_VERDICT != 0 {
+            let byte = c.byte()?;
+            if byte & !0b1111 != 0 {
+                return Err(DecodeError("a request's verdict is not valid"));
+            }
+            let rule = if byte & VERDICT_HAS_RULE != 0 {
+                Some(
+                    u16::try_from(c.varint()?)
+                        .map_err(|_| DecodeError("a request's rule is out of range"))?,
+                )
+            } else {
+                None
+            };
+            r.verdict = Some(Verdict {
+                action: Action::from_abi(byte & 0b11).unwrap_or_default(),
+                rule,
+                enforced: byte & VERDICT_ENFORCED != 0,
+            });
+        }
         prev = r.clone();
         out.push(r);
     }
@@ -254,6 +295,16 @@ mod tests {
         let mut all = requests.clone();
         all.push(extreme);
         all.push(Request::default());
+        // Verdicts (format 2): every action, with and without a rule, enforced or not.
+        for (i, action) in crate::verdict::Action::ALL.into_iter().enumerate() {
+            let mut r = requests[i].clone();
+            r.verdict = Some(Verdict {
+                action,
+                rule: (i % 2 == 0).then_some(i as u16 * 1000),
+                enforced: action == Action::Kill,
+            });
+            all.push(r);
+        }
         let mut out = Vec::new();
         encode_requests(&all, &mut out);
         assert_eq!(decode_requests(&out).unwrap(), all);

@@ -34,7 +34,9 @@ pub const REQUESTS_SCHEMA: &str = "uringtop.RequestBatch";
 pub const REQUESTS_ENCODING: &str = "x-uringtop-requests-v1";
 /// Bumped on any change a reader of the previous version would misread. A reader refuses a
 /// file with a newer version, with a message saying so.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2 added policy verdicts to requests (and the policy to the header's options); a
+/// version-2 reader reads version-1 files as they were.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Who recorded, where, when and how. Stored as string pairs in an MCAP metadata record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

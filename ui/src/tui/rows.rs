@@ -354,6 +354,7 @@ mod tests {
                 processes: vec![ProcessSample {
                     pid: 7,
                     comm: "app".into(),
+                    ..ProcessSample::default()
                 }],
                 rings: [1, 2]
                     .map(|ring| RingSample {
