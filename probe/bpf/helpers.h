@@ -6,6 +6,20 @@
 #define EPERM 1
 #define EACCES 13
 
+/* log2 by shifts: clang 14 crashes on __builtin_clzll for the BPF target. */
+static __always_inline __u32 log2_u64(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
 static __always_inline void count_stat(__u32 index)
 {
 	__u64 *n = bpf_map_lookup_elem(&stats, &index);
@@ -157,10 +171,15 @@ static __always_inline struct urt_op_stats *stats_at(__u32 index)
 	return st;
 }
 
-/* Where the events of one process on one ring for one opcode are counted. */
+#include "policy.h"
+
+/* Where the events of one process on one ring for one opcode are counted, and what the policy
+ * decided for them (see policy_prepare_sqe). */
 struct urt_where {
 	__u32 ring;
 	__u32 stats;
+	__u64 cand;
+	struct urt_verdict verdict;
 };
 
 /*
@@ -180,6 +199,10 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	    hit->gen == gen) {
 		where->ring = hit->ring;
 		where->stats = hit->stats;
+		if (policy_enabled) {
+			where->cand = hit->cand;
+			where->verdict = hit->verdict;
+		}
 		return true;
 	}
 	ring = ring_of(ring_ctx, tgid);
@@ -190,7 +213,13 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	where->ring = ring->id;
 	if (!stats_index_slow(tgid, where->ring, op, &where->stats))
 		return false;
+	if (policy_enabled)
+		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, op, &where->verdict);
 	if (hit) {
+		if (policy_enabled) {
+			hit->cand = where->cand;
+			hit->verdict = where->verdict;
+		}
 		hit->ring_ctx = ctx_key;
 		hit->gen = gen;
 		hit->tgid = tgid;
@@ -226,20 +255,6 @@ static __always_inline struct urt_slot *slot_of(__u64 req)
 	__u32 index = (addr_low32(req) * 0x9E3779B1U) >> (32 - URT_SLOT_BITS);
 
 	return bpf_map_lookup_elem(&slots, &index);
-}
-
-/* log2 by shifts: clang 14 crashes on __builtin_clzll for the BPF target. */
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0;
-
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) { r += 1; }
-	return r;
 }
 
 /* See URT_LAT_BUCKETS in abi.h; common/src/latency.rs has the inverse. */

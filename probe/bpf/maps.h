@@ -62,6 +62,15 @@ struct urt_cache_entry {
 	__u32 ring;
 	__u32 stats;
 	__u32 opcode; /* 0x100 | opcode when filled, so that a zeroed entry never matches */
+	/* The policy's decision (policy.h): candidate rules if the SQE's flags decide, else 0 and
+	 * the verdict. Unused without a policy. */
+	__u64 cand;
+	struct urt_verdict {
+		__u16 rule;
+		__u8 action;
+		__u8 enforced;
+	} verdict;
+	__u32 _pad;
 };
 
 struct {
@@ -129,6 +138,38 @@ struct {
 	__type(key, __u32);
 	__type(value, struct urt_config);
 } config SEC(".maps");
+
+/* The compiled policy (abi.h), written by userspace before the programs attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct urt_policy);
+} policy SEC(".maps");
+
+/* Verdicts per rule (SQEs and register calls), by rule position. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, URT_MAX_RULES);
+	__type(key, __u32);
+	__type(value, __u64);
+} rule_hits SEC(".maps");
+
+/* io_uring_register calls per ring and register opcode: rare, so a shared hash and atomics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct urt_register_key);
+	__type(value, struct urt_register_stats);
+} register_stats SEC(".maps");
+
+/* io_uring_setup calls the kernel refused, per process and errno. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct urt_setup_key);
+	__type(value, __u64);
+} setup_refused SEC(".maps");
 
 /* SQE details of requests being streamed, keyed by request address; LRU so lost CQEs cannot leak. */
 struct {

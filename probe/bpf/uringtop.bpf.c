@@ -18,15 +18,28 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
+/* The record's verdict field: URT_VERDICT_* bits (0 without a policy). */
+static __always_inline void record_verdict(struct urt_record *rec, struct urt_verdict *v)
+{
+	rec->rule = URT_NO_RULE;
+	if (!policy_enabled)
+		return;
+	rec->verdict = URT_VERDICT_PRESENT | (v->action & URT_VERDICT_ACTION) |
+		       (v->enforced ? URT_VERDICT_ENFORCED : 0);
+	rec->rule = v->rule;
+}
+
 /* Stash the SQE side of a request being streamed; emitted with its CQE in complete(). */
-static __always_inline void stash_submitted(struct io_kiocb *req, __u32 tgid, __u32 ring, __u8 op, __u64 now)
+static __always_inline void stash_submitted(struct io_kiocb *req, __u32 tgid, __u32 ring, __u8 op, __u64 now,
+					    __u8 sqe_flags, struct urt_verdict *v)
 {
 	struct urt_record rec = {};
 
 	rec.submit_ns = now;
 	rec.user_data = req->cqe.user_data;
 	rec.fd = opcode_has_fd(op) ? req->cqe.fd : -1;
-	rec.sqe_flags = req->flags & 0x7f;
+	rec.sqe_flags = sqe_flags;
+	record_verdict(&rec, v);
 	rec.opcode = op;
 	rec.tgid = tgid;
 	rec.tid = (__u32)bpf_get_current_pid_tgid();
@@ -69,6 +82,8 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	struct urt_where where;
 	struct urt_op_stats *st;
 	__u8 op = req->opcode;
+	__u8 sqe_flags = req->flags & 0x7f; /* REQ_F_* bits 0-6 are the SQE's IOSQE_* bits */
+	struct urt_verdict v = {};
 	__u64 now;
 
 	bool streamed;
@@ -76,17 +91,27 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 
 	if (!locate(req->ctx, tgid, op, &where))
 		return 0;
+	if (policy_enabled) {
+		policy_judge_sqe(where.cand, &where.verdict, sqe_flags, &v);
+		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
+			policy_act(&v);
+	}
 	st = stats_at(where.stats);
 	if (st) {
 		st->submitted += 1;
+		st->sqe_flags_seen |= sqe_flags;
+		st->sqe_flags_missing |= ~sqe_flags & 0x7f;
+		if (policy_enabled)
+			st->verdicts[v.action & 3] += 1;
 		timed = take_latency_sample(st);
 	}
-	/* A streamed request is always timed: its record carries its latency. */
-	streamed = wants_record(tgid, where.ring);
+	/* A streamed request is always timed: its record carries its latency. Violations are
+	 * always streamed while a policy is loaded: they are what a security user came for. */
+	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	now = (timed || streamed) ? bpf_ktime_get_ns() : 0;
 	claim_slot((__u64)req, now, &where, tgid, op, streamed ? URT_PATH_STREAMED : 0);
 	if (streamed)
-		stash_submitted(req, tgid, where.ring, op, now);
+		stash_submitted(req, tgid, where.ring, op, now, sqe_flags, &v);
 	return 0;
 }
 
@@ -103,17 +128,26 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 	struct urt_op_stats *st;
 	__u8 op = sqe->opcode;
 	__u64 now = bpf_ktime_get_ns();
+	struct urt_verdict v = {};
 	bool streamed;
 
 	if (!locate(req->ctx, tgid, op, &where))
 		return 0;
+	/* Judged like any SQE the process tried: the kernel's refusal is shown apart (denied). */
+	if (policy_enabled) {
+		policy_judge_sqe(where.cand, &where.verdict, sqe->flags, &v);
+		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
+			policy_act(&v);
+	}
 	st = stats_at(where.stats);
 	if (st) {
 		st->rejected += 1;
 		if (error == -EACCES || error == -EPERM)
 			st->denied += 1;
+		if (policy_enabled)
+			st->verdicts[v.action & 3] += 1;
 	}
-	streamed = wants_record(tgid, where.ring);
+	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	claim_slot((__u64)req, now, &where, tgid, op, URT_PATH_REJECTED | (streamed ? URT_PATH_STREAMED : 0));
 	if (streamed) {
 		struct urt_record rec = {};
@@ -125,6 +159,7 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		rec.addr = sqe->addr;
 		rec.len = sqe->len;
 		rec.sqe_flags = sqe->flags;
+		record_verdict(&rec, &v);
 		rec.opcode = op;
 		rec.tgid = tgid;
 		rec.tid = (__u32)bpf_get_current_pid_tgid();
@@ -302,7 +337,11 @@ int BPF_PROG(on_create, int fd, void *ring_ctx, __u32 sq_entries, __u32 cq_entri
 SEC("tp_btf/io_uring_register")
 int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, unsigned nr_bufs, long ret)
 {
-	struct urt_ring_info *ring = ring_of(ring_ctx, current_tgid());
+	__u32 tgid = current_tgid();
+	struct urt_ring_info *ring = ring_of(ring_ctx, tgid);
+	struct urt_register_key key = { .opcode = opcode };
+	struct urt_register_stats fresh = {}, *rs;
+	struct urt_verdict v = {};
 
 	if (!ring)
 		return 0;
@@ -311,6 +350,67 @@ int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, un
 		__sync_fetch_and_add(&ring->register_failed, 1);
 	if (ret == -EACCES || ret == -EPERM)
 		__sync_fetch_and_add(&ring->register_denied, 1);
+
+	key.ring = ring->id;
+	rs = bpf_map_lookup_elem(&register_stats, &key);
+	if (!rs) {
+		bpf_map_update_elem(&register_stats, &key, &fresh, BPF_NOEXIST);
+		rs = bpf_map_lookup_elem(&register_stats, &key);
+		if (!rs) {
+			count_stat(URT_STAT_LOST_UPDATES);
+			return 0;
+		}
+	}
+	__sync_fetch_and_add(&rs->calls, 1);
+	if (ret < 0)
+		__sync_fetch_and_add(&rs->failed, 1);
+	if (ret == -EACCES || ret == -EPERM)
+		__sync_fetch_and_add(&rs->denied, 1);
+	if (policy_enabled) {
+		/* The call already ran (this tracepoint reports its result): a kill comes after it. */
+		policy_judge_register(tgid, ring->setup_flags, opcode, &v);
+		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
+			policy_act(&v);
+		__sync_fetch_and_add(&rs->verdicts[v.action & 3], 1);
+	}
+	return 0;
+}
+
+/*
+ * syscalls:sys_exit_io_uring_setup, a classic tracepoint (needs tracefs and
+ * CONFIG_FTRACE_SYSCALLS): io_uring_setup calls the kernel refused, e.g. -EPERM when the
+ * io_uring_disabled sysctl forbids this process. io_uring_create never fires for them. The
+ * layout below is the tracepoint's format file (common header, __syscall_nr, ret), stable since
+ * syscall tracepoints exist.
+ */
+struct urt_sys_exit_args {
+	__u64 common;
+	__s32 syscall_nr;
+	__s32 _pad;
+	__s64 ret;
+};
+
+SEC("tracepoint/syscalls/sys_exit_io_uring_setup")
+int on_setup_exit(struct urt_sys_exit_args *args)
+{
+	struct urt_setup_key key = {};
+	__u64 one = 1, *n;
+	__s64 ret = args->ret;
+
+	if (ret >= 0 || ret < -4095)
+		return 0;
+	key.tgid = current_tgid();
+	key.err = -ret;
+	remember_process(key.tgid);
+	n = bpf_map_lookup_elem(&setup_refused, &key);
+	if (!n && !bpf_map_update_elem(&setup_refused, &key, &one, BPF_NOEXIST))
+		return 0;
+	if (!n)
+		n = bpf_map_lookup_elem(&setup_refused, &key); /* a racing CPU inserted it first */
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		count_stat(URT_STAT_LOST_UPDATES); /* the map is full */
 	return 0;
 }
 

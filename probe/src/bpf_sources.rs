@@ -9,6 +9,7 @@ pub const SOURCES: &[&str] = &[
     "abi.h",
     "maps.h",
     "helpers.h",
+    "policy.h",
     "kernel_types.h",
 ];
 pub const OBJECT: &str = "uringtop.bpf.o";

@@ -2,7 +2,8 @@
 
 use crate::error::{is_permission_error, ProbeError};
 use crate::programs::ATTACHMENTS;
-use aya::programs::BtfTracePoint;
+use aya::maps::Array;
+use aya::programs::{BtfTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
 use aya_obj::btf::BtfKind;
 
@@ -15,18 +16,25 @@ pub(crate) struct Loaded {
     pub degraded: Vec<(&'static str, &'static str)>,
 }
 
-pub(crate) fn load() -> Result<Loaded, ProbeError> {
-    load_object(OBJECT)
+pub(crate) fn load(policy: Option<&uringtop_common::abi::Policy>) -> Result<Loaded, ProbeError> {
+    load_object(OBJECT, policy)
 }
 
-pub(crate) fn load_object(object: &[u8]) -> Result<Loaded, ProbeError> {
+/// Loads `object`; with a policy, its tables are in place before any program attaches, so no
+/// SQE goes unjudged.
+pub(crate) fn load_object(
+    object: &[u8],
+    policy: Option<&uringtop_common::abi::Policy>,
+) -> Result<Loaded, ProbeError> {
     raise_memlock_limit();
     let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
     let keys = counter_slots();
+    let policy_enabled = u32::from(policy.is_some());
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
         .map_max_entries("op_stats", keys)
         .map_max_entries("op_index", keys)
+        .override_global("policy_enabled", &policy_enabled, true)
         .load(object)
         .map_err(|e| {
             if is_permission_error(&e) {
@@ -35,7 +43,13 @@ pub(crate) fn load_object(object: &[u8]) -> Result<Loaded, ProbeError> {
                 ProbeError::Setup(format!("loading the BPF object: {e}"))
             }
         })?;
+    if let Some(policy) = policy {
+        write_policy(&mut ebpf, policy)?;
+    }
     let mut degraded = Vec::new();
+    if let Err(what) = attach_setup_refusals(&mut ebpf) {
+        degraded.push(("syscalls:sys_exit_io_uring_setup", what));
+    }
     for att in ATTACHMENTS {
         match attach_first_accepted(&mut ebpf, &btf, att.tracepoint, att.programs) {
             Ok(()) => {}
@@ -51,6 +65,59 @@ pub(crate) fn load_object(object: &[u8]) -> Result<Loaded, ProbeError> {
         }
     }
     Ok(Loaded { ebpf, degraded })
+}
+
+fn write_policy(ebpf: &mut Ebpf, policy: &uringtop_common::abi::Policy) -> Result<(), ProbeError> {
+    let map = ebpf
+        .map_mut("policy")
+        .ok_or_else(|| ProbeError::Setup("the BPF object has no map `policy`".into()))?;
+    let mut table: Array<_, uringtop_common::abi::Policy> = Array::try_from(map)
+        .map_err(|e| ProbeError::Setup(format!("map `policy`: {e}")))?;
+    table
+        .set(0, policy, 0)
+        .map_err(|e| ProbeError::Setup(format!("writing the policy into the probe: {e}")))
+}
+
+/// What is lost without the io_uring_setup exit tracepoint.
+const NO_SETUP_REFUSALS: &str =
+    "refused io_uring_setup calls are not counted (needs tracefs and syscall tracepoints)";
+
+/// syscalls:sys_exit_io_uring_setup is a classic tracepoint: attaching it needs tracefs, which
+/// is not always mounted; as root we mount it where the kernel expects it.
+fn attach_setup_refusals(ebpf: &mut Ebpf) -> Result<(), &'static str> {
+    const EVENT: &str = "/sys/kernel/tracing/events/syscalls/sys_exit_io_uring_setup";
+    if !std::path::Path::new(EVENT).exists() {
+        mount_tracefs();
+    }
+    let prog: &mut TracePoint = ebpf
+        .program_mut("on_setup_exit")
+        .and_then(|p| p.try_into().ok())
+        .ok_or(NO_SETUP_REFUSALS)?;
+    prog.load().map_err(|_| NO_SETUP_REFUSALS)?;
+    prog.attach("syscalls", "sys_exit_io_uring_setup")
+        .map(|_| ())
+        .map_err(|_| NO_SETUP_REFUSALS)
+}
+
+fn mount_tracefs() {
+    let (Ok(src), Ok(target), Ok(fstype)) = (
+        std::ffi::CString::new("tracefs"),
+        std::ffi::CString::new("/sys/kernel/tracing"),
+        std::ffi::CString::new("tracefs"),
+    ) else {
+        return;
+    };
+    // SAFETY: NUL-terminated strings that outlive the call; failure (not root, already
+    // mounted elsewhere) only means the tracepoint stays unavailable.
+    unsafe {
+        libc::mount(
+            src.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
 }
 
 enum AttachError {

@@ -33,13 +33,23 @@ where
 impl Probe {
     /// Loads the probe and attaches it to every io_uring tracepoint this kernel has.
     pub fn load() -> Result<Probe, ProbeError> {
-        Self::from_loaded(load::load()?)
+        Self::from_loaded(load::load(None)?)
+    }
+
+    /// Loads the probe with a compiled policy (see `uringtop_common::policy`): every SQE and
+    /// io_uring_register call is judged from the first one on.
+    pub fn load_with_policy(policy: &abi::Policy) -> Result<Probe, ProbeError> {
+        let mut probe = Self::from_loaded(load::load(Some(policy))?)?;
+        probe.maps.rules = policy.nrules.min(abi::MAX_RULES as u32);
+        Ok(probe)
     }
 
     /// Loads another build of the probe's object (for measuring variants of it while developing).
     #[doc(hidden)]
-    pub fn load_object(object: &[u8]) -> Result<Probe, ProbeError> {
-        Self::from_loaded(load::load_object(object)?)
+    pub fn load_object(object: &[u8], policy: Option<&abi::Policy>) -> Result<Probe, ProbeError> {
+        let mut probe = Self::from_loaded(load::load_object(object, policy)?)?;
+        probe.maps.rules = policy.map_or(0, |p| p.nrules.min(abi::MAX_RULES as u32));
+        Ok(probe)
     }
 
     fn from_loaded(loaded: load::Loaded) -> Result<Probe, ProbeError> {
@@ -51,6 +61,10 @@ impl Probe {
             rings: take(&mut ebpf, "rings")?,
             procs: take(&mut ebpf, "procs")?,
             stats: take(&mut ebpf, "stats")?,
+            register_stats: take(&mut ebpf, "register_stats")?,
+            setup_refused: take(&mut ebpf, "setup_refused")?,
+            rule_hits: take(&mut ebpf, "rule_hits")?,
+            rules: 0,
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;

@@ -3,6 +3,9 @@
 
 use crate::error::ProbeError;
 use aya::maps::{HashMap, MapData, PerCpuArray, PerCpuHashMap};
+use uringtop_common::abi::{RegisterKey, RegisterStats, SetupKey};
+use uringtop_common::input::RegisterOpSample;
+use uringtop_common::verdict::{Action, VerdictCounts};
 use std::collections::BTreeMap;
 use uringtop_common::abi::{self, ErrKey, OpKey, OpStats, Proc, RingInfo};
 use uringtop_common::input::{
@@ -16,6 +19,11 @@ pub(crate) struct StatMaps {
     pub rings: HashMap<MapData, u32, RingInfo>,
     pub procs: HashMap<MapData, u32, Proc>,
     pub stats: PerCpuArray<MapData, u64>,
+    pub register_stats: HashMap<MapData, RegisterKey, RegisterStats>,
+    pub setup_refused: HashMap<MapData, SetupKey, u64>,
+    pub rule_hits: PerCpuArray<MapData, u64>,
+    /// Rules in the loaded policy (0: none).
+    pub rules: u32,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
@@ -46,13 +54,41 @@ impl StatMaps {
                 .or_default();
             *c.errnos.entry(key.err).or_default() += n;
         }
+        let mut register_ops: BTreeMap<u32, Vec<RegisterOpSample>> = BTreeMap::new();
+        for (key, rs) in self.register_stats.iter().filter_map(Result::ok) {
+            register_ops
+                .entry(key.ring)
+                .or_default()
+                .push(RegisterOpSample {
+                    opcode: key.opcode.min(255) as u8,
+                    calls: rs.calls,
+                    failed: rs.failed,
+                    denied: rs.denied,
+                    verdicts: verdict_counts(&rs.verdicts),
+                });
+        }
         let mut rings: Vec<RingSample> = self
             .rings
             .iter()
             .filter_map(Result::ok)
-            .map(|(_, r)| ring_sample(&r))
+            .map(|(_, r)| {
+                let mut ring = ring_sample(&r);
+                if let Some(mut ops) = register_ops.remove(&r.id) {
+                    ops.sort_by_key(|o| o.opcode);
+                    ring.register_ops = ops;
+                }
+                ring
+            })
             .collect();
         rings.sort_by_key(|r| r.ring);
+        let mut refused: BTreeMap<u32, BTreeMap<u16, u64>> = BTreeMap::new();
+        for (key, n) in self.setup_refused.iter().filter_map(Result::ok) {
+            *refused
+                .entry(key.tgid)
+                .or_default()
+                .entry(key.err.min(u32::from(u16::MAX)) as u16)
+                .or_default() += n;
+        }
         let mut processes: Vec<ProcessSample> = self
             .procs
             .iter()
@@ -60,10 +96,24 @@ impl StatMaps {
             .map(|(pid, p)| ProcessSample {
                 pid,
                 comm: abi::comm_str(&p.comm),
-                ..ProcessSample::default()
+                setup_refused: refused.remove(&pid).unwrap_or_default(),
             })
             .collect();
+        // Refusals of a process the procs map no longer holds (evicted) still count.
+        processes.extend(refused.into_iter().map(|(pid, setup_refused)| ProcessSample {
+            pid,
+            comm: String::new(),
+            setup_refused,
+        }));
         processes.sort_by_key(|p| p.pid);
+        let mut rule_hits = Vec::with_capacity(self.rules as usize);
+        for i in 0..self.rules {
+            let per_cpu = self
+                .rule_hits
+                .get(&i, 0)
+                .map_err(|e| map_err("rule_hits", e))?;
+            rule_hits.push(per_cpu.iter().sum());
+        }
         let stat = |i: u32| -> Result<u64, ProbeError> {
             Ok(self
                 .stats
@@ -88,7 +138,7 @@ impl StatMaps {
                     counters,
                 })
                 .collect(),
-            rule_hits: Vec::new(),
+            rule_hits,
         })
     }
 }
@@ -102,7 +152,18 @@ fn add_stats(c: &mut OpCounters, st: &OpStats) {
     c.async_punts += st.async_punts;
     c.poll_arms += st.poll_arms;
     c.unmatched += st.unmatched;
+    c.verdicts = c.verdicts.saturating_add(&verdict_counts(&st.verdicts));
+    c.sqe_flags_seen |= (st.sqe_flags_seen & 0x7f) as u8;
+    c.sqe_flags_missing |= (st.sqe_flags_missing & 0x7f) as u8;
     add_latency(&mut c.latency, st);
+}
+
+fn verdict_counts(by_action: &[u64; 4]) -> VerdictCounts {
+    let mut v = VerdictCounts::default();
+    for action in Action::ALL {
+        *v.get_mut(action) = by_action[usize::from(action.abi())];
+    }
+    v
 }
 
 fn add_latency(l: &mut LatencyCounts, st: &OpStats) {

@@ -3,6 +3,7 @@
 
 use uringtop_common::abi::{self, Record};
 use uringtop_common::input::{ExecPath, Request};
+use uringtop_common::verdict::{Action, Verdict};
 
 /// Which requests to stream. `None` fields mean "all".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,6 +95,17 @@ fn request_of(r: &Record, clock: &WallClock) -> Request {
         res: r.res,
         cflags: r.cflags,
         path,
-        verdict: None,
+        verdict: verdict_of(r),
     }
+}
+
+fn verdict_of(r: &Record) -> Option<Verdict> {
+    if r.verdict & abi::VERDICT_PRESENT == 0 {
+        return None;
+    }
+    Some(Verdict {
+        action: Action::from_abi(r.verdict & abi::VERDICT_ACTION).unwrap_or_default(),
+        rule: (r.rule != abi::NO_RULE).then_some(r.rule),
+        enforced: r.verdict & abi::VERDICT_ENFORCED != 0,
+    })
 }

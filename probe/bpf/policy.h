@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Policy evaluation (see struct urt_policy in abi.h; common/src/policy is the specification and
+ * has a reference evaluator the tests compare against).
+ *
+ * Cost model: everything that depends only on (process, ring, opcode) is decided once, when a
+ * CPU's hot cache misses (see locate() in helpers.h), and kept in the cache entry: the rules that
+ * can still match (`cand`) and, when the first of them has no SQE-flag condition, the verdict
+ * itself. Per SQE that leaves a branch on a cached value, or one array lookup indexed by the SQE's
+ * flags when a flag condition decides. The per-rule loop (pid, uid, process-name glob) runs only
+ * on a cache miss, through bpf_loop (Linux 5.17+) so the verifier checks its body once.
+ */
+#ifndef URINGTOP_POLICY_H
+#define URINGTOP_POLICY_H
+
+/* Set by the loader before load (EbpfLoader::set_global): 0 compiles the policy code away. */
+const volatile __u32 policy_enabled = 0;
+
+#define SIGKILL 9
+
+/* struct urt_verdict (maps.h, in the cache entry): URT_ACTION_* and the rule position
+ * (URT_NO_RULE: the policy's default decided). */
+
+static __always_inline struct urt_policy *policy_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&policy, &zero);
+}
+
+/* Index of the lowest set bit (mask != 0), by shifts: clang 14 crashes on __builtin_ctzll. */
+static __always_inline __u32 lowest_bit(__u64 mask)
+{
+	return log2_u64(mask & -mask);
+}
+
+/* State of the identity loop: which rules match this process by pid, uid and name. */
+struct urt_identity {
+	char comm[16];
+	__u32 tgid;
+	__u32 uid;
+	__u32 clen;  /* length of comm */
+	__u32 rule;  /* rule being matched */
+	__u32 fresh; /* 1: `rule` has not been started */
+	/* glob matcher (same algorithm as common/src/policy glob_match) */
+	__u32 p, c, mark;
+	__s32 star; /* -1: no '*' seen yet */
+	__u64 mask; /* result: bit i = rule i matches the identity */
+};
+
+static __always_inline void identity_next_rule(struct urt_identity *x, bool matched)
+{
+	if (matched)
+		x->mask |= 1ULL << (x->rule & (URT_MAX_RULES - 1));
+	x->rule += 1;
+	x->fresh = 1;
+}
+
+/* One step of the identity loop: starts a rule, or advances its glob by one character. */
+static long identity_step(__u64 i, void *data)
+{
+	struct urt_identity *x = data;
+	struct urt_policy *pol = policy_get();
+	struct urt_rule *r;
+	__u32 plen;
+	char pc, cc;
+
+	if (!pol || x->rule >= pol->nrules || x->rule >= URT_MAX_RULES)
+		return 1; /* every rule decided: stop */
+	r = &pol->rules[x->rule & (URT_MAX_RULES - 1)];
+	if (x->fresh) {
+		x->fresh = 0;
+		if ((r->pid && r->pid != x->tgid) || (r->uid != URT_ANY_UID && r->uid != x->uid)) {
+			identity_next_rule(x, false);
+			return 0;
+		}
+		if (!r->comm_len) {
+			identity_next_rule(x, true);
+			return 0;
+		}
+		x->p = 0;
+		x->c = 0;
+		x->mark = 0;
+		x->star = -1;
+		return 0;
+	}
+	plen = r->comm_len > 16 ? 16 : r->comm_len;
+	pc = x->p < plen ? r->comm[x->p & 15] : 0;
+	if (x->c < x->clen) {
+		cc = x->comm[x->c & 15];
+		if (x->p < plen && (pc == '?' || pc == cc)) {
+			x->p += 1;
+			x->c += 1;
+		} else if (x->p < plen && pc == '*') {
+			x->star = x->p;
+			x->mark = x->c;
+			x->p += 1;
+		} else if (x->star >= 0) {
+			x->p = x->star + 1;
+			x->mark += 1;
+			x->c = x->mark;
+		} else {
+			identity_next_rule(x, false);
+		}
+		return 0;
+	}
+	/* The name is used up: only trailing stars may remain in the pattern. */
+	if (x->p < plen && pc == '*') {
+		x->p += 1;
+		return 0;
+	}
+	identity_next_rule(x, x->p == plen);
+	return 0;
+}
+
+/* Worst case per rule: a start, (16 + 1) x (16 + 1) glob steps, 16 trailing stars. */
+#define URT_IDENTITY_STEPS (URT_MAX_RULES * (1 + 17 * 17 + 16))
+
+/* Rules that match the current task by pid, uid and process name. */
+static __always_inline __u64 identity_rules(__u32 tgid)
+{
+	struct urt_identity x = {};
+
+	x.tgid = tgid;
+	x.uid = (__u32)bpf_get_current_uid_gid();
+	x.fresh = 1;
+	leader_comm(x.comm);
+	for (int i = 0; i < 16; i++) {
+		if (!x.comm[i])
+			break;
+		x.clen = i + 1;
+	}
+	bpf_loop(URT_IDENTITY_STEPS, identity_step, &x, 0);
+	return x.mask;
+}
+
+/* Rules that cannot match a ring with these setup flags (they require a bit it lacks). */
+static __always_inline __u64 setup_excluded(struct urt_policy *pol, __u32 setup_flags)
+{
+	__u64 out = 0;
+
+	for (int b = 0; b < 32; b++)
+		if (!((setup_flags >> b) & 1))
+			out |= pol->setup_requires[b];
+	return out;
+}
+
+/* A decided verdict from a mask of matching rules (0: the default). */
+static __always_inline void verdict_of(struct urt_policy *pol, __u64 matching, struct urt_verdict *v)
+{
+	__u32 rule;
+
+	v->enforced = 0;
+	if (!matching) {
+		v->rule = URT_NO_RULE;
+		v->action = pol->default_action;
+		return;
+	}
+	rule = lowest_bit(matching) & (URT_MAX_RULES - 1);
+	v->rule = rule;
+	v->action = pol->rules[rule].action;
+}
+
+/*
+ * Slow path, on a hot-cache miss: what the policy says about this process's SQEs of `op` on a
+ * ring with `setup_flags`. Returns the candidate rules when the SQE's flags still decide (the
+ * first candidate has a flag condition), else 0 with the verdict decided in `v`.
+ */
+static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, __u8 op, struct urt_verdict *v)
+{
+	struct urt_policy *pol = policy_get();
+	__u64 cand;
+
+	v->rule = URT_NO_RULE;
+	v->action = URT_ACTION_ALLOW;
+	v->enforced = 0;
+	if (!pol)
+		return 0;
+	cand = pol->sqe_rules & pol->sqe_ops[op];
+	if (cand)
+		cand &= identity_rules(tgid) & ~setup_excluded(pol, setup_flags);
+	if (cand && ((cand & -cand) & pol->conditional))
+		return cand;
+	verdict_of(pol, cand, v);
+	return 0;
+}
+
+/* Hot path: the verdict on one SQE, from what the cache entry kept. */
+static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cached, __u32 sqe_flags,
+					     struct urt_verdict *v)
+{
+	struct urt_policy *pol;
+
+	*v = *cached;
+	if (!cand)
+		return;
+	pol = policy_get();
+	if (pol)
+		verdict_of(pol, cand & pol->flags[sqe_flags & 0x7f], v);
+}
+
+/* The verdict on an io_uring_register call (rare: evaluated in full every time). */
+static __always_inline void policy_judge_register(__u32 tgid, __u32 setup_flags, __u32 opcode, struct urt_verdict *v)
+{
+	struct urt_policy *pol = policy_get();
+	__u64 cand;
+
+	v->rule = URT_NO_RULE;
+	v->action = URT_ACTION_ALLOW;
+	v->enforced = 0;
+	if (!pol)
+		return;
+	cand = opcode < 64 ? pol->register_rules & pol->register_ops[opcode & 63] : 0;
+	if (cand)
+		cand &= identity_rules(tgid) & ~setup_excluded(pol, setup_flags);
+	verdict_of(pol, cand, v);
+}
+
+/* Counts a rule's verdict, and carries out a kill when enforcing. */
+static __always_inline void policy_act(struct urt_verdict *v)
+{
+	struct urt_policy *pol;
+	__u32 rule = v->rule;
+	__u64 *hits;
+
+	if (rule != URT_NO_RULE) {
+		hits = bpf_map_lookup_elem(&rule_hits, &rule);
+		if (hits)
+			*hits += 1; /* per-CPU */
+	}
+	if (v->action != URT_ACTION_KILL)
+		return;
+	pol = policy_get();
+	/* Like SECCOMP_RET_KILL_PROCESS, but after the fact: the SQE was already accepted. */
+	if (pol && pol->enforce && bpf_send_signal(SIGKILL) == 0)
+		v->enforced = 1;
+}
+
+#endif
