@@ -294,3 +294,21 @@ fn to_toml_round_trips() {
     assert!(same_rules(&p, &back), "{text}");
     insta::assert_snapshot!(text);
 }
+#[test]
+fn example_policies_parse() {
+    for (name, text) in [
+        (
+            "policy-example.toml",
+            include_str!("../../../assets/policy-example.toml"),
+        ),
+        (
+            "policy-deny-network.toml",
+            include_str!("../../../assets/policy-deny-network.toml"),
+        ),
+    ] {
+        let p = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!p.rules.is_empty(), "{name}");
+        let back = parse(&p.to_toml()).unwrap();
+        assert!(same_rules(&p, &back), "{name}");
+    }
+}
