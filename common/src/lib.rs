@@ -5,6 +5,7 @@ pub mod input;
 pub mod latency;
 pub mod model;
 pub mod names;
+pub mod policy;
 pub mod recording;
 pub mod report;
 pub mod synthetic;

@@ -318,19 +318,90 @@ pub fn opcode_by_name(name: &str) -> Option<u8> {
 /// The known opcode name closest to `name` (for "did you mean ...?"), or None when nothing is
 /// close enough to be a plausible typo. Ties go to the lower opcode, so the answer is stable.
 pub fn nearest_opcode_name(name: &str) -> Option<&'static str> {
+    nearest_name(name, "IORING_OP_", &OPCODES)
+}
+
+/// Inverse of [`register_opcode_name`]: case-insensitive, with or without "IORING_", and also
+/// the "REGISTER_<n>" fallback form so every printed name parses back.
+pub fn register_opcode_by_name(name: &str) -> Option<u32> {
     let upper = name.trim().to_ascii_uppercase();
-    let bare = upper.strip_prefix("IORING_OP_").unwrap_or(&upper);
-    // Opcode names are at most 18 characters; anything far longer is not a typo of one.
+    let bare = upper.strip_prefix("IORING_").unwrap_or(&upper);
+    if let Some(i) = REGISTER_OPCODES.iter().position(|&n| n == bare) {
+        return u32::try_from(i).ok();
+    }
+    bare.strip_prefix("REGISTER_").and_then(parse_decimal)
+}
+
+/// The register opcode name closest to `name`, as [`nearest_opcode_name`] does for opcodes.
+pub fn nearest_register_opcode_name(name: &str) -> Option<&'static str> {
+    nearest_name(name, "IORING_", &REGISTER_OPCODES)
+}
+
+/// The IORING_SETUP_* bit (as a mask) of a flag name: case-insensitive, prefix optional.
+pub fn setup_flag_by_name(name: &str) -> Option<u32> {
+    let bit = bit_by_name(name, "IORING_SETUP_", &SETUP_FLAGS)?;
+    Some(1 << bit)
+}
+
+/// The setup flag name closest to `name` (see [`nearest_opcode_name`]).
+pub fn nearest_setup_flag_name(name: &str) -> Option<&'static str> {
+    nearest_name(name, "IORING_SETUP_", &SETUP_FLAGS)
+}
+
+/// Every IORING_SETUP_* name this table knows, by bit.
+pub fn setup_flag_names_known() -> &'static [&'static str] {
+    &SETUP_FLAGS
+}
+
+/// The IOSQE_* bit (as a mask) of a flag name: case-insensitive, prefix optional.
+pub fn sqe_flag_by_name(name: &str) -> Option<u8> {
+    let bit = bit_by_name(name, "IOSQE_", &SQE_FLAGS)?;
+    Some(1 << bit)
+}
+
+/// The SQE flag name closest to `name` (see [`nearest_opcode_name`]).
+pub fn nearest_sqe_flag_name(name: &str) -> Option<&'static str> {
+    nearest_name(name, "IOSQE_", &SQE_FLAGS)
+}
+
+/// Every IOSQE_* name, by bit.
+pub fn sqe_flag_names_known() -> &'static [&'static str] {
+    &SQE_FLAGS
+}
+
+/// The closest of `candidates` to `query` (`prefix` stripped, any case) when it is a plausible
+/// typo; None otherwise. Ties go to the earlier candidate, so the answer is stable.
+pub fn nearest_name(
+    query: &str,
+    prefix: &str,
+    candidates: &[&'static str],
+) -> Option<&'static str> {
+    let upper = query.trim().to_ascii_uppercase();
+    let bare = upper.strip_prefix(prefix).unwrap_or(&upper);
+    // Names here are at most ~25 characters; anything far longer is not a typo of one.
     if bare.is_empty() || bare.len() > 64 {
         return None;
     }
-    let (best, distance) = OPCODES
+    let (best, distance) = candidates
         .iter()
-        .map(|&candidate| (candidate, edit_distance(bare, candidate)))
+        .map(|&candidate| {
+            (
+                candidate,
+                edit_distance(bare, &candidate.to_ascii_uppercase()),
+            )
+        })
         .min_by_key(|&(_, d)| d)?;
     // Up to one edit per three characters: "REDA" -> READ, but "FOO" is not NOP.
     let longest = bare.chars().count().max(best.len());
     (distance * 3 <= longest).then_some(best)
+}
+
+/// Bit index of `name` in a flag table (case-insensitive, `prefix` optional).
+fn bit_by_name(name: &str, prefix: &str, table: &[&str]) -> Option<u32> {
+    let upper = name.trim().to_ascii_uppercase();
+    let bare = upper.strip_prefix(prefix).unwrap_or(&upper);
+    let i = table.iter().position(|&n| n == bare)?;
+    u32::try_from(i).ok()
 }
 
 /// "ENOENT", "EAGAIN", ...; "E<n>" for numbers without a name.
@@ -603,6 +674,42 @@ mod tests {
         assert_eq!(register_opcode_name(34), "REGISTER_MEM_REGION");
         assert_eq!(register_opcode_name(35), "REGISTER_35");
         assert_eq!(register_opcode_name(u32::MAX), "REGISTER_4294967295");
+    }
+
+    #[test]
+    fn register_opcode_names_round_trip() {
+        for op in 0..200 {
+            assert_eq!(
+                register_opcode_by_name(&register_opcode_name(op)),
+                Some(op),
+                "register opcode {op}"
+            );
+        }
+        assert_eq!(register_opcode_by_name("IORING_REGISTER_FILES"), Some(2));
+        assert_eq!(register_opcode_by_name("register_files"), Some(2));
+        assert_eq!(register_opcode_by_name("REGISTER_"), None);
+        assert_eq!(register_opcode_by_name("FILES"), None);
+        assert_eq!(
+            nearest_register_opcode_name("REGISTER_FILEZ"),
+            Some("REGISTER_FILES")
+        );
+        assert_eq!(nearest_register_opcode_name("xyz"), None);
+    }
+
+    #[test]
+    fn flag_names_parse_back() {
+        for (bit, name) in SETUP_FLAGS.iter().enumerate() {
+            assert_eq!(setup_flag_by_name(name), Some(1 << bit));
+        }
+        for (bit, name) in SQE_FLAGS.iter().enumerate() {
+            assert_eq!(sqe_flag_by_name(name), Some(1 << bit));
+        }
+        assert_eq!(setup_flag_by_name("ioring_setup_sqpoll"), Some(2));
+        assert_eq!(sqe_flag_by_name("IOSQE_ASYNC"), Some(16));
+        assert_eq!(sqe_flag_by_name("0x80"), None);
+        assert_eq!(nearest_sqe_flag_name("ASYNK"), Some("ASYNC"));
+        assert_eq!(nearest_setup_flag_name("SQPOL"), Some("SQPOLL"));
+        assert_eq!(nearest_setup_flag_name("banana"), None);
     }
 
     #[test]

@@ -1,0 +1,91 @@
+//! [`Policy`] -> `abi::Policy`: the bitmap tables the probe evaluates, filled exactly as the
+//! comments on `struct urt_policy` in probe/bpf/abi.h define them. Bit i of every mask is
+//! `rules[i]`, so the lowest bit left after ANDing the masks that apply is the first match.
+
+use super::{Policy, Rule};
+use crate::abi;
+
+/// Every value of the 8-bit index into `abi::Policy::flags`: IOSQE bits 0..6 plus
+/// `abi::FLAG_PERSONALITY`.
+const FLAG_INDEXES: usize = 256;
+
+impl Policy {
+    /// The probe's form of this policy. `enforce`: kill verdicts send SIGKILL (`--enforce`).
+    /// Rules past `abi::MAX_RULES` cannot occur ([`super::parse`] refuses them) and are ignored.
+    pub fn compile(&self, enforce: bool) -> abi::Policy {
+        let mut out = abi::Policy {
+            default_action: self.default.abi(),
+            enforce: u8::from(enforce),
+            ..abi::Policy::default()
+        };
+        for (i, rule) in self.rules.iter().take(abi::MAX_RULES).enumerate() {
+            let bit = 1u64 << i;
+            out.nrules += 1;
+            out.rules[i] = compile_rule(rule);
+            if rule.has_sqe_condition() {
+                out.conditional |= bit;
+            }
+            for (b, requires) in out.setup_requires.iter_mut().enumerate() {
+                if rule.setup_flags & (1 << b) != 0 {
+                    *requires |= bit;
+                }
+            }
+            if rule.judges_sqes() {
+                out.sqe_rules |= bit;
+                for (op, mask) in out.sqe_ops.iter_mut().enumerate() {
+                    if covers(rule.ops.as_deref(), op) {
+                        *mask |= bit;
+                    }
+                }
+            }
+            if rule.judges_register() {
+                out.register_rules |= bit;
+                for (op, mask) in out.register_ops.iter_mut().enumerate() {
+                    if covers(rule.register_ops.as_deref(), op) {
+                        *mask |= bit;
+                    }
+                }
+            }
+            for (f, mask) in out.flags.iter_mut().enumerate().take(FLAG_INDEXES) {
+                if flags_hold(rule, f) {
+                    *mask |= bit;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A rule's opcode list covers `op`; no list covers every opcode.
+fn covers(list: Option<&[u8]>, op: usize) -> bool {
+    list.is_none_or(|ops| ops.iter().any(|&o| usize::from(o) == op))
+}
+
+/// The rule's SQE conditions hold for flag index `f` (IOSQE bits | FLAG_PERSONALITY); true for
+/// rules without such conditions.
+pub(crate) fn flags_hold(rule: &Rule, f: usize) -> bool {
+    let sqe = f & 0x7f;
+    let any = usize::from(rule.sqe_flags_any);
+    let missing = usize::from(rule.sqe_flags_missing);
+    let named = f & abi::FLAG_PERSONALITY != 0;
+    (any == 0 || sqe & any != 0)
+        && (missing == 0 || sqe & missing != missing)
+        && rule.personality.is_none_or(|p| p == named)
+}
+
+fn compile_rule(rule: &Rule) -> abi::Rule {
+    let mut out = abi::Rule {
+        pid: rule.pid.unwrap_or(0),
+        uid: rule.uid.unwrap_or(abi::ANY_UID),
+        setup_flags: rule.setup_flags,
+        action: rule.action.abi(),
+        ..abi::Rule::default()
+    };
+    if let Some(glob) = &rule.comm {
+        let bytes = &glob.as_bytes()[..glob.len().min(out.comm.len())];
+        out.comm[..bytes.len()].copy_from_slice(bytes);
+        // At most 16 bytes (checked by the parser), so this fits a u8.
+        out.comm_len = u8::try_from(bytes.len()).unwrap_or(u8::MAX);
+    }
+    out
+}

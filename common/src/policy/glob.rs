@@ -1,0 +1,64 @@
+//! The `comm` glob. The BPF side implements this same loop step for step (it cannot call into a
+//! regex engine, and a bounded loop over at most 16 name bytes passes the verifier), so any change
+//! here must be made there too; the property tests compare both evaluators through it.
+
+/// True when `pattern` matches all of `name`: `*` matches any run of bytes (also none), `?`
+/// exactly one byte, every other byte itself. Greedy with one backtrack point (the last `*`),
+/// which is exact for patterns with only `*` and `?` wildcards.
+pub fn glob_match(pattern: &[u8], name: &[u8]) -> bool {
+    let plen = pattern.len();
+    let (mut p, mut c) = (0usize, 0usize);
+    let mut star: Option<usize> = None;
+    let mut mark = 0usize;
+    while c < name.len() {
+        if p < plen && (pattern[p] == b'?' || pattern[p] == name[c]) {
+            p += 1;
+            c += 1;
+        } else if p < plen && pattern[p] == b'*' {
+            star = Some(p);
+            mark = c;
+            p += 1;
+        } else if let Some(s) = star {
+            // Let the last '*' swallow one more byte and retry from there.
+            p = s + 1;
+            mark += 1;
+            c = mark;
+        } else {
+            return false;
+        }
+    }
+    while p < plen && pattern[p] == b'*' {
+        p += 1;
+    }
+    p == plen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    fn m(p: &str, n: &str) -> bool {
+        glob_match(p.as_bytes(), n.as_bytes())
+    }
+
+    #[test]
+    fn literal_and_wildcards() {
+        assert!(m("", ""));
+        assert!(!m("", "a"));
+        assert!(m("nginx", "nginx"));
+        assert!(!m("nginx", "nginx2"));
+        assert!(m("nginx*", "nginx"));
+        assert!(m("nginx*", "nginx: worker"));
+        assert!(m("*", ""));
+        assert!(m("**", "abc"));
+        assert!(m("?", "a"));
+        assert!(!m("?", ""));
+        assert!(m("a?c", "abc"));
+        assert!(m("*worker", "nginx: worker"));
+        assert!(m("*a*b*", "xxaxxbxx"));
+        assert!(!m("*a*b*", "xxbxxaxx"));
+        assert!(m("a*a*a", "aaaa"));
+        assert!(m("*ab", "aab"));
+        assert!(!m("a*", "ba"));
+    }
+}

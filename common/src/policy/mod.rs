@@ -1,0 +1,83 @@
+//! Policy files: a seccomp-style list of rules over io_uring operations (see README "Policy
+//! files"). This module parses them with errors that point at the offending text, compiles them to
+//! the bitmap tables the probe evaluates (`abi::Policy`), and holds a reference evaluator: the
+//! specification the probe must agree with, checked against the compiled form by property tests.
+
+mod compile;
+mod error;
+mod glob;
+mod judge;
+mod judge_compiled;
+mod parse;
+mod render;
+
+#[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
+mod tests;
+
+pub use error::PolicyError;
+pub use glob::glob_match;
+pub use judge::{RegisterFacts, SqeFacts};
+pub use judge_compiled::{judge_register_compiled, judge_sqe_compiled};
+pub use parse::parse;
+
+use crate::verdict::Action;
+
+/// The longest `comm` glob: the size of the kernel's task name buffer.
+pub const MAX_COMM_GLOB: usize = 16;
+
+/// A parsed policy file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// The action when no rule matches.
+    pub default: Action,
+    /// In file order: the first matching rule wins.
+    pub rules: Vec<Rule>,
+    /// The text this policy was parsed from, kept so recordings can carry it verbatim.
+    pub source: String,
+}
+
+/// One `[[rule]]`. Every condition that is present must hold for the rule to match.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// 1-based line of the rule's `[[rule]]` header in the source.
+    pub line: usize,
+    pub name: Option<String>,
+    /// Glob over the process name (see [`glob_match`]).
+    pub comm: Option<String>,
+    pub pid: Option<u32>,
+    /// Real uid of the submitting task.
+    pub uid: Option<u32>,
+    /// IORING_OP_* values; None: every opcode (if the rule judges SQEs at all).
+    pub ops: Option<Vec<u8>>,
+    /// IORING_REGISTER_* values (< 64); None: every one (if the rule judges register calls).
+    pub register_ops: Option<Vec<u8>>,
+    /// IOSQE_* mask: the SQE must have at least one of these (0: no condition).
+    pub sqe_flags_any: u8,
+    /// IOSQE_* mask: the SQE must lack at least one of these (0: no condition).
+    pub sqe_flags_missing: u8,
+    /// The SQE must name (true) / not name (false) a personality.
+    pub personality: Option<bool>,
+    /// IORING_SETUP_* mask: the ring must have all of these.
+    pub setup_flags: u32,
+    pub action: Action,
+}
+
+impl Rule {
+    /// Has a condition that only SQEs have (flags or personality).
+    pub fn has_sqe_condition(&self) -> bool {
+        self.sqe_flags_any != 0 || self.sqe_flags_missing != 0 || self.personality.is_some()
+    }
+
+    /// Judges SQEs: it lists `ops`, or lists neither `ops` nor `register_ops`.
+    pub fn judges_sqes(&self) -> bool {
+        self.ops.is_some() || self.register_ops.is_none()
+    }
+
+    /// Judges io_uring_register calls: it lists `register_ops`, or lists neither opcode list
+    /// and has no SQE-only condition.
+    pub fn judges_register(&self) -> bool {
+        self.register_ops.is_some() || (self.ops.is_none() && !self.has_sqe_condition())
+    }
+}

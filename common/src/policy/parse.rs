@@ -1,0 +1,402 @@
+//! Policy text -> [`Policy`]. Walks toml's spanned document tree (not serde derive) so every
+//! error can point at the exact key or value at fault and say what would be right. The whole file
+//! is checked before anything is returned: a policy is loaded entirely or not at all.
+
+use std::ops::Range;
+
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use super::{Policy, PolicyError, Rule, MAX_COMM_GLOB};
+use crate::abi::MAX_RULES;
+use crate::names;
+use crate::verdict::Action;
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+const TOP_KEYS: [&str; 2] = ["default", "rule"];
+
+const RULE_KEYS: [&str; 11] = [
+    "name",
+    "comm",
+    "pid",
+    "uid",
+    "ops",
+    "register_ops",
+    "sqe_flags_any",
+    "sqe_flags_missing",
+    "personality",
+    "setup_flags",
+    "action",
+];
+
+/// Parses a policy file. Nothing is returned unless the whole file is valid.
+pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+    let doc = DeTable::parse(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        PolicyError::at(text, offset, e.message().trim_end().to_string())
+    })?;
+    let p = Parser { text };
+    let mut default = Action::Allow;
+    let mut rules = Vec::new();
+    for (key, value) in in_file_order(doc.get_ref()) {
+        match key.get_ref().as_ref() {
+            "default" => default = p.action(value, "default")?,
+            "rule" => rules = p.rules(value)?,
+            other => return Err(p.unknown_key(key.span(), other, &TOP_KEYS, "at the top level")),
+        }
+    }
+    Ok(Policy {
+        default,
+        rules,
+        source: text.to_string(),
+    })
+}
+
+/// A table's entries sorted by position, so the first error reported is the first in the file.
+fn in_file_order<'a, 'i>(
+    table: &'a DeTable<'i>,
+) -> Vec<(&'a Spanned<std::borrow::Cow<'i, str>>, &'a Value<'i>)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    entries
+}
+
+struct Parser<'t> {
+    text: &'t str,
+}
+
+impl Parser<'_> {
+    fn error(&self, span: Range<usize>, message: impl Into<String>) -> PolicyError {
+        PolicyError::at(self.text, span.start, message)
+    }
+
+    fn unknown_key(
+        &self,
+        span: Range<usize>,
+        key: &str,
+        known: &[&'static str],
+        place: &str,
+    ) -> PolicyError {
+        let hint = names::nearest_name(key, "", known)
+            .map(|n| format!(" (did you mean \"{n}\"?)"))
+            .unwrap_or_default();
+        self.error(
+            span,
+            format!(
+                "unknown key \"{key}\" {place}{hint}; known keys: {}",
+                known.join(", ")
+            ),
+        )
+    }
+
+    fn wrong_type(&self, value: &Value<'_>, key: &str, want: &str) -> PolicyError {
+        self.error(
+            value.span(),
+            format!("\"{key}\" must be {want}, not {}", a_type(value.get_ref())),
+        )
+    }
+
+    fn string<'v>(&self, value: &'v Value<'_>, key: &str) -> Result<&'v str, PolicyError> {
+        value
+            .get_ref()
+            .as_str()
+            .ok_or_else(|| self.wrong_type(value, key, "a string"))
+    }
+
+    fn action(&self, value: &Value<'_>, key: &str) -> Result<Action, PolicyError> {
+        let name = self.string(value, key)?;
+        Action::from_name(&name.trim().to_ascii_lowercase()).ok_or_else(|| {
+            self.error(
+                value.span(),
+                format!("unknown action \"{name}\"; actions are allow, log, deny, kill"),
+            )
+        })
+    }
+
+    fn rules(&self, value: &Value<'_>) -> Result<Vec<Rule>, PolicyError> {
+        let tables = match value.get_ref() {
+            DeValue::Array(items) if items.iter().all(|t| t.get_ref().is_table()) => items,
+            _ => {
+                return Err(self.error(
+                    value.span(),
+                    "\"rule\" must be a list of tables: write each rule as a [[rule]] section",
+                ))
+            }
+        };
+        if tables.len() > MAX_RULES {
+            return Err(self.error(
+                tables[MAX_RULES].span(),
+                format!(
+                    "too many rules: {} (at most {MAX_RULES}; the probe keeps one bit per rule)",
+                    tables.len()
+                ),
+            ));
+        }
+        tables.iter().map(|t| self.rule(t)).collect()
+    }
+
+    fn rule(&self, value: &Value<'_>) -> Result<Rule, PolicyError> {
+        let Some(table) = value.get_ref().as_table() else {
+            return Err(self.wrong_type(value, "rule", "a table"));
+        };
+        let mut rule = Rule {
+            line: PolicyError::at(self.text, value.span().start, "").line,
+            name: None,
+            comm: None,
+            pid: None,
+            uid: None,
+            ops: None,
+            register_ops: None,
+            sqe_flags_any: 0,
+            sqe_flags_missing: 0,
+            personality: None,
+            setup_flags: 0,
+            action: Action::Allow,
+        };
+        let mut action = None;
+        // The first SQE-only condition, to point at if the rule turns out to judge only
+        // register calls.
+        let mut sqe_condition: Option<(Range<usize>, &str)> = None;
+        for (key, v) in in_file_order(table) {
+            let k = key.get_ref().as_ref();
+            match k {
+                "name" => rule.name = Some(self.string(v, k)?.to_string()),
+                "comm" => rule.comm = Some(self.comm(v)?),
+                "pid" => rule.pid = Some(self.pid(v)?),
+                "uid" => rule.uid = Some(self.uid(v)?),
+                "ops" => rule.ops = Some(self.names(v, k, "opcode", opcode)?),
+                "register_ops" => {
+                    rule.register_ops = Some(self.names(v, k, "register opcode", register_op)?)
+                }
+                "sqe_flags_any" | "sqe_flags_missing" => {
+                    let mask = self
+                        .names(v, k, "SQE flag", sqe_flag)?
+                        .into_iter()
+                        .fold(0u8, |m, f| m | f);
+                    if k == "sqe_flags_any" {
+                        rule.sqe_flags_any = mask;
+                    } else {
+                        rule.sqe_flags_missing = mask;
+                    }
+                    sqe_condition.get_or_insert((key.span(), k));
+                }
+                "personality" => {
+                    let b = v
+                        .get_ref()
+                        .as_bool()
+                        .ok_or_else(|| self.wrong_type(v, k, "true or false"))?;
+                    rule.personality = Some(b);
+                    sqe_condition.get_or_insert((key.span(), k));
+                }
+                "setup_flags" => {
+                    rule.setup_flags = self
+                        .names(v, k, "setup flag", setup_flag)?
+                        .into_iter()
+                        .fold(0u32, |m, f| m | f);
+                }
+                "action" => action = Some(self.action(v, k)?),
+                other => {
+                    return Err(self.unknown_key(key.span(), other, &RULE_KEYS, "in [[rule]]"))
+                }
+            }
+        }
+        if let Some((span, key)) = sqe_condition {
+            if rule.register_ops.is_some() && rule.ops.is_none() {
+                return Err(self.error(
+                    span,
+                    format!(
+                        "\"{key}\" is about SQEs, but this rule has register_ops and no ops, \
+                         so it only judges io_uring_register calls; add ops, or put the \
+                         condition in a rule of its own"
+                    ),
+                ));
+            }
+        }
+        rule.action = action.ok_or_else(|| {
+            self.error(
+                value.span(),
+                "rule without \"action\" (one of allow, log, deny, kill)",
+            )
+        })?;
+        Ok(rule)
+    }
+
+    fn comm(&self, value: &Value<'_>) -> Result<String, PolicyError> {
+        let glob = self.string(value, "comm")?;
+        let problem = if glob.is_empty() {
+            Some("\"comm\" is empty; leave it out to match every process".to_string())
+        } else if glob.contains('\0') {
+            Some("\"comm\" contains a NUL byte, which no process name has".to_string())
+        } else if glob.len() > MAX_COMM_GLOB {
+            Some(format!(
+                "\"comm\" is {} bytes long; at most {MAX_COMM_GLOB} (the kernel keeps 15 bytes \
+                 of a process name)",
+                glob.len()
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => Err(self.error(value.span(), message)),
+            None => Ok(glob.to_string()),
+        }
+    }
+
+    fn integer(&self, value: &Value<'_>, key: &str) -> Result<i64, PolicyError> {
+        let int = value
+            .get_ref()
+            .as_integer()
+            .ok_or_else(|| self.wrong_type(value, key, "an integer"))?;
+        i64::from_str_radix(int.as_str(), int.radix())
+            .map_err(|_| self.error(value.span(), format!("\"{key}\" is out of range")))
+    }
+
+    fn pid(&self, value: &Value<'_>) -> Result<u32, PolicyError> {
+        let n = self.integer(value, "pid")?;
+        // Kernel pids are positive ints; 0 would read as "any process" in the compiled table.
+        match u32::try_from(n) {
+            Ok(pid) if pid > 0 && n <= i64::from(i32::MAX) => Ok(pid),
+            _ => Err(self.error(
+                value.span(),
+                format!("pid {n} is not a process id (1 to {}); leave \"pid\" out to match every process", i32::MAX),
+            )),
+        }
+    }
+
+    fn uid(&self, value: &Value<'_>) -> Result<u32, PolicyError> {
+        let n = self.integer(value, "uid")?;
+        // 4294967295 is (uid_t)-1, "no uid", which the compiled table uses for "any user".
+        match u32::try_from(n) {
+            Ok(uid) if uid != crate::abi::ANY_UID => Ok(uid),
+            _ => Err(self.error(
+                value.span(),
+                format!(
+                    "uid {n} is not a user id (0 to {})",
+                    crate::abi::ANY_UID - 1
+                ),
+            )),
+        }
+    }
+
+    /// A non-empty list of names, each looked up by `lookup` (Ok(value) or Err(message)).
+    /// Duplicates are dropped; the order of first mention is kept.
+    fn names<T: PartialEq>(
+        &self,
+        value: &Value<'_>,
+        key: &str,
+        what: &str,
+        lookup: fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, PolicyError> {
+        let Some(items) = value.get_ref().as_array() else {
+            return Err(self.wrong_type(value, key, &format!("a list of {what} names")));
+        };
+        if items.is_empty() {
+            return Err(self.error(
+                value.span(),
+                format!("\"{key}\" is an empty list; leave the key out instead"),
+            ));
+        }
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let name = item.get_ref().as_str().ok_or_else(|| {
+                self.error(
+                    item.span(),
+                    format!(
+                        "\"{key}\" lists {what} names as strings, not {}",
+                        a_type(item.get_ref())
+                    ),
+                )
+            })?;
+            let v = lookup(name).map_err(|m| self.error(item.span(), m))?;
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn did_you_mean(nearest: Option<&str>) -> String {
+    nearest
+        .map(|n| format!(" (did you mean \"{n}\"?)"))
+        .unwrap_or_default()
+}
+
+fn opcode(name: &str) -> Result<u8, String> {
+    names::opcode_by_name(name).ok_or_else(|| match names::nearest_opcode_name(name) {
+        Some(n) => format!("unknown opcode \"{name}\"{}", did_you_mean(Some(n))),
+        None => format!(
+            "unknown opcode \"{name}\" (IORING_OP_* names, with or without the prefix, e.g. \"READ\")"
+        ),
+    })
+}
+
+fn register_op(name: &str) -> Result<u8, String> {
+    let Some(op) = names::register_opcode_by_name(name) else {
+        return Err(match names::nearest_register_opcode_name(name) {
+            Some(n) => format!(
+                "unknown register opcode \"{name}\"{}",
+                did_you_mean(Some(n))
+            ),
+            None => format!(
+                "unknown register opcode \"{name}\" (IORING_REGISTER_* or IORING_UNREGISTER_* \
+                 names, with or without \"IORING_\", e.g. \"REGISTER_FILES\")"
+            ),
+        });
+    };
+    // The compiled table has 64 entries (urt_policy.register_ops).
+    u8::try_from(op)
+        .ok()
+        .filter(|&op| usize::from(op) < 64)
+        .ok_or_else(|| format!("register opcode \"{name}\" is {op}; policies cover 0 to 63"))
+}
+
+fn flag_error(kind: &str, name: &str, nearest: Option<&str>, known: &[&str]) -> String {
+    match nearest {
+        Some(n) => format!("unknown {kind} \"{name}\"{}", did_you_mean(Some(n))),
+        None => format!("unknown {kind} \"{name}\"; known: {}", known.join(", ")),
+    }
+}
+
+fn sqe_flag(name: &str) -> Result<u8, String> {
+    names::sqe_flag_by_name(name).ok_or_else(|| {
+        flag_error(
+            "SQE flag",
+            name,
+            names::nearest_sqe_flag_name(name),
+            names::sqe_flag_names_known(),
+        )
+    })
+}
+
+fn setup_flag(name: &str) -> Result<u32, String> {
+    names::setup_flag_by_name(name).ok_or_else(|| {
+        flag_error(
+            "setup flag",
+            name,
+            names::nearest_setup_flag_name(name),
+            names::setup_flag_names_known(),
+        )
+    })
+}
+
+/// "a string", "an integer", ... for messages.
+fn a_type(v: &DeValue<'_>) -> String {
+    let t = match v {
+        DeValue::Array(a) if a.iter().all(|t| t.get_ref().is_table()) && !a.is_empty() => {
+            "a list of tables"
+        }
+        other => other.type_str(),
+    };
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    if t.starts_with("a ") {
+        t.to_string()
+    } else {
+        format!("{article} {t}")
+    }
+}
