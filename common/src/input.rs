@@ -30,9 +30,9 @@ pub struct Sample {
     pub rings: Vec<RingSample>,
     pub ops: Vec<OpSample>,
     /// With a policy loaded: verdicts (SQEs and register calls) per rule, by the rule's position
-    /// in the policy. Empty without a policy.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rule_hits: Vec<u64>,
+    /// in the policy (empty for a policy of only a default). None without a policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_hits: Option<Vec<u64>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

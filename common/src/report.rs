@@ -3,6 +3,7 @@
 //! [`SCHEMA_VERSION`] on any incompatible change.
 
 use crate::latency::LatencySummary;
+use crate::verdict::VerdictCounts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -20,6 +21,34 @@ pub struct Report {
     pub lost_updates: u64,
     pub unmatched_cqes: u64,
     pub processes: Vec<ProcessReport>,
+    /// With a policy: verdicts per rule in the window, by the rule's position (rule 1 first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_hits: Option<Vec<u64>>,
+    /// io_uring_setup calls the kernel refused in the window (e.g. EPERM: io_uring_disabled).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setup_refused: Vec<SetupRefusedReport>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupRefusedReport {
+    pub pid: u32,
+    pub comm: String,
+    /// By errno name, e.g. {"EPERM": 1}.
+    pub errors: BTreeMap<String, u64>,
+}
+
+/// io_uring_register calls on a ring with one register opcode, in the window.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterReport {
+    /// IORING_REGISTER_* name without the prefix, e.g. "REGISTER_FILES" ("REGISTER_<n>" if unknown).
+    pub op: String,
+    pub calls: u64,
+    pub failed: u64,
+    /// Refused by the kernel (-EACCES / -EPERM): the ring's restrictions or credentials.
+    pub denied: u64,
+    /// With a policy: the policy's verdicts on these calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdicts: Option<VerdictCounts>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +69,9 @@ pub struct RingReport {
     pub cq_entries: u32,
     pub cq_overflows: u64,
     pub ops: Vec<OpReport>,
+    /// io_uring_register calls by opcode (omitted when none in the window).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub register: Vec<RegisterReport>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +88,10 @@ pub struct OpReport {
     #[serde(rename = "async")]
     pub async_punts: u64,
     pub latency_ns: LatencySummary,
+    /// With a policy: verdicts on this op's SQEs, {"allow": n, "log": n, "deny": n, "kill": n}.
+    /// Policy verdicts are uringtop's; `rejected`/`denied` are the kernel's own refusals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdicts: Option<VerdictCounts>,
 }
 
 const CSV_HEADER: [&str; 20] = [

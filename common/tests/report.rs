@@ -122,7 +122,7 @@ fn small_model() -> Model {
                 },
             },
         ],
-        rule_hits: Vec::new(),
+        rule_hits: None,
     };
     let mut m = Model::new();
     m.apply(&Input::Sample(Sample {

@@ -71,8 +71,8 @@ fn write_policy(ebpf: &mut Ebpf, policy: &uringtop_common::abi::Policy) -> Resul
     let map = ebpf
         .map_mut("policy")
         .ok_or_else(|| ProbeError::Setup("the BPF object has no map `policy`".into()))?;
-    let mut table: Array<_, uringtop_common::abi::Policy> = Array::try_from(map)
-        .map_err(|e| ProbeError::Setup(format!("map `policy`: {e}")))?;
+    let mut table: Array<_, uringtop_common::abi::Policy> =
+        Array::try_from(map).map_err(|e| ProbeError::Setup(format!("map `policy`: {e}")))?;
     table
         .set(0, policy, 0)
         .map_err(|e| ProbeError::Setup(format!("writing the policy into the probe: {e}")))

@@ -40,7 +40,7 @@ impl Probe {
     /// io_uring_register call is judged from the first one on.
     pub fn load_with_policy(policy: &abi::Policy) -> Result<Probe, ProbeError> {
         let mut probe = Self::from_loaded(load::load(Some(policy))?)?;
-        probe.maps.rules = policy.nrules.min(abi::MAX_RULES as u32);
+        probe.maps.rules = Some(policy.nrules.min(abi::MAX_RULES as u32));
         Ok(probe)
     }
 
@@ -48,7 +48,7 @@ impl Probe {
     #[doc(hidden)]
     pub fn load_object(object: &[u8], policy: Option<&abi::Policy>) -> Result<Probe, ProbeError> {
         let mut probe = Self::from_loaded(load::load_object(object, policy)?)?;
-        probe.maps.rules = policy.map_or(0, |p| p.nrules.min(abi::MAX_RULES as u32));
+        probe.maps.rules = policy.map(|p| p.nrules.min(abi::MAX_RULES as u32));
         Ok(probe)
     }
 
@@ -64,7 +64,7 @@ impl Probe {
             register_stats: take(&mut ebpf, "register_stats")?,
             setup_refused: take(&mut ebpf, "setup_refused")?,
             rule_hits: take(&mut ebpf, "rule_hits")?,
-            rules: 0,
+            rules: None,
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;

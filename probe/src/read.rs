@@ -3,14 +3,14 @@
 
 use crate::error::ProbeError;
 use aya::maps::{HashMap, MapData, PerCpuArray, PerCpuHashMap};
-use uringtop_common::abi::{RegisterKey, RegisterStats, SetupKey};
-use uringtop_common::input::RegisterOpSample;
-use uringtop_common::verdict::{Action, VerdictCounts};
 use std::collections::BTreeMap;
 use uringtop_common::abi::{self, ErrKey, OpKey, OpStats, Proc, RingInfo};
+use uringtop_common::abi::{RegisterKey, RegisterStats, SetupKey};
+use uringtop_common::input::RegisterOpSample;
 use uringtop_common::input::{
     LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
 };
+use uringtop_common::verdict::{Action, VerdictCounts};
 
 pub(crate) struct StatMaps {
     pub op_index: HashMap<MapData, OpKey, u32>,
@@ -22,8 +22,8 @@ pub(crate) struct StatMaps {
     pub register_stats: HashMap<MapData, RegisterKey, RegisterStats>,
     pub setup_refused: HashMap<MapData, SetupKey, u64>,
     pub rule_hits: PerCpuArray<MapData, u64>,
-    /// Rules in the loaded policy (0: none).
-    pub rules: u32,
+    /// Rules in the loaded policy; None without a policy.
+    pub rules: Option<u32>,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
@@ -100,20 +100,30 @@ impl StatMaps {
             })
             .collect();
         // Refusals of a process the procs map no longer holds (evicted) still count.
-        processes.extend(refused.into_iter().map(|(pid, setup_refused)| ProcessSample {
-            pid,
-            comm: String::new(),
-            setup_refused,
-        }));
+        processes.extend(
+            refused
+                .into_iter()
+                .map(|(pid, setup_refused)| ProcessSample {
+                    pid,
+                    comm: String::new(),
+                    setup_refused,
+                }),
+        );
         processes.sort_by_key(|p| p.pid);
-        let mut rule_hits = Vec::with_capacity(self.rules as usize);
-        for i in 0..self.rules {
-            let per_cpu = self
-                .rule_hits
-                .get(&i, 0)
-                .map_err(|e| map_err("rule_hits", e))?;
-            rule_hits.push(per_cpu.iter().sum());
-        }
+        let rule_hits = match self.rules {
+            None => None,
+            Some(n) => {
+                let mut hits = Vec::with_capacity(n as usize);
+                for i in 0..n {
+                    let per_cpu = self
+                        .rule_hits
+                        .get(&i, 0)
+                        .map_err(|e| map_err("rule_hits", e))?;
+                    hits.push(per_cpu.iter().sum());
+                }
+                Some(hits)
+            }
+        };
         let stat = |i: u32| -> Result<u64, ProbeError> {
             Ok(self
                 .stats

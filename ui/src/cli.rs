@@ -34,6 +34,21 @@ pub struct TuiArgs {
     /// the requests of the rings whose request view is open while it is.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// A policy to judge every SQE and io_uring_register call against (see the README).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PolicyArgs {
+    /// Judge every SQE and io_uring_register call against this policy file (TOML): verdicts
+    /// allow / log / deny / kill per process, ring and opcode, and a list of violations.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Carry out `kill` verdicts: SIGKILL the process that submitted the SQE. Without it, kill
+    /// is only reported (as would-kill).
+    #[arg(long, requires = "policy")]
+    pub enforce: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -101,6 +116,8 @@ pub struct DumpArgs {
     /// With --from: end of the window, like --start. Default: the end.
     #[arg(long, value_name = "T", requires = "from", value_parser = TimeSpec::parse)]
     pub end: Option<TimeSpec>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -124,6 +141,8 @@ pub struct RecordArgs {
     /// demos, needs no privileges.
     #[arg(long, hide = true, value_name = "SEED")]
     pub synthetic: Option<u64>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -146,6 +165,8 @@ pub struct TraceArgs {
     /// Stop after this many seconds (default: until Ctrl-C).
     #[arg(long, value_parser = parse_secs)]
     pub duration: Option<Duration>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Seconds as a positive decimal number ("5", "0.25"), or with a unit ("500ms", "2s", "1m").

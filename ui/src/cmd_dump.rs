@@ -2,6 +2,7 @@
 
 use crate::cli::{DumpArgs, Format};
 use crate::live_session;
+use crate::policy_file::LoadedPolicy;
 use crate::trace_line;
 use anyhow::{bail, Result};
 use std::io::Write;
@@ -14,8 +15,9 @@ pub async fn run(args: DumpArgs) -> Result<()> {
     if let Some(path) = &args.from {
         return from_recording(&args, path);
     }
+    let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     let sample_every = args.interval.unwrap_or(args.duration);
-    let (mut inputs, control) = live_session::start(sample_every)?;
+    let (mut inputs, control) = live_session::start(sample_every, policy.as_ref())?;
     eprintln!(
         "uringtop: observing io_uring for {:?} (Ctrl-C to stop early)",
         args.duration

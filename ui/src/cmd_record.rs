@@ -4,6 +4,7 @@
 
 use crate::cli::RecordArgs;
 use crate::live_session;
+use crate::policy_file::LoadedPolicy;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,6 +16,7 @@ use uringtop_probe::RecordFilter;
 const FLUSH_EVERY: Duration = Duration::from_millis(500);
 
 pub async fn run(args: RecordArgs) -> Result<()> {
+    let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     // The source first: if the probe cannot load, no file is left behind.
     let (inputs, stop): (mpsc::Receiver<Input>, Box<dyn Fn() + Send>) = match args.synthetic {
         Some(seed) => {
@@ -25,7 +27,7 @@ pub async fn run(args: RecordArgs) -> Result<()> {
             (rx, Box::new(move || task.abort()))
         }
         None => {
-            let (rx, control) = live_session::start(args.interval)?;
+            let (rx, control) = live_session::start(args.interval, policy.as_ref())?;
             if args.requests {
                 control.set_records(Some(RecordFilter {
                     pid: args.pid,
@@ -35,7 +37,10 @@ pub async fn run(args: RecordArgs) -> Result<()> {
             (rx, Box::new(move || control.stop()))
         }
     };
-    let header = header(&args);
+    let mut header = header(&args);
+    if let Some(p) = &policy {
+        p.header_options(&mut header.options);
+    }
     let mut writer = RecordingWriter::create(&args.output, &header)?;
     let progress = args.synthetic.is_some();
     let result = record(inputs, &mut writer, &args, stop, progress).await;
@@ -79,7 +84,8 @@ async fn record(
                         Input::Request(_) => {}
                     }
                 }
-                if !args.requests && matches!(input, Input::Request(_)) {
+                // Without --requests only policy violations are kept: they always stream.
+                if !args.requests && matches!(&input, Input::Request(r) if !is_violation(r)) {
                     continue;
                 }
                 writer.write(&input)?;
@@ -106,10 +112,16 @@ async fn record(
 
 /// `uringtop --record FILE`: passes the live inputs on to the UI and writes them to FILE,
 /// flushing every half second, until the source closes. The task returns a summary line.
+fn is_violation(r: &uringtop_common::input::Request) -> bool {
+    r.verdict
+        .is_some_and(|v| v.action != uringtop_common::verdict::Action::Allow)
+}
+
 pub fn tee(
     mut inputs: mpsc::Receiver<Input>,
     path: &std::path::Path,
     sampling: Duration,
+    policy: Option<&LoadedPolicy>,
 ) -> Result<(
     mpsc::Receiver<Input>,
     tokio::task::JoinHandle<Result<String>>,
@@ -118,6 +130,9 @@ pub fn tee(
     options.insert("interval_s".into(), sampling.as_secs_f64().to_string());
     options.insert("requests".into(), "while a request view streams".into());
     options.insert("from".into(), "tui".into());
+    if let Some(p) = policy {
+        p.header_options(&mut options);
+    }
     let mut writer = RecordingWriter::create(path, &header_with(options))?;
     let (tx, rx) = mpsc::channel(4096);
     let path = path.to_path_buf();

@@ -1,6 +1,7 @@
 //! `uringtop trace`: one line per completed request until Ctrl-C, then a summary of losses.
 
 use crate::cli::TraceArgs;
+use crate::policy_file::LoadedPolicy;
 use crate::{live_session, trace_line};
 use anyhow::Result;
 use std::io::Write;
@@ -10,7 +11,8 @@ use uringtop_probe::RecordFilter;
 
 pub async fn run(args: TraceArgs) -> Result<()> {
     // Samples only carry the loss counters here; one a second is plenty.
-    let (mut inputs, control) = live_session::start(Duration::from_secs(1))?;
+    let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
+    let (mut inputs, control) = live_session::start(Duration::from_secs(1), policy.as_ref())?;
     control.set_records(Some(RecordFilter {
         pid: args.pid,
         ring: args.ring,
@@ -32,6 +34,9 @@ pub async fn run(args: TraceArgs) -> Result<()> {
             input = inputs.recv() => match input {
                 None => break,
                 Some(Input::Sample(s)) => lost = s.lost_records,
+                // Violations stream for every process while a policy is loaded: filter them too.
+                Some(Input::Request(r)) if args.pid.is_some_and(|p| p != r.pid)
+                    || args.ring.is_some_and(|g| g != r.ring) => {}
                 Some(Input::Request(r)) => {
                     traced += 1;
                     let line = if args.json { trace_line::json(&r) } else { trace_line::text(&r, offset) };

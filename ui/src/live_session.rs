@@ -1,15 +1,27 @@
 //! Starting the live probe for a command, with errors and warnings a person can act on.
 
+use crate::policy_file::LoadedPolicy;
 use anyhow::Result;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
 use uringtop_probe::{LiveControl, Probe};
 
-/// Loads the probe, says on stderr what this kernel cannot show, and starts the live source.
-pub fn start(interval: Duration) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+/// Loads the probe (with the policy, if one is given), says on stderr what this kernel cannot
+/// show, and starts the live source.
+pub fn start(
+    interval: Duration,
+    policy: Option<&LoadedPolicy>,
+) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
     warn_if_io_uring_disabled();
-    let probe = Probe::load()?;
+    let probe = match policy {
+        Some(p) => {
+            let probe = Probe::load_with_policy(&p.compiled())?;
+            eprintln!("uringtop: {}", p.summary());
+            probe
+        }
+        None => Probe::load()?,
+    };
     for (tracepoint, what) in probe.degraded() {
         eprintln!("uringtop: warning: no {tracepoint} on this kernel: {what}");
     }

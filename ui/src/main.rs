@@ -7,6 +7,7 @@ mod cmd_record;
 mod cmd_replay;
 mod cmd_trace;
 mod live_session;
+mod policy_file;
 mod protobuf;
 mod recording_file;
 mod trace_line;
@@ -43,7 +44,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("uringtop: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<policy_file::UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -53,10 +58,13 @@ fn main() -> ExitCode {
 async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
     uringtop_tui::check_terminal()?;
     let refresh = uringtop_tui::Refresh::new(args.interval);
-    let (inputs, control) = live_session::start(refresh.sampling())?;
+    let policy =
+        policy_file::LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
+    let (inputs, control) = live_session::start(refresh.sampling(), policy.as_ref())?;
     let (inputs, recorder) = match &args.record {
         Some(path) => {
-            let (inputs, task) = cmd_record::tee(inputs, path, refresh.sampling())?;
+            let (inputs, task) =
+                cmd_record::tee(inputs, path, refresh.sampling(), policy.as_ref())?;
             (inputs, Some((path.clone(), task)))
         }
         None => (inputs, None),

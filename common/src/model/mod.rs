@@ -39,8 +39,8 @@ pub struct Model {
     requests_seen: u64,
     violations: VecDeque<Request>,
     violations_seen: u64,
-    /// Cumulative verdicts per policy rule (empty without a policy).
-    rule_hits: Vec<u64>,
+    /// Cumulative verdicts per policy rule; None without a policy.
+    rule_hits: Option<Vec<u64>>,
     /// io_uring_setup calls refused by the kernel, by pid, then errno (cumulative).
     setup_refused: BTreeMap<u32, BTreeMap<u16, u64>>,
     base: Base,
@@ -54,6 +54,8 @@ struct Base {
     lost_records: u64,
     lost_updates: u64,
     unmatched_cqes: u64,
+    rule_hits: Vec<u64>,
+    setup_refused: BTreeMap<u32, BTreeMap<u16, u64>>,
 }
 
 impl Model {
@@ -80,10 +82,13 @@ impl Model {
             lost_records: self.lost_records,
             lost_updates: self.lost_updates,
             unmatched_cqes: self.unmatched_cqes,
+            rule_hits: self.rule_hits().to_vec(),
+            setup_refused: self.setup_refused.clone(),
         };
         for process in self.processes.values_mut() {
             for ring in process.rings.values_mut() {
                 ring.base_cq_overflows = ring.info.cq_overflows;
+                ring.base_register_ops.clone_from(&ring.info.register_ops);
                 for op in ring.ops.values_mut() {
                     op.base = op.total.clone();
                 }
@@ -320,7 +325,12 @@ impl Model {
 
     /// Cumulative verdicts per policy rule, by the rule's position (empty without a policy).
     pub fn rule_hits(&self) -> &[u64] {
-        &self.rule_hits
+        self.rule_hits.as_deref().unwrap_or_default()
+    }
+
+    /// True when the source judged requests against a policy (as of the latest sample).
+    pub fn policy_loaded(&self) -> bool {
+        self.rule_hits.is_some()
     }
 
     /// io_uring_setup calls the kernel refused, by pid, then positive errno (cumulative).

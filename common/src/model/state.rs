@@ -2,7 +2,7 @@
 //! hands out shared references only, so renderers cannot change them.
 
 use super::interval::IntervalStats;
-use crate::input::{OpCounters, RingSample};
+use crate::input::{OpCounters, RegisterOpSample, RingSample};
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many per-sample completion rates a ring keeps (a minute at the default 1 s interval).
@@ -33,6 +33,8 @@ pub struct RingState {
     pub interval: IntervalStats,
     /// `info.cq_overflows` at the last rebase.
     pub base_cq_overflows: u64,
+    /// `info.register_ops` at the last rebase.
+    pub base_register_ops: Vec<RegisterOpSample>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,0 +1,144 @@
+//! `--policy FILE [--enforce]`: the policy file, read and checked in full before the probe loads
+//! (a bad file loads nothing), and how a recording keeps it for replay.
+
+use anyhow::{anyhow, Result};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use uringtop_common::abi;
+use uringtop_common::policy::{self, Policy};
+
+/// A mistake in what the user asked for (bad policy file): `main` exits with status 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Recording header options that carry the policy (see [`LoadedPolicy::header_options`]).
+const OPT_TEXT: &str = "policy";
+const OPT_FILE: &str = "policy_file";
+const OPT_ENFORCE: &str = "enforce";
+
+#[derive(Clone, Debug)]
+pub struct LoadedPolicy {
+    /// Where it was read from, as the user wrote it.
+    pub path: PathBuf,
+    pub policy: Policy,
+    pub enforce: bool,
+}
+
+impl LoadedPolicy {
+    /// Reads and parses `path`; every problem is a [`UsageError`] naming the file, line and column.
+    pub fn read(path: &Path, enforce: bool) -> Result<LoadedPolicy> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            anyhow!(UsageError(format!(
+                "cannot read the policy file {}: {e}",
+                path.display()
+            )))
+        })?;
+        let policy = policy::parse(&text)
+            .map_err(|e| anyhow!(UsageError(format!("{}: {e}", path.display()))))?;
+        Ok(LoadedPolicy {
+            path: path.to_path_buf(),
+            policy,
+            enforce,
+        })
+    }
+
+    /// `--policy` / `--enforce` as given (None without `--policy`).
+    pub fn from_args(path: Option<&Path>, enforce: bool) -> Result<Option<LoadedPolicy>> {
+        path.map(|p| LoadedPolicy::read(p, enforce)).transpose()
+    }
+
+    /// The tables the probe evaluates.
+    pub fn compiled(&self) -> abi::Policy {
+        self.policy.compile(self.enforce)
+    }
+
+    /// One line for people: what is loaded and whether kills are carried out.
+    pub fn summary(&self) -> String {
+        format!(
+            "policy {} ({} rule{}, default {}, {})",
+            self.path.display(),
+            self.policy.rules.len(),
+            if self.policy.rules.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            self.policy.default.name(),
+            if self.enforce {
+                "enforcing: kill sends SIGKILL"
+            } else {
+                "audit only: kill is reported as would-kill"
+            }
+        )
+    }
+
+    /// A recording keeps the policy's text, so that a replay can name the rules its verdicts
+    /// point at.
+    pub fn header_options(&self, options: &mut BTreeMap<String, String>) {
+        options.insert(OPT_TEXT.into(), self.policy.source.clone());
+        options.insert(OPT_FILE.into(), self.path.display().to_string());
+        options.insert(OPT_ENFORCE.into(), self.enforce.to_string());
+    }
+
+    /// The policy a recording was made with, if any. A stored text that no longer parses (a
+    /// newer uringtop's syntax) is an error the caller may show and go on without.
+    pub fn from_header(options: &BTreeMap<String, String>) -> Option<Result<LoadedPolicy>> {
+        let text = options.get(OPT_TEXT)?;
+        let path = PathBuf::from(options.get(OPT_FILE).map_or("(recorded)", |s| s));
+        Some(
+            policy::parse(text)
+                .map(|policy| LoadedPolicy {
+                    path: path.clone(),
+                    policy,
+                    enforce: options.get(OPT_ENFORCE).is_some_and(|v| v == "true"),
+                })
+                .map_err(|e| anyhow!("the recording's policy ({}): {e}", path.display())),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_survives_the_recording_header() {
+        let text =
+            "default = \"log\"\n[[rule]]\ncomm = \"db*\"\nops = [\"OPENAT\"]\naction = \"deny\"\n";
+        let loaded = LoadedPolicy {
+            path: "p.toml".into(),
+            policy: policy::parse(text).unwrap(),
+            enforce: true,
+        };
+        let mut options = BTreeMap::new();
+        loaded.header_options(&mut options);
+        let back = LoadedPolicy::from_header(&options).unwrap().unwrap();
+        assert_eq!(back.policy, loaded.policy);
+        assert!(back.enforce);
+        assert_eq!(back.path, PathBuf::from("p.toml"));
+        assert!(LoadedPolicy::from_header(&BTreeMap::new()).is_none());
+    }
+
+    #[test]
+    fn bad_files_are_usage_errors_with_a_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[[rule]]\nops = [\"OPENATT\"]\naction = \"deny\"\n").unwrap();
+        let e = LoadedPolicy::read(&path, false).unwrap_err();
+        let text = e.to_string();
+        assert!(e.downcast_ref::<UsageError>().is_some());
+        assert!(text.contains("bad.toml: line 2, column"), "{text}");
+        assert!(text.contains("OPENAT"), "{text}");
+        let missing = LoadedPolicy::read(&dir.path().join("none.toml"), false).unwrap_err();
+        assert!(missing.to_string().contains("cannot read the policy file"));
+    }
+}
