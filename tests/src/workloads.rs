@@ -17,13 +17,17 @@ mod link;
 mod names;
 mod restricted;
 mod ring;
+mod round_trip;
 mod sqpoll;
 
 pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_PATH};
-pub use child::{run_in_child, run_in_child_with_timeout, CHILD_TIMEOUT};
+pub use child::{
+    run_in_child, run_in_child_with_timeout, start_in_child, RunningChild, CHILD_TIMEOUT,
+};
 pub use expected::{Expected, OpExpect, SqeExpect};
 pub use file_io::{file_read_write, IO_SIZE};
 pub use link::failed_link_chain;
 pub use names::{errno_name, opcode_name};
 pub use restricted::restricted_read_denied;
+pub use round_trip::{nop_write_read_until, restricted_round_trip};
 pub use sqpoll::{sqpoll_nops, SQPOLL_IDLE_MS};

@@ -1,6 +1,6 @@
 //! Command-line arguments. clap exits with status 2 on a usage error, with a message saying why.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 use uringtop_common::recording::time::TimeSpec;
@@ -65,6 +65,34 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Convert a recording's requests to a trace for Perfetto (ui.perfetto.dev).
     Export(ExportArgs),
+    /// Observe (live, or from a recording), then print the least-privilege io_uring
+    /// restrictions per process and ring: what was seen used, and nothing else.
+    Advise(AdviseArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("observation").required(true).args(["file", "duration"])))]
+pub struct AdviseArgs {
+    /// A recording (`uringtop record -o FILE`) to advise from (no privileges needed).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Observe live for this many seconds instead (needs root, like `dump`).
+    #[arg(long, value_parser = parse_secs)]
+    pub duration: Option<Duration>,
+    /// Only this process.
+    #[arg(long)]
+    pub pid: Option<u32>,
+    /// Output: a uringtop policy file, C for liburing, Rust for the io-uring crate, or JSON.
+    #[arg(long, value_enum, default_value_t = AdviseFormat::Policy)]
+    pub format: AdviseFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AdviseFormat {
+    Policy,
+    C,
+    Rust,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -220,5 +248,27 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let err = Cli::try_parse_from(["uringtop", "frobnicate"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn advise_needs_exactly_one_of_a_recording_or_a_duration() {
+        use clap::error::ErrorKind;
+        let err = Cli::try_parse_from(["uringtop", "advise"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
+        assert_eq!(err.exit_code(), 2);
+        let err =
+            Cli::try_parse_from(["uringtop", "advise", "x.mcap", "--duration", "5"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
+        assert_eq!(err.exit_code(), 2);
+        let err =
+            Cli::try_parse_from(["uringtop", "advise", "x.mcap", "--format", "toml"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidValue);
+        let cli =
+            Cli::try_parse_from(["uringtop", "advise", "--duration", "2", "--pid", "7"]).unwrap();
+        let Some(Command::Advise(args)) = cli.command else {
+            panic!("not advise: {cli:?}");
+        };
+        assert_eq!(args.duration, Some(Duration::from_secs(2)));
+        assert_eq!((args.pid, args.format), (Some(7), AdviseFormat::Policy));
     }
 }

@@ -1,6 +1,8 @@
 //! uringtop: a `top` for Linux io_uring.
 
+mod advise;
 mod cli;
+mod cmd_advise;
 mod cmd_dump;
 mod cmd_export;
 mod cmd_record;
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
             Some(Command::Record(args)) => cmd_record::run(args).await,
             Some(Command::Replay(args)) => cmd_replay::run(args).await,
             Some(Command::Export(args)) => cmd_export::run(args),
+            Some(Command::Advise(args)) => cmd_advise::run(args).await,
             None => tui(cli.tui).await,
         }
     });

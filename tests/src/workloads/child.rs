@@ -54,6 +54,22 @@ pub fn run_in_child_with_timeout<F>(timeout: Duration, workload: F) -> Result<(u
 where
     F: FnOnce() -> Result<Expected>,
 {
+    start_in_child(workload)?.finish(timeout)
+}
+
+/// A workload running in a child process of its own, started by [`start_in_child`]: its pid is
+/// known while it runs (to point the probe at it).
+pub struct RunningChild {
+    pid: libc::pid_t,
+    report: OwnedFd,
+}
+
+/// Starts `workload` in a forked child process and returns at once; [`RunningChild::finish`]
+/// waits for it. The same rules as [`run_in_child`] hold for the workload.
+pub fn start_in_child<F>(workload: F) -> Result<RunningChild>
+where
+    F: FnOnce() -> Result<Expected>,
+{
     let (read_end, write_end) = pipe()?;
     // SAFETY: the child only runs `workload` and `child_main`, within the
     // limits the module documentation sets out, and never returns.
@@ -66,20 +82,37 @@ where
         child_main(write_end, workload);
     }
     drop(write_end);
-    let report = read_report(File::from(read_end), timeout);
-    if report.is_err() {
-        // It may be hung; it must not outlive the test.
-        // SAFETY: plain kill(2) of our own child, not yet reaped.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+    Ok(RunningChild {
+        pid,
+        report: read_end,
+    })
+}
+
+impl RunningChild {
+    /// The child's pid: the probe's tgid for everything the workload does.
+    pub fn pid(&self) -> u32 {
+        self.pid as u32
     }
-    let status = reap(pid)?;
-    let report = report.with_context(|| format!("reading the report of child {pid}"))?;
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        bail!("child {pid} ended with wait status {status:#x}");
-    }
-    match report {
-        Report::Done(expected) => Ok((pid as u32, expected)),
-        Report::Failed(message) => bail!("workload in child {pid} failed: {message}"),
+
+    /// Waits up to `timeout` for the workload's report, then reaps the child (killed if it has
+    /// not reported by then). A workload error or panic comes back as an error.
+    pub fn finish(self, timeout: Duration) -> Result<(u32, Expected)> {
+        let pid = self.pid;
+        let report = read_report(File::from(self.report), timeout);
+        if report.is_err() {
+            // It may be hung; it must not outlive the test.
+            // SAFETY: plain kill(2) of our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        let status = reap(pid)?;
+        let report = report.with_context(|| format!("reading the report of child {pid}"))?;
+        if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+            bail!("child {pid} ended with wait status {status:#x}");
+        }
+        match report {
+            Report::Done(expected) => Ok((pid as u32, expected)),
+            Report::Failed(message) => bail!("workload in child {pid} failed: {message}"),
+        }
     }
 }
 

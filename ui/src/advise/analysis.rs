@@ -1,0 +1,122 @@
+//! From the model to the advice: per process x ring, what the kernel accepted while observed.
+
+use std::collections::BTreeSet;
+use uringtop_common::model::Model;
+
+/// IOSQE_* bits the kernel knows (bit 7 is unassigned): a bit clear here is never advised.
+pub const KNOWN_SQE_FLAGS: u8 = 0x7f;
+
+/// Register opcodes left out of the advice although observed: IORING_REGISTER_RESTRICTIONS and
+/// IORING_REGISTER_ENABLE_RINGS are how restrictions are put in place, on the disabled ring;
+/// once it is enabled the kernel refuses both anyway, so allowing them would only widen the set.
+const SETUP_ONLY_REGISTER_OPS: [u8; 2] = [11, 12];
+
+/// Where the observation came from, for the outputs' headers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// The live probe.
+    Live,
+    /// A recording file, as the user named it.
+    Recording(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observed {
+    pub source: Source,
+    /// How long the observation covered.
+    pub seconds: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Advice {
+    pub observed: Observed,
+    /// By pid; only processes with at least one advised ring.
+    pub processes: Vec<ProcessAdvice>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessAdvice {
+    pub pid: u32,
+    /// "" when the probe never reported a name.
+    pub comm: String,
+    /// By ring id.
+    pub rings: Vec<RingAdvice>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RingAdvice {
+    pub ring: u32,
+    pub fd: Option<i32>,
+    /// IORING_SETUP_* bits, as created.
+    pub setup_flags: u32,
+    /// SQE opcodes the kernel accepted (submitted > 0), ascending.
+    pub sqe_ops: Vec<u8>,
+    /// IOSQE_* bits set on some accepted SQE.
+    pub sqe_flags_allowed: u8,
+    /// IOSQE_* bits set on every accepted SQE (a subset of `sqe_flags_allowed`).
+    pub sqe_flags_required: u8,
+    /// IORING_REGISTER_* opcodes with at least one call the kernel did not deny, ascending.
+    pub register_ops: Vec<u8>,
+}
+
+/// The advice from everything the model holds (cumulative since its first sample), for every
+/// process or only `only_pid`. Rings on which nothing was accepted are left out.
+pub fn advise(model: &Model, only_pid: Option<u32>, observed: Observed) -> Advice {
+    let processes = model
+        .processes()
+        .filter(|p| only_pid.is_none_or(|pid| p.pid == pid))
+        .filter_map(|p| {
+            let rings: Vec<RingAdvice> = p.rings.values().filter_map(ring_advice).collect();
+            (!rings.is_empty()).then(|| ProcessAdvice {
+                pid: p.pid,
+                comm: p.comm.clone(),
+                rings,
+            })
+        })
+        .collect();
+    Advice {
+        observed,
+        processes,
+    }
+}
+
+fn ring_advice(ring: &uringtop_common::model::RingState) -> Option<RingAdvice> {
+    let accepted: Vec<_> = ring
+        .ops
+        .values()
+        .filter(|op| op.total.submitted > 0)
+        .collect();
+    let allowed = accepted
+        .iter()
+        .fold(0u8, |acc, op| acc | op.total.sqe_flags_seen)
+        & KNOWN_SQE_FLAGS;
+    // Required = set on every SQE. Intersected with what was seen, so that a probe which
+    // reports no flags at all (seen = missing = 0) advises no requirement rather than all of them.
+    let on_every_sqe = accepted
+        .iter()
+        .fold(KNOWN_SQE_FLAGS, |acc, op| acc & !op.total.sqe_flags_missing);
+    let required = if accepted.is_empty() {
+        0
+    } else {
+        on_every_sqe & allowed
+    };
+    let register_ops: BTreeSet<u8> = ring
+        .info
+        .register_ops
+        .iter()
+        .filter(|r| r.calls > r.denied && !SETUP_ONLY_REGISTER_OPS.contains(&r.opcode))
+        .map(|r| r.opcode)
+        .collect();
+    if accepted.is_empty() && register_ops.is_empty() {
+        return None;
+    }
+    Some(RingAdvice {
+        ring: ring.info.ring,
+        fd: ring.info.fd,
+        setup_flags: ring.info.setup_flags,
+        sqe_ops: accepted.iter().map(|op| op.opcode).collect(),
+        sqe_flags_allowed: allowed,
+        sqe_flags_required: required,
+        register_ops: register_ops.into_iter().collect(),
+    })
+}

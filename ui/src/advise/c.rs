@@ -1,0 +1,107 @@
+//! `--format c`: an array of `struct io_uring_restriction` per process x ring, for
+//! io_uring_register_restrictions (liburing) or IORING_REGISTER_RESTRICTIONS.
+
+use super::analysis::Advice;
+use super::header;
+use super::text::{ident, known_sqe_flags, register_macro, ring_label};
+use std::fmt::Write;
+use uringtop_common::names::known_opcode_name;
+
+pub fn render(advice: &Advice) -> String {
+    let mut out = String::from("/*\n");
+    for line in header::lines(advice) {
+        push_comment_line(&mut out, &line);
+    }
+    for line in [
+        "",
+        "Needs <liburing.h> (or <linux/io_uring.h> from a kernel that knows these opcodes).",
+        "Apply to a ring created disabled, before enabling it:",
+        "  struct io_uring_params p = { .flags = IORING_SETUP_R_DISABLED };",
+        "  io_uring_queue_init_params(entries, &ring, &p);",
+        "  io_uring_register_restrictions(&ring, res, sizeof(res) / sizeof(res[0]));",
+        "  io_uring_enable_rings(&ring);",
+        "The arrays are not const because io_uring_register_restrictions takes a non-const",
+        "pointer.",
+    ] {
+        push_comment_line(&mut out, line);
+    }
+    out.push_str(" */\n");
+    for process in &advice.processes {
+        for ring in &process.rings {
+            out.push('\n');
+            let _ = writeln!(out, "/* {} */", comment_safe(&ring_label(process, ring)));
+            let _ = writeln!(
+                out,
+                "static struct io_uring_restriction {}[] = {{",
+                ident(process, ring)
+            );
+            for &op in &ring.sqe_ops {
+                let value = match known_opcode_name(op) {
+                    Some(name) => format!("IORING_OP_{name}"),
+                    None => format!("{op} /* newer than uringtop's opcode table */"),
+                };
+                entry(&mut out, "IORING_RESTRICTION_SQE_OP", "sqe_op", &value);
+            }
+            // Always present: without it the kernel allows no IOSQE flag at all, and saying
+            // so explicitly is clearer than leaving it out.
+            entry(
+                &mut out,
+                "IORING_RESTRICTION_SQE_FLAGS_ALLOWED",
+                "sqe_flags",
+                &flags(ring.sqe_flags_allowed),
+            );
+            if ring.sqe_flags_required != 0 {
+                entry(
+                    &mut out,
+                    "IORING_RESTRICTION_SQE_FLAGS_REQUIRED",
+                    "sqe_flags",
+                    &flags(ring.sqe_flags_required),
+                );
+            }
+            for &op in &ring.register_ops {
+                let value = register_macro(op).unwrap_or_else(|| {
+                    format!("{op} /* newer than uringtop's register opcode table */")
+                });
+                entry(
+                    &mut out,
+                    "IORING_RESTRICTION_REGISTER_OP",
+                    "register_op",
+                    &value,
+                );
+            }
+            out.push_str("};\n");
+        }
+    }
+    out
+}
+
+fn entry(out: &mut String, opcode: &str, field: &str, value: &str) {
+    let _ = writeln!(out, "\t{{ .opcode = {opcode}, .{field} = {value} }},");
+}
+
+/// `IOSQE_A | IOSQE_B`, or `0` with a comment.
+fn flags(bits: u8) -> String {
+    let names = known_sqe_flags(bits);
+    if names.is_empty() {
+        "0 /* no IOSQE flag */".into()
+    } else {
+        names
+            .iter()
+            .map(|n| format!("IOSQE_{n}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+}
+
+fn push_comment_line(out: &mut String, line: &str) {
+    if line.is_empty() {
+        out.push_str(" *\n");
+    } else {
+        let _ = writeln!(out, " * {}", comment_safe(line));
+    }
+}
+
+/// A process name or path could contain "*/" and end the comment early.
+fn comment_safe(text: &str) -> String {
+    text.replace("*/", "* /")
+}

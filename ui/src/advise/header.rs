@@ -1,0 +1,31 @@
+//! The header every output format starts with, as plain lines (each format adds its comment
+//! marker): what was observed, and what the advice does to anything that was not.
+
+use super::analysis::{Advice, Source};
+use super::text::printable;
+
+pub fn lines(advice: &Advice) -> Vec<String> {
+    let seconds = advice.observed.seconds;
+    let observed = match &advice.observed.source {
+        Source::Live => format!("Observed: the live probe, for {seconds:.1} s."),
+        Source::Recording(path) => {
+            format!(
+                "Observed: the recording {}, {seconds:.1} s.",
+                printable(path)
+            )
+        }
+    };
+    let mut lines = vec![
+        "uringtop advise: least-privilege io_uring restrictions, from what was observed.".into(),
+        observed,
+    ];
+    lines.extend(
+        [
+            "Only what was observed is allowed: an opcode, IOSQE flag or register call that the",
+            "workload did not use while it was observed will be refused (-EACCES). Observe the",
+            "workload's full range first (startup, every feature, error paths, shutdown).",
+        ]
+        .map(String::from),
+    );
+    lines
+}

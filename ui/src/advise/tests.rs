@@ -1,0 +1,292 @@
+//! The advice and its four formats from a hand-built model: snapshots, the C output through a C
+//! compiler, and the Rust output kept in step with the copy `ui/tests/advise_rust_output.rs`
+//! compiles against the io-uring crate.
+
+use super::analysis::{ProcessAdvice, RingAdvice};
+use super::*;
+use crate::cli::AdviseFormat;
+use uringtop_common::input::{
+    Input, OpCounters, OpSample, ProcessSample, RegisterOpSample, RingSample, Sample,
+};
+use uringtop_common::model::Model;
+
+const READ: u8 = 22;
+const WRITE: u8 = 23;
+const NOP: u8 = 0;
+const OPENAT: u8 = 18;
+const RECV: u8 = 27;
+const SEND: u8 = 26;
+/// IOSQE_FIXED_FILE | IOSQE_ASYNC
+const FIXED_ASYNC: u8 = 0x01 | 0x10;
+
+fn op(pid: u32, ring: u32, opcode: u8, submitted: u64, seen: u8, missing: u8) -> OpSample {
+    OpSample {
+        pid,
+        ring,
+        opcode,
+        counters: OpCounters {
+            submitted,
+            completed: submitted,
+            sqe_flags_seen: seen,
+            sqe_flags_missing: missing,
+            ..OpCounters::default()
+        },
+    }
+}
+
+fn ring(ring: u32, pid: u32, fd: Option<i32>, setup_flags: u32) -> RingSample {
+    RingSample {
+        ring,
+        pid,
+        fd,
+        setup_flags,
+        sq_entries: 64,
+        cq_entries: 128,
+        ..RingSample::default()
+    }
+}
+
+fn register(opcode: u8, calls: u64, denied: u64) -> RegisterOpSample {
+    RegisterOpSample {
+        opcode,
+        calls,
+        failed: denied,
+        denied,
+        ..RegisterOpSample::default()
+    }
+}
+
+fn process(pid: u32, comm: &str) -> ProcessSample {
+    ProcessSample {
+        pid,
+        comm: comm.into(),
+        ..ProcessSample::default()
+    }
+}
+
+/// Two samples, so that the ops are counted as deltas like live ones.
+fn model() -> Model {
+    let mut ring1 = ring(1, 100, Some(5), 1 << 12); // SINGLE_ISSUER
+    ring1.register_ops = vec![
+        register(0, 2, 2),   // REGISTER_BUFFERS: always denied -> left out
+        register(2, 1, 0),   // REGISTER_FILES
+        register(12, 1, 0),  // REGISTER_ENABLE_RINGS: setup only -> left out
+        register(200, 1, 0), // newer than the name table
+    ];
+    let mut openat_refused = op(100, 1, OPENAT, 0, 0, 0);
+    openat_refused.counters.rejected = 3;
+    let mut only_rejected = op(500, 5, NOP, 0, 0, 0);
+    only_rejected.counters.rejected = 1;
+    let later = Sample {
+        time_ns: 1_700_000_012_500_000_000,
+        processes: vec![
+            process(100, "nginx"),
+            process(101, "nginx"),
+            process(200, "odd \"name\"*/"),
+            process(500, "idle"),
+        ],
+        rings: vec![
+            ring1,
+            ring(2, 100, None, 0),
+            ring(3, 200, Some(3), 0b11), // IOPOLL|SQPOLL
+            ring(4, 300, Some(4), 0),
+            ring(5, 500, Some(4), 0),
+            ring(6, 101, Some(7), 0),
+        ],
+        ops: vec![
+            openat_refused,
+            // READ: FIXED_FILE on every SQE, ASYNC on some.
+            op(100, 1, READ, 10, FIXED_ASYNC, 0x7f & !0x01),
+            op(100, 1, WRITE, 4, 0x01, 0x7e),
+            op(100, 2, NOP, 5, 0, 0x7f),
+            op(100, 2, 70, 1, 0, 0x7f),
+            // As a probe without the flag fields reports: no flag seen, none missing.
+            op(200, 3, RECV, 2, 0, 0),
+            op(300, 4, NOP, 1, 0, 0x7f),
+            only_rejected,
+            op(101, 6, SEND, 1, 0x04, 0x7b), // IO_LINK on every SQE
+        ],
+        ..Sample::default()
+    };
+    let mut model = Model::new();
+    let mut first = Sample {
+        time_ns: 1_700_000_000_000_000_000,
+        ..later.clone()
+    };
+    first.ops.clear();
+    model.apply(&Input::Sample(first));
+    model.apply(&Input::Sample(later));
+    model
+}
+
+fn observed() -> Observed {
+    Observed {
+        source: Source::Recording("web.mcap".into()),
+        seconds: 12.5,
+    }
+}
+
+#[test]
+fn the_advice_is_what_the_kernel_accepted() {
+    let advice = advise(&model(), None, observed());
+    let pids: Vec<u32> = advice.processes.iter().map(|p| p.pid).collect();
+    assert_eq!(
+        pids,
+        [100, 101, 200, 300],
+        "idle (500) had nothing accepted"
+    );
+    let nginx = &advice.processes[0];
+    let r1 = &nginx.rings[0];
+    assert_eq!(r1.sqe_ops, [READ, WRITE], "OPENAT was only refused");
+    assert_eq!(r1.sqe_flags_allowed, FIXED_ASYNC);
+    assert_eq!(r1.sqe_flags_required, 0x01);
+    assert_eq!(r1.register_ops, [2, 200]);
+    assert_eq!(nginx.rings[1].sqe_ops, [NOP, 70]);
+    assert_eq!(nginx.rings[1].sqe_flags_allowed, 0);
+    let odd = &advice.processes[2];
+    assert_eq!(
+        (
+            odd.rings[0].sqe_flags_allowed,
+            odd.rings[0].sqe_flags_required
+        ),
+        (0, 0),
+        "no flag reported: none required either"
+    );
+    let only = advise(&model(), Some(101), observed());
+    assert_eq!(only.processes.len(), 1);
+    assert!(advise(&model(), Some(500), observed()).processes.is_empty());
+}
+
+#[test]
+fn policy_format() {
+    insta::assert_snapshot!(render(
+        &advise(&model(), None, observed()),
+        AdviseFormat::Policy
+    ));
+}
+
+#[test]
+fn c_format() {
+    insta::assert_snapshot!(render(&advise(&model(), None, observed()), AdviseFormat::C));
+}
+
+#[test]
+fn rust_format() {
+    insta::assert_snapshot!(render(
+        &advise(&model(), None, observed()),
+        AdviseFormat::Rust
+    ));
+}
+
+#[test]
+fn json_format() {
+    let live = Observed {
+        source: Source::Live,
+        seconds: 5.0004,
+    };
+    insta::assert_snapshot!(render(&advise(&model(), None, live), AdviseFormat::Json));
+}
+
+/// One process with a ring that used every opcode uringtop knows, every IOSQE flag and every
+/// register opcode the advice can hold, and one with codes newer than the tables.
+fn everything() -> Advice {
+    let every = RingAdvice {
+        ring: 1,
+        fd: Some(3),
+        setup_flags: 0,
+        sqe_ops: (0..63).collect(),
+        sqe_flags_allowed: 0x7f,
+        sqe_flags_required: 0x01,
+        register_ops: (0..35).filter(|op| ![11, 12].contains(op)).collect(),
+    };
+    let newer = RingAdvice {
+        ring: 2,
+        sqe_ops: vec![0, 70],
+        register_ops: vec![200],
+        ..RingAdvice::default()
+    };
+    Advice {
+        observed: Observed {
+            source: Source::Live,
+            seconds: 1.0,
+        },
+        processes: vec![
+            ProcessAdvice {
+                pid: 1,
+                comm: "every".into(),
+                rings: vec![every],
+            },
+            ProcessAdvice {
+                pid: 2,
+                comm: "newer".into(),
+                rings: vec![newer],
+            },
+        ],
+    }
+}
+
+/// `ui/tests/advise_rust_output.rs` compiles this file against the io-uring crate and hands
+/// the restrictions to the kernel; `UPDATE_ADVISE_RUST=1 cargo test` rewrites it.
+#[test]
+fn the_compiled_rust_output_is_current() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/advise_rust_output/generated.rs"
+    );
+    let text = rust::render(&everything());
+    if std::env::var_os("UPDATE_ADVISE_RUST").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        on_disk == text,
+        "{path} is stale: run UPDATE_ADVISE_RUST=1 cargo test -p uringtop advise"
+    );
+}
+
+/// The C output through a C compiler, against liburing's header if installed, else the kernel's.
+#[test]
+fn the_c_output_compiles() {
+    const NAME: &str = "advise::tests::the_c_output_compiles";
+    if !uringtop_tests::privilege::require_tool(NAME, "cc") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let compiles = |source: &str| {
+        let file = dir.path().join("advice.c");
+        std::fs::write(&file, source).unwrap();
+        let out = std::process::Command::new("cc")
+            .args([
+                "-std=c11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-Wno-unused-variable",
+            ])
+            .arg("-fsyntax-only")
+            .arg(&file)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let Some(include) = ["<liburing.h>", "<linux/io_uring.h>"]
+        .into_iter()
+        .find(|h| compiles(&format!("#include {h}\n")).0)
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{NAME}: neither liburing.h nor linux/io_uring.h, and CI=true forbids skipping"
+        );
+        eprintln!(
+            "SKIPPED {NAME}: neither <liburing.h> nor <linux/io_uring.h> (install linux-libc-dev)"
+        );
+        return;
+    };
+    // The snapshot's model names only opcodes old enough for any header with restrictions.
+    let advice = render(&advise(&model(), None, observed()), AdviseFormat::C);
+    let (ok, errors) = compiles(&format!("#include {include}\n{advice}"));
+    assert!(ok, "with {include}:\n{errors}\n{advice}");
+}

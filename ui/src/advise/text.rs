@@ -1,0 +1,73 @@
+//! Text pieces the output formats share: names, labels and identifiers.
+
+use super::analysis::{ProcessAdvice, RingAdvice, KNOWN_SQE_FLAGS};
+use uringtop_common::names::{register_opcode_name, setup_flag_names, sqe_flag_names};
+
+/// `text` with control characters replaced, so a process name cannot break out of a comment
+/// or a line (comm is whatever the process set with prctl).
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+/// "nginx (pid 1234), ring 3 (fd 5; setup SQPOLL|SINGLE_ISSUER)".
+pub fn ring_label(process: &ProcessAdvice, ring: &RingAdvice) -> String {
+    let fd = match ring.fd {
+        Some(fd) => format!("fd {fd}"),
+        None => "fd unknown".to_string(),
+    };
+    let setup = setup_flag_names(ring.setup_flags);
+    let setup = if setup.is_empty() {
+        String::new()
+    } else {
+        format!("; setup {}", setup.join("|"))
+    };
+    format!(
+        "{} (pid {}), ring {} ({fd}{setup})",
+        process_name(process),
+        process.pid,
+        ring.ring
+    )
+}
+
+/// The process's name for comments, "?" when unknown.
+pub fn process_name(process: &ProcessAdvice) -> String {
+    if process.comm.is_empty() {
+        "?".into()
+    } else {
+        printable(&process.comm)
+    }
+}
+
+/// A C and Rust identifier for one process x ring: `uringtop_<comm>_<pid>_ring<ring>`, with the
+/// name reduced to lowercase letters, digits and single underscores.
+pub fn ident(process: &ProcessAdvice, ring: &RingAdvice) -> String {
+    let mut name = String::new();
+    for c in process.comm.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            name.push(c);
+        } else if !name.ends_with('_') {
+            name.push('_');
+        }
+    }
+    let name = name.trim_matches('_');
+    let name = if name.is_empty() { "process" } else { name };
+    format!("uringtop_{name}_{}_ring{}", process.pid, ring.ring)
+}
+
+/// Names of the known IOSQE bits in `flags`, lowest first (without the IOSQE_ prefix).
+pub fn known_sqe_flags(flags: u8) -> Vec<&'static str> {
+    sqe_flag_names(flags & KNOWN_SQE_FLAGS)
+}
+
+/// The C macro of a register opcode (IORING_REGISTER_FILES, IORING_UNREGISTER_BUFFERS, ...), or
+/// None for one newer than uringtop's table (whose fallback name is no macro).
+pub fn register_macro(op: u8) -> Option<String> {
+    let name = register_opcode_name(u32::from(op));
+    let fallback = name
+        .strip_prefix("REGISTER_")
+        .is_some_and(|rest| rest.parse::<u32>().is_ok());
+    (!fallback).then(|| format!("IORING_{name}"))
+}
