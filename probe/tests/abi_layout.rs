@@ -31,6 +31,9 @@ int main(void)
 	printf("OpStats.lat_sum %zu\n", offsetof(struct urt_op_stats, lat_sum));
 	printf("OpStats.lat_max %zu\n", offsetof(struct urt_op_stats, lat_max));
 	printf("OpStats.lat_hist %zu\n", offsetof(struct urt_op_stats, lat_hist));
+	printf("OpStats.verdicts %zu\n", offsetof(struct urt_op_stats, verdicts));
+	printf("OpStats.sqe_flags_seen %zu\n", offsetof(struct urt_op_stats, sqe_flags_seen));
+	printf("OpStats.sqe_flags_missing %zu\n", offsetof(struct urt_op_stats, sqe_flags_missing));
 	printf("OpStats.sample_start_ns %zu\n", offsetof(struct urt_op_stats, sample_start_ns));
 	printf("OpStats.sample_seen %zu\n", offsetof(struct urt_op_stats, sample_seen));
 	printf("OpStats.sample_mask %zu\n", offsetof(struct urt_op_stats, sample_mask));
@@ -74,8 +77,40 @@ int main(void)
 	printf("Record.sqe_flags %zu\n", offsetof(struct urt_record, sqe_flags));
 	printf("Record.opcode %zu\n", offsetof(struct urt_record, opcode));
 	printf("Record.path %zu\n", offsetof(struct urt_record, path));
+	printf("Record.verdict %zu\n", offsetof(struct urt_record, verdict));
+	printf("Record.rule %zu\n", offsetof(struct urt_record, rule));
 	printf("Record._pad %zu\n", offsetof(struct urt_record, _pad));
 	printf("Record.comm %zu\n", offsetof(struct urt_record, comm));
+	printf("RegisterKey size %zu\n", sizeof(struct urt_register_key));
+	printf("RegisterKey.ring %zu\n", offsetof(struct urt_register_key, ring));
+	printf("RegisterKey.opcode %zu\n", offsetof(struct urt_register_key, opcode));
+	printf("RegisterStats size %zu\n", sizeof(struct urt_register_stats));
+	printf("RegisterStats.calls %zu\n", offsetof(struct urt_register_stats, calls));
+	printf("RegisterStats.failed %zu\n", offsetof(struct urt_register_stats, failed));
+	printf("RegisterStats.denied %zu\n", offsetof(struct urt_register_stats, denied));
+	printf("RegisterStats.verdicts %zu\n", offsetof(struct urt_register_stats, verdicts));
+	printf("SetupKey size %zu\n", sizeof(struct urt_setup_key));
+	printf("SetupKey.tgid %zu\n", offsetof(struct urt_setup_key, tgid));
+	printf("SetupKey.err %zu\n", offsetof(struct urt_setup_key, err));
+	printf("Rule size %zu\n", sizeof(struct urt_rule));
+	printf("Rule.pid %zu\n", offsetof(struct urt_rule, pid));
+	printf("Rule.uid %zu\n", offsetof(struct urt_rule, uid));
+	printf("Rule.setup_flags %zu\n", offsetof(struct urt_rule, setup_flags));
+	printf("Rule.action %zu\n", offsetof(struct urt_rule, action));
+	printf("Rule.comm_len %zu\n", offsetof(struct urt_rule, comm_len));
+	printf("Rule.comm %zu\n", offsetof(struct urt_rule, comm));
+	printf("Policy size %zu\n", sizeof(struct urt_policy));
+	printf("Policy.nrules %zu\n", offsetof(struct urt_policy, nrules));
+	printf("Policy.default_action %zu\n", offsetof(struct urt_policy, default_action));
+	printf("Policy.enforce %zu\n", offsetof(struct urt_policy, enforce));
+	printf("Policy.sqe_rules %zu\n", offsetof(struct urt_policy, sqe_rules));
+	printf("Policy.register_rules %zu\n", offsetof(struct urt_policy, register_rules));
+	printf("Policy.conditional %zu\n", offsetof(struct urt_policy, conditional));
+	printf("Policy.setup_requires %zu\n", offsetof(struct urt_policy, setup_requires));
+	printf("Policy.sqe_ops %zu\n", offsetof(struct urt_policy, sqe_ops));
+	printf("Policy.register_ops %zu\n", offsetof(struct urt_policy, register_ops));
+	printf("Policy.flags %zu\n", offsetof(struct urt_policy, flags));
+	printf("Policy.rules %zu\n", offsetof(struct urt_policy, rules));
 	return 0;
 }
 "#;
@@ -102,6 +137,15 @@ fn rust_layout() -> Vec<String> {
         format!("OpStats.lat_sum {}", offset_of!(abi::OpStats, lat_sum)),
         format!("OpStats.lat_max {}", offset_of!(abi::OpStats, lat_max)),
         format!("OpStats.lat_hist {}", offset_of!(abi::OpStats, lat_hist)),
+        format!("OpStats.verdicts {}", offset_of!(abi::OpStats, verdicts)),
+        format!(
+            "OpStats.sqe_flags_seen {}",
+            offset_of!(abi::OpStats, sqe_flags_seen)
+        ),
+        format!(
+            "OpStats.sqe_flags_missing {}",
+            offset_of!(abi::OpStats, sqe_flags_missing)
+        ),
         format!(
             "OpStats.sample_start_ns {}",
             offset_of!(abi::OpStats, sample_start_ns)
@@ -193,8 +237,70 @@ fn rust_layout() -> Vec<String> {
         format!("Record.sqe_flags {}", offset_of!(abi::Record, sqe_flags)),
         format!("Record.opcode {}", offset_of!(abi::Record, opcode)),
         format!("Record.path {}", offset_of!(abi::Record, path)),
+        format!("Record.verdict {}", offset_of!(abi::Record, verdict)),
+        format!("Record.rule {}", offset_of!(abi::Record, rule)),
         format!("Record._pad {}", offset_of!(abi::Record, _pad)),
         format!("Record.comm {}", offset_of!(abi::Record, comm)),
+        format!("RegisterKey size {}", size_of::<abi::RegisterKey>()),
+        format!("RegisterKey.ring {}", offset_of!(abi::RegisterKey, ring)),
+        format!(
+            "RegisterKey.opcode {}",
+            offset_of!(abi::RegisterKey, opcode)
+        ),
+        format!("RegisterStats size {}", size_of::<abi::RegisterStats>()),
+        format!(
+            "RegisterStats.calls {}",
+            offset_of!(abi::RegisterStats, calls)
+        ),
+        format!(
+            "RegisterStats.failed {}",
+            offset_of!(abi::RegisterStats, failed)
+        ),
+        format!(
+            "RegisterStats.denied {}",
+            offset_of!(abi::RegisterStats, denied)
+        ),
+        format!(
+            "RegisterStats.verdicts {}",
+            offset_of!(abi::RegisterStats, verdicts)
+        ),
+        format!("SetupKey size {}", size_of::<abi::SetupKey>()),
+        format!("SetupKey.tgid {}", offset_of!(abi::SetupKey, tgid)),
+        format!("SetupKey.err {}", offset_of!(abi::SetupKey, err)),
+        format!("Rule size {}", size_of::<abi::Rule>()),
+        format!("Rule.pid {}", offset_of!(abi::Rule, pid)),
+        format!("Rule.uid {}", offset_of!(abi::Rule, uid)),
+        format!("Rule.setup_flags {}", offset_of!(abi::Rule, setup_flags)),
+        format!("Rule.action {}", offset_of!(abi::Rule, action)),
+        format!("Rule.comm_len {}", offset_of!(abi::Rule, comm_len)),
+        format!("Rule.comm {}", offset_of!(abi::Rule, comm)),
+        format!("Policy size {}", size_of::<abi::Policy>()),
+        format!("Policy.nrules {}", offset_of!(abi::Policy, nrules)),
+        format!(
+            "Policy.default_action {}",
+            offset_of!(abi::Policy, default_action)
+        ),
+        format!("Policy.enforce {}", offset_of!(abi::Policy, enforce)),
+        format!("Policy.sqe_rules {}", offset_of!(abi::Policy, sqe_rules)),
+        format!(
+            "Policy.register_rules {}",
+            offset_of!(abi::Policy, register_rules)
+        ),
+        format!(
+            "Policy.conditional {}",
+            offset_of!(abi::Policy, conditional)
+        ),
+        format!(
+            "Policy.setup_requires {}",
+            offset_of!(abi::Policy, setup_requires)
+        ),
+        format!("Policy.sqe_ops {}", offset_of!(abi::Policy, sqe_ops)),
+        format!(
+            "Policy.register_ops {}",
+            offset_of!(abi::Policy, register_ops)
+        ),
+        format!("Policy.flags {}", offset_of!(abi::Policy, flags)),
+        format!("Policy.rules {}", offset_of!(abi::Policy, rules)),
     ]
 }
 

@@ -64,7 +64,7 @@ fn from_recording(path: &Path) -> Result<(Model, Observed)> {
 }
 
 async fn live(duration: Duration) -> Result<(Model, Observed)> {
-    let (mut inputs, control) = live_session::start(LIVE_SAMPLE_EVERY.min(duration))?;
+    let (mut inputs, control) = live_session::start(LIVE_SAMPLE_EVERY.min(duration), None)?;
     eprintln!("uringtop: observing io_uring for {duration:?} (Ctrl-C to stop early)");
     let started = std::time::Instant::now();
     let mut model = Model::new();

@@ -1,6 +1,9 @@
 //! Runs a workload in a child process under the real probe, through the same pipeline as `uringtop`
 //! (probe -> live source -> model -> report), and hands back what was observed of that child.
 
+// Each test binary that includes this module uses a different part of it.
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 use uringtop_common::input::{Input, Request};
@@ -151,6 +154,19 @@ pub fn observe<F>(test: &str, records: bool, workload: F) -> Option<Observed>
 where
     F: FnOnce() -> anyhow::Result<Expected>,
 {
+    observe_with_policy(test, records, None, workload)
+}
+
+/// [`observe`] with the probe judging every SQE against `policy` (compiled).
+pub fn observe_with_policy<F>(
+    test: &str,
+    records: bool,
+    policy: Option<uringtop_common::abi::Policy>,
+    workload: F,
+) -> Option<Observed>
+where
+    F: FnOnce() -> anyhow::Result<Expected>,
+{
     if !require_root(test) {
         return None;
     }
@@ -159,7 +175,11 @@ where
         .enable_all()
         .build()
         .unwrap();
-    let probe = uringtop_probe::Probe::load().unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let probe = match &policy {
+        Some(p) => uringtop_probe::Probe::load_with_policy(p),
+        None => uringtop_probe::Probe::load(),
+    }
+    .unwrap_or_else(|e| panic!("loading the probe: {e}"));
     let (mut inputs, control) = runtime
         .block_on(async { uringtop_probe::spawn(probe, Duration::from_millis(100)) })
         .unwrap_or_else(|e| panic!("starting the live source: {e}"));
