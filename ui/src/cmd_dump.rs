@@ -13,6 +13,13 @@ use uringtop_common::report::Report;
 
 pub async fn run(args: DumpArgs) -> Result<()> {
     if let Some(path) = &args.from {
+        if args.policy.policy.is_some() {
+            return Err(anyhow::anyhow!(crate::policy_file::UsageError(
+                "--policy judges live requests; a recording keeps the verdicts it was recorded with \
+                 (drop --policy, or record again with it)"
+                    .into()
+            )));
+        }
         return from_recording(&args, path);
     }
     let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
@@ -71,6 +78,12 @@ pub async fn run(args: DumpArgs) -> Result<()> {
 /// `--interval`, one report each time that much recorded time has passed.
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     let rec = crate::recording_file::open(path)?;
+    // Verdicts in the report are the recorded ones; say which policy made them.
+    match LoadedPolicy::from_header(&rec.header().options) {
+        Some(Ok(p)) => eprintln!("uringtop: recorded with {}", p.summary()),
+        Some(Err(e)) => eprintln!("uringtop: warning: {e:#}"),
+        None => {}
+    }
     let Some((first, last)) = rec.time_range() else {
         bail!(
             "{}: the recording holds no sample ({})",

@@ -307,3 +307,79 @@ fn without_privileges_the_error_says_what_to_do() {
         "{text}"
     );
 }
+
+#[test]
+fn dump_with_a_policy_reports_verdicts_per_op() {
+    if !require_root("dump_with_a_policy_reports_verdicts_per_op") {
+        return;
+    }
+    let workload = WaitingWorkload::fork();
+    let pid = workload.pid.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!("[[rule]]\npid = {pid}\nops = [\"NOP\"]\naction = \"deny\"\n"),
+    )
+    .unwrap();
+    let args = [
+        "dump",
+        "--duration",
+        "2",
+        "--pid",
+        &pid,
+        "--policy",
+        policy.to_str().unwrap(),
+    ];
+    let (status, out, err) = observe(&args, workload);
+    assert_eq!(status, 0, "{err}");
+    assert!(err.contains("1 rule, default allow, audit only"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    let nop = &v["processes"][0]["rings"][0]["ops"][0];
+    assert_eq!(nop["op"], "NOP");
+    assert_eq!(
+        nop["verdicts"],
+        serde_json::json!({"allow": 0, "log": 0, "deny": 160, "kill": 0}),
+        "{out}"
+    );
+    // Deny is an audit verdict: the kernel still ran every NOP.
+    assert_eq!(nop["completed"], 160);
+    assert_eq!(v["rule_hits"], serde_json::json!([160]));
+}
+
+#[test]
+fn a_bad_policy_is_a_usage_error_with_its_position_and_loads_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("bad.toml");
+    std::fs::write(
+        &policy,
+        "default = \"allow\"\n[[rule]]\nops = [\"NOP\", \"OPENATT\"]\naction = \"deny\"\n",
+    )
+    .unwrap();
+    let path = policy.to_str().unwrap();
+    let out = Command::new(BIN)
+        .args(["dump", "--duration", "1", "--policy", path])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("bad.toml: line 3, column 15"), "{err}");
+    assert!(err.contains("did you mean \"OPENAT\""), "{err}");
+    assert!(!err.contains("observing"), "nothing was loaded: {err}");
+    for (args, says) in [
+        (&["dump", "--enforce"][..], "--policy"),
+        (
+            &["dump", "--from", "x.mcap", "--policy", path][..],
+            "recording keeps",
+        ),
+        (
+            &["dump", "--policy", "/nonexistent.toml"][..],
+            "cannot read the policy file",
+        ),
+    ] {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
