@@ -4,6 +4,7 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use uringtop_common::input::Request;
 use uringtop_common::names;
+use uringtop_common::verdict::{Action, Verdict};
 
 /// `12:00:01.123456 fio[4242] ring 1 READ fd=5 off=4096 len=4096 ud=0x7 = 4096 12.3µs inline`
 pub fn text(r: &Request, utc_offset_s: i64) -> String {
@@ -36,7 +37,25 @@ pub fn text(r: &Request, utc_offset_s: i64) -> String {
         let _ = write!(line, " {}", human_ns(ns));
     }
     let _ = write!(line, " {}", r.path.name());
+    if let Some(v) = r.verdict.filter(|v| v.action != Action::Allow) {
+        let _ = write!(line, " [{}", verdict_word(&v));
+        match v.rule {
+            Some(rule) => {
+                let _ = write!(line, " rule #{}]", u32::from(rule) + 1);
+            }
+            None => line.push_str(" default]"),
+        }
+    }
     line
+}
+
+/// What a verdict did, in one word: a kill without --enforce only would have.
+pub fn verdict_word(v: &Verdict) -> &'static str {
+    match v.action {
+        Action::Kill if !v.enforced => "would-kill",
+        Action::Kill => "killed",
+        a => a.name(),
+    }
 }
 
 /// 850ns, 12.3µs, 4.56ms, 1.20s
@@ -94,6 +113,17 @@ pub struct TraceJson<'a> {
     pub cflags: u32,
     pub latency_ns: Option<u64>,
     pub path: &'static str,
+    /// With a policy: {"action": "deny", "rule": 1 (as users count, null for the default),
+    /// "enforced": false}.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<VerdictJson>,
+}
+
+#[derive(Serialize)]
+pub struct VerdictJson {
+    pub action: &'static str,
+    pub rule: Option<u32>,
+    pub enforced: bool,
 }
 
 pub fn json(r: &Request) -> String {
@@ -115,6 +145,11 @@ pub fn json(r: &Request) -> String {
         cflags: r.cflags,
         latency_ns: r.latency_ns,
         path: r.path.name(),
+        verdict: r.verdict.map(|v| VerdictJson {
+            action: v.action.name(),
+            rule: v.rule.map(|i| u32::from(i) + 1),
+            enforced: v.enforced,
+        }),
     };
     serde_json::to_string(&j).unwrap_or_default()
 }
@@ -173,6 +208,42 @@ mod tests {
         assert_eq!(v["op"], "OPENAT");
         assert_eq!(v["errno"], "ENOENT");
         assert!(v["fd"].is_null());
+    }
+
+    #[test]
+    fn violations_show_their_verdict_and_rule() {
+        let judged = |action, rule, enforced| Request {
+            verdict: Some(Verdict {
+                action,
+                rule,
+                enforced,
+            }),
+            ..read()
+        };
+        let tail = |r: &Request| text(r, 0).rsplit(" inline").next().unwrap().to_string();
+        assert_eq!(tail(&judged(Action::Allow, None, false)), "");
+        assert_eq!(
+            tail(&judged(Action::Deny, Some(1), false)),
+            " [deny rule #2]"
+        );
+        assert_eq!(
+            tail(&judged(Action::Kill, Some(0), false)),
+            " [would-kill rule #1]"
+        );
+        assert_eq!(
+            tail(&judged(Action::Kill, Some(0), true)),
+            " [killed rule #1]"
+        );
+        assert_eq!(tail(&judged(Action::Log, None, false)), " [log default]");
+        let v: serde_json::Value =
+            serde_json::from_str(&json(&judged(Action::Deny, Some(1), false))).unwrap();
+        assert_eq!(
+            v["verdict"],
+            serde_json::json!({"action": "deny", "rule": 2, "enforced": false})
+        );
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json(&read())).unwrap()["verdict"].is_null()
+        );
     }
 
     #[test]

@@ -27,6 +27,9 @@ use crate::verdict::Action;
 /// The longest `comm` glob: the size of the kernel's task name buffer.
 pub const MAX_COMM_GLOB: usize = 16;
 
+/// Register opcodes a policy can name: the size of the probe's table (urt_policy.register_ops).
+pub const MAX_REGISTER_OPCODES: usize = 64;
+
 /// A parsed policy file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {

@@ -345,10 +345,9 @@ fn register_op(name: &str) -> Result<u8, String> {
             ),
         });
     };
-    // The compiled table has 64 entries (urt_policy.register_ops).
     u8::try_from(op)
         .ok()
-        .filter(|&op| usize::from(op) < 64)
+        .filter(|&op| usize::from(op) < super::MAX_REGISTER_OPCODES)
         .ok_or_else(|| format!("register opcode \"{name}\" is {op}; policies cover 0 to 63"))
 }
 

@@ -114,11 +114,24 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
             names(m.sqe_ops.iter().map(|&o| opcode_name(o).into_owned())),
         ));
     }
-    if !m.register_ops.is_empty() {
+    // A policy's register table covers opcodes 0-63; calls with a higher one always get the
+    // default (allow), so they need no rule.
+    let (nameable, beyond): (Vec<u8>, Vec<u8>) = m
+        .register_ops
+        .iter()
+        .partition(|&&o| usize::from(o) < uringtop_common::policy::MAX_REGISTER_OPCODES);
+    for o in beyond {
+        let _ = writeln!(
+            out,
+            "# {} is beyond what a policy can name: the default (allow) judges it.",
+            register_opcode_name(u32::from(o))
+        );
+    }
+    if !nameable.is_empty() {
         keys.push((
             "register_ops",
             names(
-                m.register_ops
+                nameable
                     .iter()
                     .map(|&o| register_opcode_name(u32::from(o)).into_owned()),
             ),

@@ -290,3 +290,10 @@ fn the_c_output_compiles() {
     let (ok, errors) = compiles(&format!("#include {include}\n{advice}"));
     assert!(ok, "with {include}:\n{errors}\n{advice}");
 }
+
+#[test]
+fn the_policy_output_is_a_policy_uringtop_loads() {
+    let text = render(&advise(&model(), None, observed()), AdviseFormat::Policy);
+    let policy = uringtop_common::policy::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(!policy.rules.is_empty());
+}
