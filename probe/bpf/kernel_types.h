@@ -105,6 +105,7 @@ struct io_uring_sqe {
 	__u32 len;
 	__u32 rw_flags;
 	__u64 user_data;
+	__u16 personality; /* after buf_index; CO-RE finds it by name */
 } __attribute__((preserve_access_index));
 
 struct io_uring_cqe {

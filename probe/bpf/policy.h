@@ -13,8 +13,25 @@
 #ifndef URINGTOP_POLICY_H
 #define URINGTOP_POLICY_H
 
-/* Set by the loader before load (EbpfLoader::set_global): 0 compiles the policy code away. */
+/* Set by the loader before load (EbpfLoader::override_global): 0 compiles the policy code away. */
 const volatile __u32 policy_enabled = 0;
+
+/*
+ * The bit of io_kiocb.flags set when the SQE named a personality (REQ_F_CREDS_BIT), from the
+ * kernel's BTF: it sits in an anonymous enum that CO-RE cannot relocate, and it moves between
+ * kernel versions (19 on 6.18). 64: unknown, no SQE counts as naming a personality.
+ */
+const volatile __u32 creds_flag_bit = 64;
+
+/* Index into urt_policy.flags for a submitted request: its IOSQE bits and personality. */
+static __always_inline __u32 policy_flags_of(struct io_kiocb *req, __u8 sqe_flags)
+{
+	__u32 f = sqe_flags;
+
+	if (creds_flag_bit < 64 && ((req->flags >> (creds_flag_bit & 63)) & 1))
+		f |= URT_FLAG_PERSONALITY;
+	return f;
+}
 
 #define SIGKILL 9
 
@@ -185,8 +202,9 @@ static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, _
 	return 0;
 }
 
-/* Hot path: the verdict on one SQE, from what the cache entry kept. */
-static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cached, __u32 sqe_flags,
+/* Hot path: the verdict on one SQE, from what the cache entry kept. `flags` indexes
+ * urt_policy.flags (IOSQE bits | URT_FLAG_PERSONALITY). */
+static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cached, __u32 flags,
 					     struct urt_verdict *v)
 {
 	struct urt_policy *pol;
@@ -196,7 +214,7 @@ static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cac
 		return;
 	pol = policy_get();
 	if (pol)
-		verdict_of(pol, cand & pol->flags[sqe_flags & 0x7f], v);
+		verdict_of(pol, cand & pol->flags[flags & 0xff], v);
 }
 
 /* The verdict on an io_uring_register call (rare: evaluated in full every time). */

@@ -92,7 +92,7 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	if (!locate(req->ctx, tgid, op, &where))
 		return 0;
 	if (policy_enabled) {
-		policy_judge_sqe(where.cand, &where.verdict, sqe_flags, &v);
+		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 	}
@@ -135,7 +135,8 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		return 0;
 	/* Judged like any SQE the process tried: the kernel's refusal is shown apart (denied). */
 	if (policy_enabled) {
-		policy_judge_sqe(where.cand, &where.verdict, sqe->flags, &v);
+		policy_judge_sqe(where.cand, &where.verdict,
+				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 	}

@@ -2,6 +2,7 @@
 //! live source that turns their maps and records into the model's inputs.
 
 pub mod bpf_sources;
+mod btf_enum;
 pub mod check;
 mod error;
 pub mod live;

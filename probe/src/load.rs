@@ -30,11 +30,13 @@ pub(crate) fn load_object(
     let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
     let keys = counter_slots();
     let policy_enabled = u32::from(policy.is_some());
+    let creds_bit = crate::btf_enum::creds_flag_bit().filter(|&b| b < 64);
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
         .map_max_entries("op_stats", keys)
         .map_max_entries("op_index", keys)
         .override_global("policy_enabled", &policy_enabled, true)
+        .override_global("creds_flag_bit", &creds_bit.unwrap_or(64), true)
         .load(object)
         .map_err(|e| {
             if is_permission_error(&e) {
@@ -47,6 +49,12 @@ pub(crate) fn load_object(
         write_policy(&mut ebpf, policy)?;
     }
     let mut degraded = Vec::new();
+    if policy.is_some() && creds_bit.is_none() {
+        degraded.push((
+            "REQ_F_CREDS_BIT",
+            "policy rules on `personality` see no SQE with a personality (the kernel's BTF does not name the flag)",
+        ));
+    }
     if let Err(what) = attach_setup_refusals(&mut ebpf) {
         degraded.push(("syscalls:sys_exit_io_uring_setup", what));
     }

@@ -29,7 +29,7 @@ pub use expected::{Expected, OpExpect, SqeExpect};
 pub use file_io::{file_read_write, IO_SIZE};
 pub use link::failed_link_chain;
 pub use names::{errno_name, opcode_name};
-pub use policy::{register_files_twice, setup_refused_for_nobody};
+pub use policy::{nops_with_personality, register_files_twice, setup_refused_for_nobody};
 pub use restricted::restricted_read_denied;
 pub use round_trip::{nop_write_read_until, restricted_round_trip};
 pub use sqpoll::{sqpoll_nops, SQPOLL_IDLE_MS};

@@ -316,3 +316,26 @@ fn a_refused_io_uring_setup_is_the_kernels_denial() {
     assert_eq!(refused.errors, BTreeMap::from([("EPERM".to_string(), 1)]));
     assert_eq!(refused.comm, "urt-refused");
 }
+
+#[test]
+fn sqes_naming_a_personality_are_told_apart() {
+    let policy = policy::parse(
+        "[[rule]]\ncomm = \"urt-persona\"\nops = [\"NOP\"]\npersonality = true\naction = \"log\"\n",
+    )
+    .unwrap();
+    let Some(o) = observe_with_policy(
+        "sqes_naming_a_personality_are_told_apart",
+        false,
+        Some(policy.compile(false)),
+        || {
+            set_process_name("urt-persona")?;
+            workloads::nops_with_personality(6, 4)
+        },
+    ) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(verdicts(&o)["NOP"], counts(6, 4, 0, 0));
+    let logged: Vec<u64> = o.requests.iter().map(|r| r.user_data).collect();
+    assert_eq!(logged, vec![6, 7, 8, 9], "the NOPs with a personality");
+}

@@ -6,7 +6,9 @@ use std::os::fd::AsRawFd;
 use anyhow::{bail, Context, Result};
 use io_uring::IoUring;
 
+use super::basic::nop;
 use super::expected::Expected;
+use super::ring::{ring_for, run_plan, Planned};
 
 /// One ring (no SQEs): IORING_REGISTER_FILES of one file, IORING_UNREGISTER_FILES, twice over.
 pub fn register_files_twice() -> Result<Expected> {
@@ -38,4 +40,30 @@ pub fn setup_refused_for_nobody() -> Result<Expected> {
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => Ok(Expected::new(0, false)),
         Err(e) => bail!("io_uring_setup failed, but not with EPERM: {e}"),
     }
+}
+
+/// On one ring: `plain` NOPs, then `with` NOPs naming a registered personality (the caller's own
+/// credentials, IORING_REGISTER_PERSONALITY), user_data 0.. in that order.
+pub fn nops_with_personality(plain: usize, with: usize) -> Result<Expected> {
+    let mut ring = ring_for(plain + with)?;
+    let personality = ring
+        .submitter()
+        .register_personality()
+        .context("IORING_REGISTER_PERSONALITY")?;
+    let mut expected = Expected::new(1, false);
+    let plan = (0..plain + with)
+        .map(|i| {
+            let entry = nop(i);
+            let entry = if i >= plain {
+                entry.personality(personality)
+            } else {
+                entry
+            };
+            Planned::issued(entry, 0)
+        })
+        .collect();
+    // SAFETY: NOPs point at no memory.
+    unsafe { run_plan(&mut ring, plan, &mut expected)? };
+    drop(ring);
+    Ok(expected)
 }
