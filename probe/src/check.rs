@@ -15,6 +15,8 @@ pub struct CheckReport {
     pub btf: bool,
     /// (tracepoint, present, what degrades without it: None = required)
     pub tracepoints: Vec<(&'static str, bool, Option<&'static str>)>,
+    /// The bit of io_kiocb.flags for SQEs that name a personality (policies need it).
+    pub creds_flag_bit: Option<u32>,
     pub root: bool,
     pub cap_bpf_perfmon: bool,
     /// /proc/sys/kernel/io_uring_disabled: 0 allowed, 1 only for io_uring_group, 2 nobody.
@@ -32,7 +34,7 @@ impl CheckReport {
 
 pub fn run() -> CheckReport {
     let btf = Btf::from_sys_fs().ok();
-    let tracepoints = ATTACHMENTS
+    let mut tracepoints: Vec<_> = ATTACHMENTS
         .iter()
         .map(|a| {
             let present = btf.as_ref().is_some_and(|b| {
@@ -50,6 +52,12 @@ pub fn run() -> CheckReport {
         Ok(p) => Ok(p.degraded().to_vec()),
         Err(e) => Err(e.to_string()),
     });
+    // A classic tracepoint, found through tracefs (which loading the probe mounts if it can).
+    tracepoints.push((
+        crate::load::SETUP_EXIT_TRACEPOINT,
+        std::path::Path::new(crate::load::SETUP_EXIT_EVENT).exists(),
+        Some(crate::load::NO_SETUP_REFUSALS),
+    ));
     CheckReport {
         kernel: kernel_release(),
         btf: btf.is_some(),
@@ -60,6 +68,7 @@ pub fn run() -> CheckReport {
             .ok()
             .and_then(|s| s.trim().parse().ok()),
         probe_load,
+        creds_flag_bit: crate::btf_enum::creds_flag_bit(),
     }
 }
 
@@ -117,6 +126,16 @@ impl fmt::Display for CheckReport {
             )?,
             None => writeln!(f, "io_uring          no io_uring_disabled sysctl (kernel older than 6.6): enabled")?,
         }
+        match self.creds_flag_bit {
+            Some(bit) => writeln!(
+                f,
+                "policies          personality flag found (REQ_F_CREDS_BIT = {bit})"
+            )?,
+            None => writeln!(
+                f,
+                "policies          no REQ_F_CREDS_BIT in BTF: `personality` conditions see none"
+            )?,
+        }
         writeln!(f, "tracepoints:")?;
         for (tp, present, degrades) in &self.tracepoints {
             let need = if degrades.is_none() {
@@ -126,7 +145,7 @@ impl fmt::Display for CheckReport {
             };
             writeln!(
                 f,
-                "  {:<28} {:<8} {}",
+                "  {:<33} {:<8} {}",
                 tp,
                 if *present { "found" } else { "MISSING" },
                 need

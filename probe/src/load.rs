@@ -56,7 +56,7 @@ pub(crate) fn load_object(
         ));
     }
     if let Err(what) = attach_setup_refusals(&mut ebpf) {
-        degraded.push(("syscalls:sys_exit_io_uring_setup", what));
+        degraded.push((SETUP_EXIT_TRACEPOINT, what));
     }
     for att in ATTACHMENTS {
         match attach_first_accepted(&mut ebpf, &btf, att.tracepoint, att.programs) {
@@ -87,14 +87,17 @@ fn write_policy(ebpf: &mut Ebpf, policy: &uringtop_common::abi::Policy) -> Resul
 }
 
 /// What is lost without the io_uring_setup exit tracepoint.
-const NO_SETUP_REFUSALS: &str =
+pub(crate) const NO_SETUP_REFUSALS: &str =
     "refused io_uring_setup calls are not counted (needs tracefs and syscall tracepoints)";
 
 /// syscalls:sys_exit_io_uring_setup is a classic tracepoint: attaching it needs tracefs, which
 /// is not always mounted; as root we mount it where the kernel expects it.
+pub(crate) const SETUP_EXIT_TRACEPOINT: &str = "syscalls:sys_exit_io_uring_setup";
+pub(crate) const SETUP_EXIT_EVENT: &str =
+    "/sys/kernel/tracing/events/syscalls/sys_exit_io_uring_setup";
+
 fn attach_setup_refusals(ebpf: &mut Ebpf) -> Result<(), &'static str> {
-    const EVENT: &str = "/sys/kernel/tracing/events/syscalls/sys_exit_io_uring_setup";
-    if !std::path::Path::new(EVENT).exists() {
+    if !std::path::Path::new(SETUP_EXIT_EVENT).exists() {
         mount_tracefs();
     }
     let prog: &mut TracePoint = ebpf
