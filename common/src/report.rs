@@ -94,7 +94,7 @@ pub struct OpReport {
     pub verdicts: Option<VerdictCounts>,
 }
 
-const CSV_HEADER: [&str; 20] = [
+const CSV_HEADER: [&str; 24] = [
     "pid",
     "comm",
     "ring",
@@ -115,6 +115,11 @@ const CSV_HEADER: [&str; 20] = [
     "lat_p90_ns",
     "lat_p99_ns",
     "lat_max_ns",
+    // With a policy; empty without.
+    "verdict_allow",
+    "verdict_log",
+    "verdict_deny",
+    "verdict_kill",
 ];
 
 impl Report {
@@ -159,13 +164,20 @@ impl Report {
     }
 }
 
-fn op_cells(op: &OpReport) -> [String; 12] {
+fn op_cells(op: &OpReport) -> [String; 16] {
     let errors: Vec<String> = op
         .errors
         .iter()
         .map(|(name, n)| format!("{name}:{n}"))
         .collect();
     let l = &op.latency_ns;
+    let verdict = |n: fn(&VerdictCounts) -> u64| {
+        op.verdicts
+            .as_ref()
+            .map(n)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
     [
         op.op.clone(),
         op.submitted.to_string(),
@@ -179,6 +191,10 @@ fn op_cells(op: &OpReport) -> [String; 12] {
         l.p90.to_string(),
         l.p99.to_string(),
         l.max.to_string(),
+        verdict(|v| v.allow),
+        verdict(|v| v.log),
+        verdict(|v| v.deny),
+        verdict(|v| v.kill),
     ]
 }
 
@@ -237,7 +253,7 @@ mod tests {
         report.write_csv(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let row = text.lines().nth(1).unwrap();
-        assert_eq!(row, "7,x,1,,,0,0,3,,,,,,,,,,,,");
+        assert_eq!(row, "7,x,1,,,0,0,3,,,,,,,,,,,,,,,,");
         assert_eq!(row.split(',').count(), CSV_HEADER.len());
     }
 }

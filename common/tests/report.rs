@@ -302,3 +302,93 @@ fn csv_snapshot() {
         .expect("write to a Vec");
     insta::assert_snapshot!(String::from_utf8(out).expect("UTF-8"));
 }
+
+/// With a policy: per-op verdicts, rule hits, register calls by opcode and refused
+/// io_uring_setup calls appear; all are deltas over the window, like every count.
+#[test]
+fn policy_fields_appear_with_a_policy_and_count_the_window() {
+    use uringtop_common::input::RegisterOpSample;
+    use uringtop_common::verdict::VerdictCounts;
+    let sample = |t: u64, n: u64| Sample {
+        time_ns: t * S,
+        processes: vec![
+            ProcessSample {
+                pid: 10,
+                comm: "app".into(),
+                ..ProcessSample::default()
+            },
+            ProcessSample {
+                pid: 11,
+                comm: "locked-out".into(),
+                setup_refused: [(1, n)].into(),
+            },
+        ],
+        rings: vec![RingSample {
+            ring: 1,
+            pid: 10,
+            register_ops: vec![RegisterOpSample {
+                opcode: 2,
+                calls: 2 * n,
+                failed: 0,
+                denied: n,
+                verdicts: VerdictCounts {
+                    deny: 2 * n,
+                    ..VerdictCounts::default()
+                },
+            }],
+            ..RingSample::default()
+        }],
+        ops: vec![OpSample {
+            pid: 10,
+            ring: 1,
+            opcode: 18,
+            counters: OpCounters {
+                submitted: 5 * n,
+                completed: 5 * n,
+                verdicts: VerdictCounts {
+                    allow: 3 * n,
+                    log: n,
+                    deny: n,
+                    kill: 0,
+                },
+                ..OpCounters::default()
+            },
+        }],
+        rule_hits: Some(vec![n, 3 * n]),
+        ..Sample::default()
+    };
+    let mut m = Model::new();
+    m.apply(&Input::Sample(sample(1, 1)));
+    m.rebase();
+    m.apply(&Input::Sample(sample(2, 3)));
+    let v: Value = serde_json::from_str(&m.report().to_json()).unwrap();
+    assert_eq!(v["rule_hits"], serde_json::json!([2, 6]));
+    let ring = &v["processes"][0]["rings"][0];
+    assert_eq!(
+        ring["ops"][0]["verdicts"],
+        serde_json::json!({"allow": 6, "log": 2, "deny": 2, "kill": 0})
+    );
+    assert_eq!(
+        ring["register"],
+        serde_json::json!([{"op": "REGISTER_FILES", "calls": 4, "failed": 0, "denied": 2,
+                            "verdicts": {"allow": 0, "log": 0, "deny": 4, "kill": 0}}])
+    );
+    assert_eq!(
+        v["setup_refused"],
+        serde_json::json!([{"pid": 11, "comm": "locked-out", "errors": {"EPERM": 2}}])
+    );
+
+    // Without a policy none of the policy fields is printed.
+    let mut plain = Model::new();
+    let mut s = sample(1, 1);
+    s.rule_hits = None;
+    plain.apply(&Input::Sample(s));
+    let v: Value = serde_json::from_str(&plain.report().to_json()).unwrap();
+    assert!(v.get("rule_hits").is_none());
+    assert!(v["processes"][0]["rings"][0]["ops"][0]
+        .get("verdicts")
+        .is_none());
+    assert!(v["processes"][0]["rings"][0]["register"][0]
+        .get("verdicts")
+        .is_none());
+}
