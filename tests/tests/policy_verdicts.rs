@@ -339,3 +339,27 @@ fn sqes_naming_a_personality_are_told_apart() {
     let logged: Vec<u64> = o.requests.iter().map(|r| r.user_data).collect();
     assert_eq!(logged, vec![6, 7, 8, 9], "the NOPs with a personality");
 }
+
+/// SQPOLL NOPs (submitted by the ring's iou-sqp kernel-side thread), then time for the signal.
+fn sqpoll_nops_then_wait() -> anyhow::Result<()> {
+    workloads::sqpoll_nops(8)?;
+    std::thread::sleep(Duration::from_millis(500));
+    Ok(())
+}
+
+#[test]
+fn an_enforced_kill_reaches_a_process_through_its_sqpoll_thread() {
+    if !require_root("an_enforced_kill_reaches_a_process_through_its_sqpoll_thread") {
+        return;
+    }
+    let policy =
+        policy::parse("[[rule]]\ncomm = \"urt-sqpoll\"\nops = [\"NOP\"]\naction = \"kill\"\n")
+            .unwrap();
+    let _probe = uringtop_probe::Probe::load_with_policy(&policy.compile(true))
+        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let (_, status) = run_named_child("urt-sqpoll", sqpoll_nops_then_wait);
+    assert!(
+        libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL,
+        "the SQPOLL ring's owner was killed (wait status {status:#x})"
+    );
+}
