@@ -58,9 +58,13 @@ pub(crate) fn load_object(
     if let Err(what) = attach_setup_refusals(&mut ebpf) {
         degraded.push((SETUP_EXIT_TRACEPOINT, what));
     }
+    // Verify every program first, then attach them all in quick succession: verification takes
+    // milliseconds per program, and CQEs of requests submitted before io_uring_submit_req is
+    // attached can only be counted as unmatched (a flood at attach showed tens of thousands).
+    let mut chosen = Vec::new();
     for att in ATTACHMENTS {
-        match attach_first_accepted(&mut ebpf, &btf, att.tracepoint, att.programs) {
-            Ok(()) => {}
+        match load_first_accepted(&mut ebpf, &btf, att.tracepoint, att.programs) {
+            Ok(program) => chosen.push(program),
             Err(AttachError::Permission) => return Err(ProbeError::NotPermitted),
             Err(AttachError::Missing) => match att.degrades {
                 Some(what) => degraded.push((att.tracepoint, what)),
@@ -71,6 +75,13 @@ pub(crate) fn load_object(
                 None => return Err(ProbeError::Rejected { program, detail }),
             },
         }
+    }
+    for program in chosen {
+        attach(&mut ebpf, program).map_err(|e| match e {
+            AttachError::Permission => ProbeError::NotPermitted,
+            AttachError::Missing => ProbeError::Setup(format!("{program} vanished")),
+            AttachError::Rejected(program, detail) => ProbeError::Rejected { program, detail },
+        })?;
     }
     Ok(Loaded { ebpf, degraded })
 }
@@ -137,12 +148,13 @@ enum AttachError {
     Rejected(&'static str, String),
 }
 
-fn attach_first_accepted(
+/// Loads (verifies) the first of `programs` the kernel accepts for `tracepoint`; returns its name.
+fn load_first_accepted(
     ebpf: &mut Ebpf,
     btf: &Btf,
     tracepoint: &str,
     programs: &[&'static str],
-) -> Result<(), AttachError> {
+) -> Result<&'static str, AttachError> {
     if btf
         .id_by_type_name_kind(&format!("btf_trace_{tracepoint}"), BtfKind::Typedef)
         .is_err()
@@ -161,16 +173,26 @@ fn attach_first_accepted(
                 continue;
             }
         };
-        match prog
-            .load(tracepoint, btf)
-            .and_then(|()| prog.attach().map(|_| ()))
-        {
-            Ok(()) => return Ok(()),
+        match prog.load(tracepoint, btf) {
+            Ok(()) => return Ok(name),
             Err(e) if is_permission_error(&e) => return Err(AttachError::Permission),
             Err(e) => last = AttachError::Rejected(name, verifier_summary(&e)),
         }
     }
     Err(last)
+}
+
+/// Attaches a program that [`load_first_accepted`] loaded.
+fn attach(ebpf: &mut Ebpf, name: &'static str) -> Result<(), AttachError> {
+    let prog: &mut BtfTracePoint = ebpf
+        .program_mut(name)
+        .and_then(|p| p.try_into().ok())
+        .ok_or(AttachError::Missing)?;
+    match prog.attach() {
+        Ok(_) => Ok(()),
+        Err(e) if is_permission_error(&e) => Err(AttachError::Permission),
+        Err(e) => Err(AttachError::Rejected(name, verifier_summary(&e))),
+    }
 }
 
 /// The verifier's log is long; its last lines say why.
