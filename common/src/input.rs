@@ -88,7 +88,7 @@ pub struct OpSample {
     pub counters: OpCounters,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct OpCounters {
     pub submitted: u64,
     pub rejected: u64,
@@ -117,7 +117,7 @@ pub struct OpCounters {
 }
 
 /// A submit->complete latency histogram in the probe's buckets (see [`crate::latency`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct LatencyCounts {
     pub count: u64,
     pub sum_ns: u64,

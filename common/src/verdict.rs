@@ -51,7 +51,7 @@ impl Action {
 }
 
 /// How many SQEs (or register calls) got each action.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VerdictCounts {
     pub allow: u64,
     pub log: u64,

@@ -146,10 +146,15 @@ static __always_inline bool stats_index_slow(__u32 tgid, __u32 ring, __u32 opcod
 	__u32 *index = bpf_map_lookup_elem(&op_index, &key);
 
 	if (!index) {
-		__u32 fresh = seq_next(URT_SEQ_STATS);
+		__u32 fresh;
 
-		/* A racing CPU may win: NOEXIST keeps its index and ours is never used. */
-		bpf_map_update_elem(&op_index, &key, &fresh, BPF_NOEXIST);
+		/* A recycled slot if there is one (Linux 4.20+ queue maps), else a new one. */
+		if (bpf_map_pop_elem(&free_stats, &fresh))
+			fresh = seq_next(URT_SEQ_STATS);
+
+		/* A racing CPU may win: NOEXIST keeps its index, and ours goes to the free list. */
+		if (bpf_map_update_elem(&op_index, &key, &fresh, BPF_NOEXIST))
+			bpf_map_push_elem(&free_stats, &fresh, 0);
 		remember_process(tgid);
 		index = bpf_map_lookup_elem(&op_index, &key);
 		if (!index) {

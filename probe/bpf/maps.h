@@ -50,6 +50,13 @@ struct {
 	__type(value, __u32);
 } op_index SEC(".maps");
 
+/* op_stats indexes that userspace recycled (probe/src/reclaim.rs): taken before new ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(value, __u32);
+} free_stats SEC(".maps");
+
 /*
  * Per-CPU direct-mapped cache of (ring, tgid, opcode) -> (ring id, op_stats index), so that a
  * submission costs no hash lookup while a CPU keeps serving the same few rings and opcodes.

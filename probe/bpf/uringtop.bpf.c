@@ -425,3 +425,15 @@ int BPF_PROG(on_cqe_overflow, void *ring_ctx, __u64 user_data, __s32 res, __u32 
 		__sync_fetch_and_add(&ring->cq_overflows, 1);
 	return 0;
 }
+
+/*
+ * Voids every CPU's hot cache, for userspace (run with BPF_PROG_TEST_RUN, never attached): after
+ * it deletes an op_index key to recycle its slot, no cache may keep pointing at the slot.
+ * raw_tp programs can be test-run since Linux 5.10.
+ */
+SEC("raw_tp/uringtop_invalidate_caches")
+int invalidate_caches(void *unused)
+{
+	seq_next(URT_SEQ_GEN);
+	return 0;
+}

@@ -3,6 +3,7 @@
 
 pub mod bpf_sources;
 mod btf_enum;
+mod cache_flush;
 pub mod check;
 mod error;
 pub mod live;
@@ -10,10 +11,12 @@ mod load;
 mod probe;
 mod programs;
 mod read;
+mod reclaim;
 pub mod records;
 
 pub use error::ProbeError;
 pub use live::{spawn, LiveControl};
+pub use load::LoadOptions;
 pub use probe::{wall_now_ns, Probe};
 pub use programs::{Attachment, ATTACHMENTS};
 pub use records::RecordFilter;

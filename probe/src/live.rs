@@ -61,7 +61,7 @@ pub fn spawn(
 ) -> Result<(mpsc::Receiver<Input>, LiveControl), ProbeError> {
     let Probe {
         ebpf,
-        maps,
+        mut maps,
         config,
         records,
         clock,

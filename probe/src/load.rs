@@ -3,7 +3,7 @@
 use crate::error::{is_permission_error, ProbeError};
 use crate::programs::ATTACHMENTS;
 use aya::maps::Array;
-use aya::programs::{BtfTracePoint, TracePoint};
+use aya::programs::{BtfTracePoint, ProgramFd, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
 use aya_obj::btf::BtfKind;
 
@@ -14,21 +14,34 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/uringtop.bpf.o");
 pub(crate) struct Loaded {
     pub ebpf: Ebpf,
     pub degraded: Vec<(&'static str, &'static str)>,
+    /// The program that voids the hot caches (run by userspace, never attached); None if the
+    /// kernel refused it, and then counter slots are not recycled.
+    pub invalidate: Option<ProgramFd>,
 }
 
-pub(crate) fn load(policy: Option<&uringtop_common::abi::Policy>) -> Result<Loaded, ProbeError> {
-    load_object(OBJECT, policy)
+/// How to load the probe.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Judge every SQE and register call against this compiled policy.
+    pub policy: Option<Box<uringtop_common::abi::Policy>>,
+    /// Counter slots (process x ring x opcode keys); default: as many as fit 256 MiB, at most
+    /// 16384.
+    pub counter_slots: Option<u32>,
+    /// Recycle the slot of a key idle this long (default: [`crate::reclaim::IDLE`]).
+    pub reclaim_idle: Option<std::time::Duration>,
+}
+
+pub(crate) fn load(options: &LoadOptions) -> Result<Loaded, ProbeError> {
+    load_object(OBJECT, options)
 }
 
 /// Loads `object`; with a policy, its tables are in place before any program attaches, so no
 /// SQE goes unjudged.
-pub(crate) fn load_object(
-    object: &[u8],
-    policy: Option<&uringtop_common::abi::Policy>,
-) -> Result<Loaded, ProbeError> {
+pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded, ProbeError> {
     raise_memlock_limit();
+    let policy = options.policy.as_deref();
     let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
-    let keys = counter_slots();
+    let keys = options.counter_slots.unwrap_or_else(counter_slots).max(1);
     let policy_enabled = u32::from(policy.is_some());
     let creds_bit = crate::btf_enum::creds_flag_bit().filter(|&b| b < 64);
     let mut ebpf = EbpfLoader::new()
@@ -53,6 +66,13 @@ pub(crate) fn load_object(
         degraded.push((
             "REQ_F_CREDS_BIT",
             "policy rules on `personality` see no SQE with a personality (the kernel's BTF does not name the flag)",
+        ));
+    }
+    let invalidate = load_cache_invalidation(&mut ebpf);
+    if invalidate.is_none() {
+        degraded.push((
+            "BPF_PROG_TEST_RUN of raw_tp",
+            "counter slots of finished rings are not recycled: a process creating rings without end uses them up",
         ));
     }
     if let Err(what) = attach_setup_refusals(&mut ebpf) {
@@ -83,7 +103,20 @@ pub(crate) fn load_object(
             AttachError::Rejected(program, detail) => ProbeError::Rejected { program, detail },
         })?;
     }
-    Ok(Loaded { ebpf, degraded })
+    Ok(Loaded {
+        ebpf,
+        degraded,
+        invalidate,
+    })
+}
+
+/// Loads `invalidate_caches` (not attached: userspace runs it) and checks that it can be run.
+fn load_cache_invalidation(ebpf: &mut Ebpf) -> Option<ProgramFd> {
+    let prog: &mut RawTracePoint = ebpf.program_mut("invalidate_caches")?.try_into().ok()?;
+    prog.load().ok()?;
+    let fd = prog.fd().ok()?.try_clone().ok()?;
+    crate::cache_flush::run_once(&fd).ok()?;
+    Some(fd)
 }
 
 fn write_policy(ebpf: &mut Ebpf, policy: &uringtop_common::abi::Policy) -> Result<(), ProbeError> {

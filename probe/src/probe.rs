@@ -1,8 +1,9 @@
 //! The loaded probe: its programs stay attached for as long as this value lives.
 
 use crate::error::ProbeError;
-use crate::load;
+use crate::load::{self, LoadOptions};
 use crate::read::StatMaps;
+use crate::reclaim::Reclaimer;
 use crate::records::{self, RecordFilter, WallClock};
 use aya::maps::{Array, MapData, RingBuf};
 use aya::Ebpf;
@@ -33,27 +34,38 @@ where
 impl Probe {
     /// Loads the probe and attaches it to every io_uring tracepoint this kernel has.
     pub fn load() -> Result<Probe, ProbeError> {
-        Self::from_loaded(load::load(None)?)
+        Self::load_with(&LoadOptions::default())
     }
 
     /// Loads the probe with a compiled policy (see `uringtop_common::policy`): every SQE and
     /// io_uring_register call is judged from the first one on.
     pub fn load_with_policy(policy: &abi::Policy) -> Result<Probe, ProbeError> {
-        let mut probe = Self::from_loaded(load::load(Some(policy))?)?;
-        probe.maps.rules = Some(policy.nrules.min(abi::MAX_RULES as u32));
-        Ok(probe)
+        Self::load_with(&LoadOptions {
+            policy: Some(Box::new(*policy)),
+            ..LoadOptions::default()
+        })
+    }
+
+    pub fn load_with(options: &LoadOptions) -> Result<Probe, ProbeError> {
+        Self::from_loaded(load::load(options)?, options)
     }
 
     /// Loads another build of the probe's object (for measuring variants of it while developing).
     #[doc(hidden)]
-    pub fn load_object(object: &[u8], policy: Option<&abi::Policy>) -> Result<Probe, ProbeError> {
-        let mut probe = Self::from_loaded(load::load_object(object, policy)?)?;
-        probe.maps.rules = policy.map(|p| p.nrules.min(abi::MAX_RULES as u32));
-        Ok(probe)
+    pub fn load_object(object: &[u8], options: &LoadOptions) -> Result<Probe, ProbeError> {
+        Self::from_loaded(load::load_object(object, options)?, options)
     }
 
-    fn from_loaded(loaded: load::Loaded) -> Result<Probe, ProbeError> {
-        let load::Loaded { mut ebpf, degraded } = loaded;
+    fn from_loaded(loaded: load::Loaded, options: &LoadOptions) -> Result<Probe, ProbeError> {
+        let load::Loaded {
+            mut ebpf,
+            degraded,
+            invalidate,
+        } = loaded;
+        let reclaimer = Reclaimer::new(
+            options.reclaim_idle.unwrap_or(crate::reclaim::IDLE),
+            crate::reclaim::ABANDONED,
+        );
         let maps = StatMaps {
             op_index: take(&mut ebpf, "op_index")?,
             op_stats: take(&mut ebpf, "op_stats")?,
@@ -64,7 +76,13 @@ impl Probe {
             register_stats: take(&mut ebpf, "register_stats")?,
             setup_refused: take(&mut ebpf, "setup_refused")?,
             rule_hits: take(&mut ebpf, "rule_hits")?,
-            rules: None,
+            rules: options
+                .policy
+                .as_ref()
+                .map(|p| p.nrules.min(abi::MAX_RULES as u32)),
+            free_stats: take(&mut ebpf, "free_stats")?,
+            reclaim: invalidate.map(|fd| (reclaimer, fd)),
+            reclaim_lost: 0,
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;
@@ -83,8 +101,8 @@ impl Probe {
         &self.degraded
     }
 
-    /// Reads every counter now.
-    pub fn sample(&self) -> Result<Sample, ProbeError> {
+    /// Reads every counter now (and recycles the counter slots of keys that went quiet).
+    pub fn sample(&mut self) -> Result<Sample, ProbeError> {
         self.maps.sample(wall_now_ns())
     }
 

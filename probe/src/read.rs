@@ -2,8 +2,12 @@
 //! identities as the probe's small ids (kernel addresses stay here: they are only map keys).
 
 use crate::error::ProbeError;
-use aya::maps::{HashMap, MapData, PerCpuArray, PerCpuHashMap};
+use crate::reclaim::{Reclaimer, SlotRead};
+use aya::maps::{HashMap, MapData, PerCpuArray, PerCpuHashMap, PerCpuValues, Queue};
+use aya::programs::ProgramFd;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::time::Instant;
 use uringtop_common::abi::{self, ErrKey, OpKey, OpStats, Proc, RingInfo};
 use uringtop_common::abi::{RegisterKey, RegisterStats, SetupKey};
 use uringtop_common::input::RegisterOpSample;
@@ -24,6 +28,12 @@ pub(crate) struct StatMaps {
     pub rule_hits: PerCpuArray<MapData, u64>,
     /// Rules in the loaded policy; None without a policy.
     pub rules: Option<u32>,
+    /// Recycled op_stats indexes, for the probe to reuse.
+    pub free_stats: Queue<MapData, u32>,
+    /// Recycling of idle counter slots; None when the probe cannot void its caches.
+    pub reclaim: Option<(Reclaimer, ProgramFd)>,
+    /// Counter updates that landed on slots being recycled (see [`crate::reclaim`]).
+    pub reclaim_lost: u64,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
@@ -31,21 +41,28 @@ fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
 }
 
 impl StatMaps {
-    pub fn sample(&self, time_ns: u64) -> Result<Sample, ProbeError> {
+    /// Reads every counter (and recycles the slots of keys that went quiet: see
+    /// [`crate::reclaim`]).
+    pub fn sample(&mut self, time_ns: u64) -> Result<Sample, ProbeError> {
         let mut ops: BTreeMap<(u32, u32, u8), OpCounters> = BTreeMap::new();
+        let mut slots = Vec::new();
         for entry in self.op_index.iter() {
             let Ok((key, index)) = entry else { continue };
             // An index past the end of op_stats was never counted (the probe counts it as lost).
             let Ok(per_cpu) = self.op_stats.get(&index, 0) else {
                 continue;
             };
+            let mut slot = OpCounters::default();
+            for st in per_cpu.iter() {
+                add_stats(&mut slot, st);
+            }
+            slots.push((key, index, slot_read(&slot)));
             let c = ops
                 .entry((key.tgid, key.ring, key.opcode as u8))
                 .or_default();
-            for st in per_cpu.iter() {
-                add_stats(c, st);
-            }
+            merge_counters(c, &slot);
         }
+        self.recycle(&slots)?;
         for entry in self.op_errors.iter() {
             let Ok((key, per_cpu)) = entry else { continue };
             let n: u64 = per_cpu.iter().sum();
@@ -135,7 +152,7 @@ impl StatMaps {
         Ok(Sample {
             time_ns,
             lost_records: stat(abi::STAT_LOST_RECORDS)?,
-            lost_updates: stat(abi::STAT_LOST_UPDATES)?,
+            lost_updates: stat(abi::STAT_LOST_UPDATES)? + self.reclaim_lost,
             unmatched_cqes: stat(abi::STAT_UNMATCHED)?,
             processes,
             rings,
@@ -151,6 +168,62 @@ impl StatMaps {
             rule_hits,
         })
     }
+}
+
+impl StatMaps {
+    /// Carries out the reclaimer's plan for this read (see [`crate::reclaim`]).
+    fn recycle(&mut self, slots: &[(OpKey, u32, SlotRead)]) -> Result<(), ProbeError> {
+        let Some((reclaimer, invalidate)) = &mut self.reclaim else {
+            return Ok(());
+        };
+        let op_stats = &self.op_stats;
+        let plan = reclaimer.step(Instant::now(), slots, |index| {
+            let per_cpu = op_stats.get(&index, 0).ok()?;
+            let mut slot = OpCounters::default();
+            for st in per_cpu.iter() {
+                add_stats(&mut slot, st);
+            }
+            Some(slot_read(&slot))
+        });
+        self.reclaim_lost += plan.lost;
+        for key in &plan.retire {
+            let _ = self.op_index.remove(key);
+        }
+        if !plan.retire.is_empty() {
+            crate::cache_flush::run_once(invalidate)
+                .map_err(|e| ProbeError::Setup(format!("voiding the probe's caches: {e}")))?;
+        }
+        for index in plan.free {
+            let cpus = aya::util::nr_cpus().map_err(|(_, e)| map_err("op_stats", e))?;
+            // SAFETY: OpStats is plain old data (integers only): all zeroes is a valid value.
+            let zero: OpStats = unsafe { std::mem::zeroed() };
+            let zeroes =
+                PerCpuValues::try_from(vec![zero; cpus]).map_err(|e| map_err("op_stats", e))?;
+            self.op_stats
+                .set(index, zeroes, 0)
+                .map_err(|e| map_err("op_stats", e))?;
+            self.free_stats
+                .push(index, 0)
+                .map_err(|e| map_err("free_stats", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// What the reclaimer needs to know of one slot.
+fn slot_read(c: &OpCounters) -> SlotRead {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    c.hash(&mut h);
+    SlotRead {
+        fingerprint: h.finish(),
+        events: c.submitted + c.rejected + c.completed + c.async_punts + c.poll_arms,
+        inflight: uringtop_common::model::counters::inflight(c),
+    }
+}
+
+/// Adds one slot's counters into a key's (a key has one slot; summing keeps it general).
+fn merge_counters(c: &mut OpCounters, slot: &OpCounters) {
+    uringtop_common::model::counters::accumulate(c, slot);
 }
 
 fn add_stats(c: &mut OpCounters, st: &OpStats) {

@@ -22,8 +22,8 @@ fn main() {
     for pair in 0..11 {
         let untraced_first = pair % 2 == 0;
         let before = if untraced_first { flood() } else { 0.0 };
-        let probe =
-            uringtop_probe::Probe::load_object(&bytes, None).unwrap_or_else(|e| panic!("{e}"));
+        let probe = uringtop_probe::Probe::load_object(&bytes, &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
         let traced = flood();
         drop(probe);
         let untraced = if untraced_first { before } else { flood() };

@@ -11,6 +11,7 @@
 
 mod basic;
 mod child;
+mod churn;
 mod expected;
 mod file_io;
 mod link;
@@ -25,6 +26,7 @@ pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_P
 pub use child::{
     run_in_child, run_in_child_with_timeout, start_in_child, RunningChild, CHILD_TIMEOUT,
 };
+pub use churn::ring_churn;
 pub use expected::{Expected, OpExpect, SqeExpect};
 pub use file_io::{file_read_write, IO_SIZE};
 pub use link::failed_link_chain;

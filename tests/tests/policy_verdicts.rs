@@ -202,7 +202,7 @@ fn an_enforced_kill_kills_the_offender_and_nothing_else() {
     let policy =
         policy::parse("[[rule]]\ncomm = \"urt-victim\"\nops = [\"OPENAT\"]\naction = \"kill\"\n")
             .unwrap();
-    let probe = uringtop_probe::Probe::load_with_policy(&policy.compile(true))
+    let mut probe = uringtop_probe::Probe::load_with_policy(&policy.compile(true))
         .unwrap_or_else(|e| panic!("loading the probe: {e}"));
     let (victim, victim_status) = run_named_child("urt-victim", nops_then_openat);
     let (bystander, bystander_status) = run_named_child("urt-bystander", nops_then_openat);

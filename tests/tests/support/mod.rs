@@ -167,6 +167,23 @@ pub fn observe_with_policy<F>(
 where
     F: FnOnce() -> anyhow::Result<Expected>,
 {
+    let options = uringtop_probe::LoadOptions {
+        policy: policy.map(Box::new),
+        ..Default::default()
+    };
+    observe_with(test, records, &options, workload)
+}
+
+/// [`observe`] with the probe loaded with `options`.
+pub fn observe_with<F>(
+    test: &str,
+    records: bool,
+    options: &uringtop_probe::LoadOptions,
+    workload: F,
+) -> Option<Observed>
+where
+    F: FnOnce() -> anyhow::Result<Expected>,
+{
     if !require_root(test) {
         return None;
     }
@@ -175,11 +192,8 @@ where
         .enable_all()
         .build()
         .unwrap();
-    let probe = match &policy {
-        Some(p) => uringtop_probe::Probe::load_with_policy(p),
-        None => uringtop_probe::Probe::load(),
-    }
-    .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let probe = uringtop_probe::Probe::load_with(options)
+        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
     let (mut inputs, control) = runtime
         .block_on(async { uringtop_probe::spawn(probe, Duration::from_millis(100)) })
         .unwrap_or_else(|e| panic!("starting the live source: {e}"));
