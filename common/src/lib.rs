@@ -8,4 +8,5 @@ pub mod names;
 pub mod recording;
 pub mod report;
 pub mod synthetic;
+mod synthetic_policy;
 pub mod verdict;
