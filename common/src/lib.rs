@@ -9,4 +9,5 @@ pub mod policy;
 pub mod recording;
 pub mod report;
 pub mod synthetic;
+mod synthetic_policy;
 pub mod verdict;

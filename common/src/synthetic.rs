@@ -8,6 +8,8 @@ use crate::input::{
 };
 use crate::latency::bucket_of;
 
+pub use crate::synthetic_policy::{synthetic_stream_with_policy, SYNTHETIC_POLICY_RULES};
+
 const ENOENT: u16 = 2;
 const EAGAIN: u16 = 11;
 const EACCES: u16 = 13;
@@ -82,16 +84,16 @@ const WORKLOADS: [Workload; 6] = [
 ];
 
 /// xorshift64*: small, fast and good enough to make data look irregular.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         // Mix the seed so that nearby seeds diverge, and never start at zero (a fixed point).
         let s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
         Rng(if s == 0 { 1 } else { s })
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -99,7 +101,7 @@ impl Rng {
     }
 
     /// Uniform in 0..n (0 if n is 0).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         if n == 0 {
             0
         } else {
@@ -108,7 +110,7 @@ impl Rng {
     }
 
     /// True with probability 1/n.
-    fn one_in(&mut self, n: u64) -> bool {
+    pub(crate) fn one_in(&mut self, n: u64) -> bool {
         self.below(n) == 0
     }
 }

@@ -42,6 +42,7 @@ fn main() {
         only_pid: None,
         theme: Theme::colored(),
         utc_offset_s: 0,
+        policy: None,
     });
     app.resize(&models[0], 200, 60);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");

@@ -29,6 +29,9 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         only_pid: args.pid,
         theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
         utc_offset_s: offset,
+        // The policy a recording was made with is not labelled yet (see main.rs); its verdicts
+        // still replay, and show once a label is passed here.
+        policy: None,
     };
     uringtop_tui::replay::run(player, options).await
 }

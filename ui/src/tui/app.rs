@@ -5,11 +5,14 @@
 
 use crate::layout;
 use crate::main_screen::{MainAction, MainScreen};
+use crate::policy::PolicyLabel;
 use crate::refresh::Refresh;
 use crate::request_screen::{RequestAction, RequestScreen};
 use crate::requests::RequestFilter;
 use crate::ring_screen::{RingAction, RingScreen};
 use crate::theme::Theme;
+use crate::violation_screen::{ViolationAction, ViolationScreen};
+use crate::violations::ViolationFilter;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
 use uringtop_common::input::Request;
@@ -41,6 +44,8 @@ pub struct Config {
     pub theme: Theme,
     /// For request times, in local time.
     pub utc_offset_s: i64,
+    /// The loaded policy, if any: verdict columns and the violations view appear with it.
+    pub policy: Option<PolicyLabel>,
 }
 
 /// A screen above the main view.
@@ -48,6 +53,8 @@ pub struct Config {
 pub enum Screen {
     Ring(RingScreen),
     Requests(RequestScreen),
+    /// The policy's recent violations.
+    Violations(ViolationScreen),
     /// One request's every field, over the request list.
     Detail(Box<Request>),
 }
@@ -58,6 +65,7 @@ pub enum ScreenKind {
     Main,
     Ring,
     Requests,
+    Violations,
     Detail,
 }
 
@@ -80,7 +88,7 @@ pub struct App {
 
 impl App {
     pub fn new(config: Config) -> Self {
-        let main = MainScreen::new(config.only_pid);
+        let main = MainScreen::new(config.only_pid, config.policy.is_some());
         App {
             config,
             main,
@@ -110,6 +118,7 @@ impl App {
             match &mut self.stack[i] {
                 Screen::Ring(s) => s.sync(model, height),
                 Screen::Requests(s) => s.sync(model, height),
+                Screen::Violations(s) => s.sync(model, height),
                 Screen::Detail(_) => {}
             }
         }
@@ -168,6 +177,7 @@ impl App {
                     self.stack.push(Screen::Ring(RingScreen::new(pid, ring)))
                 }
                 MainAction::OpenRequests { pid, ring } => self.open_requests(pid, ring, None),
+                MainAction::OpenViolations => self.open_violations(ViolationFilter::default()),
                 MainAction::Hint(h) => self.message = Some(h.into()),
                 MainAction::None | MainAction::Unhandled => {}
             }
@@ -179,6 +189,9 @@ impl App {
                 match s.key(model, key, height) {
                     RingAction::Back => self.back(),
                     RingAction::OpenRequests(op) => self.open_requests(pid, ring, op),
+                    RingAction::OpenViolations => self.open_violations(ViolationFilter {
+                        ring: Some((pid, ring)),
+                    }),
                     RingAction::None | RingAction::Unhandled => {}
                 }
             }
@@ -186,6 +199,11 @@ impl App {
                 RequestAction::Back => self.back(),
                 RequestAction::Open(request) => self.stack.push(Screen::Detail(request)),
                 RequestAction::None | RequestAction::Unhandled => {}
+            },
+            Screen::Violations(s) => match s.key(model, key, height) {
+                ViolationAction::Back => self.back(),
+                ViolationAction::Open(request) => self.stack.push(Screen::Detail(request)),
+                ViolationAction::None | ViolationAction::Unhandled => {}
             },
             Screen::Detail(_) => {
                 if matches!(
@@ -205,6 +223,16 @@ impl App {
         )));
     }
 
+    /// Only with a policy: without one there are no verdicts, and the view would only confuse.
+    fn open_violations(&mut self, filter: ViolationFilter) {
+        if self.config.policy.is_some() {
+            self.stack
+                .push(Screen::Violations(ViolationScreen::new(filter)));
+        } else {
+            self.message = Some("no policy loaded: there are no verdicts".into());
+        }
+    }
+
     fn back(&mut self) {
         self.stack.pop();
     }
@@ -215,7 +243,12 @@ impl App {
 
     fn screen_height(&self, screen: &Screen) -> usize {
         match screen {
-            Screen::Ring(s) => usize::from(layout::ring(self.area, s.ops.len()).ops_body.height),
+            Screen::Ring(s) => usize::from(
+                layout::ring(self.area, s.ops.len(), s.register_line)
+                    .ops_body
+                    .height,
+            ),
+            Screen::Violations(_) => usize::from(layout::violations(self.area).body.height),
             Screen::Requests(_) | Screen::Detail(_) => self.table_height(),
         }
     }
@@ -233,6 +266,7 @@ impl App {
             None => ScreenKind::Main,
             Some(Screen::Ring(_)) => ScreenKind::Ring,
             Some(Screen::Requests(_)) => ScreenKind::Requests,
+            Some(Screen::Violations(_)) => ScreenKind::Violations,
             Some(Screen::Detail(_)) => ScreenKind::Detail,
         }
     }

@@ -14,6 +14,8 @@ pub enum Column {
     P99,
     ErrRate,
     Denied,
+    /// Policy violations in the latest interval, with the worst action. Only with a policy.
+    Verdict,
     AsyncPct,
     CqOverflow,
 }
@@ -23,7 +25,7 @@ pub const GAP: u16 = 1;
 
 impl Column {
     /// Display order, left to right.
-    pub const ALL: [Column; 13] = [
+    pub const ALL: [Column; 14] = [
         Column::Pid,
         Column::Comm,
         Column::Ring,
@@ -35,6 +37,7 @@ impl Column {
         Column::P99,
         Column::ErrRate,
         Column::Denied,
+        Column::Verdict,
         Column::AsyncPct,
         Column::CqOverflow,
     ];
@@ -52,6 +55,7 @@ impl Column {
             Column::P99 => "p99",
             Column::ErrRate => "ERR/s",
             Column::Denied => "DENIED",
+            Column::Verdict => "VERDICT",
             Column::AsyncPct => "ASYNC%",
             Column::CqOverflow => "CQ OVFL",
         }
@@ -71,6 +75,8 @@ impl Column {
             Column::P99 => 7,
             Column::ErrRate => 6,
             Column::Denied => 6,
+            // "12.3k kill"
+            Column::Verdict => 10,
             Column::AsyncPct => 6,
             Column::CqOverflow => 7,
         }
@@ -80,7 +86,8 @@ impl Column {
     fn priority(self) -> u8 {
         match self {
             Column::Pid | Column::Comm | Column::ReqRate => 0,
-            Column::Ring | Column::P99 | Column::ErrRate => 1,
+            // With a policy loaded, its verdicts are what the user is watching for.
+            Column::Ring | Column::P99 | Column::ErrRate | Column::Verdict => 1,
             Column::Total | Column::P50 => 2,
             Column::Inflight | Column::Denied => 3,
             Column::AsyncPct | Column::CqOverflow => 4,
@@ -111,6 +118,7 @@ impl Column {
             Column::P99 => Some('L'),
             Column::ErrRate => Some('E'),
             Column::Denied => Some('D'),
+            Column::Verdict => Some('V'),
             Column::AsyncPct => Some('A'),
             Column::CqOverflow => Some('O'),
             _ => None,
@@ -125,14 +133,26 @@ impl Column {
         Column::ALL.iter().position(|&c| c == self).unwrap_or(0)
     }
 
-    /// The next column to the right, wrapping.
-    pub fn next(self) -> Column {
-        Column::ALL[(self.index() + 1) % Column::ALL.len()]
+    /// The next column to the right, wrapping; VERDICT only with a policy.
+    pub fn next(self, policy: bool) -> Column {
+        let n = Column::ALL.len();
+        let c = Column::ALL[(self.index() + 1) % n];
+        if c == Column::Verdict && !policy {
+            c.next(policy)
+        } else {
+            c
+        }
     }
 
-    /// The next column to the left, wrapping.
-    pub fn prev(self) -> Column {
-        Column::ALL[(self.index() + Column::ALL.len() - 1) % Column::ALL.len()]
+    /// The next column to the left, wrapping; VERDICT only with a policy.
+    pub fn prev(self, policy: bool) -> Column {
+        let n = Column::ALL.len();
+        let c = Column::ALL[(self.index() + n - 1) % n];
+        if c == Column::Verdict && !policy {
+            c.prev(policy)
+        } else {
+            c
+        }
     }
 }
 
@@ -146,24 +166,34 @@ pub struct Fit {
     pub flex: bool,
 }
 
+/// A priority meaning "not in this table at all" (e.g. verdict columns without a policy).
+pub const HIDDEN: u8 = u8::MAX;
+
 /// Places the columns of a table in `width`: drops the least important until the rest fit,
 /// then gives the spare width to the flex column. Returns (x, width) of each shown column, in
 /// the given order; fixed size, so it can run every frame without allocating.
 pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)>; N] {
     let needed = |max_priority: u8| -> u16 {
-        let shown = columns.iter().filter(|c| c.priority <= max_priority);
+        let shown = columns
+            .iter()
+            .filter(|c| c.priority <= max_priority && c.priority != HIDDEN);
         shown
             .map(|c| c.width + GAP)
             .sum::<u16>()
             .saturating_sub(GAP)
     };
-    let top = columns.iter().map(|c| c.priority).max().unwrap_or(0);
+    let top = columns
+        .iter()
+        .map(|c| c.priority)
+        .filter(|&p| p != HIDDEN)
+        .max()
+        .unwrap_or(0);
     let max_priority = (0..=top).rev().find(|&p| needed(p) <= width).unwrap_or(0);
     let spare = width.saturating_sub(needed(max_priority));
     let mut placed = [None; N];
     let mut x = 0u16;
     for (slot, c) in placed.iter_mut().zip(columns) {
-        if c.priority <= max_priority {
+        if c.priority <= max_priority && c.priority != HIDDEN {
             let w = if c.flex { c.width + spare } else { c.width };
             *slot = Some((x, w));
             x = x.saturating_add(w + GAP);
@@ -175,14 +205,19 @@ pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)
 /// Where each shown main-table column goes, for one terminal width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnLayout {
-    slots: [Option<(u16, u16)>; 13],
+    slots: [Option<(u16, u16)>; 14],
 }
 
 impl ColumnLayout {
-    pub fn fit(width: u16) -> Self {
+    /// `policy`: a policy is loaded, so VERDICT is one of the columns.
+    pub fn fit(width: u16, policy: bool) -> Self {
         let specs = Column::ALL.map(|c| Fit {
             width: c.width(),
-            priority: c.priority(),
+            priority: if c == Column::Verdict && !policy {
+                HIDDEN
+            } else {
+                c.priority()
+            },
             flex: c == Column::Comm,
         });
         ColumnLayout {
@@ -209,13 +244,13 @@ mod tests {
 
     #[test]
     fn everything_fits_wide_and_the_least_useful_go_first() {
-        let wide = ColumnLayout::fit(200);
+        let wide = ColumnLayout::fit(200, false);
         assert_eq!(wide.iter().count(), 13);
-        assert_eq!(ColumnLayout::fit(120).iter().count(), 13);
-        let at_100 = ColumnLayout::fit(100);
+        assert_eq!(ColumnLayout::fit(120, false).iter().count(), 13);
+        let at_100 = ColumnLayout::fit(100, false);
         assert!(!at_100.shows(Column::Flags));
         assert!(at_100.shows(Column::Denied));
-        let at_80 = ColumnLayout::fit(80);
+        let at_80 = ColumnLayout::fit(80, false);
         for c in [
             Column::Pid,
             Column::Comm,
@@ -228,7 +263,7 @@ mod tests {
         }
         // From 32 columns up (PID, COMM and REQ/s at their minimum) nothing overflows.
         for width in 32..=240 {
-            let layout = ColumnLayout::fit(width);
+            let layout = ColumnLayout::fit(width, false);
             let (_, x, w) = layout.iter().last().unwrap();
             assert!(x + w <= width, "overflow at {width}");
         }
@@ -243,7 +278,26 @@ mod tests {
             Column::ALL.iter().filter(|c| c.hotkey().is_some()).count()
         );
         assert_eq!(Column::by_hotkey('L'), Some(Column::P99));
-        assert_eq!(Column::CqOverflow.next(), Column::Pid);
-        assert_eq!(Column::Pid.prev(), Column::CqOverflow);
+        assert_eq!(Column::CqOverflow.next(false), Column::Pid);
+        assert_eq!(Column::Pid.prev(false), Column::CqOverflow);
+        assert_eq!(Column::Denied.next(false), Column::AsyncPct);
+        assert_eq!(Column::Denied.next(true), Column::Verdict);
+        assert_eq!(Column::AsyncPct.prev(false), Column::Denied);
+    }
+
+    #[test]
+    fn verdict_is_a_column_only_with_a_policy() {
+        assert!(!ColumnLayout::fit(200, false).shows(Column::Verdict));
+        let with = ColumnLayout::fit(200, true);
+        assert_eq!(with.iter().count(), 14);
+        // At 80 columns it takes the place of less important ones, not of PID, COMM, REQ/s.
+        let at_80 = ColumnLayout::fit(80, true);
+        for c in [Column::Pid, Column::Comm, Column::ReqRate, Column::Verdict] {
+            assert!(at_80.shows(c), "{c:?} at 80 columns");
+        }
+        // Without a policy the same widths give the same places as before VERDICT existed.
+        let without: Vec<_> = ColumnLayout::fit(120, false).iter().collect();
+        assert_eq!(without.len(), 13);
+        assert_eq!(without.last().map(|c| c.0), Some(Column::CqOverflow));
     }
 }

@@ -50,33 +50,61 @@ pub fn table(area: Rect) -> TableLayout {
     }
 }
 
+/// The violations view: a table with one more line above its header, for the kernel's own
+/// denials (kept apart from the policy's verdicts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViolationsLayout {
+    pub title: Rect,
+    pub kernel: Rect,
+    pub header: Rect,
+    pub body: Rect,
+}
+
+pub fn violations(area: Rect) -> ViolationsLayout {
+    ViolationsLayout {
+        title: row(area, 0),
+        kernel: row(area, 1),
+        header: row(area, 2),
+        body: rows_between(area, 3, 1),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RingLayout {
     pub title: Rect,
     pub summary: Rect,
+    /// The ring's io_uring_register calls by opcode (zero height when it has none).
+    pub register: Rect,
     pub ops_header: Rect,
     pub ops_body: Rect,
     pub histogram: Rect,
     pub sparkline: Rect,
 }
 
-/// The ring view: title, summary, the opcode table (as tall as its rows, up to half the
-/// screen), then the latency histogram and the rate sparkline side by side.
-pub fn ring(area: Rect, ops: usize) -> RingLayout {
-    let below_summary = area.height.saturating_sub(3); // title, summary, status
+/// The ring view: title, summary, the register line when `register` (the ring has register
+/// calls to show), the opcode table (as tall as its rows, up to half the screen), then the
+/// latency histogram and the rate sparkline side by side.
+pub fn ring(area: Rect, ops: usize, register: bool) -> RingLayout {
+    let top = 2 + u16::from(register); // title, summary, register
+    let below_summary = area.height.saturating_sub(top + 1); // and status
     let max_ops = (below_summary / 2).saturating_sub(1).max(1);
     let ops_rows = u16::try_from(ops).unwrap_or(u16::MAX).clamp(1, max_ops);
-    let graphs = rows_between(area, 3 + ops_rows, 1);
+    let graphs = rows_between(area, top + 1 + ops_rows, 1);
     let hist_width = graphs.width * 3 / 5;
     RingLayout {
         title: row(area, 0),
         summary: row(area, 1),
-        ops_header: row(area, 2),
+        register: if register {
+            row(area, 2)
+        } else {
+            Rect::new(area.x, area.y + 2, area.width, 0)
+        },
+        ops_header: row(area, top),
         ops_body: Rect::new(
             area.x,
-            area.y + 3,
+            area.y + top + 1,
             area.width,
-            ops_rows.min(area.height.saturating_sub(4)),
+            ops_rows.min(area.height.saturating_sub(top + 2)),
         ),
         histogram: Rect::new(graphs.x, graphs.y, hist_width, graphs.height),
         sparkline: Rect::new(
@@ -122,14 +150,20 @@ mod tests {
 
     #[test]
     fn the_ring_view_splits_the_screen() {
-        let r = ring(Rect::new(0, 0, 80, 24), 4);
+        let r = ring(Rect::new(0, 0, 80, 24), 4, false);
         assert_eq!(r.ops_body.height, 4);
         assert_eq!(r.histogram.y, 7);
         assert_eq!(r.histogram.height, 16);
         assert_eq!(r.histogram.width + r.sparkline.width, 80);
-        let crowded = ring(Rect::new(0, 0, 80, 24), 40);
+        let crowded = ring(Rect::new(0, 0, 80, 24), 40, false);
         assert_eq!(crowded.ops_body.height, 9);
-        let small = ring(Rect::new(0, 0, 40, 8), 40);
+        let small = ring(Rect::new(0, 0, 40, 8), 40, false);
+        assert!(small.ops_body.bottom() <= 8 && small.histogram.bottom() <= 7);
+        let with_register = ring(Rect::new(0, 0, 80, 24), 4, true);
+        assert_eq!(with_register.register.y, 2);
+        assert_eq!(with_register.ops_header.y, 3);
+        assert_eq!(with_register.histogram.y, 8);
+        let small = ring(Rect::new(0, 0, 40, 8), 40, true);
         assert!(small.ops_body.bottom() <= 8 && small.histogram.bottom() <= 7);
     }
 

@@ -17,6 +17,8 @@ pub struct MainScreen {
     pub cursor: Cursor,
     /// `/` was pressed: keys edit the filter until Enter or Esc.
     pub editing_filter: bool,
+    /// A policy is loaded: VERDICT is a column, and `v` has violations to show.
+    pub policy: bool,
 }
 
 /// What a key on the main view asks of the app.
@@ -32,12 +34,14 @@ pub enum MainAction {
         ring: u32,
     },
     Hint(&'static str),
+    /// `v`: the policy's recent violations.
+    OpenViolations,
     /// Not a main-view key: the app may handle it.
     Unhandled,
 }
 
 impl MainScreen {
-    pub fn new(only_pid: Option<u32>) -> Self {
+    pub fn new(only_pid: Option<u32>, policy: bool) -> Self {
         MainScreen {
             spec: RowSpec {
                 sort: Column::ReqRate,
@@ -51,6 +55,7 @@ impl MainScreen {
             selected: None,
             cursor: Cursor::default(),
             editing_filter: false,
+            policy,
         }
     }
 
@@ -119,9 +124,11 @@ impl MainScreen {
             KeyCode::Char('/') => self.editing_filter = true,
             KeyCode::Esc if !self.spec.filter.is_empty() => self.spec.filter.clear(),
             KeyCode::Char('s') | KeyCode::F(6) | KeyCode::Char('>') => {
-                self.sort_by(self.spec.sort.next())
+                self.sort_by(self.spec.sort.next(self.policy))
             }
-            KeyCode::Char('<') => self.sort_by(self.spec.sort.prev()),
+            KeyCode::Char('<') => self.sort_by(self.spec.sort.prev(self.policy)),
+            KeyCode::Char('v') => return violations(self.policy),
+            KeyCode::Char('V') if !self.policy => return violations(false),
             KeyCode::Char('I') => self.spec.descending = !self.spec.descending,
             KeyCode::Char(c) => match Column::by_hotkey(c) {
                 Some(column) if column == self.spec.sort => {
@@ -164,6 +171,15 @@ impl MainScreen {
             }
             _ => {}
         }
+    }
+}
+
+/// `v` (and `V`, VERDICT's sort key): only a policy gives verdicts to show or sort by.
+pub fn violations(policy: bool) -> MainAction {
+    if policy {
+        MainAction::OpenViolations
+    } else {
+        MainAction::Hint("no policy loaded: there are no verdicts")
     }
 }
 

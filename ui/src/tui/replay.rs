@@ -293,6 +293,7 @@ pub async fn run(mut player: Player, options: crate::Options) -> anyhow::Result<
         only_pid: options.only_pid,
         theme: options.theme,
         utc_offset_s: options.utc_offset_s,
+        policy: options.policy,
     };
     let mut app = App::new(config);
     let size = guard.terminal.size().context("reading the terminal size")?;

@@ -14,6 +14,8 @@ pub struct RingScreen {
     pub cursor: Cursor,
     /// The histogram shows everything since the probe attached (true) or the latest interval.
     pub since_start: bool,
+    /// The ring has io_uring_register calls to list (a line above the opcode table).
+    pub register_line: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub enum RingAction {
     None,
     Back,
     OpenRequests(Option<u8>),
+    /// `v`: this ring's policy violations.
+    OpenViolations,
     Unhandled,
 }
 
@@ -33,6 +37,7 @@ impl RingScreen {
             selected: None,
             cursor: Cursor::default(),
             since_start: false,
+            register_line: false,
         }
     }
 
@@ -45,6 +50,9 @@ impl RingScreen {
     /// around every refresh) and keeps the cursor on the selected opcode.
     pub fn sync(&mut self, model: &Model, height: usize) {
         self.ops.clear();
+        self.register_line = self
+            .state(model)
+            .is_some_and(|r| !r.info.register_ops.is_empty());
         if let Some(ring) = self.state(model) {
             let mut ops: Vec<(u64, u8)> = ring
                 .ops
@@ -79,6 +87,7 @@ impl RingScreen {
                     .selected
                     .map_or(RingAction::None, |op| RingAction::OpenRequests(Some(op))),
                 KeyCode::Char('r') => RingAction::OpenRequests(None),
+                KeyCode::Char('v') => RingAction::OpenViolations,
                 KeyCode::Char('w') => {
                     self.since_start = !self.since_start;
                     RingAction::None

@@ -4,6 +4,7 @@
 use crate::columns::Column;
 use std::cmp::Ordering;
 use uringtop_common::model::{Model, ProcessState, RingState};
+use uringtop_common::verdict::{Action, VerdictCounts};
 
 /// What a row shows. A ring used by several processes appears under each, so a ring row is
 /// identified by its process too.
@@ -38,6 +39,8 @@ pub struct Figures {
     pub async_pct: f64,
     /// CQ overflows of rings this process owns (a shared ring counts under its owner only).
     pub cq_overflows: u64,
+    /// Policy verdicts in the latest interval (all zero without a policy).
+    pub verdicts: VerdictCounts,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -185,9 +188,13 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
 fn ring_row(pid: u32, ring: &RingState) -> Row {
     let i = &ring.interval;
     let (mut total, mut denied) = (0u64, 0u64);
+    let mut verdicts = VerdictCounts::default();
     for op in ring.ops.values() {
         total = total.saturating_add(op.total.submitted.saturating_add(op.total.rejected));
         denied = denied.saturating_add(op.total.denied);
+        // The model keeps no interval verdicts; the difference of its cumulative ones is that.
+        let interval = op.total.verdicts.saturating_sub(&op.prev.verdicts);
+        verdicts = verdicts.saturating_add(&interval);
     }
     let owned = ring.info.pid == pid;
     Row {
@@ -206,6 +213,7 @@ fn ring_row(pid: u32, ring: &RingState) -> Row {
             denied,
             async_pct: i.async_pct,
             cq_overflows: if owned { ring.info.cq_overflows } else { 0 },
+            verdicts,
         },
         rings: 0,
         folded: false,
@@ -233,6 +241,7 @@ fn process_row(p: &ProcessState, folds: &Folds) -> Row {
         figures.total = figures.total.saturating_add(r.figures.total);
         figures.denied = figures.denied.saturating_add(r.figures.denied);
         figures.cq_overflows = figures.cq_overflows.saturating_add(r.figures.cq_overflows);
+        figures.verdicts = figures.verdicts.saturating_add(&r.figures.verdicts);
         setup_flags |= r.setup_flags;
     }
     Row {
@@ -249,6 +258,8 @@ fn process_row(p: &ProcessState, folds: &Folds) -> Row {
 enum Key<'a> {
     Num(f64),
     Text(&'a str),
+    /// Worst action first, then how many violations: one kill matters more than many logs.
+    Verdict(Option<Action>, u64),
 }
 
 /// The sort key of a process row (`ring` None) or of one of its ring rows. Columns that mean
@@ -274,6 +285,10 @@ fn key<'a>(column: Column, p: &'a ProcessState, ring: Option<&RingState>, row: &
         Column::P99 => Key::Num(f.p99_ns as f64),
         Column::ErrRate => Key::Num(f.err_per_s),
         Column::Denied => Key::Num(f.denied as f64),
+        Column::Verdict => Key::Verdict(
+            f.verdicts.worst().filter(|&a| a != Action::Allow),
+            f.verdicts.violations(),
+        ),
         Column::AsyncPct => Key::Num(f.async_pct),
         Column::CqOverflow => Key::Num(f.cq_overflows as f64),
     }
@@ -284,8 +299,9 @@ fn order(spec: &RowSpec, ka: Key, kb: Key, a: &Row, b: &Row) -> Ordering {
     let by_key = match (ka, kb) {
         (Key::Num(x), Key::Num(y)) => x.total_cmp(&y),
         (Key::Text(x), Key::Text(y)) => x.cmp(y),
-        (Key::Num(_), Key::Text(_)) => Ordering::Less,
-        (Key::Text(_), Key::Num(_)) => Ordering::Greater,
+        (Key::Verdict(w, n), Key::Verdict(v, m)) => (w, n).cmp(&(v, m)),
+        // One column gives one kind of key; mixed kinds never meet.
+        _ => Ordering::Equal,
     };
     let by_key = if spec.descending {
         by_key.reverse()

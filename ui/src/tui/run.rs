@@ -3,6 +3,7 @@
 //! request streaming, interval, quit) and draws.
 
 use crate::app::{App, Config};
+use crate::policy::PolicyLabel;
 use crate::refresh::{Decimator, Refresh};
 use crate::source::Source;
 use crate::terminal::TerminalGuard;
@@ -28,6 +29,8 @@ pub struct Options {
     pub only_pid: Option<u32>,
     pub theme: Theme,
     pub utc_offset_s: i64,
+    /// The loaded policy's label (None: no policy).
+    pub policy: Option<PolicyLabel>,
 }
 
 /// Runs the UI on `source` until the user quits, the terminal goes away, or SIGTERM/SIGINT/SIGHUP.
@@ -46,6 +49,7 @@ async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Opti
         only_pid: options.only_pid,
         theme: options.theme,
         utc_offset_s: options.utc_offset_s,
+        policy: options.policy,
     };
     let mut app = App::new(config);
     let mut model = Model::new();

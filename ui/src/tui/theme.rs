@@ -4,6 +4,7 @@
 //! underline still mark the header, the selection and warnings, so nothing is lost but the hue.
 
 use ratatui::style::{Color, Modifier, Style};
+use uringtop_common::verdict::Action;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Theme {
@@ -25,6 +26,10 @@ pub struct Theme {
     pub status: Style,
     pub popup: Style,
     pub paused: Style,
+    /// Policy verdicts, by severity: log < deny < kill.
+    pub log: Style,
+    pub deny: Style,
+    pub kill: Style,
 }
 
 impl Theme {
@@ -55,6 +60,12 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(Color::Yellow)
                 .add_modifier(bold),
+            log: Style::new().fg(Color::Yellow),
+            deny: Style::new().fg(Color::LightRed).add_modifier(bold),
+            kill: Style::new()
+                .fg(Color::White)
+                .bg(Color::Magenta)
+                .add_modifier(bold),
         }
     }
 
@@ -77,6 +88,20 @@ impl Theme {
             status: reversed,
             popup: Style::new(),
             paused: reversed.add_modifier(Modifier::BOLD),
+            // Without hue, severity is in the attributes: plain, bold, bold underlined.
+            log: Style::new(),
+            deny: bold,
+            kill: bold.add_modifier(Modifier::UNDERLINED),
+        }
+    }
+
+    /// The style of a verdict's action (allow: none).
+    pub fn verdict(&self, action: Action) -> Style {
+        match action {
+            Action::Allow => Style::new(),
+            Action::Log => self.log,
+            Action::Deny => self.deny,
+            Action::Kill => self.kill,
         }
     }
 

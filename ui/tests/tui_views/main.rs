@@ -2,6 +2,7 @@
 //! deterministic synthetic stream: no root, no terminal, no probe.
 
 mod navigation;
+mod policy;
 mod screens;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -10,8 +11,11 @@ use ratatui::Terminal;
 use std::time::Duration;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
-use uringtop_common::synthetic::synthetic_stream;
-use uringtop_tui::{views, App, Config, Refresh, SourceKind, Theme};
+use uringtop_common::synthetic::{
+    synthetic_stream, synthetic_stream_with_policy, SYNTHETIC_POLICY_RULES,
+};
+use uringtop_common::verdict::Action;
+use uringtop_tui::{views, App, Config, PolicyLabel, Refresh, SourceKind, Theme};
 
 /// A model, an app and a terminal of a fixed size.
 pub struct Harness {
@@ -28,6 +32,20 @@ impl Harness {
             width,
             height,
             Theme::colored(),
+        )
+    }
+
+    /// The same six processes with a policy loaded (audit mode): verdicts on every op.
+    pub fn with_policy(width: u16, height: u16, theme: Theme) -> Self {
+        Harness::with_config(
+            &synthetic_stream_with_policy(7, 30, 6, 2),
+            width,
+            height,
+            Config {
+                theme,
+                policy: Some(policy_label()),
+                ..config()
+            },
         )
     }
 
@@ -99,6 +117,17 @@ pub fn config() -> Config {
         only_pid: None,
         theme: Theme::colored(),
         utc_offset_s: 0,
+        policy: None,
+    }
+}
+
+/// How the policy of [`synthetic_stream_with_policy`] is labelled.
+pub fn policy_label() -> PolicyLabel {
+    PolicyLabel {
+        file: "synthetic.toml".into(),
+        enforce: false,
+        rules: SYNTHETIC_POLICY_RULES.map(String::from).to_vec(),
+        default: Action::Allow,
     }
 }
 

@@ -1,8 +1,10 @@
 //! One request in full: every SQE field, the CQE, how it executed and how long it took.
 
 use super::requests::{fd, res};
+use super::violations::rule;
 use crate::format;
 use crate::layout;
+use crate::policy::action_label;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -10,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use uringtop_common::input::{ExecPath, Request};
 use uringtop_common::names::{cqe_buffer_id, cqe_flag_names, opcode_name, sqe_flag_names};
+use uringtop_common::verdict::{Action, Verdict};
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, r: &Request) {
     let theme = &app.config.theme;
@@ -87,8 +90,21 @@ fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
     let mut at = String::new();
     format::clock(&mut at, r.time_ns, app.config.utc_offset_s);
     out.push(field("completed", at));
-    // Policy verdicts (a later issue) go here as their own section, from the policy engine's
-    // result for this request; nothing is shown until there is one.
+    // Without a policy a request has no verdict, and the section would only say so.
+    if let Some(v) = r.verdict {
+        out.push(section("Policy"));
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<11}", "verdict"), theme.dim),
+            Span::styled(action_label(&v), theme.verdict(v.action)),
+            Span::raw(format!(" ({})", action_meaning(&v))),
+        ]));
+        let mut rule_text = String::new();
+        rule(&mut rule_text, v.rule, app.config.policy.as_ref());
+        if v.rule.is_none() {
+            rule_text.push_str(" (no rule matched)");
+        }
+        out.push(field("rule", rule_text));
+    }
     out
 }
 
@@ -98,6 +114,17 @@ fn bits(names: &[&str], raw: u32) -> String {
         "none".to_string()
     } else {
         format!("{} ({raw:#x})", names.join("|"))
+    }
+}
+
+fn action_meaning(v: &Verdict) -> &'static str {
+    match v.action {
+        Action::Allow => "allowed",
+        Action::Log => "logged; the request ran",
+        // A tracepoint cannot fail an SQE: only the kernel's own restrictions refuse one.
+        Action::Deny => "audit: the request still ran",
+        Action::Kill if v.enforced => "enforced: SIGKILL sent to the process",
+        Action::Kill => "audit, no --enforce: not killed",
     }
 }
 

@@ -52,6 +52,31 @@ const REQUESTS: &[(&str, &str)] = &[
     ("Esc", "back (request streaming stops)"),
 ];
 
+const VIOLATIONS: &[(&str, &str)] = &[
+    (
+        "↑↓ PgUp PgDn",
+        "scroll; at the top the list follows new violations",
+    ),
+    (
+        "Enter",
+        "every field of the selected request, and its verdict",
+    ),
+    ("Esc", "back"),
+];
+
+/// Added to the main view's keys when a policy is loaded (without one they do nothing).
+const MAIN_POLICY: &[(&str, &str)] = &[
+    (
+        "v",
+        "the policy's recent violations, and the kernel's denials",
+    ),
+    ("V", "sort by VERDICT; again: reverse"),
+];
+
+const RING_POLICY: &[(&str, &str)] = &[("v", "this ring's policy violations")];
+
+const POLICY_LEGEND: &str = "VERDICT: SQEs the policy logged, denied or killed over the      interval, named by the worst action. DENIED is the kernel's own refusals.";
+
 /// Over every screen, when replaying a recording.
 const REPLAY: &[(&str, &str)] = &[
     ("space", "play / pause the recording"),
@@ -73,6 +98,13 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Main => ("process list", MAIN),
         ScreenKind::Ring => ("ring", RING),
         ScreenKind::Requests | ScreenKind::Detail => ("requests", REQUESTS),
+        ScreenKind::Violations => ("policy violations", VIOLATIONS),
+    };
+    let policy = app.config.policy.is_some();
+    let policy_keys = match app.screen() {
+        ScreenKind::Main if policy => MAIN_POLICY,
+        ScreenKind::Ring if policy => RING_POLICY,
+        _ => &[],
     };
     let key_line = |k: &'static str, what: &'static str| {
         Line::from(vec![
@@ -80,7 +112,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
             Span::raw(what),
         ])
     };
-    let mut lines: Vec<Line> = keys.iter().map(|&(k, what)| key_line(k, what)).collect();
+    let mut lines: Vec<Line> = keys
+        .iter()
+        .chain(policy_keys)
+        .map(|&(k, what)| key_line(k, what))
+        .collect();
     if app.config.source == SourceKind::Recording {
         lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what)));
     } else {
@@ -105,6 +141,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     if app.screen() == ScreenKind::Main {
         lines.push(Line::raw(""));
         lines.push(Line::styled(MAIN_LEGEND, theme.dim));
+        if policy {
+            lines.push(Line::styled(POLICY_LEGEND, theme.dim));
+        }
     }
     // As tall as the wrapped text, so a short help is a small box.
     // Word wrapping can take a line more than the characters need: one row of slack.

@@ -8,17 +8,19 @@ use crate::format;
 use crate::layout;
 use crate::rows::{self, Row, RowId};
 use crate::theme::Theme;
+use crate::verdicts;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use std::fmt::Write;
 use uringtop_common::model::Model;
+use uringtop_common::verdict::Action;
 
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mut String) {
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, scratch);
-    let columns = ColumnLayout::fit(area.width);
+    let columns = ColumnLayout::fit(area.width, app.config.policy.is_some());
     header(buf, l.header, &columns, app, theme);
     let main = &app.main;
     if main.rows.is_empty() {
@@ -71,6 +73,8 @@ enum Emphasis {
     Dim,
     /// Errors, denials, overflows.
     Bad,
+    /// Policy violations, by the worst action.
+    Verdict(Action),
 }
 
 impl Emphasis {
@@ -79,6 +83,7 @@ impl Emphasis {
             Emphasis::Normal => base,
             Emphasis::Dim => base.patch(theme.dim),
             Emphasis::Bad => base.patch(theme.bad),
+            Emphasis::Verdict(action) => base.patch(theme.verdict(action)),
         }
     }
 
@@ -162,6 +167,10 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
             format::count(s, f.denied);
             Emphasis::nonzero_bad(f.denied > 0)
         }
+        Column::Verdict => match verdicts::compact(s, &f.verdicts) {
+            Some(worst) => Emphasis::Verdict(worst),
+            None => Emphasis::Dim,
+        },
         Column::AsyncPct => {
             format::percent(s, f.async_pct);
             Emphasis::zero_dim(f.async_pct <= 0.0)

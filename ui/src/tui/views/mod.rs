@@ -5,12 +5,15 @@ mod detail;
 mod flags;
 mod help;
 mod histogram;
+mod kernel_denials;
 mod main_table;
+mod register_line;
 mod requests;
 mod ring;
 mod sparkline;
 mod status;
 mod text;
+mod violations;
 
 use crate::app::{App, Screen};
 use crate::layout;
@@ -49,6 +52,7 @@ pub fn draw_buffer(buf: &mut Buffer, area: Rect, model: &Model, app: &App) {
         None => main_table::draw(buf, content, model, app, &mut scratch),
         Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
+        Some(Screen::Violations(s)) => violations::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Detail(_)) => {}
     }
     if let Some(Screen::Detail(request)) = app.stack.last() {

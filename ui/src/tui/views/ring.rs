@@ -2,8 +2,8 @@
 //! and the ring's completion rate over the last minute.
 
 use super::text::{cell, fill};
-use super::{empty_message, histogram, sparkline};
-use crate::columns::{fit, Fit};
+use super::{empty_message, histogram, register_line, sparkline};
+use crate::columns::{fit, Fit, HIDDEN};
 use crate::format;
 use crate::layout;
 use crate::ring_screen::RingScreen;
@@ -11,67 +11,53 @@ use crate::theme::Theme;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::widgets::{Block, Widget};
 use std::fmt::Write;
 use uringtop_common::latency::LatencySummary;
 use uringtop_common::model::{counters, Model, OpState, ProcessState, RingState};
 use uringtop_common::names::{errno_name, opcode_name, setup_flag_names};
+use uringtop_common::verdict::Action;
 
-const HEADERS: [&str; 10] = [
-    "OP", "REQ/s", "TOTAL", "ERRORS", "DENIED", "ASYNC%", "p50", "p90", "p99", "MAX",
+const HEADERS: [&str; 13] = [
+    "OP", "REQ/s", "TOTAL", "ERRORS", "DENIED", "LOG", "DENY", "KILL", "ASYNC%", "p50", "p90",
+    "p99", "MAX",
 ];
-const COLUMNS: [Fit; 10] = [
+/// The policy's columns (LOG, DENY, KILL): only with a policy.
+const VERDICT_COLUMNS: std::ops::RangeInclusive<usize> = 5..=7;
+const fn col(width: u16, priority: u8, flex: bool) -> Fit {
     Fit {
-        width: 14,
-        priority: 0,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 0,
-        flex: false,
-    },
-    Fit {
-        width: 8,
-        priority: 1,
-        flex: false,
-    },
-    Fit {
-        width: 14,
-        priority: 0,
-        flex: true,
-    },
-    Fit {
-        width: 6,
-        priority: 1,
-        flex: false,
-    },
-    Fit {
-        width: 6,
-        priority: 2,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 1,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 2,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 0,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 1,
-        flex: false,
-    },
+        width,
+        priority,
+        flex,
+    }
+}
+const COLUMNS: [Fit; 13] = [
+    col(14, 0, false),
+    col(7, 0, false),
+    col(8, 1, false),
+    col(14, 0, true),
+    col(6, 1, false),
+    col(6, 1, false),
+    col(6, 1, false),
+    col(6, 1, false),
+    col(6, 2, false),
+    col(7, 1, false),
+    col(7, 2, false),
+    col(7, 0, false),
+    col(7, 1, false),
 ];
+
+/// The opcode table's columns, without the verdict ones when no policy is loaded.
+fn columns(policy: bool) -> [Fit; 13] {
+    let mut c = COLUMNS;
+    if !policy {
+        for i in VERDICT_COLUMNS {
+            c[i].priority = HIDDEN;
+        }
+    }
+    c
+}
 
 pub fn draw(
     buf: &mut Buffer,
@@ -82,7 +68,7 @@ pub fn draw(
     s: &mut String,
 ) {
     let theme = &app.config.theme;
-    let l = layout::ring(area, screen.ops.len());
+    let l = layout::ring(area, screen.ops.len(), screen.register_line);
     let Some(process) = model.process(screen.pid) else {
         return empty_message(buf, area, "this process is gone", "Esc goes back", theme);
     };
@@ -91,7 +77,8 @@ pub fn draw(
     };
     title(buf, l.title, process, ring, theme, s);
     summary(buf, l.summary, ring, theme, s);
-    let placed = fit(&COLUMNS, area.width);
+    register_line::draw(buf, l.register, &ring.info, theme, s);
+    let placed = fit(&columns(app.config.policy.is_some()), area.width);
     fill(buf, l.ops_header, theme.header);
     for (header, slot) in HEADERS.iter().zip(placed) {
         if let Some((x, w)) = slot {
@@ -136,11 +123,10 @@ pub fn draw(
         for (column, slot) in placed.iter().enumerate() {
             let Some((x, w)) = *slot else { continue };
             s.clear();
-            let bad = op_cell(s, column, op, &latency);
-            let style = if bad && !selected {
-                style.patch(theme.bad)
-            } else {
-                style
+            let mark = op_cell(s, column, op, &latency, theme);
+            let style = match mark {
+                Some(mark) if !selected => style.patch(mark),
+                _ => style,
             };
             cell(buf, area.x + x, y, w, s, style, column != 0 && column != 3);
         }
@@ -166,29 +152,43 @@ fn latency(op: &OpState, since_start: bool) -> LatencySummary {
     }
 }
 
-/// One cell of the opcode table; true when it shows something wrong (errors, denials).
-fn op_cell(s: &mut String, column: usize, op: &OpState, latency: &LatencySummary) -> bool {
+/// One cell of the opcode table; the style to mark it with when it shows something wrong
+/// (errors, denials, verdicts).
+fn op_cell(
+    s: &mut String,
+    column: usize,
+    op: &OpState,
+    latency: &LatencySummary,
+    theme: &Theme,
+) -> Option<Style> {
     let t = &op.total;
+    let bad = |b: bool| b.then_some(theme.bad);
     match column {
         0 => s.push_str(&opcode_name(op.opcode)),
         1 => format::rate(s, op.interval.req_per_s),
         2 => format::count(s, t.submitted.saturating_add(t.rejected)),
         3 => {
             errors(s, op);
-            return t.errors > 0;
+            return bad(t.errors > 0);
         }
         4 => {
             format::count(s, t.denied);
-            return t.denied > 0;
+            return bad(t.denied > 0);
         }
-        5 => format::percent(s, op.interval.async_pct),
-        6..=9 if latency.count == 0 => s.push('-'),
-        6 => format::duration(s, latency.p50),
-        7 => format::duration(s, latency.p90),
-        8 => format::duration(s, latency.p99),
+        5..=7 => {
+            let action = [Action::Log, Action::Deny, Action::Kill][column - 5];
+            let n = t.verdicts.get(action);
+            format::count(s, n);
+            return (n > 0).then(|| theme.verdict(action));
+        }
+        8 => format::percent(s, op.interval.async_pct),
+        9..=12 if latency.count == 0 => s.push('-'),
+        9 => format::duration(s, latency.p50),
+        10 => format::duration(s, latency.p90),
+        11 => format::duration(s, latency.p99),
         _ => format::duration(s, latency.max),
     }
-    false
+    None
 }
 
 /// "ENOENT 37, EAGAIN 2": errors since start by errno, most frequent first.

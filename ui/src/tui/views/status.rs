@@ -47,6 +47,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
             &[(" ", theme.status), (timeline, theme.key)],
         );
     }
+    if let Some(policy) = &app.config.policy {
+        s.clear();
+        let n = policy.rules.len();
+        let _ = write!(
+            s,
+            " · policy {} ({n} rule{}, {})",
+            policy.file,
+            plural(n as u64),
+            policy.mode()
+        );
+        x = spans(buf, x, area.y, right, &[(s, theme.status)]);
+    }
     s.clear();
     s.push_str(" · every ");
     format::interval(s, app.refresh().interval());
@@ -120,6 +132,7 @@ fn hints(screen: ScreenKind) -> &'static str {
         ScreenKind::Main => "?:help /:filter s:sort Enter:open r:requests space:pause q:quit",
         ScreenKind::Ring => "?:help Enter:requests r:all w:latency window Esc:back q:quit",
         ScreenKind::Requests => "?:help Enter:details space:pause Esc:back q:quit",
+        ScreenKind::Violations => "?:help Enter:details space:pause Esc:back q:quit",
         ScreenKind::Detail => "Esc:back q:quit",
     }
 }

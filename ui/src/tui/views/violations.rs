@@ -1,0 +1,183 @@
+//! The violations view: the policy's recent verdicts other than allow, newest first, with the
+//! rule that decided; above them, what the kernel itself refused.
+
+use super::requests::fd;
+use super::text::{cell, fill};
+use super::{empty_message, kernel_denials};
+use crate::columns::{fit, Fit};
+use crate::format;
+use crate::layout;
+use crate::policy::{action_label, PolicyLabel};
+use crate::violation_screen::ViolationScreen;
+use crate::violations;
+use crate::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::fmt::Write;
+use uringtop_common::input::Request;
+use uringtop_common::model::Model;
+use uringtop_common::names::opcode_name;
+
+const HEADERS: [&str; 9] = [
+    "TIME", "PROCESS", "RING", "OP", "FD", "OFF", "LEN", "ACTION", "RULE",
+];
+const RIGHT: [bool; 9] = [false, false, true, false, true, true, true, false, false];
+const fn col(width: u16, priority: u8, flex: bool) -> Fit {
+    Fit {
+        width,
+        priority,
+        flex,
+    }
+}
+const COLUMNS: [Fit; 9] = [
+    col(15, 0, false),
+    col(18, 0, false),
+    col(5, 1, false),
+    col(12, 0, false),
+    col(7, 2, false),
+    col(10, 3, false),
+    col(7, 3, false),
+    col(10, 0, false),
+    col(14, 0, true),
+];
+
+pub fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    app: &App,
+    screen: &ViolationScreen,
+    s: &mut String,
+) {
+    let theme = &app.config.theme;
+    let l = layout::violations(area);
+    title(buf, l.title, model, app, screen, s);
+    kernel_denials::draw(buf, l.kernel, model, theme, s);
+    let placed = fit(&COLUMNS, area.width);
+    fill(buf, l.header, theme.header);
+    for ((header, slot), right) in HEADERS.iter().zip(placed).zip(RIGHT) {
+        if let Some((x, w)) = slot {
+            cell(
+                buf,
+                l.header.x + x,
+                l.header.y,
+                w,
+                header,
+                theme.header,
+                right,
+            );
+        }
+    }
+    if screen.seqs.is_empty() {
+        return empty_message(
+            buf,
+            l.body,
+            "no policy violation so far",
+            "SQEs the policy logs, denies or kills appear here as they happen",
+            theme,
+        );
+    }
+    let visible = screen
+        .seqs
+        .iter()
+        .enumerate()
+        .skip(screen.cursor.offset)
+        .take(usize::from(l.body.height));
+    for (y, (i, &seq)) in (l.body.y..).zip(visible) {
+        let Some(r) = violations::get(model, seq) else {
+            continue;
+        };
+        let selected = i == screen.cursor.index;
+        if selected {
+            fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
+        }
+        let action = r.verdict.unwrap_or_default().action;
+        for (column, slot) in placed.iter().enumerate() {
+            let Some((x, w)) = *slot else { continue };
+            s.clear();
+            violation_cell(s, column, r, app);
+            let style = match (selected, column) {
+                (true, _) => theme.selected,
+                (false, 7) => theme.ring.patch(theme.verdict(action)),
+                (false, _) => theme.ring,
+            };
+            cell(buf, area.x + x, y, w, s, style, RIGHT[column]);
+        }
+    }
+}
+
+fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
+    let verdict = r.verdict.unwrap_or_default();
+    match column {
+        0 => format::clock(s, r.time_ns, app.config.utc_offset_s),
+        1 => {
+            let _ = write!(s, "{}[{}]", r.comm, r.pid);
+        }
+        2 => {
+            let _ = write!(s, "{}", r.ring);
+        }
+        3 => s.push_str(&opcode_name(r.opcode)),
+        4 => fd(s, r),
+        5 => {
+            let _ = write!(s, "{}", r.off);
+        }
+        6 => {
+            let _ = write!(s, "{}", r.len);
+        }
+        7 => s.push_str(action_label(&verdict)),
+        _ => rule(s, verdict.rule, app.config.policy.as_ref()),
+    }
+}
+
+/// `#2 deny OPENAT outside /srv`: rules numbered from 1, as they appear in the file; `default`
+/// when no rule matched.
+pub fn rule(s: &mut String, rule: Option<u16>, policy: Option<&PolicyLabel>) {
+    match rule {
+        Some(r) => {
+            let _ = write!(s, "#{}", u32::from(r) + 1);
+            if let Some(p) = policy {
+                let text = p.rule_text(Some(r));
+                let _ = write!(s, " {text}");
+            }
+        }
+        None => s.push_str("default"),
+    }
+}
+
+fn title(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    app: &App,
+    screen: &ViolationScreen,
+    s: &mut String,
+) {
+    s.clear();
+    s.push_str("policy violations");
+    if let Some((pid, ring)) = screen.filter.ring {
+        let _ = write!(s, " of ring {ring}");
+        if let Some(p) = model.process(pid) {
+            let _ = write!(s, " · {}[{}]", p.comm, p.pid);
+        }
+    }
+    let _ = write!(
+        s,
+        " · {} held, {} seen · newest first",
+        screen.seqs.len(),
+        model.violations_seen()
+    );
+    if app.paused() {
+        s.push_str(" · paused");
+    } else if screen.cursor.index == 0 {
+        s.push_str(" · following");
+    }
+    cell(
+        buf,
+        area.x,
+        area.y,
+        area.width,
+        s,
+        app.config.theme.title,
+        false,
+    );
+}
