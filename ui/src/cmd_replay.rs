@@ -19,6 +19,15 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         );
     };
     let interval = recorded_interval(&rec);
+    // The policy the recording was made with names the rules its verdicts point at.
+    let policy = match crate::policy_file::LoadedPolicy::from_header(&rec.header().options) {
+        Some(Ok(p)) => Some(p.label()),
+        Some(Err(e)) => {
+            eprintln!("uringtop: warning: {e:#}: verdicts are shown without rule descriptions");
+            None
+        }
+        None => None,
+    };
     let offset = trace_line::local_utc_offset_s();
     let mut player = Player::new(rec, offset);
     if let Some(start) = args.start {
@@ -29,9 +38,7 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         only_pid: args.pid,
         theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
         utc_offset_s: offset,
-        // The policy a recording was made with is not labelled yet (see main.rs); its verdicts
-        // still replay, and show once a label is passed here.
-        policy: None,
+        policy,
     };
     uringtop_tui::replay::run(player, options).await
 }

@@ -77,8 +77,7 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         only_pid: args.pid,
         theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
         utc_offset_s: trace_line::local_utc_offset_s(),
-        // No --policy option yet: the policy parser lands separately and will label it here.
-        policy: None,
+        policy: policy.as_ref().map(policy_file::LoadedPolicy::label),
     };
     let result = uringtop_tui::run(uringtop_tui::Source::live(inputs, control), options).await;
     if let Some((path, task)) = recorder {

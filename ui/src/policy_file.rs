@@ -56,6 +56,23 @@ impl LoadedPolicy {
         path.map(|p| LoadedPolicy::read(p, enforce)).transpose()
     }
 
+    /// What the terminal UI shows of the policy: its file, mode, and each rule described (the
+    /// UI numbers them itself, so the description's own "#N" is left out).
+    pub fn label(&self) -> uringtop_tui::PolicyLabel {
+        uringtop_tui::PolicyLabel {
+            file: self.path.display().to_string(),
+            enforce: self.enforce,
+            rules: (0..self.policy.rules.len())
+                .map(|i| {
+                    let text = self.policy.describe_rule(i);
+                    text.split_once(' ')
+                        .map_or(text.clone(), |(_, rest)| rest.to_string())
+                })
+                .collect(),
+            default: self.policy.default,
+        }
+    }
+
     /// The tables the probe evaluates.
     pub fn compiled(&self) -> abi::Policy {
         self.policy.compile(self.enforce)
@@ -126,6 +143,9 @@ mod tests {
         assert!(back.enforce);
         assert_eq!(back.path, PathBuf::from("p.toml"));
         assert!(LoadedPolicy::from_header(&BTreeMap::new()).is_none());
+        let label = back.label();
+        assert_eq!(label.rules, vec!["comm=db* ops=OPENAT → deny".to_string()]);
+        assert_eq!(label.file, "p.toml");
     }
 
     #[test]
