@@ -108,6 +108,77 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
     );
 }
 
+#[test]
+fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
+    const TEST: &str = "tui_e2e_policy";
+    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+        return;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let workload = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || paced_nops(&stop))
+    };
+    let pid = std::process::id();
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("audit.toml");
+    std::fs::write(
+        &policy,
+        format!(
+            "[[rule]]\nname = \"no NOPs here\"\npid = {pid}\nops = [\"NOP\"]\naction = \"deny\"\n"
+        ),
+    )
+    .unwrap();
+    let session = Session::start(
+        "tui-e2e-policy",
+        (140, 40),
+        WAIT,
+        env!("CARGO_BIN_EXE_uringtop"),
+        &["--interval", "0.5", "--policy", policy.to_str().unwrap()],
+    );
+    let process_row = format!("{pid} ");
+    let screen = session.wait_for("the workload's process with deny verdicts", |s| {
+        s.lines()
+            .any(|l| l.trim_start().starts_with(&process_row) && l.contains("deny"))
+    });
+    assert!(
+        screen.contains("VERDICT") && screen.contains("audit.toml"),
+        "a verdict column and the policy in the status line:\n{screen}"
+    );
+
+    session.keys(&["v"]);
+    let screen = session.wait_for("the violations view", |s| {
+        s.contains("no NOPs here") && s.contains("NOP") && s.contains("#1")
+    });
+    assert!(
+        screen.contains("kernel denials"),
+        "kernel denials are shown apart:\n{screen}"
+    );
+    session.keys(&["Enter"]);
+    session.wait_for("a violation's details", |s| {
+        s.contains("NOP (0)") && s.contains("deny") && s.contains("no NOPs here")
+    });
+    session.keys(&["Escape"]);
+    session.wait_for("the violations again", |s| {
+        s.contains("#1") && !s.contains("NOP (0)")
+    });
+    session.keys(&["Escape"]);
+    session.wait_for("the process list", |s| s.contains("VERDICT"));
+    session.keys(&["q"]);
+    let status = session.exit_status();
+    stop.store(true, Ordering::Relaxed);
+    workload
+        .join()
+        .expect("the workload thread")
+        .expect("the workload");
+    assert_eq!(
+        status.as_deref(),
+        Some("0"),
+        "uringtop's exit status; its stderr:\n{}",
+        session.stderr()
+    );
+}
+
 /// Request rows of NOPs on screen.
 fn nop_rows(screen: &str) -> usize {
     screen
