@@ -116,3 +116,93 @@ fn records_a_known_workload_exactly() {
     }
     assert_eq!(ops.as_array().unwrap().len(), expected.ops.len());
 }
+
+#[test]
+fn a_recording_keeps_the_policy_and_its_violations_without_requests() {
+    const TEST: &str = "record_live_policy";
+    if !require_root(TEST) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policy.mcap");
+    let policy = dir.path().join("policy.toml");
+    // Every OPENAT of a missing file is a violation; every other request is not.
+    std::fs::write(
+        &policy,
+        "[[rule]]\nname = \"no opens\"\nops = [\"OPENAT\"]\naction = \"log\"\n",
+    )
+    .unwrap();
+    let recorder = Command::new(BIN)
+        .args(["record", "--interval", "0.5", "--policy"])
+        .arg(&policy)
+        .arg("-o")
+        .arg(&file)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "the recorder did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let (pid, _) = workloads::run_in_child(|| {
+        let mut all = workloads::nops(1, 8)?;
+        all.merge(workloads::openat_missing(5)?);
+        Ok(all)
+    })
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(recorder.id() as i32, libc::SIGTERM) };
+    let out = recorder.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let rec = Recording::open(&file).unwrap();
+    assert!(rec.header().options["policy"].contains("no opens"));
+    // Without --requests only the violations were kept: the five OPENATs, with their rule.
+    let kept: Vec<_> = rec
+        .inputs()
+        .filter_map(|i| match i {
+            Input::Request(r) if r.pid == pid => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kept.len(), 5, "{kept:?}");
+    for r in &kept {
+        assert_eq!(opcode_name(r.opcode), "OPENAT");
+        let v = r.verdict.expect("a verdict");
+        assert_eq!((v.action.name(), v.rule), ("log", Some(0)));
+    }
+    // dump --from reports the recorded verdicts and names the policy they came from.
+    let out = Command::new(BIN)
+        .args(["dump", "--pid", &pid.to_string(), "--from"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("recorded with policy"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut verdicts = std::collections::BTreeMap::new();
+    for ring in v["processes"][0]["rings"].as_array().unwrap() {
+        for op in ring["ops"].as_array().unwrap() {
+            verdicts.insert(
+                op["op"].as_str().unwrap().to_string(),
+                op["verdicts"].clone(),
+            );
+        }
+    }
+    assert_eq!(
+        verdicts["OPENAT"],
+        serde_json::json!({"allow": 0, "log": 5, "deny": 0, "kill": 0})
+    );
+    assert_eq!(
+        verdicts["NOP"],
+        serde_json::json!({"allow": 8, "log": 0, "deny": 0, "kill": 0})
+    );
+}
