@@ -18,6 +18,12 @@ pub fn start(
         Some(p) => {
             let probe = Probe::load_with_policy(&p.compiled())?;
             eprintln!("uringtop: {}", p.summary());
+            if p.enforce && p.policy.default == uringtop_common::verdict::Action::Kill {
+                eprintln!(
+                    "uringtop: warning: default = \"kill\" with --enforce: every process on this \
+                     machine that submits an SQE no rule allows gets SIGKILL"
+                );
+            }
             probe
         }
         None => Probe::load()?,
