@@ -26,6 +26,8 @@ struct Merged {
     rings: usize,
     sqe_ops: BTreeSet<u8>,
     sqe_flags: u8,
+    /// IOSQE flags every SQE of every merged ring carried (None until a ring is merged).
+    sqe_flags_required: Option<u8>,
     register_ops: BTreeSet<u8>,
 }
 
@@ -37,11 +39,11 @@ pub fn render(advice: &Advice) -> String {
     for line in [
         "",
         "For each process name below, in order: a rule denying SQEs with an IOSQE flag it",
-        "was never seen using, a rule allowing what it was seen doing, and a rule denying it",
-        "everything else. The first matching rule wins. default = \"allow\" leaves every other",
-        "process alone. A policy names processes, not rings: all rings of the processes with",
-        "one name share one set of rules. IOSQE flags that every SQE carried cannot be",
-        "required here; `uringtop advise --format c` or `--format rust` can.",
+        "was never seen using, one denying SQEs without a flag every SQE carried, a rule",
+        "allowing what it was seen doing, and a rule denying it everything else. The first",
+        "matching rule wins. default = \"allow\" leaves every other process alone. A policy",
+        "names processes, not rings: all rings of the processes with one name share one set",
+        "of rules.",
     ] {
         comment(&mut out, line);
     }
@@ -66,6 +68,8 @@ fn merge(processes: &[ProcessAdvice]) -> BTreeMap<Subject, Merged> {
             m.rings += 1;
             m.sqe_ops.extend(&r.sqe_ops);
             m.sqe_flags |= r.sqe_flags_allowed;
+            m.sqe_flags_required =
+                Some(m.sqe_flags_required.unwrap_or(0x7f) & r.sqe_flags_required);
             m.register_ops.extend(&r.register_ops);
         }
     }
@@ -104,6 +108,16 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
             &format!("{label}: IOSQE flags never seen"),
             &matcher,
             &[("sqe_flags_any", names(known_sqe_flags(never_seen)))],
+            "deny",
+        );
+    }
+    let required = m.sqe_flags_required.unwrap_or(0) & KNOWN_SQE_FLAGS;
+    if required != 0 {
+        rule(
+            out,
+            &format!("{label}: IOSQE flags every SQE carried"),
+            &matcher,
+            &[("sqe_flags_missing", names(known_sqe_flags(required)))],
             "deny",
         );
     }
