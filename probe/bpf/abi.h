@@ -150,7 +150,8 @@ struct urt_policy {
 	__u64 sqe_rules;          /* rules that judge SQEs */
 	__u64 register_rules;     /* rules that judge io_uring_register calls */
 	__u64 conditional;        /* rules with an SQE flag or personality condition */
-	__u64 setup_requires[32]; /* [b]: rules that only match rings with IORING_SETUP bit b */
+	__u64 setup_requires[32]; /* [b]: rules that only match rings with IORING_SETUP bit b (for
+				   * userspace's evaluator; the probe tests rules[i].setup_flags) */
 	__u64 sqe_ops[256];       /* [op]: rules covering IORING_OP op */
 	__u64 register_ops[64];   /* [op]: rules covering IORING_REGISTER op */
 	__u64 flags[256];         /* [IOSQE bits | URT_FLAG_PERSONALITY]: rules whose conditions hold */

@@ -189,9 +189,13 @@ struct urt_where {
 
 /*
  * Hot path: a per-CPU cache hit costs two inlined array lookups and a few compares. A miss looks up
- * the ring (describing it if new) and the op_stats index, then fills the cache entry.
+ * the ring (describing it if new) and the op_stats index and, for a submission (`judge`), what the
+ * policy says; only then does it fill the cache entry, so that every entry a submission can hit
+ * carries the policy's decision. Completions and punts do not judge: leaving the policy out of
+ * their programs keeps them simple enough for older verifiers (6.12 refused on_complete with it:
+ * "sequence of 8193 jumps is too complex").
  */
-static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct urt_where *where)
+static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct urt_where *where, bool judge)
 {
 	__u64 ctx_key = (__u64)ring_ctx;
 	__u32 slot = (((addr_low32(ctx_key) * 0x9E3779B1U) >> (32 - URT_CACHE_BITS)) ^ op) &
@@ -218,6 +222,8 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	where->ring = ring->id;
 	if (!stats_index_slow(tgid, where->ring, op, &where->stats))
 		return false;
+	if (policy_enabled && !judge)
+		return true;
 	if (policy_enabled)
 		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, op, &where->verdict);
 	if (hit) {

@@ -56,7 +56,7 @@ struct urt_identity {
 	char comm[16];
 	__u32 tgid;
 	__u32 uid;
-	__u32 clen;  /* length of comm */
+	__u32 setup_flags; /* of the ring: rules needing a setup flag it lacks do not match */
 	__u32 rule;  /* rule being matched */
 	__u32 fresh; /* 1: `rule` has not been started */
 	/* glob matcher (same algorithm as common/src/policy glob_match) */
@@ -87,7 +87,8 @@ static long identity_step(__u64 i, void *data)
 	r = &pol->rules[x->rule & (URT_MAX_RULES - 1)];
 	if (x->fresh) {
 		x->fresh = 0;
-		if ((r->pid && r->pid != x->tgid) || (r->uid != URT_ANY_UID && r->uid != x->uid)) {
+		if ((r->pid && r->pid != x->tgid) || (r->uid != URT_ANY_UID && r->uid != x->uid) ||
+		    (r->setup_flags & ~x->setup_flags)) {
 			identity_next_rule(x, false);
 			return 0;
 		}
@@ -103,8 +104,8 @@ static long identity_step(__u64 i, void *data)
 	}
 	plen = r->comm_len > 16 ? 16 : r->comm_len;
 	pc = x->p < plen ? r->comm[x->p & 15] : 0;
-	if (x->c < x->clen) {
-		cc = x->comm[x->c & 15];
+	cc = x->c < 16 ? x->comm[x->c & 15] : 0; /* comm is NUL-terminated within 16 bytes */
+	if (cc) {
 		if (x->p < plen && (pc == '?' || pc == cc)) {
 			x->p += 1;
 			x->c += 1;
@@ -133,33 +134,22 @@ static long identity_step(__u64 i, void *data)
 /* Worst case per rule: a start, (16 + 1) x (16 + 1) glob steps, 16 trailing stars. */
 #define URT_IDENTITY_STEPS (URT_MAX_RULES * (1 + 17 * 17 + 16))
 
-/* Rules that match the current task by pid, uid and process name. */
-static __always_inline __u64 identity_rules(__u32 tgid)
+/*
+ * Rules that match the current task (pid, uid, process name) on a ring with `setup_flags`. Every
+ * per-rule test runs inside the bpf_loop callback, which the verifier checks once, instead of
+ * loops in the program itself.
+ */
+static __always_inline __u64 identity_rules(__u32 tgid, __u32 setup_flags)
 {
 	struct urt_identity x = {};
 
 	x.tgid = tgid;
 	x.uid = (__u32)bpf_get_current_uid_gid();
+	x.setup_flags = setup_flags;
 	x.fresh = 1;
 	leader_comm(x.comm);
-	for (int i = 0; i < 16; i++) {
-		if (!x.comm[i])
-			break;
-		x.clen = i + 1;
-	}
 	bpf_loop(URT_IDENTITY_STEPS, identity_step, &x, 0);
 	return x.mask;
-}
-
-/* Rules that cannot match a ring with these setup flags (they require a bit it lacks). */
-static __always_inline __u64 setup_excluded(struct urt_policy *pol, __u32 setup_flags)
-{
-	__u64 out = 0;
-
-	for (int b = 0; b < 32; b++)
-		if (!((setup_flags >> b) & 1))
-			out |= pol->setup_requires[b];
-	return out;
 }
 
 /* A decided verdict from a mask of matching rules (0: the default). */
@@ -195,7 +185,7 @@ static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, _
 		return 0;
 	cand = pol->sqe_rules & pol->sqe_ops[op];
 	if (cand)
-		cand &= identity_rules(tgid) & ~setup_excluded(pol, setup_flags);
+		cand &= identity_rules(tgid, setup_flags);
 	if (cand && ((cand & -cand) & pol->conditional))
 		return cand;
 	verdict_of(pol, cand, v);
@@ -230,7 +220,7 @@ static __always_inline void policy_judge_register(__u32 tgid, __u32 setup_flags,
 		return;
 	cand = opcode < 64 ? pol->register_rules & pol->register_ops[opcode & 63] : 0;
 	if (cand)
-		cand &= identity_rules(tgid) & ~setup_excluded(pol, setup_flags);
+		cand &= identity_rules(tgid, setup_flags);
 	verdict_of(pol, cand, v);
 }
 

@@ -89,7 +89,7 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	bool streamed;
 	bool timed = false;
 
-	if (!locate(req->ctx, tgid, op, &where))
+	if (!locate(req->ctx, tgid, op, &where, true))
 		return 0;
 	if (policy_enabled) {
 		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &v);
@@ -131,7 +131,7 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 	struct urt_verdict v = {};
 	bool streamed;
 
-	if (!locate(req->ctx, tgid, op, &where))
+	if (!locate(req->ctx, tgid, op, &where, true))
 		return 0;
 	/* Judged like any SQE the process tried: the kernel's refusal is shown apart (denied). */
 	if (policy_enabled) {
@@ -228,7 +228,7 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 c
 		count_stat(URT_STAT_UNMATCHED);
 		tgid = current_tgid();
 		op = BPF_CORE_READ((struct io_kiocb *)req, opcode);
-		if (!locate(ring_ctx, tgid, op, &where))
+		if (!locate(ring_ctx, tgid, op, &where, false))
 			return;
 		/* Its SQE side may still have been stashed for a record. */
 		if (wants_record(tgid, where.ring))
@@ -285,7 +285,7 @@ static __always_inline struct urt_op_stats *mark_path(struct io_kiocb *req, __u8
 		slot->path |= path;
 		return stats_at(slot->stats);
 	}
-	if (!locate(req->ctx, current_tgid(), req->opcode, &where))
+	if (!locate(req->ctx, current_tgid(), req->opcode, &where, false))
 		return 0;
 	return stats_at(where.stats);
 }
