@@ -86,6 +86,15 @@ pub struct OpSample {
     pub ring: u32,
     pub opcode: u8,
     pub counters: OpCounters,
+    /// Which kernel counter slot holds these counts (0: not said). When it changes, the counters
+    /// started again from zero in a new slot (the probe recycles the slots of quiet keys), even
+    /// if they have since grown past the old ones.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub slot: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]

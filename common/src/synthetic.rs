@@ -321,6 +321,7 @@ fn sample(
             s.rings.push(ring.info.clone());
             for op in ring.ops.iter().filter(|op| op.seen) {
                 s.ops.push(OpSample {
+                    slot: 0,
                     pid: p.pid,
                     ring: ring.info.ring,
                     opcode: op.opcode,

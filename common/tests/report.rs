@@ -95,24 +95,28 @@ fn small_model() -> Model {
         ],
         ops: vec![
             OpSample {
+                slot: 0,
                 pid: 4242,
                 ring: 1,
                 opcode: 18,
                 counters: openat,
             },
             OpSample {
+                slot: 0,
                 pid: 4242,
                 ring: 1,
                 opcode: 19,
                 counters: OpCounters::default(),
             },
             OpSample {
+                slot: 0,
                 pid: 5000,
                 ring: 2,
                 opcode: 22,
                 counters: read,
             },
             OpSample {
+                slot: 0,
                 pid: 5000,
                 ring: 2,
                 opcode: 99,
@@ -339,6 +343,7 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
             ..RingSample::default()
         }],
         ops: vec![OpSample {
+            slot: 0,
             pid: 10,
             ring: 1,
             opcode: 18,

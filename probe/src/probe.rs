@@ -83,6 +83,7 @@ impl Probe {
             free_stats: take(&mut ebpf, "free_stats")?,
             reclaim: invalidate.map(|fd| (reclaimer, fd)),
             reclaim_lost: 0,
+            recycled: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;

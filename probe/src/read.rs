@@ -34,6 +34,9 @@ pub(crate) struct StatMaps {
     pub reclaim: Option<(Reclaimer, ProgramFd)>,
     /// Counter updates that landed on slots being recycled (see [`crate::reclaim`]).
     pub reclaim_lost: u64,
+    /// How many times each op_stats index was recycled: with the index, it tells the model when
+    /// a key's counters moved to a fresh slot (see `OpSample::slot`).
+    pub recycled: std::collections::HashMap<u32, u32>,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
@@ -46,6 +49,7 @@ impl StatMaps {
     pub fn sample(&mut self, time_ns: u64) -> Result<Sample, ProbeError> {
         let mut ops: BTreeMap<(u32, u32, u8), OpCounters> = BTreeMap::new();
         let mut slots = Vec::new();
+        let mut slot_ids: BTreeMap<(u32, u32, u8), u64> = BTreeMap::new();
         for entry in self.op_index.iter() {
             let Ok((key, index)) = entry else { continue };
             // An index past the end of op_stats was never counted (the probe counts it as lost).
@@ -57,6 +61,11 @@ impl StatMaps {
                 add_stats(&mut slot, st);
             }
             slots.push((key, index, slot_read(&slot)));
+            let times = self.recycled.get(&index).copied().unwrap_or(0);
+            slot_ids.insert(
+                (key.tgid, key.ring, key.opcode as u8),
+                (u64::from(times) << 32) | u64::from(index),
+            );
             let c = ops
                 .entry((key.tgid, key.ring, key.opcode as u8))
                 .or_default();
@@ -159,6 +168,7 @@ impl StatMaps {
             ops: ops
                 .into_iter()
                 .map(|((pid, ring, opcode), counters)| OpSample {
+                    slot: slot_ids.get(&(pid, ring, opcode)).copied().unwrap_or(0),
                     pid,
                     ring,
                     opcode,
@@ -189,9 +199,30 @@ impl StatMaps {
         for key in &plan.retire {
             let _ = self.op_index.remove(key);
         }
+        // The key's errno counts go with it, so that a key that comes back starts from zero
+        // everywhere (the model carries the old totals over).
+        if !plan.retire.is_empty() {
+            let retired: std::collections::HashSet<(u32, u32, u32)> = plan
+                .retire
+                .iter()
+                .map(|k| (k.tgid, k.ring, k.opcode))
+                .collect();
+            let doomed: Vec<ErrKey> = self
+                .op_errors
+                .keys()
+                .filter_map(Result::ok)
+                .filter(|e| retired.contains(&(e.tgid, e.ring, u32::from(e.opcode))))
+                .collect();
+            for e in doomed {
+                let _ = self.op_errors.remove(&e);
+            }
+        }
         if !plan.retire.is_empty() {
             crate::cache_flush::run_once(invalidate)
                 .map_err(|e| ProbeError::Setup(format!("voiding the probe's caches: {e}")))?;
+        }
+        for &index in &plan.free {
+            *self.recycled.entry(index).or_default() += 1;
         }
         for index in plan.free {
             let cpus = aya::util::nr_cpus().map_err(|(_, e)| map_err("op_stats", e))?;

@@ -26,7 +26,7 @@ pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_P
 pub use child::{
     run_in_child, run_in_child_with_timeout, start_in_child, RunningChild, CHILD_TIMEOUT,
 };
-pub use churn::ring_churn;
+pub use churn::{ring_churn, ring_pause_resume};
 pub use expected::{Expected, OpExpect, SqeExpect};
 pub use file_io::{file_read_write, IO_SIZE};
 pub use link::failed_link_chain;

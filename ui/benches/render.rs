@@ -123,6 +123,7 @@ fn sample(n: u64) -> Sample {
             for opcode in 0..OPS_PER_RING {
                 let weight = u64::from(ring) * 7 + u64::from(opcode) * 13;
                 s.ops.push(OpSample {
+                    slot: 0,
                     pid,
                     ring,
                     opcode,

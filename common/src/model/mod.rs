@@ -11,7 +11,7 @@ mod window;
 pub use interval::IntervalStats;
 pub use state::{OpState, ProcessState, RingState, RATE_HISTORY};
 
-use crate::input::{Input, Request, RingSample, Sample};
+use crate::input::{Input, OpCounters, Request, RingSample, Sample};
 use crate::verdict::Action;
 use interval::IntervalAccum;
 use std::collections::{BTreeMap, VecDeque};
@@ -161,7 +161,17 @@ impl Model {
                     opcode: o.opcode,
                     ..OpState::default()
                 });
-            let d = counters::delta(&op.raw, &o.counters);
+            // A new slot starts from zero: everything in it is new, whatever the old slot held.
+            // (0: the source did not say which slot; recordings made before slots were said.)
+            let since = if o.slot != 0 && o.slot != op.slot {
+                OpCounters::default()
+            } else {
+                op.raw.clone()
+            };
+            if o.slot != 0 {
+                op.slot = o.slot;
+            }
+            let d = counters::delta(&since, &o.counters);
             counters::accumulate(&mut op.total, &d);
             op.raw.clone_from(&o.counters);
         }

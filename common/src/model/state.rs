@@ -50,6 +50,8 @@ pub struct OpState {
     pub base: OpCounters,
     /// The counters exactly as last read from the kernel, to detect restarts.
     pub raw: OpCounters,
+    /// The kernel slot `raw` was read from (see [`crate::input::OpSample::slot`]).
+    pub slot: u64,
     /// The latest interval (`prev` -> `total`).
     pub interval: IntervalStats,
 }

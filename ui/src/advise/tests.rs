@@ -21,6 +21,7 @@ const FIXED_ASYNC: u8 = 0x01 | 0x10;
 
 fn op(pid: u32, ring: u32, opcode: u8, submitted: u64, seen: u8, missing: u8) -> OpSample {
     OpSample {
+        slot: 0,
         pid,
         ring,
         opcode,

@@ -356,6 +356,7 @@ mod tests {
         let mut model = Model::new();
         for i in 0..15u64 {
             let done = |ring: u32, n: u64| OpSample {
+                slot: 0,
                 pid: 7,
                 ring,
                 opcode: 0,
