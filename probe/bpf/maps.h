@@ -162,17 +162,18 @@ struct {
 	__type(value, __u64);
 } rule_hits SEC(".maps");
 
-/* io_uring_register calls per ring and register opcode: rare, so a shared hash and atomics. */
+/* io_uring_register calls per ring and register opcode: rare, so a shared hash and atomics.
+ * LRU, like the ring maps: the entries of rings long gone make room for new ones. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct urt_register_key);
 	__type(value, struct urt_register_stats);
 } register_stats SEC(".maps");
 
-/* io_uring_setup calls the kernel refused, per process and errno. */
+/* io_uring_setup calls the kernel refused, per process and errno (LRU: old processes make room). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct urt_setup_key);
 	__type(value, __u64);
