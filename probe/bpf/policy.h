@@ -7,8 +7,9 @@
  * CPU's hot cache misses (see locate() in helpers.h), and kept in the cache entry: the rules that
  * can still match (`cand`) and, when the first of them has no SQE-flag condition, the verdict
  * itself. Per SQE that leaves a branch on a cached value, or one array lookup indexed by the SQE's
- * flags when a flag condition decides. The per-rule loop (pid, uid, process-name glob) runs only
- * on a cache miss, through bpf_loop (Linux 5.17+) so the verifier checks its body once.
+ * flags when a flag condition decides. The per-rule loop (pid, uid, ring setup flags,
+ * process-name glob) runs only on a cache miss, through bpf_loop (Linux 5.17+) so the verifier
+ * checks its body once.
  */
 #ifndef URINGTOP_POLICY_H
 #define URINGTOP_POLICY_H

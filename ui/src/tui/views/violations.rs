@@ -171,6 +171,15 @@ fn title(
     } else if screen.cursor.index == 0 {
         s.push_str(" · following");
     }
+    // Verdicts per rule since start (every process, SQEs and register calls): which rules fire.
+    let hits = model.rule_hits();
+    if !hits.is_empty() {
+        s.push_str(" · rule hits");
+        for (i, &n) in hits.iter().enumerate() {
+            let _ = write!(s, " #{}:", i + 1);
+            format::count(s, n);
+        }
+    }
     cell(
         buf,
         area.x,
