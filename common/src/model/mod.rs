@@ -4,10 +4,12 @@
 //! whatever the samples say. The same inputs always give an equal `Model` and the same report.
 
 pub mod counters;
+mod history;
 mod interval;
 mod state;
 mod window;
 
+pub use history::History;
 pub use interval::IntervalStats;
 pub use state::{OpState, ProcessState, RingState, RATE_HISTORY};
 
@@ -35,10 +37,8 @@ pub struct Model {
     ring_infos: BTreeMap<u32, RingSample>,
     processes: BTreeMap<u32, ProcessState>,
     interval: IntervalStats,
-    requests: VecDeque<Request>,
-    requests_seen: u64,
-    violations: VecDeque<Request>,
-    violations_seen: u64,
+    requests: History<Request, REQUEST_HISTORY>,
+    violations: History<Request, VIOLATION_HISTORY>,
     /// Cumulative verdicts per policy rule; None without a policy.
     rule_hits: Option<Vec<u64>>,
     /// io_uring_setup calls refused by the kernel, by pid, then errno (cumulative).
@@ -98,17 +98,9 @@ impl Model {
 
     fn apply_request(&mut self, request: &Request) {
         if request.verdict.is_some_and(|v| v.action != Action::Allow) {
-            self.violations.push_back(request.clone());
-            while self.violations.len() > VIOLATION_HISTORY {
-                self.violations.pop_front();
-            }
-            self.violations_seen = self.violations_seen.saturating_add(1);
+            self.violations.push(request.clone());
         }
-        self.requests.push_back(request.clone());
-        while self.requests.len() > REQUEST_HISTORY {
-            self.requests.pop_front();
-        }
-        self.requests_seen = self.requests_seen.saturating_add(1);
+        self.requests.push(request.clone());
     }
 
     fn apply_sample(&mut self, sample: &Sample) {
@@ -313,24 +305,34 @@ impl Model {
 
     /// The latest [`REQUEST_HISTORY`] streamed requests, oldest first.
     pub fn requests(&self) -> &VecDeque<Request> {
-        &self.requests
+        self.requests.items()
     }
 
     /// Requests streamed in total, including those dropped from [`Model::requests`].
     pub fn requests_seen(&self) -> u64 {
-        self.requests_seen
+        self.requests.seen()
+    }
+
+    /// The streamed requests, numbered in arrival order (see [`History`]).
+    pub fn request_history(&self) -> &History<Request, REQUEST_HISTORY> {
+        &self.requests
     }
 
     /// The latest [`VIOLATION_HISTORY`] requests with a log, deny or kill verdict, oldest first.
     /// They come with the request stream: the probe always streams violations while a policy
     /// is loaded, whether or not individual requests were asked for.
     pub fn violations(&self) -> &VecDeque<Request> {
-        &self.violations
+        self.violations.items()
     }
 
     /// Violations streamed in total, including those dropped from [`Model::violations`].
     pub fn violations_seen(&self) -> u64 {
-        self.violations_seen
+        self.violations.seen()
+    }
+
+    /// The violations, numbered in arrival order (see [`History`]).
+    pub fn violation_history(&self) -> &History<Request, VIOLATION_HISTORY> {
+        &self.violations
     }
 
     /// Cumulative verdicts per policy rule, by the rule's position (empty without a policy).

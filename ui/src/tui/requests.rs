@@ -18,29 +18,16 @@ impl RequestFilter {
     }
 }
 
-/// The sequence number of the oldest request the model still holds: requests are numbered from
-/// 0 in arrival order, over everything the model has seen.
-fn first_seq(model: &Model) -> u64 {
-    model
-        .requests_seen()
-        .saturating_sub(model.requests().len() as u64)
-}
-
 /// Rebuilds `out` with the sequence numbers of matching requests, newest first.
 pub fn build(model: &Model, filter: RequestFilter, out: &mut Vec<u64>) {
     out.clear();
-    let first = first_seq(model);
-    let held = model.requests().iter().enumerate().rev();
-    out.extend(
-        held.filter(|(_, r)| filter.matches(r))
-            .map(|(i, _)| first + i as u64),
-    );
+    let held = model.request_history().newest_first();
+    out.extend(held.filter(|(_, r)| filter.matches(r)).map(|(seq, _)| seq));
 }
 
 /// The request with sequence number `seq`, if the model still holds it.
 pub fn get(model: &Model, seq: u64) -> Option<&Request> {
-    let i = seq.checked_sub(first_seq(model))?;
-    model.requests().get(usize::try_from(i).ok()?)
+    model.request_history().get(seq)
 }
 
 #[cfg(test)]

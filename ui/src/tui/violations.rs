@@ -19,28 +19,16 @@ impl ViolationFilter {
     }
 }
 
-/// Violations are numbered from 0 in arrival order over everything the model has seen.
-fn first_seq(model: &Model) -> u64 {
-    model
-        .violations_seen()
-        .saturating_sub(model.violations().len() as u64)
-}
-
 /// Rebuilds `out` with the sequence numbers of matching violations, newest first.
 pub fn build(model: &Model, filter: ViolationFilter, out: &mut Vec<u64>) {
     out.clear();
-    let first = first_seq(model);
-    let held = model.violations().iter().enumerate().rev();
-    out.extend(
-        held.filter(|(_, r)| filter.matches(r))
-            .map(|(i, _)| first + i as u64),
-    );
+    let held = model.violation_history().newest_first();
+    out.extend(held.filter(|(_, r)| filter.matches(r)).map(|(seq, _)| seq));
 }
 
 /// The violation with sequence number `seq`, if the model still holds it.
 pub fn get(model: &Model, seq: u64) -> Option<&Request> {
-    let i = seq.checked_sub(first_seq(model))?;
-    model.violations().get(usize::try_from(i).ok()?)
+    model.violation_history().get(seq)
 }
 
 #[cfg(test)]
