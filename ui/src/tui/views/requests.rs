@@ -1,6 +1,7 @@
 //! The request view: one ring's SQE/CQE pairs as they stream in, newest first.
 
-use super::text::{cell, fill};
+use super::request_table::{self, Columns};
+use super::text::cell;
 use super::{empty_message, flags};
 use crate::app::SourceKind;
 use crate::columns::{fit, Fit};
@@ -102,20 +103,12 @@ pub fn draw(
     let l = layout::table(area);
     title(buf, l.title, model, app, screen, s);
     let placed = fit(&COLUMNS, area.width);
-    fill(buf, l.header, theme.header);
-    for ((header, slot), right) in HEADERS.iter().zip(placed).zip(RIGHT) {
-        if let Some((x, w)) = slot {
-            cell(
-                buf,
-                l.header.x + x,
-                l.header.y,
-                w,
-                header,
-                theme.header,
-                right,
-            );
-        }
-    }
+    let columns = Columns {
+        headers: &HEADERS,
+        right: &RIGHT,
+        placed: &placed,
+    };
+    request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
         s.clear();
         let _ = write!(s, "waiting for requests on ring {}", screen.filter.ring);
@@ -128,32 +121,23 @@ pub fn draw(
         };
         return empty_message(buf, l.body, s, why, theme);
     }
-    let visible = screen
-        .seqs
-        .iter()
-        .enumerate()
-        .skip(screen.cursor.offset)
-        .take(usize::from(l.body.height));
-    for (y, (i, &seq)) in (l.body.y..).zip(visible) {
-        let Some(r) = requests::get(model, seq) else {
-            continue;
-        };
-        let selected = i == screen.cursor.index;
-        if selected {
-            fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
-        }
-        for (column, slot) in placed.iter().enumerate() {
-            let Some((x, w)) = *slot else { continue };
-            s.clear();
-            let bad = request_cell(s, column, r, app.config.utc_offset_s);
-            let style = match (selected, bad) {
-                (true, _) => theme.selected,
-                (false, true) => theme.bad,
-                (false, false) => theme.ring,
-            };
-            cell(buf, area.x + x, y, w, s, style, RIGHT[column]);
-        }
-    }
+    request_table::rows(
+        buf,
+        l.body,
+        &columns,
+        &screen.seqs,
+        &screen.cursor,
+        theme,
+        s,
+        |seq| requests::get(model, seq),
+        |s, column, r| {
+            if request_cell(s, column, r, app.config.utc_offset_s) {
+                theme.bad
+            } else {
+                theme.ring
+            }
+        },
+    );
 }
 
 /// One cell of a request row; true when it shows a failure.

@@ -1,8 +1,9 @@
 //! The violations view: the policy's recent verdicts other than allow, newest first, with the
 //! rule that decided; above them, what the kernel itself refused.
 
+use super::request_table::{self, Columns};
 use super::requests::fd;
-use super::text::{cell, fill};
+use super::text::cell;
 use super::{empty_message, kernel_denials};
 use crate::columns::{fit, Fit};
 use crate::format;
@@ -54,20 +55,12 @@ pub fn draw(
     title(buf, l.title, model, app, screen, s);
     kernel_denials::draw(buf, l.kernel, model, theme, s);
     let placed = fit(&COLUMNS, area.width);
-    fill(buf, l.header, theme.header);
-    for ((header, slot), right) in HEADERS.iter().zip(placed).zip(RIGHT) {
-        if let Some((x, w)) = slot {
-            cell(
-                buf,
-                l.header.x + x,
-                l.header.y,
-                w,
-                header,
-                theme.header,
-                right,
-            );
-        }
-    }
+    let columns = Columns {
+        headers: &HEADERS,
+        right: &RIGHT,
+        placed: &placed,
+    };
+    request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
         return empty_message(
             buf,
@@ -77,33 +70,25 @@ pub fn draw(
             theme,
         );
     }
-    let visible = screen
-        .seqs
-        .iter()
-        .enumerate()
-        .skip(screen.cursor.offset)
-        .take(usize::from(l.body.height));
-    for (y, (i, &seq)) in (l.body.y..).zip(visible) {
-        let Some(r) = violations::get(model, seq) else {
-            continue;
-        };
-        let selected = i == screen.cursor.index;
-        if selected {
-            fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
-        }
-        let action = r.verdict.unwrap_or_default().action;
-        for (column, slot) in placed.iter().enumerate() {
-            let Some((x, w)) = *slot else { continue };
-            s.clear();
+    request_table::rows(
+        buf,
+        l.body,
+        &columns,
+        &screen.seqs,
+        &screen.cursor,
+        theme,
+        s,
+        |seq| violations::get(model, seq),
+        |s, column, r| {
             violation_cell(s, column, r, app);
-            let style = match (selected, column) {
-                (true, _) => theme.selected,
-                (false, 7) => theme.ring.patch(theme.verdict(action)),
-                (false, _) => theme.ring,
-            };
-            cell(buf, area.x + x, y, w, s, style, RIGHT[column]);
-        }
-    }
+            match column {
+                7 => theme
+                    .ring
+                    .patch(theme.verdict(r.verdict.unwrap_or_default().action)),
+                _ => theme.ring,
+            }
+        },
+    );
 }
 
 fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
