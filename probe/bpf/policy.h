@@ -169,6 +169,20 @@ static __always_inline void verdict_of(struct urt_policy *pol, __u64 matching, s
 	v->action = pol->rules[rule].action;
 }
 
+/* Allow, by no rule: the verdict when the policy map cannot be read (never, once loaded). */
+static __always_inline void verdict_allow(struct urt_verdict *v)
+{
+	v->rule = URT_NO_RULE;
+	v->action = URT_ACTION_ALLOW;
+	v->enforced = 0;
+}
+
+/* The rules among `by_op` (those covering the opcode) that match this task and ring. */
+static __always_inline __u64 matching_rules(__u64 by_op, __u32 tgid, __u32 setup_flags)
+{
+	return by_op ? by_op & identity_rules(tgid, setup_flags) : 0;
+}
+
 /*
  * Slow path, on a hot-cache miss: what the policy says about this process's SQEs of `op` on a
  * ring with `setup_flags`. Returns the candidate rules when the SQE's flags still decide (the
@@ -179,14 +193,10 @@ static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, _
 	struct urt_policy *pol = policy_get();
 	__u64 cand;
 
-	v->rule = URT_NO_RULE;
-	v->action = URT_ACTION_ALLOW;
-	v->enforced = 0;
+	verdict_allow(v);
 	if (!pol)
 		return 0;
-	cand = pol->sqe_rules & pol->sqe_ops[op];
-	if (cand)
-		cand &= identity_rules(tgid, setup_flags);
+	cand = matching_rules(pol->sqe_rules & pol->sqe_ops[op], tgid, setup_flags);
 	if (cand && ((cand & -cand) & pol->conditional))
 		return cand;
 	verdict_of(pol, cand, v);
@@ -214,15 +224,11 @@ static __always_inline void policy_judge_register(__u32 tgid, __u32 setup_flags,
 	struct urt_policy *pol = policy_get();
 	__u64 cand;
 
-	v->rule = URT_NO_RULE;
-	v->action = URT_ACTION_ALLOW;
-	v->enforced = 0;
+	verdict_allow(v);
 	if (!pol)
 		return;
 	cand = opcode < 64 ? pol->register_rules & pol->register_ops[opcode & 63] : 0;
-	if (cand)
-		cand &= identity_rules(tgid, setup_flags);
-	verdict_of(pol, cand, v);
+	verdict_of(pol, matching_rules(cand, tgid, setup_flags), v);
 }
 
 /* Counts a rule's verdict, and carries out a kill when enforcing. */
