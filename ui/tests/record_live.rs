@@ -4,6 +4,7 @@
 //!
 //! Skipped without root, except under CI=true, where that fails the test.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use uringtop_common::input::Input;
@@ -15,16 +16,19 @@ use uringtop_tests::workloads;
 const NAME: &str = "record_live";
 const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
 
-#[test]
-fn records_a_known_workload_exactly() {
-    if !require_root(NAME) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("live.mcap");
+/// Runs `uringtop record --interval 0.5 ARGS -o FILE` around `workload` (run in a child process
+/// once the probe is attached), ends the recorder with SIGTERM, checks it exited cleanly, and
+/// returns the workload's pid and expectations.
+fn record_around(
+    args: &[&str],
+    file: &Path,
+    workload: impl FnOnce() -> anyhow::Result<workloads::Expected>,
+) -> (u32, workloads::Expected) {
     let recorder = Command::new(BIN)
-        .args(["record", "--requests", "--interval", "0.5", "-o"])
-        .arg(&file)
+        .args(["record", "--interval", "0.5"])
+        .args(args)
+        .arg("-o")
+        .arg(file)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -35,10 +39,7 @@ fn records_a_known_workload_exactly() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(700));
-    let scratch = tempfile::tempdir().unwrap();
-    let scratch_path = scratch.path().to_path_buf();
-    let (pid, expected) =
-        workloads::run_in_child(move || workloads::file_read_write(&scratch_path)).unwrap();
+    let ran = workloads::run_in_child(workload).unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     // SAFETY: signalling our own child.
     unsafe { libc::kill(recorder.id() as i32, libc::SIGTERM) };
@@ -48,6 +49,21 @@ fn records_a_known_workload_exactly() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    ran
+}
+
+#[test]
+fn records_a_known_workload_exactly() {
+    if !require_root(NAME) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("live.mcap");
+    let scratch = tempfile::tempdir().unwrap();
+    let scratch_path = scratch.path().to_path_buf();
+    let (pid, expected) = record_around(&["--requests"], &file, move || {
+        workloads::file_read_write(&scratch_path)
+    });
 
     let rec = Recording::open(&file).unwrap();
     assert!(
@@ -132,35 +148,12 @@ fn a_recording_keeps_the_policy_and_its_violations_without_requests() {
         "[[rule]]\nname = \"no opens\"\nops = [\"OPENAT\"]\naction = \"log\"\n",
     )
     .unwrap();
-    let recorder = Command::new(BIN)
-        .args(["record", "--interval", "0.5", "--policy"])
-        .arg(&policy)
-        .arg("-o")
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !file.exists() {
-        assert!(Instant::now() < deadline, "the recorder did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(700));
-    let (pid, _) = workloads::run_in_child(|| {
+    let policy_arg = policy.to_str().unwrap();
+    let (pid, _) = record_around(&["--policy", policy_arg], &file, || {
         let mut all = workloads::nops(1, 8)?;
         all.merge(workloads::openat_missing(5)?);
         Ok(all)
-    })
-    .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(recorder.id() as i32, libc::SIGTERM) };
-    let out = recorder.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    });
 
     let rec = Recording::open(&file).unwrap();
     assert!(rec.header().options["policy"].contains("no opens"));
