@@ -22,11 +22,7 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
     if !require_tool(NAME, "tmux") || !require_root(NAME) {
         return;
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let workload = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || paced_nops(&stop))
-    };
+    let workload = Workload::start();
     let pid = std::process::id();
     let session = Session::start(
         "tui-e2e",
@@ -92,20 +88,7 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
         s.contains("COMM") && s.contains(&filtered)
     });
 
-    session.keys(&["q"]);
-    let status = session.exit_status();
-    stop.store(true, Ordering::Relaxed);
-    let submitted = workload
-        .join()
-        .expect("the workload thread")
-        .expect("the workload");
-    assert!(submitted > 0);
-    assert_eq!(
-        status.as_deref(),
-        Some("0"),
-        "uringtop's exit status; its stderr:\n{}",
-        session.stderr()
-    );
+    assert!(quit(&session, workload) > 0);
 }
 
 #[test]
@@ -114,11 +97,7 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
     if !require_tool(TEST, "tmux") || !require_root(TEST) {
         return;
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let workload = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || paced_nops(&stop))
-    };
+    let workload = Workload::start();
     let pid = std::process::id();
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("audit.toml");
@@ -164,10 +143,34 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
     });
     session.keys(&["Escape"]);
     session.wait_for("the process list", |s| s.contains("VERDICT"));
+    quit(&session, workload);
+}
+
+/// [`paced_nops`] on a thread of its own, until [`quit`] stops it.
+struct Workload {
+    stop: Arc<AtomicBool>,
+    thread: thread::JoinHandle<std::io::Result<u64>>,
+}
+
+impl Workload {
+    fn start() -> Workload {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || paced_nops(&stop))
+        };
+        Workload { stop, thread }
+    }
+}
+
+/// Quits uringtop with `q`, stops the workload, and checks that uringtop exited with status 0.
+/// Returns how many NOPs the workload completed.
+fn quit(session: &Session, workload: Workload) -> u64 {
     session.keys(&["q"]);
     let status = session.exit_status();
-    stop.store(true, Ordering::Relaxed);
-    workload
+    workload.stop.store(true, Ordering::Relaxed);
+    let submitted = workload
+        .thread
         .join()
         .expect("the workload thread")
         .expect("the workload");
@@ -177,6 +180,7 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
         "uringtop's exit status; its stderr:\n{}",
         session.stderr()
     );
+    submitted
 }
 
 /// Request rows of NOPs on screen.
