@@ -7,5 +7,6 @@
 pub mod cpu;
 pub mod policies;
 pub mod privilege;
+pub mod synthetic_recording;
 pub mod tmux;
 pub mod workloads;

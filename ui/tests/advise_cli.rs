@@ -2,7 +2,7 @@
 //! usage errors, every format, nothing to advise, and recordings that cannot be read.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
 
@@ -14,18 +14,7 @@ fn uringtop(args: &[&str]) -> Output {
 }
 
 fn record_synthetic(file: &Path) {
-    let out = Command::new(BIN)
-        .args(["record", "--synthetic", "7", "--interval", "0.05"])
-        .args(["--duration", "0.5", "-o"])
-        .arg(file)
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    uringtop_tests::synthetic_recording::record_synthetic(BIN, file, "0.5", &[]);
 }
 
 #[test]

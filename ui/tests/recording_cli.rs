@@ -120,25 +120,7 @@ fn a_recorder_killed_with_sigkill_keeps_all_but_the_last_second() {
 }
 
 fn record_synthetic(file: &Path, duration: &str) {
-    let out = Command::new(BIN)
-        .args([
-            "record",
-            "--synthetic",
-            "7",
-            "--requests",
-            "--interval",
-            "0.05",
-        ])
-        .args(["--duration", duration, "-o"])
-        .arg(file)
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    uringtop_tests::synthetic_recording::record_synthetic(BIN, file, duration, &["--requests"]);
 }
 
 #[test]
