@@ -3,27 +3,27 @@
 
 use super::analysis::Advice;
 use super::header;
-use super::text::{ident, known_sqe_flags, register_macro, ring_label};
+use super::text::{comment_line, ident, known_sqe_flags, register_macro, ring_label};
 use std::fmt::Write;
 use uringtop_common::names::known_opcode_name;
 
 pub fn render(advice: &Advice) -> String {
     let mut out = String::from("/*\n");
-    for line in header::lines(advice) {
+    for line in header::lines(
+        advice,
+        &[
+            "",
+            "Needs <liburing.h> (or <linux/io_uring.h> from a kernel that knows these opcodes).",
+            "Apply to a ring created disabled, before enabling it:",
+            "  struct io_uring_params p = { .flags = IORING_SETUP_R_DISABLED };",
+            "  io_uring_queue_init_params(entries, &ring, &p);",
+            "  io_uring_register_restrictions(&ring, res, sizeof(res) / sizeof(res[0]));",
+            "  io_uring_enable_rings(&ring);",
+            "The arrays are not const because io_uring_register_restrictions takes a non-const",
+            "pointer.",
+        ],
+    ) {
         push_comment_line(&mut out, &line);
-    }
-    for line in [
-        "",
-        "Needs <liburing.h> (or <linux/io_uring.h> from a kernel that knows these opcodes).",
-        "Apply to a ring created disabled, before enabling it:",
-        "  struct io_uring_params p = { .flags = IORING_SETUP_R_DISABLED };",
-        "  io_uring_queue_init_params(entries, &ring, &p);",
-        "  io_uring_register_restrictions(&ring, res, sizeof(res) / sizeof(res[0]));",
-        "  io_uring_enable_rings(&ring);",
-        "The arrays are not const because io_uring_register_restrictions takes a non-const",
-        "pointer.",
-    ] {
-        push_comment_line(&mut out, line);
     }
     out.push_str(" */\n");
     for process in &advice.processes {
@@ -94,11 +94,7 @@ fn flags(bits: u8) -> String {
 }
 
 fn push_comment_line(out: &mut String, line: &str) {
-    if line.is_empty() {
-        out.push_str(" *\n");
-    } else {
-        let _ = writeln!(out, " * {}", comment_safe(line));
-    }
+    comment_line(out, " *", &comment_safe(line));
 }
 
 /// A process name or path could contain "*/" and end the comment early.

@@ -4,7 +4,8 @@
 use super::analysis::{Advice, Source};
 use super::text::printable;
 
-pub fn lines(advice: &Advice) -> Vec<String> {
+/// The common header, then `intro` (the format's own lines on how to apply it).
+pub fn lines(advice: &Advice, intro: &[&str]) -> Vec<String> {
     let seconds = advice.observed.seconds;
     let observed = match &advice.observed.source {
         Source::Live => format!("Observed: the live probe, for {seconds:.1} s."),
@@ -27,5 +28,6 @@ pub fn lines(advice: &Advice) -> Vec<String> {
         ]
         .map(String::from),
     );
+    lines.extend(intro.iter().map(|&l| String::from(l)));
     lines
 }

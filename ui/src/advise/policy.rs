@@ -7,7 +7,7 @@
 
 use super::analysis::{Advice, ProcessAdvice, KNOWN_SQE_FLAGS};
 use super::header;
-use super::text::{known_sqe_flags, printable};
+use super::text::{comment_line, known_sqe_flags, printable};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use uringtop_common::names::{opcode_name, register_opcode_name};
@@ -33,19 +33,19 @@ struct Merged {
 
 pub fn render(advice: &Advice) -> String {
     let mut out = String::new();
-    for line in header::lines(advice) {
+    for line in header::lines(
+        advice,
+        &[
+            "",
+            "For each process name below, in order: a rule denying SQEs with an IOSQE flag it",
+            "was never seen using, one denying SQEs without a flag every SQE carried, a rule",
+            "allowing what it was seen doing, and a rule denying it everything else. The first",
+            "matching rule wins. default = \"allow\" leaves every other process alone. A policy",
+            "names processes, not rings: all rings of the processes with one name share one set",
+            "of rules.",
+        ],
+    ) {
         comment(&mut out, &line);
-    }
-    for line in [
-        "",
-        "For each process name below, in order: a rule denying SQEs with an IOSQE flag it",
-        "was never seen using, one denying SQEs without a flag every SQE carried, a rule",
-        "allowing what it was seen doing, and a rule denying it everything else. The first",
-        "matching rule wins. default = \"allow\" leaves every other process alone. A policy",
-        "names processes, not rings: all rings of the processes with one name share one set",
-        "of rules.",
-    ] {
-        comment(&mut out, line);
     }
     out.push_str("\ndefault = \"allow\"\n");
     for (subject, merged) in merge(&advice.processes) {
@@ -193,9 +193,5 @@ fn toml_string(text: &str) -> String {
 }
 
 fn comment(out: &mut String, line: &str) {
-    if line.is_empty() {
-        out.push_str("#\n");
-    } else {
-        let _ = writeln!(out, "# {line}");
-    }
+    comment_line(out, "#", line);
 }

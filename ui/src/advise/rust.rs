@@ -3,7 +3,7 @@
 
 use super::analysis::Advice;
 use super::header;
-use super::text::{ident, known_sqe_flags, register_macro, ring_label};
+use super::text::{comment_line, ident, known_sqe_flags, register_macro, ring_label};
 use std::fmt::Write;
 use uringtop_common::names::opcode_name;
 
@@ -78,19 +78,19 @@ const OPCODE_TYPES: [&str; 63] = [
 
 pub fn render(advice: &Advice) -> String {
     let mut out = String::new();
-    for line in header::lines(advice) {
+    for line in header::lines(
+        advice,
+        &[
+            "",
+            "For the io-uring crate 0.7 (opcode types as of 0.7.16). Apply to a ring created",
+            "disabled, before enabling it:",
+            "  let mut ring: io_uring::IoUring =",
+            "      io_uring::IoUring::builder().setup_r_disabled().build(entries)?;",
+            "  ring.submitter().register_restrictions(&mut <function>())?;",
+            "  ring.submitter().register_enable_rings()?;",
+        ],
+    ) {
         comment(&mut out, &line);
-    }
-    for line in [
-        "",
-        "For the io-uring crate 0.7 (opcode types as of 0.7.16). Apply to a ring created",
-        "disabled, before enabling it:",
-        "  let mut ring: io_uring::IoUring =",
-        "      io_uring::IoUring::builder().setup_r_disabled().build(entries)?;",
-        "  ring.submitter().register_restrictions(&mut <function>())?;",
-        "  ring.submitter().register_enable_rings()?;",
-    ] {
-        comment(&mut out, line);
     }
     for process in &advice.processes {
         for ring in &process.rings {
@@ -174,9 +174,5 @@ fn flags(bits: u8) -> String {
 }
 
 fn comment(out: &mut String, line: &str) {
-    if line.is_empty() {
-        out.push_str("//\n");
-    } else {
-        let _ = writeln!(out, "// {line}");
-    }
+    comment_line(out, "//", line);
 }

@@ -1,7 +1,17 @@
 //! Text pieces the output formats share: names, labels and identifiers.
 
 use super::analysis::{ProcessAdvice, RingAdvice, KNOWN_SQE_FLAGS};
+use std::fmt::Write;
 use uringtop_common::names::{register_opcode_name, setup_flag_names, sqe_flag_names};
+
+/// One line of a comment: `marker text`, or the bare marker for an empty line.
+pub fn comment_line(out: &mut String, marker: &str, line: &str) {
+    if line.is_empty() {
+        let _ = writeln!(out, "{marker}");
+    } else {
+        let _ = writeln!(out, "{marker} {line}");
+    }
+}
 
 /// `text` with control characters replaced, so a process name cannot break out of a comment
 /// or a line (comm is whatever the process set with prctl).
