@@ -21,6 +21,7 @@ pub use glob::glob_match;
 pub use judge::{RegisterFacts, SqeFacts};
 pub use judge_compiled::{judge_register_compiled, judge_sqe_compiled};
 pub use parse::parse;
+pub use render::{toml_array, toml_string};
 
 use crate::verdict::Action;
 

@@ -34,15 +34,15 @@ impl Policy {
     /// rules (all but `Rule::line`, which is where each rule lands in the new text).
     pub fn to_toml(&self) -> String {
         let mut out = String::from("# uringtop policy: first matching rule wins\n");
-        let _ = writeln!(out, "default = {}", quoted(self.default.name()));
+        let _ = writeln!(out, "default = {}", toml_string(self.default.name()));
         for (i, rule) in self.rules.iter().enumerate() {
             let _ = writeln!(out, "\n# #{}", i + 1);
             out.push_str("[[rule]]\n");
             if let Some(name) = &rule.name {
-                let _ = writeln!(out, "name = {}", quoted(name));
+                let _ = writeln!(out, "name = {}", toml_string(name));
             }
             if let Some(comm) = &rule.comm {
-                let _ = writeln!(out, "comm = {}", quoted(comm));
+                let _ = writeln!(out, "comm = {}", toml_string(comm));
             }
             if let Some(pid) = rule.pid {
                 let _ = writeln!(out, "pid = {pid}");
@@ -52,14 +52,13 @@ impl Policy {
             }
             for (key, list) in lists(rule) {
                 if let Some(list) = list {
-                    let items: Vec<String> = list.iter().map(|n| quoted(n)).collect();
-                    let _ = writeln!(out, "{key} = [{}]", items.join(", "));
+                    let _ = writeln!(out, "{key} = {}", toml_array(list));
                 }
             }
             if let Some(p) = rule.personality {
                 let _ = writeln!(out, "personality = {p}");
             }
-            let _ = writeln!(out, "action = {}", quoted(rule.action.name()));
+            let _ = writeln!(out, "action = {}", toml_string(rule.action.name()));
         }
         out
     }
@@ -132,8 +131,14 @@ fn setup_flags(mask: u32) -> Option<Vec<String>> {
     })
 }
 
+/// A TOML array of basic strings, on one line.
+pub fn toml_array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<String> = items.into_iter().map(|s| toml_string(s.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// A TOML basic string: quotes, backslashes and control characters escaped.
-fn quoted(s: &str) -> String {
+pub fn toml_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -11,6 +11,7 @@ use super::text::{comment_line, known_sqe_flags, printable};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use uringtop_common::names::{opcode_name, register_opcode_name};
+use uringtop_common::policy::{toml_array, toml_string};
 
 /// Who a group of rules is for.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,7 +108,7 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
             out,
             &format!("{label}: IOSQE flags never seen"),
             &matcher,
-            &[("sqe_flags_any", names(known_sqe_flags(never_seen)))],
+            &[("sqe_flags_any", toml_array(known_sqe_flags(never_seen)))],
             "deny",
         );
     }
@@ -117,7 +118,7 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
             out,
             &format!("{label}: IOSQE flags every SQE carried"),
             &matcher,
-            &[("sqe_flags_missing", names(known_sqe_flags(required)))],
+            &[("sqe_flags_missing", toml_array(known_sqe_flags(required)))],
             "deny",
         );
     }
@@ -125,7 +126,7 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
     if !m.sqe_ops.is_empty() {
         keys.push((
             "ops",
-            names(m.sqe_ops.iter().map(|&o| opcode_name(o).into_owned())),
+            toml_array(m.sqe_ops.iter().map(|&o| opcode_name(o).into_owned())),
         ));
     }
     // A policy's register table covers opcodes 0-63; calls with a higher one always get the
@@ -144,7 +145,7 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
     if !nameable.is_empty() {
         keys.push((
             "register_ops",
-            names(
+            toml_array(
                 nameable
                     .iter()
                     .map(|&o| register_opcode_name(u32::from(o)).into_owned()),
@@ -167,29 +168,6 @@ fn rule(out: &mut String, name: &str, matcher: &str, keys: &[(&str, String)], ac
         let _ = writeln!(out, "{key} = {value}");
     }
     let _ = writeln!(out, "action = \"{action}\"");
-}
-
-/// A TOML array of strings.
-fn names<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
-    let items: Vec<String> = items.into_iter().map(|s| toml_string(s.as_ref())).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// A TOML basic string: quotes, backslashes and control characters escaped.
-fn toml_string(text: &str) -> String {
-    let mut s = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(s, "\\u{:04X}", u32::from(c));
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
 }
 
 fn comment(out: &mut String, line: &str) {
