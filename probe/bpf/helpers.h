@@ -28,6 +28,23 @@ static __always_inline void count_stat(__u32 index)
 		*n += 1; /* per-CPU: no atomic needed */
 }
 
+/*
+ * The value at `key`, inserted as `init` first if absent (by us, or by a racing CPU whose insert
+ * wins); NULL, counted as a lost update, only when the map is full.
+ */
+static __always_inline void *lookup_or_insert(void *map, const void *key, const void *init)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	value = bpf_map_lookup_elem(map, key);
+	if (!value)
+		count_stat(URT_STAT_LOST_UPDATES);
+	return value;
+}
+
 static __always_inline __u32 current_tgid(void)
 {
 	return bpf_get_current_pid_tgid() >> 32;
@@ -244,19 +261,10 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 static __always_inline void count_error(__u32 tgid, __u32 ring, __u32 opcode, __s32 res)
 {
 	struct urt_err_key key = { .tgid = tgid, .ring = ring, .opcode = opcode, .err = -res };
-	__u64 one = 1, *n = bpf_map_lookup_elem(&op_errors, &key);
+	__u64 zero = 0, *n = lookup_or_insert(&op_errors, &key, &zero);
 
-	if (n) {
-		*n += 1;
-		return;
-	}
-	if (bpf_map_update_elem(&op_errors, &key, &one, BPF_NOEXIST)) {
-		n = bpf_map_lookup_elem(&op_errors, &key);
-		if (n)
-			*n += 1;
-		else
-			count_stat(URT_STAT_LOST_UPDATES);
-	}
+	if (n)
+		*n += 1; /* per-CPU: no atomic needed */
 }
 
 static __always_inline struct urt_slot *slot_of(__u64 req)

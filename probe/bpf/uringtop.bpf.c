@@ -366,15 +366,9 @@ int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, un
 		__sync_fetch_and_add(&ring->register_denied, 1);
 
 	key.ring = ring->id;
-	rs = bpf_map_lookup_elem(&register_stats, &key);
-	if (!rs) {
-		bpf_map_update_elem(&register_stats, &key, &fresh, BPF_NOEXIST);
-		rs = bpf_map_lookup_elem(&register_stats, &key);
-		if (!rs) {
-			count_stat(URT_STAT_LOST_UPDATES);
-			return 0;
-		}
-	}
+	rs = lookup_or_insert(&register_stats, &key, &fresh);
+	if (!rs)
+		return 0;
 	__sync_fetch_and_add(&rs->calls, 1);
 	if (ret < 0)
 		__sync_fetch_and_add(&rs->failed, 1);
@@ -408,7 +402,7 @@ SEC("tracepoint/syscalls/sys_exit_io_uring_setup")
 int on_setup_exit(struct urt_sys_exit_args *args)
 {
 	struct urt_setup_key key = {};
-	__u64 one = 1, *n;
+	__u64 zero = 0, *n;
 	__s64 ret = args->ret;
 
 	if (ret >= 0 || ret < -4095)
@@ -416,15 +410,9 @@ int on_setup_exit(struct urt_sys_exit_args *args)
 	key.tgid = current_tgid();
 	key.err = -ret;
 	remember_process(key.tgid);
-	n = bpf_map_lookup_elem(&setup_refused, &key);
-	if (!n && !bpf_map_update_elem(&setup_refused, &key, &one, BPF_NOEXIST))
-		return 0;
-	if (!n)
-		n = bpf_map_lookup_elem(&setup_refused, &key); /* a racing CPU inserted it first */
+	n = lookup_or_insert(&setup_refused, &key, &zero);
 	if (n)
 		__sync_fetch_and_add(n, 1);
-	else
-		count_stat(URT_STAT_LOST_UPDATES); /* the map is full */
 	return 0;
 }
 
