@@ -66,9 +66,6 @@ pub struct RingInfo {
     pub sq_entries: u32,
     pub cq_entries: u32,
     pub cq_overflows: u64,
-    pub register_calls: u64,
-    pub register_failed: u64,
-    pub register_denied: u64,
 }
 
 #[repr(C)]
@@ -205,7 +202,7 @@ const _: () = {
     assert!(core::mem::size_of::<Rule>() == 32);
     assert!(core::mem::size_of::<Policy>() == 32 + 8 * (32 + 256 + 64 + 256) + 32 * MAX_RULES);
     assert!(core::mem::size_of::<ErrKey>() == 12);
-    assert!(core::mem::size_of::<RingInfo>() == 56);
+    assert!(core::mem::size_of::<RingInfo>() == 32);
     assert!(core::mem::size_of::<Config>() == 16);
     assert!(core::mem::size_of::<Record>() == 96);
 };

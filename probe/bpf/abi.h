@@ -83,9 +83,7 @@ struct urt_ring_info {
 	__u32 sq_entries;
 	__u32 cq_entries;
 	__u64 cq_overflows;
-	__u64 register_calls;
-	__u64 register_failed;
-	__u64 register_denied; /* -EACCES or -EPERM */
+	/* io_uring_register calls are counted per opcode in `register_stats`; userspace sums them. */
 };
 
 /* Value of the `procs` map (keyed by tgid): the process name when it was first seen. */
@@ -198,7 +196,7 @@ _Static_assert(sizeof(struct urt_rule) == 32, "urt_rule layout");
 _Static_assert(sizeof(struct urt_policy) == 32 + 8 * (32 + 256 + 64 + 256) + 32 * URT_MAX_RULES,
 	       "urt_policy layout");
 _Static_assert(sizeof(struct urt_err_key) == 12, "urt_err_key layout");
-_Static_assert(sizeof(struct urt_ring_info) == 56, "urt_ring_info layout");
+_Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
 _Static_assert(sizeof(struct urt_record) == 96, "urt_record layout");
 

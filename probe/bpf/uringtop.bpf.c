@@ -359,12 +359,6 @@ int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, un
 
 	if (!ring)
 		return 0;
-	__sync_fetch_and_add(&ring->register_calls, 1);
-	if (ret < 0)
-		__sync_fetch_and_add(&ring->register_failed, 1);
-	if (ret == -EACCES || ret == -EPERM)
-		__sync_fetch_and_add(&ring->register_denied, 1);
-
 	key.ring = ring->id;
 	rs = lookup_or_insert(&register_stats, &key, &fresh);
 	if (!rs)

@@ -101,6 +101,10 @@ impl StatMaps {
                 let mut ring = ring_sample(&r);
                 if let Some(mut ops) = register_ops.remove(&r.id) {
                     ops.sort_by_key(|o| o.opcode);
+                    // The ring's totals are its opcodes' sums (the probe counts each once).
+                    ring.register_calls = ops.iter().map(|o| o.calls).sum();
+                    ring.register_failed = ops.iter().map(|o| o.failed).sum();
+                    ring.register_denied = ops.iter().map(|o| o.denied).sum();
                     ring.register_ops = ops;
                 }
                 ring
@@ -300,9 +304,6 @@ fn ring_sample(r: &RingInfo) -> RingSample {
         sq_entries: r.sq_entries,
         cq_entries: r.cq_entries,
         cq_overflows: r.cq_overflows,
-        register_calls: r.register_calls,
-        register_failed: r.register_failed,
-        register_denied: r.register_denied,
-        register_ops: Vec::new(),
+        ..RingSample::default()
     }
 }

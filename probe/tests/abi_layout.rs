@@ -51,9 +51,6 @@ int main(void)
 	printf("RingInfo.sq_entries %zu\n", offsetof(struct urt_ring_info, sq_entries));
 	printf("RingInfo.cq_entries %zu\n", offsetof(struct urt_ring_info, cq_entries));
 	printf("RingInfo.cq_overflows %zu\n", offsetof(struct urt_ring_info, cq_overflows));
-	printf("RingInfo.register_calls %zu\n", offsetof(struct urt_ring_info, register_calls));
-	printf("RingInfo.register_failed %zu\n", offsetof(struct urt_ring_info, register_failed));
-	printf("RingInfo.register_denied %zu\n", offsetof(struct urt_ring_info, register_denied));
 	printf("Proc size %zu\n", sizeof(struct urt_proc));
 	printf("Proc.comm %zu\n", offsetof(struct urt_proc, comm));
 	printf("Config size %zu\n", sizeof(struct urt_config));
@@ -189,18 +186,6 @@ fn rust_layout() -> Vec<String> {
         format!(
             "RingInfo.cq_overflows {}",
             offset_of!(abi::RingInfo, cq_overflows)
-        ),
-        format!(
-            "RingInfo.register_calls {}",
-            offset_of!(abi::RingInfo, register_calls)
-        ),
-        format!(
-            "RingInfo.register_failed {}",
-            offset_of!(abi::RingInfo, register_failed)
-        ),
-        format!(
-            "RingInfo.register_denied {}",
-            offset_of!(abi::RingInfo, register_denied)
         ),
         format!("Proc size {}", size_of::<abi::Proc>()),
         format!("Proc.comm {}", offset_of!(abi::Proc, comm)),
