@@ -33,7 +33,24 @@ pub struct Sample {
     /// in the policy (empty for a policy of only a default). None without a policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_hits: Option<Vec<u64>>,
+    /// Processes (pids) that exited since the previous sample. Their counters are final: the
+    /// probe never counts under those keys again (a reused pid starts from zero in fresh slots).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exited: Vec<u32>,
+    /// Rings (ids) known to be gone since the previous sample: their context was freed (a new
+    /// ring took its address) or every process using it exited. Their counters are final.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closed_rings: Vec<u32>,
 }
+
+/// Ring id of the "other rings" row: counts of a process whose rings could not each get a
+/// counter slot (the probe's capacity was exhausted) land on (pid, OTHER_RINGS, opcode), and,
+/// when even that is full, on (0, OTHER_RINGS, opcode). Per process x opcode totals stay exact.
+pub const OTHER_RINGS: u32 = u32::MAX;
+
+/// Opcode of the "no request" row of a ring: CQEs posted on the ring without a request the probe
+/// could name (MSG_RING's CQE on its target ring, other auxiliary CQEs).
+pub const AUX_OPCODE: u8 = 0xff;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessSample {

@@ -291,8 +291,12 @@ const REGISTER_OPCODES: [&str; 35] = [
     "REGISTER_MEM_REGION",
 ];
 
-/// The opcode's name if this table knows it.
+/// The opcode's name if this table knows it; "AUX_CQE" for the ring's row of CQEs posted without
+/// a request ([`crate::input::AUX_OPCODE`]).
 pub fn known_opcode_name(op: u8) -> Option<&'static str> {
+    if op == crate::input::AUX_OPCODE {
+        return Some("AUX_CQE");
+    }
     OPCODES.get(usize::from(op)).copied()
 }
 

@@ -127,6 +127,7 @@ fn small_model() -> Model {
             },
         ],
         rule_hits: None,
+        ..Sample::default()
     };
     let mut m = Model::new();
     m.apply(&Input::Sample(Sample {

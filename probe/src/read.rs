@@ -180,6 +180,8 @@ impl StatMaps {
                 })
                 .collect(),
             rule_hits,
+            exited: Vec::new(),
+            closed_rings: Vec::new(),
         })
     }
 }
