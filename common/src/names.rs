@@ -246,6 +246,9 @@ const SQE_FLAGS: [&str; 7] = [
     "CQE_SKIP_SUCCESS",
 ];
 
+/// IORING_CQE_F_MORE: more CQEs of this request follow.
+pub const CQE_F_MORE: u32 = 1 << 1;
+
 /// IORING_CQE_F_* by bit.
 const CQE_FLAGS: [&str; 5] = ["BUFFER", "MORE", "SOCK_NONEMPTY", "NOTIF", "BUF_MORE"];
 
@@ -315,6 +318,9 @@ pub fn opcode_by_name(name: &str) -> Option<u8> {
     let bare = upper.strip_prefix("IORING_OP_").unwrap_or(&upper);
     if let Some(i) = OPCODES.iter().position(|&n| n == bare) {
         return u8::try_from(i).ok();
+    }
+    if bare == "AUX_CQE" {
+        return Some(crate::input::AUX_OPCODE);
     }
     bare.strip_prefix("OP_").and_then(parse_decimal)
 }
@@ -548,7 +554,8 @@ mod tests {
         assert_eq!(opcode_name(46), "URING_CMD");
         assert_eq!(opcode_name(62), "PIPE");
         assert_eq!(opcode_name(63), "OP_63");
-        assert_eq!(opcode_name(255), "OP_255");
+        assert_eq!(opcode_name(254), "OP_254");
+        assert_eq!(opcode_name(255), "AUX_CQE");
     }
 
     #[test]

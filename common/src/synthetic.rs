@@ -375,6 +375,7 @@ fn request(
         cflags: 0,
         path,
         verdict: None,
+        cqe_index: 0,
     }
 }
 

@@ -222,7 +222,8 @@ fn what_is_not_a_recording_is_refused_clearly() {
 fn a_newer_format_is_refused_with_a_clear_error() {
     let bytes = record(&stream(), true);
     // Rewrite the version in the header metadata: same length, so the file stays well formed.
-    let needle = b"format_version\x01\x00\x00\x002";
+    let needle = format!("format_version\x01\x00\x00\x00{FORMAT_VERSION}");
+    let needle = needle.as_bytes();
     let at = bytes
         .windows(needle.len())
         .position(|w| w == needle)
@@ -362,6 +363,7 @@ fn busy_stream(seconds: u64) -> Vec<Input> {
                 cflags: 0,
                 path: uringtop_common::input::ExecPath::Inline,
                 verdict: None,
+                cqe_index: 0,
             }));
             n += 1;
         }

@@ -4,7 +4,9 @@
 pub mod bpf_sources;
 mod btf_enum;
 mod cache_flush;
+mod changes;
 pub mod check;
+mod departures;
 mod error;
 pub mod live;
 mod load;
@@ -13,6 +15,7 @@ mod programs;
 mod read;
 mod reclaim;
 pub mod records;
+mod wrap;
 
 pub use error::ProbeError;
 pub use live::{spawn, LiveControl};

@@ -6,6 +6,7 @@ use aya::maps::Array;
 use aya::programs::{BtfTracePoint, ProgramFd, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
 use aya_obj::btf::BtfKind;
+use uringtop_common::abi;
 
 /// The committed object (see build.rs), aligned as the ELF parser wants.
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/uringtop.bpf.o");
@@ -17,6 +18,7 @@ pub(crate) struct Loaded {
     /// The program that voids the hot caches (run by userspace, never attached); None if the
     /// kernel refused it, and then counter slots are not recycled.
     pub invalidate: Option<ProgramFd>,
+    pub pools: Pools,
 }
 
 /// How to load the probe.
@@ -24,9 +26,11 @@ pub(crate) struct Loaded {
 pub struct LoadOptions {
     /// Judge every SQE and register call against this compiled policy.
     pub policy: Option<Box<uringtop_common::abi::Policy>>,
-    /// Counter slots (process x ring x opcode keys); default: as many as fit 256 MiB, at most
-    /// 16384.
+    /// Counter slots (process x ring x opcode keys); default [`COUNTER_SLOTS`].
     pub counter_slots: Option<u32>,
+    /// Slots for the per-process "other rings" rows used when the above run out; default
+    /// [`FALLBACK_SLOTS`].
+    pub fallback_slots: Option<u32>,
     /// Recycle the slot of a key idle this long (default: [`crate::reclaim::IDLE`]).
     pub reclaim_idle: Option<std::time::Duration>,
 }
@@ -41,15 +45,20 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     raise_memlock_limit();
     let policy = options.policy.as_deref();
     let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
-    let keys = options.counter_slots.unwrap_or_else(counter_slots).max(1);
+    let pools = Pools::new(options);
     let policy_enabled = u32::from(policy.is_some());
-    let creds_bit = crate::btf_enum::creds_flag_bit().filter(|&b| b < 64);
+    let creds_bit = crate::btf_enum::creds_flag_bit();
+    let multishot_bit = crate::btf_enum::multishot_flag_bit();
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
-        .map_max_entries("op_stats", keys)
-        .map_max_entries("op_index", keys)
+        .map_max_entries("op_stats", pools.coarse_end)
+        .map_max_entries("op_shared", pools.coarse_end)
+        .map_max_entries("op_index", pools.keys + pools.fallback)
         .override_global("policy_enabled", &policy_enabled, true)
         .override_global("creds_flag_bit", &creds_bit.unwrap_or(64), true)
+        .override_global("multishot_flag_bit", &multishot_bit.unwrap_or(64), true)
+        .override_global("stats_end", &pools.stats_end, true)
+        .override_global("coarse_end", &pools.coarse_end, true)
         .load(object)
         .map_err(|e| {
             if is_permission_error(&e) {
@@ -61,7 +70,14 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     if let Some(policy) = policy {
         write_policy(&mut ebpf, policy)?;
     }
+    start_pools(&mut ebpf, &pools)?;
     let mut degraded = Vec::new();
+    if multishot_bit.is_none() {
+        degraded.push((
+            "REQ_F_APOLL_MULTISHOT_BIT",
+            "every ACCEPT/RECV/RECVMSG is remembered as if multishot (the kernel's BTF does not name the flag): counts stay exact, at a small cost",
+        ));
+    }
     if policy.is_some() && creds_bit.is_none() {
         degraded.push((
             "REQ_F_CREDS_BIT",
@@ -107,7 +123,59 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         ebpf,
         degraded,
         invalidate,
+        pools,
     })
+}
+
+/// Per-key counter slots by default: every live (process, ring, opcode) of a busy server.
+pub const COUNTER_SLOTS: u32 = 16384;
+/// Per-process "other rings" rows by default (see `stats_index_slow` in helpers.h).
+pub const FALLBACK_SLOTS: u32 = 2048;
+
+/// Where the counter pools start and end (URT_FIRST_SLOT in abi.h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pools {
+    pub keys: u32,
+    pub fallback: u32,
+    /// One past the per-key pool.
+    pub stats_end: u32,
+    /// One past the fallback pool: the size of op_stats and op_shared.
+    pub coarse_end: u32,
+}
+
+impl Pools {
+    pub fn new(options: &LoadOptions) -> Pools {
+        let keys = options.counter_slots.unwrap_or(COUNTER_SLOTS).max(1);
+        let fallback = options.fallback_slots.unwrap_or(FALLBACK_SLOTS).max(1);
+        let stats_end = abi::FIRST_SLOT + keys;
+        Pools {
+            keys,
+            fallback,
+            stats_end,
+            coarse_end: stats_end + fallback,
+        }
+    }
+
+    /// True for an index of the fallback pool.
+    pub fn is_fallback(&self, index: u32) -> bool {
+        (self.stats_end..self.coarse_end).contains(&index)
+    }
+}
+
+/// Each pool's sequence holds the last index handed out: start them just before the pools.
+fn start_pools(ebpf: &mut Ebpf, pools: &Pools) -> Result<(), ProbeError> {
+    const SEQ_STATS: u32 = 1;
+    const SEQ_COARSE: u32 = 3;
+    let map = ebpf
+        .map_mut("seqs")
+        .ok_or_else(|| ProbeError::Setup("the BPF object has no map `seqs`".into()))?;
+    let mut seqs: Array<_, u64> =
+        Array::try_from(map).map_err(|e| ProbeError::Setup(format!("map `seqs`: {e}")))?;
+    for (seq, start) in [(SEQ_STATS, abi::FIRST_SLOT), (SEQ_COARSE, pools.stats_end)] {
+        seqs.set(seq, u64::from(start - 1), 0)
+            .map_err(|e| ProbeError::Setup(format!("starting the counter pools: {e}")))?;
+    }
+    Ok(())
 }
 
 /// Loads `invalidate_caches` (not attached: userspace runs it) and checks that it can be run.
@@ -233,16 +301,6 @@ fn verifier_summary(err: &aya::programs::ProgramError) -> String {
     let text = format!("{err:#}");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(4)..].join(" / ")
-}
-
-/// How many process x ring x opcode combinations to count. op_stats is a per-CPU array of ~1.4 KiB
-/// entries, allocated up front for every possible CPU: keep it within 256 MiB however many CPUs.
-fn counter_slots() -> u32 {
-    const BUDGET: u64 = 256 << 20;
-    const MOST: u64 = 16384;
-    let cpus = aya::util::nr_cpus().map(|n| n as u64).unwrap_or(256).max(1);
-    let entry = std::mem::size_of::<uringtop_common::abi::OpStats>() as u64;
-    (BUDGET / (cpus * entry)).clamp(256, MOST) as u32
 }
 
 /// Locked-memory accounting of BPF maps was replaced by memcg in 5.11; before it, maps count

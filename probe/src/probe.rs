@@ -61,6 +61,7 @@ impl Probe {
             mut ebpf,
             degraded,
             invalidate,
+            pools,
         } = loaded;
         let reclaimer = Reclaimer::new(
             options.reclaim_idle.unwrap_or(crate::reclaim::IDLE),
@@ -69,6 +70,7 @@ impl Probe {
         let maps = StatMaps {
             op_index: take(&mut ebpf, "op_index")?,
             op_stats: take(&mut ebpf, "op_stats")?,
+            op_shared: take(&mut ebpf, "op_shared")?,
             op_errors: take(&mut ebpf, "op_errors")?,
             rings: take(&mut ebpf, "rings")?,
             procs: take(&mut ebpf, "procs")?,
@@ -81,9 +83,16 @@ impl Probe {
                 .as_ref()
                 .map(|p| p.nrules.min(abi::MAX_RULES as u32)),
             free_stats: take(&mut ebpf, "free_stats")?,
+            free_coarse: take(&mut ebpf, "free_coarse")?,
+            exited: take(&mut ebpf, "exited")?,
+            closed: take(&mut ebpf, "closed")?,
+            pools,
             reclaim: invalidate.map(|fd| (reclaimer, fd)),
             reclaim_lost: 0,
             recycled: Default::default(),
+            hist: Default::default(),
+            departures: Default::default(),
+            sent: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;

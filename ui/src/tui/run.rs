@@ -108,12 +108,15 @@ async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Opti
                     redraw = true;
                 }
                 for input in batch.drain(..) {
-                    // Samples are cumulative: skipping some just makes the model's interval longer.
-                    if let Input::Sample(s) = &input {
-                        if !decimator.accept(s.time_ns, app.refresh()) {
-                            continue;
-                        }
-                    }
+                    // Skipping samples makes the model's interval longer; what they carried
+                    // rides on with the next one applied.
+                    let input = match input {
+                        Input::Sample(s) => match decimator.pass(s, app.refresh()) {
+                            Some(s) => Input::Sample(s),
+                            None => continue,
+                        },
+                        other => other,
+                    };
                     model.apply(&input);
                     changed = true;
                 }
