@@ -11,8 +11,8 @@
 #define URT_MAX_KEYS 16384   /* process x ring x opcode combinations */
 #define URT_MAX_RINGS 8192
 #define URT_SLOT_BITS 17     /* 128 Ki in-flight slots, 32 bytes each: 4 MiB */
-#define URT_MAX_STASHED 16384 /* requests whose SQE details wait for their CQE while streaming */
-#define URT_MAX_MULTISHOT 16384 /* multishot requests (and SEND_ZC awaiting its notification) */
+#define URT_MAX_STASHED 8192 /* requests whose SQE details wait for their CQE while streaming */
+#define URT_MAX_MULTISHOT 8192 /* multishot requests (and SEND_ZC awaiting its notification) */
 #define URT_MAX_EXITS 65536  /* process exits and closed rings waiting for userspace */
 
 /*
@@ -144,7 +144,7 @@ struct {
  * 16 MiB on 128 CPUs). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, URT_MAX_KEYS);
+	__uint(max_entries, URT_MAX_KEYS / 2);
 	__type(key, struct urt_err_key);
 	__type(value, __u64);
 } op_errors SEC(".maps");
@@ -171,7 +171,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, URT_MAX_KEYS);
+	__uint(max_entries, URT_MAX_RINGS);
 	__type(key, __u32);
 	__type(value, struct urt_proc);
 } procs SEC(".maps");

@@ -23,6 +23,8 @@ pub struct CheckReport {
     pub io_uring_disabled: Option<u32>,
     /// Result of actually loading and attaching the probe, when privileges allow trying.
     pub probe_load: Option<Result<Vec<(&'static str, &'static str)>, String>>,
+    /// What the loaded probe pins in the kernel.
+    pub memory: Option<crate::memory::MemoryUse>,
 }
 
 impl CheckReport {
@@ -48,8 +50,12 @@ pub fn run() -> CheckReport {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     let may_load = has_bpf_privileges();
+    let mut memory = None;
     let probe_load = (may_load && btf.is_some()).then(|| match Probe::load() {
-        Ok(p) => Ok(p.degraded().to_vec()),
+        Ok(p) => {
+            memory = Some(p.memory());
+            Ok(p.degraded().to_vec())
+        }
         Err(e) => Err(e.to_string()),
     });
     // A classic tracepoint, found through tracefs (which loading the probe mounts if it can).
@@ -68,6 +74,7 @@ pub fn run() -> CheckReport {
             .ok()
             .and_then(|s| s.trim().parse().ok()),
         probe_load,
+        memory,
         creds_flag_bit: crate::btf_enum::creds_flag_bit(),
     }
 }
@@ -172,6 +179,23 @@ impl fmt::Display for CheckReport {
                 "Not tried to load the probe: it needs root, or CAP_BPF and CAP_PERFMON. \
                  `uringtop replay` and `dump --from` need no privileges."
             )?,
+        }
+        if let Some(m) = &self.memory {
+            let mib = |b: u64| b as f64 / f64::from(1u32 << 20);
+            writeln!(
+                f,
+                "memory            {:.1} MiB of kernel memory pinned here ({} CPUs); room for {} process x ring x opcode keys, then {} per-process fallback rows",
+                mib(m.bytes()),
+                m.cpus,
+                m.key_slots,
+                m.fallback_slots
+            )?;
+            writeln!(
+                f,
+                "                  the same probe on 16 CPUs: {:.0} MiB; on 128 CPUs: {:.0} MiB",
+                mib(m.bytes_on(16)),
+                mib(m.bytes_on(128))
+            )?;
         }
         Ok(())
     }

@@ -10,6 +10,7 @@ mod departures;
 mod error;
 pub mod live;
 mod load;
+pub mod memory;
 mod probe;
 mod programs;
 mod read;

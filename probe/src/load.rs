@@ -130,7 +130,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
 /// Per-key counter slots by default: every live (process, ring, opcode) of a busy server.
 pub const COUNTER_SLOTS: u32 = 16384;
 /// Per-process "other rings" rows by default (see `stats_index_slow` in helpers.h).
-pub const FALLBACK_SLOTS: u32 = 2048;
+pub const FALLBACK_SLOTS: u32 = 1024;
 
 /// Where the counter pools start and end (URT_FIRST_SLOT in abi.h).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,6 +19,7 @@ pub struct Probe {
     pub(crate) records: RingBuf<MapData>,
     pub(crate) clock: WallClock,
     degraded: Vec<(&'static str, &'static str)>,
+    memory: crate::memory::MemoryUse,
 }
 
 fn take<T>(ebpf: &mut Ebpf, name: &str) -> Result<T, ProbeError>
@@ -63,6 +64,7 @@ impl Probe {
             invalidate,
             pools,
         } = loaded;
+        let memory = crate::memory::measure(&ebpf, pools.keys, pools.fallback);
         let reclaimer = Reclaimer::new(
             options.reclaim_idle.unwrap_or(crate::reclaim::IDLE),
             crate::reclaim::ABANDONED,
@@ -103,12 +105,18 @@ impl Probe {
             records,
             clock: WallClock::now(),
             degraded,
+            memory,
         })
     }
 
     /// Tracepoints that could not be attached, each with what is lost without it.
     pub fn degraded(&self) -> &[(&'static str, &'static str)] {
         &self.degraded
+    }
+
+    /// What the probe pins in the kernel, and its counter capacity.
+    pub fn memory(&self) -> crate::memory::MemoryUse {
+        self.memory
     }
 
     /// Reads every counter now (and recycles the counter slots of keys that went quiet).
