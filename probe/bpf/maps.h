@@ -13,7 +13,7 @@
 #define URT_SLOT_BITS 17     /* 128 Ki in-flight slots, 32 bytes each: 4 MiB */
 #define URT_MAX_STASHED 8192 /* requests whose SQE details wait for their CQE while streaming */
 #define URT_MAX_MULTISHOT 8192 /* multishot requests (and SEND_ZC awaiting its notification) */
-#define URT_MAX_EXITS 65536  /* process exits and closed rings waiting for userspace */
+#define URT_MAX_EXITS 16384  /* process exits and closed rings waiting for userspace */
 
 /*
  * Where a request's submission is remembered until it completes: a direct-mapped table indexed by a
@@ -141,10 +141,10 @@ struct {
 } hot_cache SEC(".maps");
 
 /* Errors are off the hot path: one shared hash with atomic adds (a per-CPU one would cost
- * 16 MiB on 128 CPUs). */
+ * 16 MiB on 128 CPUs). Sized like op_index by the loader: room for an errno on every key. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, URT_MAX_KEYS / 2);
+	__uint(max_entries, URT_MAX_KEYS);
 	__type(key, struct urt_err_key);
 	__type(value, __u64);
 } op_errors SEC(".maps");

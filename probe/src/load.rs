@@ -54,6 +54,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         .map_max_entries("op_stats", pools.coarse_end)
         .map_max_entries("op_shared", pools.coarse_end)
         .map_max_entries("op_index", pools.keys + pools.fallback)
+        .map_max_entries("op_errors", pools.keys + pools.fallback)
         .override_global("policy_enabled", &policy_enabled, true)
         .override_global("creds_flag_bit", &creds_bit.unwrap_or(64), true)
         .override_global("multishot_flag_bit", &multishot_bit.unwrap_or(64), true)
