@@ -78,6 +78,58 @@ fn a_ring_restricted_to_the_advice_runs_the_workload_and_nothing_else() {
     workloads::restricted_round_trip(&dir, &mut restrictions, 5).unwrap();
 }
 
+/// STATX and creating OPENATs make the kernel set the IOSQE_ASYNC bit in the request by itself.
+/// Advice built from that bit would require ASYNC and so refuse the program's own flagless SQEs;
+/// built from the SQEs' own flags, a ring restricted to it runs the program unchanged.
+#[test]
+fn advice_for_kernel_forced_async_opcodes_requires_no_flag() {
+    if !require_root("advise_live_forced_async") {
+        return;
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
+    let stop = dir.join("stop");
+    let (child_dir, child_stop) = (dir.clone(), stop.clone());
+    let child = workloads::start_in_child(move || {
+        workloads::forced_async_until(&child_dir, &child_stop, Duration::from_secs(60))
+    })
+    .unwrap();
+    let pid = child.pid().to_string();
+    let out = Command::new(BIN)
+        .args([
+            "advise",
+            "--duration",
+            "2",
+            "--pid",
+            &pid,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    std::fs::write(&stop, b"").unwrap();
+    child.finish(Duration::from_secs(30)).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ring = &doc["processes"][0]["rings"][0];
+    assert_eq!(
+        ring["sqe_ops"],
+        serde_json::json!(["OPENAT", "STATX"]),
+        "{doc}"
+    );
+    assert_eq!(ring["sqe_flags_allowed"], serde_json::json!([]), "{doc}");
+    assert_eq!(ring["sqe_flags_required"], serde_json::json!([]), "{doc}");
+    let mut restrictions: Vec<Restriction> = names(&ring["sqe_ops"])
+        .map(|name| Restriction::sqe_op(opcode_by_name(name).unwrap()))
+        .collect();
+    restrictions.push(Restriction::sqe_flags_allowed(0));
+    workloads::forced_async_restricted(&dir, &mut restrictions).unwrap();
+}
+
 fn names(list: &serde_json::Value) -> impl Iterator<Item = &str> {
     list.as_array().unwrap().iter().map(|v| v.as_str().unwrap())
 }
