@@ -316,6 +316,9 @@ pub fn opcode_by_name(name: &str) -> Option<u8> {
     if let Some(i) = OPCODES.iter().position(|&n| n == bare) {
         return u8::try_from(i).ok();
     }
+    if known_opcode_name(crate::input::AUX_OPCODE) == Some(bare) {
+        return Some(crate::input::AUX_OPCODE);
+    }
     bare.strip_prefix("OP_").and_then(parse_decimal)
 }
 
@@ -548,7 +551,8 @@ mod tests {
         assert_eq!(opcode_name(46), "URING_CMD");
         assert_eq!(opcode_name(62), "PIPE");
         assert_eq!(opcode_name(63), "OP_63");
-        assert_eq!(opcode_name(255), "OP_255");
+        assert_eq!(opcode_name(254), "OP_254");
+        assert_eq!(opcode_name(255), "AUX_CQE");
     }
 
     #[test]
