@@ -1,6 +1,6 @@
 //! From the model to the advice: per process x ring, what the kernel accepted while observed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use uringtop_common::model::Model;
 
 /// IOSQE_* bits the kernel knows (bit 7 is unassigned): a bit clear here is never advised.
@@ -59,24 +59,65 @@ pub struct RingAdvice {
     pub register_ops: Vec<u8>,
 }
 
-/// The advice from everything the model holds (cumulative since its first sample), for every
-/// process or only `only_pid`. Rings on which nothing was accepted are left out.
+/// The advice from everything the model holds (cumulative since its first sample): its live
+/// processes and the rings that went before (closed, or their process exited), for every process
+/// or only `only_pid`. A pid seen in several lives is one process here, as in the report: its
+/// rings are those of every life. Rings on which nothing was accepted are left out.
 pub fn advise(model: &Model, only_pid: Option<u32>, observed: Observed) -> Advice {
-    let processes = model
-        .processes()
-        .filter(|p| only_pid.is_none_or(|pid| p.pid == pid))
-        .filter_map(|p| {
-            let rings: Vec<RingAdvice> = p.rings.values().filter_map(ring_advice).collect();
-            (!rings.is_empty()).then(|| ProcessAdvice {
-                pid: p.pid,
-                comm: p.comm.clone(),
-                rings,
-            })
+    let live = model.rings().map(|(p, r)| (p.pid, p.comm.as_str(), r));
+    let departed = model.departed().map(|d| (d.pid, d.comm.as_str(), &d.ring));
+    let mut by_pid: BTreeMap<u32, ProcessAdvice> = BTreeMap::new();
+    // Departed first, so that a live process's name wins.
+    for (pid, comm, ring) in departed.chain(live) {
+        if only_pid.is_some_and(|only| only != pid) {
+            continue;
+        }
+        let Some(advice) = ring_advice(ring) else {
+            continue;
+        };
+        let process = by_pid.entry(pid).or_insert_with(|| ProcessAdvice {
+            pid,
+            comm: String::new(),
+            rings: Vec::new(),
+        });
+        if !comm.is_empty() {
+            process.comm = comm.to_string();
+        }
+        match process.rings.iter_mut().find(|r| r.ring == advice.ring) {
+            Some(same) => same.merge(advice),
+            None => process.rings.push(advice),
+        }
+    }
+    let processes = by_pid
+        .into_values()
+        .map(|mut p| {
+            p.rings.sort_by_key(|r| r.ring);
+            p
         })
         .collect();
     Advice {
         observed,
         processes,
+    }
+}
+
+impl RingAdvice {
+    /// The same ring seen in two lives of one pid: what either accepted.
+    fn merge(&mut self, other: RingAdvice) {
+        let union = |a: &mut Vec<u8>, b: Vec<u8>| {
+            a.extend(b);
+            a.sort_unstable();
+            a.dedup();
+        };
+        // Required: set on every accepted SQE of both (a life without SQEs requires nothing).
+        self.sqe_flags_required = match (self.sqe_ops.is_empty(), other.sqe_ops.is_empty()) {
+            (true, _) => other.sqe_flags_required,
+            (false, true) => self.sqe_flags_required,
+            (false, false) => self.sqe_flags_required & other.sqe_flags_required,
+        };
+        union(&mut self.sqe_ops, other.sqe_ops);
+        union(&mut self.register_ops, other.register_ops);
+        self.sqe_flags_allowed |= other.sqe_flags_allowed;
     }
 }
 
