@@ -300,6 +300,16 @@ pub fn known_opcode_name(op: u8) -> Option<&'static str> {
     OPCODES.get(usize::from(op)).copied()
 }
 
+/// What a ring id reads as for people: its number, or "other rings" for the row of a
+/// process's rings that the probe could not count one by one ([`crate::input::OTHER_RINGS`]).
+pub fn ring_name(ring: u32) -> Cow<'static, str> {
+    if ring == crate::input::OTHER_RINGS {
+        Cow::Borrowed("other rings")
+    } else {
+        Cow::Owned(ring.to_string())
+    }
+}
+
 /// "READ", "OPENAT", ...; "OP_<n>" for opcodes newer than this table.
 pub fn opcode_name(op: u8) -> Cow<'static, str> {
     match known_opcode_name(op) {
@@ -553,6 +563,8 @@ mod tests {
         assert_eq!(opcode_name(63), "OP_63");
         assert_eq!(opcode_name(254), "OP_254");
         assert_eq!(opcode_name(255), "AUX_CQE");
+        assert_eq!(ring_name(7), "7");
+        assert_eq!(ring_name(u32::MAX), "other rings");
     }
 
     #[test]

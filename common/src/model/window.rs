@@ -2,7 +2,7 @@
 //! latest sample, as a [`Report`] — what is live, and what departed within the window.
 
 use super::{counters, Model, RingState};
-use crate::input::{OpCounters, RegisterOpSample, RingSample};
+use crate::input::{OpCounters, RegisterOpSample, RingSample, OTHER_RINGS};
 use crate::latency::LatencySummary;
 use crate::names::{errno_name, opcode_name, register_opcode_name, setup_flag_names};
 use crate::report::{
@@ -220,6 +220,7 @@ impl RingWindow<'_> {
                     verdicts: policy.then_some(r.verdicts),
                 })
                 .collect(),
+            other_rings: info.ring == OTHER_RINGS,
         })
     }
 }
