@@ -7,7 +7,7 @@ use uringtop_common::input::{
 use uringtop_common::latency::bucket_of;
 use uringtop_common::model::{Model, RATE_HISTORY, REQUEST_HISTORY};
 use uringtop_common::report::Report;
-use uringtop_common::synthetic::synthetic_stream;
+use uringtop_common::synthetic::{synthetic_stream, synthetic_stream_with_churn};
 
 const S: u64 = 1_000_000_000;
 const READ: u8 = 22;
@@ -448,8 +448,44 @@ fn add_reports(into: &mut BTreeMap<(u32, u32, String), [u64; 6]>, report: &Repor
 
 #[test]
 fn rebased_windows_add_up_to_the_whole() {
-    let stream = synthetic_stream(9, 40, 4, 2);
+    windows_add_up_to_the_whole(&synthetic_stream(9, 40, 4, 2));
+}
+
+/// Under churn too: each window counts the processes and rings that went inside it, and the
+/// whole (one window) counts every one of them exactly, as their last reads say.
+#[test]
+fn rebased_windows_add_up_to_the_whole_under_churn() {
+    let stream = synthetic_stream_with_churn(9, 60, 4, 2);
+    windows_add_up_to_the_whole(&stream);
+    let mut truth: BTreeMap<(u32, u32, String), u64> = BTreeMap::new();
+    for input in &stream {
+        if let Input::Sample(s) = input {
+            for o in &s.ops {
+                let op = uringtop_common::names::opcode_name(o.opcode).into_owned();
+                truth.insert((o.pid, o.ring, op), o.counters.submitted);
+            }
+        }
+    }
+    truth.retain(|_, n| *n > 0);
     let whole = model_of(&stream).report();
+    let mut reported = submitted_by_key(&whole);
+    reported.retain(|_, n| *n > 0); // ops with only rejected SQEs
+    assert_eq!(reported, truth);
+    assert!(whole.processes.iter().filter(|p| p.pid >= 40_000).count() > 10);
+    // What the display model holds is what is live at the end, nothing more.
+    let mut display = Model::for_display();
+    for input in &stream {
+        display.apply(input);
+    }
+    display.apply(&at(u64::MAX / 2, vec![]));
+    let f = display.footprint();
+    assert_eq!(f.departed_rings, 0);
+    assert!(f.processes <= 4 + 4, "{f:?}"); // the 4 base processes, the agent, a few jobs
+    assert_eq!(f.ring_infos, f.rings);
+}
+
+fn windows_add_up_to_the_whole(stream: &[Input]) {
+    let whole = model_of(stream).report();
 
     let mut m = Model::new();
     let mut windows = Vec::new();
@@ -482,7 +518,7 @@ fn rebased_windows_add_up_to_the_whole() {
         whole.unmatched_cqes
     );
     // The rebased model's state (not just its report) equals a fresh one's apart from bases.
-    assert_eq!(m.time_ns(), model_of(&stream).time_ns());
+    assert_eq!(m.time_ns(), model_of(stream).time_ns());
 }
 
 #[test]
