@@ -4,16 +4,29 @@
 //! model that reports keeps here what they did within the window, and nothing else.
 
 use super::{counters, RingState};
+use crate::input::{OpCounters, RegisterOpSample, RingSample};
 use std::collections::BTreeMap;
 
-/// A ring that went (it closed, or its process exited), as it was when it went.
+/// A ring that went (it closed, or its process exited): what one process did on it within the
+/// report window, and nothing more (a window count per opcode is a fraction of an [`OpState`]'s
+/// four counter sets and interval, which matters when a window holds 100,000 rings).
+///
+/// [`OpState`]: super::OpState
 #[derive(Clone, Debug, PartialEq)]
 pub struct DepartedRing {
     pub pid: u32,
     /// The process's name when the ring went ("" if never reported).
     pub comm: String,
-    /// The ring's state at its last sample; `rate_history`, `prev` and `raw` are dropped.
-    pub ring: RingState,
+    /// The ring's description when it went; its `register_ops` are left empty (see below).
+    pub info: RingSample,
+    /// Counts within the window, by opcode (only those with any); `latency.max_ns` is the
+    /// largest latency ever seen and the flag sets are all that were seen, as in a window of a
+    /// live op.
+    pub ops: Vec<(u8, OpCounters)>,
+    /// CQ overflows within the window (0 unless `pid` owned the ring).
+    pub cq_overflows: u64,
+    /// io_uring_register calls within the window, by opcode (none unless `pid` owned the ring).
+    pub register_ops: Vec<RegisterOpSample>,
 }
 
 /// Marked departed by the latest sample: forgotten at the start of the next one.
@@ -43,21 +56,39 @@ pub(super) struct Departed {
 }
 
 impl Departed {
-    /// Keeps `ring` if it did anything within the window (since its base); a ring that did
-    /// nothing since the last rebase adds nothing to the report, so it is not kept.
-    pub fn keep_ring(&mut self, pid: u32, comm: &str, mut ring: RingState) {
-        if !did_something(pid, &ring) {
+    /// Keeps what `pid` did on `ring` within the window (since its base), if anything.
+    pub fn keep_ring(&mut self, pid: u32, comm: &str, ring: RingState) {
+        let owned = ring.info.pid == pid;
+        let ops: Vec<(u8, OpCounters)> = ring
+            .ops
+            .values()
+            .map(|op| (op.opcode, counters::difference(&op.total, &op.base)))
+            .filter(|(_, w)| !counters::is_zero(w))
+            .collect();
+        let cq_overflows = if owned {
+            ring.info
+                .cq_overflows
+                .saturating_sub(ring.base_cq_overflows)
+        } else {
+            0
+        };
+        let register_ops = if owned {
+            register_window(&ring.info.register_ops, &ring.base_register_ops)
+        } else {
+            Vec::new()
+        };
+        if ops.is_empty() && cq_overflows == 0 && register_ops.is_empty() {
             return;
         }
-        ring.rate_history = Default::default();
-        for op in ring.ops.values_mut() {
-            op.prev = Default::default();
-            op.raw = Default::default();
-        }
+        let mut info = ring.info;
+        info.register_ops = Vec::new();
         self.rings.push(DepartedRing {
             pid,
             comm: comm.to_string(),
-            ring,
+            info,
+            ops,
+            cq_overflows,
+            register_ops,
         });
     }
 
@@ -91,23 +122,26 @@ impl Departed {
     }
 }
 
-/// Whether the window (since the ring's base) holds anything of `pid` on this ring.
-fn did_something(pid: u32, ring: &RingState) -> bool {
-    let owned = ring.info.pid == pid;
-    let overflowed = owned && ring.info.cq_overflows > ring.base_cq_overflows;
-    let registered = owned
-        && ring.info.register_ops.iter().any(|now| {
-            let before = ring
-                .base_register_ops
+/// Register calls since `base`, by opcode: only opcodes with calls in the window.
+pub(super) fn register_window(
+    now: &[RegisterOpSample],
+    base: &[RegisterOpSample],
+) -> Vec<RegisterOpSample> {
+    let zero = RegisterOpSample::default();
+    now.iter()
+        .filter_map(|now| {
+            let base = base
                 .iter()
                 .find(|b| b.opcode == now.opcode)
-                .map_or(0, |b| b.calls);
-            now.calls > before
-        });
-    overflowed
-        || registered
-        || ring
-            .ops
-            .values()
-            .any(|op| !counters::is_zero(&counters::difference(&op.total, &op.base)))
+                .unwrap_or(&zero);
+            let calls = now.calls.saturating_sub(base.calls);
+            (calls > 0).then(|| RegisterOpSample {
+                opcode: now.opcode,
+                calls,
+                failed: now.failed.saturating_sub(base.failed),
+                denied: now.denied.saturating_sub(base.denied),
+                verdicts: now.verdicts.saturating_sub(&base.verdicts),
+            })
+        })
+        .collect()
 }

@@ -1,7 +1,8 @@
 //! The report window: everything between the base (first sample, or the last rebase) and the
 //! latest sample, as a [`Report`] — what is live, and what departed within the window.
 
-use super::{counters, Model, RingState};
+use super::departed::register_window;
+use super::{counters, DepartedRing, Model, RingState};
 use crate::input::{OpCounters, RegisterOpSample, RingSample, OTHER_RINGS};
 use crate::latency::LatencySummary;
 use crate::names::{errno_name, opcode_name, register_opcode_name, setup_flag_names};
@@ -26,7 +27,7 @@ impl Model {
         let mut pids: BTreeMap<u32, PidWindow> = BTreeMap::new();
         // Departed first, so the name of a live process wins over an earlier one's with its pid.
         for d in self.departed() {
-            pids.entry(d.pid).or_default().add(d.pid, &d.comm, &d.ring);
+            pids.entry(d.pid).or_default().add_departed(d);
         }
         for p in self.processes.values() {
             let window = pids.entry(p.pid).or_default();
@@ -106,21 +107,9 @@ struct RingWindow<'a> {
 }
 
 impl<'a> PidWindow<'a> {
-    /// Adds what `pid` did on `ring` within the window.
+    /// Adds what `pid` did on a live `ring` within the window.
     fn add(&mut self, pid: u32, comm: &'a str, ring: &'a RingState) {
-        if !comm.is_empty() {
-            self.comm = comm;
-        }
-        let w = self
-            .rings
-            .entry(ring.info.ring)
-            .or_insert_with(|| RingWindow {
-                info: &ring.info,
-                cq_overflows: 0,
-                register: BTreeMap::new(),
-                ops: BTreeMap::new(),
-            });
-        w.info = &ring.info;
+        let w = self.ring(comm, &ring.info);
         // A ring is one kernel object even when several processes use it: its overflows and
         // register calls are reported under its owner only.
         if ring.info.pid == pid {
@@ -129,20 +118,43 @@ impl<'a> PidWindow<'a> {
                     .cq_overflows
                     .saturating_sub(ring.base_cq_overflows),
             );
-            add_register(&mut w.register, ring);
+            for r in register_window(&ring.info.register_ops, &ring.base_register_ops) {
+                add_register(&mut w.register, &r);
+            }
         }
         for op in ring.ops.values() {
             let d = counters::difference(&op.total, &op.base);
-            if counters::is_zero(&d) {
-                continue;
-            }
-            match w.ops.entry(op.opcode) {
-                Entry::Vacant(e) => {
-                    e.insert(d);
-                }
-                Entry::Occupied(mut e) => counters::accumulate(e.get_mut(), &d),
+            if !counters::is_zero(&d) {
+                add_op(&mut w.ops, op.opcode, d);
             }
         }
+    }
+
+    /// Adds what a ring that went holds for the window.
+    fn add_departed(&mut self, d: &'a DepartedRing) {
+        let w = self.ring(&d.comm, &d.info);
+        w.cq_overflows = w.cq_overflows.saturating_add(d.cq_overflows);
+        for r in &d.register_ops {
+            add_register(&mut w.register, r);
+        }
+        for (opcode, counts) in &d.ops {
+            add_op(&mut w.ops, *opcode, counts.clone());
+        }
+    }
+
+    /// The window of ring `info.ring`, which `info` describes last so far.
+    fn ring(&mut self, comm: &'a str, info: &'a RingSample) -> &mut RingWindow<'a> {
+        if !comm.is_empty() {
+            self.comm = comm;
+        }
+        let w = self.rings.entry(info.ring).or_insert_with(|| RingWindow {
+            info,
+            cq_overflows: 0,
+            register: BTreeMap::new(),
+            ops: BTreeMap::new(),
+        });
+        w.info = info;
+        w
     }
 
     fn report(self, pid: u32, policy: bool) -> Option<ProcessReport> {
@@ -159,33 +171,24 @@ impl<'a> PidWindow<'a> {
     }
 }
 
-fn add_register(into: &mut BTreeMap<u8, RegisterOpSample>, ring: &RingState) {
-    let zero = RegisterOpSample::default();
-    for now in &ring.info.register_ops {
-        let base = ring
-            .base_register_ops
-            .iter()
-            .find(|b| b.opcode == now.opcode)
-            .unwrap_or(&zero);
-        let calls = now.calls.saturating_sub(base.calls);
-        if calls == 0 {
-            continue;
+fn add_op(into: &mut BTreeMap<u8, OpCounters>, opcode: u8, window: OpCounters) {
+    match into.entry(opcode) {
+        Entry::Vacant(e) => {
+            e.insert(window);
         }
-        let w = into.entry(now.opcode).or_insert_with(|| RegisterOpSample {
-            opcode: now.opcode,
-            ..RegisterOpSample::default()
-        });
-        w.calls = w.calls.saturating_add(calls);
-        w.failed = w
-            .failed
-            .saturating_add(now.failed.saturating_sub(base.failed));
-        w.denied = w
-            .denied
-            .saturating_add(now.denied.saturating_sub(base.denied));
-        w.verdicts = w
-            .verdicts
-            .saturating_add(&now.verdicts.saturating_sub(&base.verdicts));
+        Entry::Occupied(mut e) => counters::accumulate(e.get_mut(), &window),
     }
+}
+
+fn add_register(into: &mut BTreeMap<u8, RegisterOpSample>, r: &RegisterOpSample) {
+    let w = into.entry(r.opcode).or_insert_with(|| RegisterOpSample {
+        opcode: r.opcode,
+        ..RegisterOpSample::default()
+    });
+    w.calls = w.calls.saturating_add(r.calls);
+    w.failed = w.failed.saturating_add(r.failed);
+    w.denied = w.denied.saturating_add(r.denied);
+    w.verdicts = w.verdicts.saturating_add(&r.verdicts);
 }
 
 impl RingWindow<'_> {

@@ -1,6 +1,7 @@
 //! From the model to the advice: per process x ring, what the kernel accepted while observed.
 
 use std::collections::{BTreeMap, BTreeSet};
+use uringtop_common::input::{OpCounters, RegisterOpSample, RingSample};
 use uringtop_common::model::Model;
 
 /// IOSQE_* bits the kernel knows (bit 7 is unassigned): a bit clear here is never advised.
@@ -64,15 +65,30 @@ pub struct RingAdvice {
 /// or only `only_pid`. A pid seen in several lives is one process here, as in the report: its
 /// rings are those of every life. Rings on which nothing was accepted are left out.
 pub fn advise(model: &Model, only_pid: Option<u32>, observed: Observed) -> Advice {
-    let live = model.rings().map(|(p, r)| (p.pid, p.comm.as_str(), r));
-    let departed = model.departed().map(|d| (d.pid, d.comm.as_str(), &d.ring));
+    // Departed first, so that a live process's name wins. (The model is never rebased here, so
+    // a departed ring's window counts are its counts since the first sample.)
+    let departed = model.departed().map(|d| {
+        let ops: Vec<(u8, &OpCounters)> = d.ops.iter().map(|(op, c)| (*op, c)).collect();
+        (
+            d.pid,
+            d.comm.as_str(),
+            ring_advice(&d.info, &ops, &d.register_ops),
+        )
+    });
+    let live = model.rings().map(|(p, r)| {
+        let ops: Vec<(u8, &OpCounters)> = r.ops.values().map(|op| (op.opcode, &op.total)).collect();
+        (
+            p.pid,
+            p.comm.as_str(),
+            ring_advice(&r.info, &ops, &r.info.register_ops),
+        )
+    });
     let mut by_pid: BTreeMap<u32, ProcessAdvice> = BTreeMap::new();
-    // Departed first, so that a live process's name wins.
-    for (pid, comm, ring) in departed.chain(live) {
+    for (pid, comm, advice) in departed.chain(live) {
         if only_pid.is_some_and(|only| only != pid) {
             continue;
         }
-        let Some(advice) = ring_advice(ring) else {
+        let Some(advice) = advice else {
             continue;
         };
         let process = by_pid.entry(pid).or_insert_with(|| ProcessAdvice {
@@ -121,29 +137,33 @@ impl RingAdvice {
     }
 }
 
-fn ring_advice(ring: &uringtop_common::model::RingState) -> Option<RingAdvice> {
-    let accepted: Vec<_> = ring
-        .ops
-        .values()
-        .filter(|op| op.total.submitted > 0)
+/// A ring's advice from its counts by opcode and its register calls, both since the first
+/// sample.
+fn ring_advice(
+    info: &RingSample,
+    ops: &[(u8, &OpCounters)],
+    register: &[RegisterOpSample],
+) -> Option<RingAdvice> {
+    let accepted: Vec<(u8, &OpCounters)> = ops
+        .iter()
+        .copied()
+        .filter(|(_, c)| c.submitted > 0)
         .collect();
     let allowed = accepted
         .iter()
-        .fold(0u8, |acc, op| acc | op.total.sqe_flags_seen)
+        .fold(0u8, |acc, (_, c)| acc | c.sqe_flags_seen)
         & KNOWN_SQE_FLAGS;
     // Required = set on every SQE. Intersected with what was seen, so that a probe which
     // reports no flags at all (seen = missing = 0) advises no requirement rather than all of them.
     let on_every_sqe = accepted
         .iter()
-        .fold(KNOWN_SQE_FLAGS, |acc, op| acc & !op.total.sqe_flags_missing);
+        .fold(KNOWN_SQE_FLAGS, |acc, (_, c)| acc & !c.sqe_flags_missing);
     let required = if accepted.is_empty() {
         0
     } else {
         on_every_sqe & allowed
     };
-    let register_ops: BTreeSet<u8> = ring
-        .info
-        .register_ops
+    let register_ops: BTreeSet<u8> = register
         .iter()
         .filter(|r| r.calls > r.denied && !SETUP_ONLY_REGISTER_OPS.contains(&r.opcode))
         .map(|r| r.opcode)
@@ -152,10 +172,10 @@ fn ring_advice(ring: &uringtop_common::model::RingState) -> Option<RingAdvice> {
         return None;
     }
     Some(RingAdvice {
-        ring: ring.info.ring,
-        fd: ring.info.fd,
-        setup_flags: ring.info.setup_flags,
-        sqe_ops: accepted.iter().map(|op| op.opcode).collect(),
+        ring: info.ring,
+        fd: info.fd,
+        setup_flags: info.setup_flags,
+        sqe_ops: accepted.iter().map(|(op, _)| *op).collect(),
         sqe_flags_allowed: allowed,
         sqe_flags_required: required,
         register_ops: register_ops.into_iter().collect(),
