@@ -77,9 +77,9 @@ pub struct RowSpec {
 /// How many intervals without a completion (and with nothing in flight) make a ring idle.
 pub const IDLE_INTERVALS: usize = 10;
 
-/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: most often
-/// a closed one (the kernel does not say when a ring is destroyed), which only clutters the list
-/// of a process that creates short-lived rings.
+/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: quiet, or
+/// closed without the probe knowing (rings it knows closed leave the model on their own), which
+/// only clutters the list of a process that creates short-lived rings.
 pub fn ring_is_idle(ring: &RingState) -> bool {
     ring.interval.inflight == 0
         && ring.rate_history.len() >= IDLE_INTERVALS
