@@ -303,6 +303,16 @@ pub fn known_opcode_name(op: u8) -> Option<&'static str> {
     OPCODES.get(usize::from(op)).copied()
 }
 
+/// What a ring id reads as for people: its number, or "other rings" for the row of a
+/// process's rings that the probe could not count one by one ([`crate::input::OTHER_RINGS`]).
+pub fn ring_name(ring: u32) -> Cow<'static, str> {
+    if ring == crate::input::OTHER_RINGS {
+        Cow::Borrowed("other rings")
+    } else {
+        Cow::Owned(ring.to_string())
+    }
+}
+
 /// "READ", "OPENAT", ...; "OP_<n>" for opcodes newer than this table.
 pub fn opcode_name(op: u8) -> Cow<'static, str> {
     match known_opcode_name(op) {
@@ -319,7 +329,7 @@ pub fn opcode_by_name(name: &str) -> Option<u8> {
     if let Some(i) = OPCODES.iter().position(|&n| n == bare) {
         return u8::try_from(i).ok();
     }
-    if bare == "AUX_CQE" {
+    if known_opcode_name(crate::input::AUX_OPCODE) == Some(bare) {
         return Some(crate::input::AUX_OPCODE);
     }
     bare.strip_prefix("OP_").and_then(parse_decimal)
@@ -556,6 +566,8 @@ mod tests {
         assert_eq!(opcode_name(63), "OP_63");
         assert_eq!(opcode_name(254), "OP_254");
         assert_eq!(opcode_name(255), "AUX_CQE");
+        assert_eq!(ring_name(7), "7");
+        assert_eq!(ring_name(u32::MAX), "other rings");
     }
 
     #[test]

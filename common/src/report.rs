@@ -2,6 +2,7 @@
 //! [`crate::model::Model::report`]). Field order and names are the contract; bump
 //! [`SCHEMA_VERSION`] on any incompatible change.
 
+use crate::input::OTHER_RINGS;
 use crate::latency::LatencySummary;
 use crate::verdict::VerdictCounts;
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,8 @@ pub struct ProcessReport {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RingReport {
+    /// The ring's id; null on the "other rings" row ([`OTHER_RINGS`], with `other_rings`).
+    #[serde(with = "ring_id")]
     pub ring: u32,
     /// null when the ring's creation was not seen.
     pub fd: Option<i32>,
@@ -72,6 +75,29 @@ pub struct RingReport {
     /// io_uring_register calls by opcode (omitted when none in the window).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub register: Vec<RegisterReport>,
+    /// The row of a process's rings that the probe could not count one by one (it ran out of
+    /// counter slots): `ring` is null. Omitted (false) on every other row.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub other_rings: bool,
+}
+
+/// `ring` in JSON: the id, or null for [`OTHER_RINGS`] (a number no ring has, which a script
+/// would otherwise take for a ring).
+mod ring_id {
+    use crate::input::OTHER_RINGS;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ring: &u32, s: S) -> Result<S::Ok, S::Error> {
+        if *ring == OTHER_RINGS {
+            s.serialize_none()
+        } else {
+            s.serialize_u32(*ring)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        Ok(Option::<u32>::deserialize(d)?.unwrap_or(OTHER_RINGS))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +162,8 @@ impl Report {
 
     /// A header, then one row per process x ring x op. A ring in the report without ops (it
     /// only overflowed its CQ) gets one row with the op columns empty, so it is not lost.
-    /// setup_flags are joined with '|', errors written as "EAGAIN:2;ENOENT:37" (by name).
+    /// setup_flags are joined with '|', errors written as "EAGAIN:2;ENOENT:37" (by name); the
+    /// "other rings" row's ring is "other".
     pub fn write_csv(&self, w: &mut impl Write) -> io::Result<()> {
         write_row(w, CSV_HEADER.iter().map(|s| s.to_string()))?;
         for p in &self.processes {
@@ -144,7 +171,11 @@ impl Report {
                 let ring_cells = [
                     p.pid.to_string(),
                     p.comm.clone(),
-                    r.ring.to_string(),
+                    if r.ring == OTHER_RINGS {
+                        "other".to_string()
+                    } else {
+                        r.ring.to_string()
+                    },
                     r.fd.map(|fd| fd.to_string()).unwrap_or_default(),
                     r.setup_flags.join("|"),
                     r.sq_entries.to_string(),

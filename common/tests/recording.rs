@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, OpenError, Recording, RecordingWriter, FORMAT_VERSION};
-use uringtop_common::synthetic::synthetic_stream;
+use uringtop_common::synthetic::{synthetic_stream, synthetic_stream_with_churn};
 
 fn header() -> Header {
     Header {
@@ -123,6 +123,37 @@ fn replay_equals_live() {
         out
     };
     assert_eq!(lines(&mut rec.inputs()), lines(&mut inputs.into_iter()));
+}
+
+/// Exits and closed rings are inputs like the rest: recorded, read back, and counted by
+/// `dump --from` over a window they went in.
+#[test]
+fn a_recording_keeps_exits_and_closed_rings() {
+    let inputs = synthetic_stream_with_churn(7, 30, 4, 2);
+    let exits = |inputs: &[Input]| {
+        inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Sample(s) => Some((s.exited.clone(), s.closed_rings.clone())),
+                Input::Request(_) => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(exits(&inputs).iter().any(|(e, _)| !e.is_empty()));
+    let rec = Recording::from_bytes(&record(&inputs, true)).unwrap();
+    let back: Vec<Input> = rec.inputs().collect();
+    assert_eq!(back, inputs);
+    let report = report_of(rec.inputs());
+    assert_eq!(report, report_of(inputs.iter().cloned()));
+    // The processes that exited are in the window.
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let exited = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["pid"].as_u64() >= Some(40_001))
+        .count();
+    assert!(exited >= 5, "{exited} processes of the churn in the report");
 }
 
 #[test]

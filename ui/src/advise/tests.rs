@@ -158,6 +158,64 @@ fn the_advice_is_what_the_kernel_accepted() {
     assert!(advise(&model(), Some(500), observed()).processes.is_empty());
 }
 
+/// A ring that closed and a process that exited before the observation ended are advised
+/// too: the model forgets them on screen, not in what it observed.
+#[test]
+fn rings_that_went_are_advised() {
+    let sample = |time_ns, ops: Vec<OpSample>, exited: Vec<u32>, closed_rings: Vec<u32>| {
+        Input::Sample(Sample {
+            time_ns,
+            processes: vec![process(100, "worker"), process(200, "job")],
+            rings: vec![
+                ring(1, 100, Some(5), 0),
+                ring(2, 100, Some(6), 0),
+                ring(3, 200, Some(3), 0),
+            ],
+            ops,
+            exited,
+            closed_rings,
+            ..Sample::default()
+        })
+    };
+    let mut model = Model::new();
+    model.apply(&sample(1, vec![], vec![], vec![]));
+    model.apply(&sample(
+        2,
+        vec![
+            op(100, 1, READ, 3, 0, 0x7f),
+            op(100, 2, WRITE, 2, 0x01, 0x7e),
+            op(200, 3, NOP, 1, 0, 0x7f),
+        ],
+        vec![200],
+        vec![2],
+    ));
+    model.apply(&Input::Sample(Sample {
+        time_ns: 3,
+        ..Sample::default()
+    }));
+    assert!(model.process(200).is_none() && model.ring(2).is_none());
+    let advice = advise(&model, None, observed());
+    let rings: Vec<(u32, u32, Vec<u8>)> = advice
+        .processes
+        .iter()
+        .flat_map(|p| {
+            p.rings
+                .iter()
+                .map(move |r| (p.pid, r.ring, r.sqe_ops.clone()))
+        })
+        .collect();
+    assert_eq!(
+        rings,
+        [
+            (100, 1, vec![READ]),
+            (100, 2, vec![WRITE]),
+            (200, 3, vec![NOP])
+        ]
+    );
+    assert_eq!(advice.processes[1].comm, "job");
+    assert_eq!(advise(&model, Some(200), observed()).processes.len(), 1);
+}
+
 #[test]
 fn policy_format() {
     insta::assert_snapshot!(render(

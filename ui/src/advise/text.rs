@@ -2,6 +2,7 @@
 
 use super::analysis::{ProcessAdvice, RingAdvice, KNOWN_SQE_FLAGS};
 use std::fmt::Write;
+use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::names::{register_opcode_name, setup_flag_names, sqe_flag_names};
 
 /// One line of a comment: `marker text`, or the bare marker for an empty line.
@@ -33,11 +34,16 @@ pub fn ring_label(process: &ProcessAdvice, ring: &RingAdvice) -> String {
     } else {
         format!("; setup {}", setup.join("|"))
     };
+    let which = if ring.ring == OTHER_RINGS {
+        // The probe could not tell these rings apart: what they did together.
+        "other rings".to_string()
+    } else {
+        format!("ring {}", ring.ring)
+    };
     format!(
-        "{} (pid {}), ring {} ({fd}{setup})",
+        "{} (pid {}), {which} ({fd}{setup})",
         process_name(process),
         process.pid,
-        ring.ring
     )
 }
 
@@ -64,6 +70,9 @@ pub fn ident(process: &ProcessAdvice, ring: &RingAdvice) -> String {
     }
     let name = name.trim_matches('_');
     let name = if name.is_empty() { "process" } else { name };
+    if ring.ring == OTHER_RINGS {
+        return format!("uringtop_{name}_{}_other_rings", process.pid);
+    }
     format!("uringtop_{name}_{}_ring{}", process.pid, ring.ring)
 }
 

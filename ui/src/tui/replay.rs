@@ -42,7 +42,7 @@ impl Player {
             rec,
             playhead_ns: times.first().copied().unwrap_or(0),
             times,
-            model: Model::new(),
+            model: Model::for_display(),
             cursor: InputCursor::start(),
             applied: 0,
             speed: 1,
@@ -78,7 +78,7 @@ impl Player {
     pub fn goto_sample(&mut self, n: usize) {
         let n = n.clamp(1.min(self.times.len()), self.times.len());
         if n < self.applied {
-            self.model = Model::new();
+            self.model = Model::for_display();
             self.cursor = InputCursor::start();
             self.applied = 0;
         }
@@ -398,7 +398,7 @@ mod tests {
     /// The model fed the inputs directly up to and including the `n`-th sample: what live
     /// showed when that sample arrived.
     fn model_at(inputs: &[Input], n: usize) -> Model {
-        let mut model = Model::new();
+        let mut model = Model::for_display();
         let mut seen = 0;
         for input in inputs {
             model.apply(input);

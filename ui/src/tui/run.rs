@@ -52,7 +52,9 @@ async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Opti
         policy: options.policy,
     };
     let mut app = App::new(config);
-    let mut model = Model::new();
+    // A display model: the TUI never reports a window, so what departs is dropped once it has
+    // shown its last interval and memory follows what is live (see Model::for_display).
+    let mut model = Model::for_display();
     // While paused the screen shows this copy; the live model keeps taking inputs, so nothing is
     // lost and resuming shows the present.
     let mut frozen: Option<Model> = None;

@@ -16,7 +16,7 @@ const MAIN: &[(&str, &str)] = &[
         "on a process: fold/unfold its rings; on a ring: open it",
     ),
     ("f  F", "fold/unfold the selected process / every process"),
-    ("i", "show / hide rings idle for 10 intervals (closed ones)"),
+    ("i", "show / hide live rings idle for 10 intervals"),
     (
         "← h  → l",
         "fold / unfold; on a ring, ← goes to its process",

@@ -13,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use std::fmt::Write;
+use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::model::Model;
 use uringtop_common::verdict::Action;
 
@@ -39,6 +40,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
         let line = Rect::new(l.body.x, y, l.body.width, 1);
         if selected {
             fill(buf, line, theme.selected);
+        } else if row.departed {
+            fill(buf, line, theme.departed);
         }
         let base = match (selected, row.id) {
             (true, _) => theme.selected,
@@ -50,6 +53,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             let emphasis = cell_text(scratch, column, row, model);
             let style = if selected {
                 base
+            } else if row.departed {
+                // One style for the whole row: it is leaving, its figures are its last.
+                base.patch(theme.departed)
             } else {
                 emphasis.style(base, theme)
             };
@@ -119,6 +125,8 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
             Emphasis::Normal
         }
         Column::Ring => match row.id {
+            // Its COMM cell says "other rings"; no number belongs here.
+            RowId::Ring { ring, .. } if ring == OTHER_RINGS => Emphasis::Normal,
             RowId::Ring { ring, .. } => {
                 let _ = write!(s, "{ring}");
                 Emphasis::Normal
@@ -182,20 +190,31 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
     }
 }
 
-/// A process: fold marker and name. A ring: tree branch and, when known, its fd.
+/// A process: fold marker and name. A ring: tree branch and, when known, its fd. Then, in its
+/// last interval, "(exited)" or "(closed)": the mark that remains without color.
 fn comm(s: &mut String, row: &Row, model: &Model) {
     match row.id {
         RowId::Process(pid) => {
             s.push_str(if row.folded { "▸ " } else { "▾ " });
             match model.process(pid).map(|p| p.comm.as_str()) {
                 Some(name) if !name.is_empty() => s.push_str(name),
+                // The probe's row of processes it could not count one by one.
+                _ if pid == 0 => s.push_str("(other processes)"),
                 _ => s.push('?'),
             }
+            if row.departed {
+                s.push_str(" (exited)");
+            }
         }
-        RowId::Ring { .. } => {
+        RowId::Ring { ring, .. } => {
             s.push_str(if row.last { "  └─" } else { "  ├─" });
-            if let Some(fd) = row.fd {
+            if ring == OTHER_RINGS {
+                s.push_str(" other rings");
+            } else if let Some(fd) = row.fd {
                 let _ = write!(s, " fd {fd}");
+            }
+            if row.departed {
+                s.push_str(" (closed)");
             }
         }
     }
@@ -228,10 +247,12 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         let _ = write!(s, " · filter \"{}\"", spec.filter);
     }
     if !spec.show_idle {
+        // What `i` would add: idle rings of live processes.
         let idle = model
             .processes()
+            .filter(|p| !p.exited)
             .flat_map(|p| p.rings.values())
-            .filter(|r| rows::ring_is_idle(r))
+            .filter(|r| !r.closed && rows::ring_is_idle(r))
             .count();
         if idle > 0 {
             let _ = write!(s, " · {idle} idle hidden (i)");

@@ -65,6 +65,15 @@ pub fn draw_buffer(buf: &mut Buffer, area: Rect, model: &Model, app: &App) {
     }
 }
 
+/// "ring 7", or "other rings" for the probe's row of rings it could not count one by one.
+fn ring_label(ring: u32) -> std::borrow::Cow<'static, str> {
+    if ring == uringtop_common::input::OTHER_RINGS {
+        uringtop_common::names::ring_name(ring)
+    } else {
+        format!("ring {ring}").into()
+    }
+}
+
 /// A centered two-line message in place of an empty table.
 fn empty_message(buf: &mut Buffer, area: Rect, first: &str, second: &str, theme: &Theme) {
     if area.height == 0 {

@@ -2,7 +2,7 @@
 
 use super::request_table::{self, Columns};
 use super::text::cell;
-use super::{empty_message, flags};
+use super::{empty_message, flags, ring_label};
 use crate::app::SourceKind;
 use crate::columns::{fit, Fit};
 use crate::format;
@@ -111,7 +111,11 @@ pub fn draw(
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
         s.clear();
-        let _ = write!(s, "waiting for requests on ring {}", screen.filter.ring);
+        let _ = write!(
+            s,
+            "waiting for requests on {}",
+            ring_label(screen.filter.ring)
+        );
         if let Some(op) = screen.filter.opcode {
             let _ = write!(s, " ({} only)", opcode_name(op));
         }
@@ -207,7 +211,7 @@ fn title(
     s: &mut String,
 ) {
     s.clear();
-    let _ = write!(s, "requests of ring {}", screen.filter.ring);
+    let _ = write!(s, "requests of {}", ring_label(screen.filter.ring));
     if let Some(p) = model.process(screen.pid) {
         let _ = write!(s, " · {}[{}]", p.comm, p.pid);
     }

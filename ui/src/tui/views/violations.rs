@@ -15,7 +15,7 @@ use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::fmt::Write;
-use uringtop_common::input::Request;
+use uringtop_common::input::{Request, OTHER_RINGS};
 use uringtop_common::model::Model;
 use uringtop_common::names::opcode_name;
 
@@ -98,6 +98,7 @@ fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
         1 => {
             let _ = write!(s, "{}[{}]", r.comm, r.pid);
         }
+        2 if r.ring == OTHER_RINGS => s.push_str("other"),
         2 => {
             let _ = write!(s, "{}", r.ring);
         }
