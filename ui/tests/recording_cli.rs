@@ -355,3 +355,40 @@ fn the_sample_recording_is_intact_and_small() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("terminal"));
 }
+
+fn sample_path() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../assets/sample.mcap")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn dump_interval_csv_rows_say_their_interval() {
+    let sample = sample_path();
+    let out = uringtop(&[
+        "dump",
+        "--from",
+        &sample,
+        "--interval",
+        "1",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("interval,pid,comm,ring,"));
+    let intervals: std::collections::BTreeSet<&str> =
+        lines.map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(
+        intervals.into_iter().collect::<Vec<_>>(),
+        ["1", "2", "3", "4", "5"]
+    );
+    // Without --interval, the contract's header is unchanged.
+    let out = uringtop(&["dump", "--from", &sample, "--format", "csv"]);
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("pid,comm,ring,"));
+}
