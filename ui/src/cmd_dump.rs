@@ -71,7 +71,8 @@ pub async fn run(args: DumpArgs) -> Result<()> {
 ///
 /// The window: from the last sample at or before `--start` (the model is rebased there; without
 /// `--start`, from the probe's attach, as live) to the last sample at or before `--end`. With
-/// `--interval`, one report each time that much recorded time has passed.
+/// `--interval`, one report each time that much recorded time has passed, and one for what is left
+/// after the last of them (live `dump --interval` prints that partial interval when it stops).
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     let rec = crate::recording_file::open(path)?;
     // Verdicts in the report are the recorded ones; say which policy made them.
@@ -125,7 +126,10 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
             }
         }
     }
-    if interval_ns.is_none() {
+    // The interval the recording ended in (or --end cut), as live dump prints it when it stops:
+    // the last sample recorded was the one live took on stopping.
+    let partial = started && model.samples() > 1 && model.time_ns() > model.base_time_ns();
+    if interval_ns.is_none() || partial {
         out.print(model.report())?;
     }
     Ok(())
