@@ -16,6 +16,7 @@ mod trace_line;
 
 use clap::Parser;
 use cli::{Cli, Command};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -45,6 +46,8 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`uringtop dump | head -1`): it has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("uringtop: {e:#}");
             if e.downcast_ref::<policy_file::UsageError>().is_some() {
@@ -54,6 +57,16 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// True when writing to stdout failed because its reader closed the pipe (EPIPE: Rust ignores
+/// SIGPIPE, so the write returns the error instead of killing the process).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The live terminal UI. Everything that can fail with a message for the user (no terminal, the
@@ -98,7 +111,9 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
 
 fn check() -> anyhow::Result<()> {
     let report = uringtop_probe::check::run();
-    print!("{report}");
+    let mut out = std::io::stdout().lock();
+    write!(out, "{report}")?;
+    out.flush()?;
     if report.works() {
         Ok(())
     } else {

@@ -431,3 +431,40 @@ fn dump_interval_csv_rows_say_their_interval() {
         .unwrap()
         .starts_with("pid,comm,ring,"));
 }
+
+/// Runs uringtop with its stdout a pipe whose reader is already gone (as in `uringtop … | head -1`
+/// once head has its line): it must end quietly, with status 0.
+fn with_closed_stdout(args: &[&str]) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let sample = sample_path();
+    for args in [
+        &["dump", "--from", &sample][..],
+        &[
+            "dump",
+            "--from",
+            &sample,
+            "--interval",
+            "1",
+            "--format",
+            "csv",
+        ][..],
+        &["advise", &sample, "--format", "c"][..],
+    ] {
+        let out = with_closed_stdout(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
