@@ -14,13 +14,12 @@ mod protobuf;
 mod recording_file;
 mod trace_line;
 
-use clap::Parser;
 use cli::{Cli, Command};
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors: message and exit status 2
+    let cli = Cli::parse_checked(); // usage errors: message and exit status 2
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

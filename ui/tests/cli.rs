@@ -269,6 +269,14 @@ fn usage_errors_exit_2_with_a_reason() {
         (&["dump", "--duration", "0"][..], "more than 0"),
         (&["trace", "--pid", "abc"][..], "abc"),
         (&["frobnicate"][..], "frobnicate"),
+        // What does not apply is refused, not ignored.
+        (
+            &["dump", "--start", "+1s", "--duration", "1"][..],
+            "needs --from",
+        ),
+        (&["trace", "--ring", "0"][..], "ring ids start at 1"),
+        (&["dump", "--duration", "-1"][..], "more than 0"),
+        (&["--pid", "1", "dump"][..], "option of the live view"),
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
