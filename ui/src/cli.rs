@@ -103,10 +103,13 @@ pub struct ExportArgs {
     /// The recording (made with `uringtop record --requests`).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Write a Perfetto trace (protobuf, for ui.perfetto.dev): a track per ring, a slice per
-    /// request.
+    /// Write a Perfetto trace (protobuf, for ui.perfetto.dev) to this new file, mode 0600 (it
+    /// holds every recorded request): a track per ring, a slice per request.
     #[arg(long, value_name = "OUT", required = true)]
     pub perfetto: PathBuf,
+    /// Replace OUT if it exists (without it, an existing file is not overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]

@@ -305,6 +305,38 @@ fn export_writes_one_slice_per_recorded_request() {
         String::from_utf8_lossy(&out.stderr)
     );
     check_against_perfettos_schema(&trace, requests);
+    let said = String::from_utf8_lossy(&out.stderr);
+    let bytes = std::fs::metadata(&trace).unwrap().len();
+    assert!(said.contains(&format!("({bytes} bytes;")), "{said}");
+    // Like a recording, the trace says what every process did: mode 0600, and an existing file
+    // is replaced only when asked.
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&trace).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    let export = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["export", file.to_str().unwrap(), "--perfetto"])
+            .arg(&trace)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&trace, "keep me").unwrap();
+    let out = export(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force replaces it"));
+    assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
+    std::fs::set_permissions(&trace, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let out = export(&["--force"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::metadata(&trace).unwrap().len(), bytes);
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&trace).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
 
     // Without requests there is nothing to export: said, not an empty trace.
     let bare = dir.path().join("bare.mcap");
