@@ -117,7 +117,7 @@ fn check() -> anyhow::Result<()> {
         Ok(())
     } else {
         Err(anyhow::anyhow!(
-            "uringtop cannot observe io_uring on this machine (see above)"
+            "cannot observe io_uring on this machine (see above)"
         ))
     }
 }

@@ -314,6 +314,11 @@ fn without_privileges_the_error_says_what_to_do() {
         text.contains("needs root, or CAP_BPF and CAP_PERFMON"),
         "{text}"
     );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "uringtop: cannot observe io_uring on this machine (see above)"
+    );
 }
 
 #[test]

@@ -216,6 +216,18 @@ fn bad_recordings_give_clear_errors_not_panics() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
 
+    // Each message names the file once, and says "uringtop" once.
+    let missing = dir.path().join("missing.mcap");
+    let out = uringtop(&["dump", "--from", missing.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(err.matches("missing.mcap").count(), 1, "{err}");
+    assert!(err.starts_with("uringtop: cannot read "), "{err}");
+    let garbage = dir.path().join("garbage");
+    let out = uringtop(&["advise", garbage.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("garbage").count(), 1, "{err}");
+
     // Truncated: the intact prefix is dumped, with a warning saying how much it holds.
     let cut = dir.path().join("cut.mcap");
     std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
