@@ -337,3 +337,35 @@ fn the_status_line_names_the_source_and_its_end() {
     recording.app.set_source_ended();
     assert!(status(&mut recording).contains("source ended"));
 }
+
+#[test]
+fn a_short_last_interval_is_named_on_the_status_line() {
+    // A recorder stopped 27 ms after its last regular sample: that last interval's rates are
+    // over 27 ms, and the status line says so beside the nominal interval.
+    let mut inputs = synthetic_stream(7, 3, 1, 1);
+    let Some(Input::Sample(last)) = inputs.iter().rev().find(|i| matches!(i, Input::Sample(_)))
+    else {
+        panic!("no sample");
+    };
+    let mut stop = last.clone();
+    stop.time_ns += 27_000_000;
+    inputs.push(Input::Sample(stop));
+    let mut h = Harness::with_config(
+        &inputs,
+        120,
+        10,
+        Config {
+            source: SourceKind::Recording,
+            ..config()
+        },
+    );
+    assert!((h.model.interval().seconds - 0.027).abs() < 1e-9);
+    let status = h.render().lines().last().unwrap().to_string();
+    assert!(
+        status.starts_with("\" recording · every 1s · this one 27ms · "),
+        "{status}"
+    );
+    // A regular interval is not mentioned.
+    let mut regular = Harness::with_config(&synthetic_stream(7, 3, 1, 1), 120, 10, config());
+    assert!(!regular.render().contains("this one"));
+}
