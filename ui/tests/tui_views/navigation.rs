@@ -369,3 +369,37 @@ fn a_short_last_interval_is_named_on_the_status_line() {
     let mut regular = Harness::with_config(&synthetic_stream(7, 3, 1, 1), 120, 10, config());
     assert!(!regular.render().contains("this one"));
 }
+
+#[test]
+fn the_help_shows_the_keys_of_the_mode_it_is_in() {
+    let inputs = synthetic_stream(7, 3, 2, 2);
+    let mut replay = Harness::with_config(
+        &inputs,
+        100,
+        40,
+        Config {
+            source: SourceKind::Recording,
+            ..config()
+        },
+    );
+    let help = replay.press("?").render();
+    // In a replay, Home/End, g and ← → move through time: the list keys do not claim them.
+    for live_only in ["Home/g top", "End/G bottom", "← h  → l", "+  -"] {
+        assert!(!help.contains(live_only), "{live_only}:\n{help}");
+    }
+    for replay_key in [
+        "G bottom",
+        "h  l",
+        "go to a time",
+        "10 s back / forward",
+        "Home End",
+    ] {
+        assert!(help.contains(replay_key), "{replay_key}:\n{help}");
+    }
+    let mut live = Harness::with_config(&inputs, 100, 40, config());
+    let help = live.press("?").render();
+    for live_key in ["Home/g top", "← h  → l", "+  -"] {
+        assert!(help.contains(live_key), "{live_key}:\n{help}");
+    }
+    assert!(!help.contains("go to a time"), "{help}");
+}
