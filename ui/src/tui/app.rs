@@ -275,6 +275,11 @@ impl App {
         self.paused
     }
 
+    /// Pauses or resumes the display (space toggles it); a replay pauses when a step is taken.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
     pub fn should_quit(&self) -> bool {
         self.quit
     }
