@@ -403,3 +403,58 @@ fn the_help_shows_the_keys_of_the_mode_it_is_in() {
     }
     assert!(!help.contains("go to a time"), "{help}");
 }
+
+#[test]
+fn under_a_flood_the_selected_request_stays_selected_until_the_top() {
+    let mut h = Harness::synthetic(120, 40);
+    h.press("j");
+    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
+        panic!("a ring row")
+    };
+    h.press("r");
+    h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
+    h.press("jj"); // on 1007: off the top, the list holds still
+    let selected_row = |h: &mut Harness| {
+        let text = h.render();
+        let line = text
+            .lines()
+            .find(|l| l.contains("0x3ef"))
+            .map(str::to_string);
+        (text, line)
+    };
+    let (before, row) = selected_row(&mut h);
+    let row = row.unwrap_or_else(|| panic!("1007 on screen:\n{before}"));
+    assert!(before.contains("not following"), "{before}");
+    // A flood: more requests than the model keeps, so 1007 itself is dropped by the model.
+    let flood: Vec<Input> = (0..uringtop_common::model::REQUEST_HISTORY as u64 + 500)
+        .map(|u| request(ring, 100_000 + u))
+        .collect();
+    for chunk in flood.chunks(1000) {
+        h.apply(chunk);
+        let (text, same) = selected_row(&mut h);
+        assert_eq!(
+            same.as_deref(),
+            Some(row.as_str()),
+            "the row holds still:\n{text}"
+        );
+    }
+    h.press("<enter>");
+    assert!(
+        h.render().contains("0x3ef (1007)"),
+        "Enter opens the request that was highlighted"
+    );
+    h.press("<esc><home>");
+    let text = h.render();
+    assert!(
+        text.contains("following") && !text.contains("not following"),
+        "{text}"
+    );
+    let newest = format!(
+        "{:#x}",
+        100_000 + uringtop_common::model::REQUEST_HISTORY as u64 + 499
+    );
+    assert!(
+        text.contains(&newest),
+        "back at the top, it follows again:\n{text}"
+    );
+}

@@ -69,7 +69,7 @@ const RING: &[(&str, &str)] = &[
 const REQUESTS: &[(&str, &str)] = &[
     (
         "↑↓ PgUp PgDn",
-        "scroll; at the top the list follows new requests",
+        "scroll (then it holds still); at the top it follows",
     ),
     ("Enter", "every field of the selected request"),
     ("Esc", "back (request streaming stops)"),
@@ -78,7 +78,7 @@ const REQUESTS: &[(&str, &str)] = &[
 const VIOLATIONS: &[(&str, &str)] = &[
     (
         "↑↓ PgUp PgDn",
-        "scroll; at the top the list follows new violations",
+        "scroll (then it holds still); at the top it follows",
     ),
     (
         "Enter",

@@ -10,7 +10,6 @@ use crate::format;
 use crate::layout;
 use crate::policy::{action_label, PolicyLabel};
 use crate::violation_screen::ViolationScreen;
-use crate::violations;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -78,7 +77,7 @@ pub fn draw(
         &screen.cursor,
         theme,
         s,
-        |seq| violations::get(model, seq),
+        |seq| screen.violation(model, seq),
         |s, column, r| {
             violation_cell(s, column, r, app);
             match column {
@@ -153,6 +152,8 @@ fn title(
     );
     if app.paused() {
         s.push_str(" · paused");
+    } else if screen.held.is_held() {
+        s.push_str(" · not following");
     } else if screen.cursor.index == 0 {
         s.push_str(" · following");
     }
