@@ -458,3 +458,32 @@ fn under_a_flood_the_selected_request_stays_selected_until_the_top() {
         "back at the top, it follows again:\n{text}"
     );
 }
+
+#[test]
+fn with_only_pid_the_header_counts_that_process() {
+    let inputs = synthetic_stream(7, 30, 6, 2);
+    let mut all = Harness::with_config(&inputs, 140, 20, config());
+    let first = all.render().lines().next().unwrap().to_string();
+    assert!(first.contains("6 processes · 12 rings"), "{first}");
+    let pid = all.app.main_rows().nth(3).unwrap().pid();
+    let mut h = Harness::with_config(
+        &inputs,
+        140,
+        20,
+        Config {
+            only_pid: Some(pid),
+            ..config()
+        },
+    );
+    let process = h.model.process(pid).unwrap();
+    let rate =
+        uringtop_tui::format::to_string(uringtop_tui::format::rate, process.interval.req_per_s);
+    let machine =
+        uringtop_tui::format::to_string(uringtop_tui::format::rate, h.model.interval().req_per_s);
+    assert_ne!(rate, machine);
+    let first = h.render().lines().next().unwrap().to_string();
+    assert!(
+        first.contains(&format!("1 process · 2 rings · {rate} req/s")),
+        "{first}"
+    );
+}

@@ -203,8 +203,15 @@ fn comm(s: &mut String, row: &Row, model: &Model) {
 
 fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String) {
     let theme = &app.config.theme;
-    let processes = model.processes().count();
-    let rings: usize = model.processes().map(|p| p.rings.len()).sum();
+    let spec = &app.main.spec;
+    // With --pid, the totals are that process's: the machine's would say nothing about it.
+    let shown = || {
+        model
+            .processes()
+            .filter(|p| spec.only_pid.is_none_or(|pid| p.pid == pid))
+    };
+    let processes = shown().count();
+    let rings: usize = shown().map(|p| p.rings.len()).sum();
     s.clear();
     let _ = write!(
         s,
@@ -212,9 +219,12 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         plural_es(processes),
         plural(rings)
     );
-    format::rate(s, model.interval().req_per_s);
+    let req_per_s = match spec.only_pid {
+        Some(_) => shown().map(|p| p.interval.req_per_s).sum(),
+        None => model.interval().req_per_s,
+    };
+    format::rate(s, req_per_s);
     s.push_str(" req/s");
-    let spec = &app.main.spec;
     let _ = write!(
         s,
         " · sort {} {}",
@@ -228,8 +238,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         let _ = write!(s, " · filter \"{}\"", spec.filter);
     }
     if !spec.show_idle {
-        let idle = model
-            .processes()
+        let idle = shown()
             .flat_map(|p| p.rings.values())
             .filter(|r| rows::ring_is_idle(r))
             .count();
