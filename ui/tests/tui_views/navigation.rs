@@ -487,3 +487,81 @@ fn with_only_pid_the_header_counts_that_process() {
         "{first}"
     );
 }
+
+/// One process with `rings` rings of one NOP each, over two samples.
+fn many_rings(rings: u32) -> Vec<Input> {
+    use uringtop_common::input::{OpCounters, OpSample, ProcessSample, RingSample, Sample};
+    let sample = |time_ns: u64, n: u64| {
+        Input::Sample(Sample {
+            time_ns,
+            processes: vec![ProcessSample {
+                pid: 20131,
+                comm: "demo_workload".into(),
+                ..ProcessSample::default()
+            }],
+            rings: (1..=rings)
+                .map(|ring| RingSample {
+                    ring,
+                    pid: 20131,
+                    ..RingSample::default()
+                })
+                .collect(),
+            ops: (1..=rings)
+                .map(|ring| OpSample {
+                    slot: 0,
+                    pid: 20131,
+                    ring,
+                    opcode: 0,
+                    counters: OpCounters {
+                        submitted: n,
+                        completed: n,
+                        ..OpCounters::default()
+                    },
+                })
+                .collect(),
+            ..Sample::default()
+        })
+    };
+    vec![sample(1_000_000_000, 0), sample(2_000_000_000, 5)]
+}
+
+#[test]
+fn nothing_is_cut_without_a_sign() {
+    // A process with 1000 rings: its ring count whole, not "(100…".
+    let mut h = Harness::with_inputs(&many_rings(1000), 120, 12, Theme::colored());
+    let text = h.render();
+    assert!(text.contains("(1000)"), "{text}");
+    assert!(!text.contains('…'), "{text}");
+    // Sorted by a column whose header fills it: header and arrow whole.
+    for (key, header) in [
+        ("<f6><f6>", "▼INFLIGHT"),
+        ("D", "▼DENIED"),
+        ("A", "▼ASYNC%"),
+        ("O", "▼CQ OVFL"),
+    ] {
+        let mut h = Harness::synthetic(160, 12);
+        let text = h.press(key).render();
+        let header_line = text.lines().nth(1).unwrap();
+        assert!(header_line.contains(header), "{key}: {header_line}");
+    }
+    // Too narrow for every column: the header ends with how many are hidden.
+    for width in [50, 60, 80] {
+        let mut h = Harness::synthetic(width, 12);
+        let text = h.render();
+        let header_line = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('"')
+            .trim_end();
+        assert!(header_line.ends_with('›'), "{width}: {header_line}");
+        assert!(!text.contains("RING") || width > 50, "{text}");
+    }
+    let mut wide = Harness::synthetic(200, 12);
+    assert!(!wide.render().contains('›'));
+    // A message longer than the room after the figures takes the line, whole.
+    let mut h = Harness::synthetic(80, 12);
+    let status = h.press("----").render().lines().last().unwrap().to_string();
+    let message = h.app.message().unwrap().to_string();
+    assert!(status.contains(&message), "{status}");
+}

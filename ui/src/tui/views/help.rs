@@ -113,7 +113,8 @@ const REPLAY: &[(&str, &str)] = &[
 const MAIN_LEGEND: &str =
     "REQ/s, ERR/s (CQEs with res < 0), ASYNC% (punted to io-wq), p50/p99: over \
      the interval. TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only): since start. FLAGS: \
-     IORING_SETUP_*, abbreviated; the ring view spells them out.";
+     IORING_SETUP_*, abbreviated; the ring view spells them out. +N› ending the header: N \
+     columns hidden for want of width.";
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = &app.config.theme;

@@ -1,6 +1,6 @@
 //! The status line: where the data comes from, how often, how much, what was lost, and keys.
 
-use super::text::{fill, spans};
+use super::text::{display_width, fill, spans};
 use crate::app::{App, ScreenKind, SourceKind};
 use crate::format;
 use ratatui::buffer::Buffer;
@@ -118,6 +118,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
     }
     x = spans(buf, x, area.y, right, &[("  ", theme.status)]);
     match app.message() {
+        // A message that does not fit after the figures takes the whole line: cut, it would
+        // stop mid-sentence.
+        Some(message) if display_width(message) > usize::from(right.saturating_sub(x)) => {
+            fill(buf, area, theme.status);
+            spans(
+                buf,
+                area.x,
+                area.y,
+                right,
+                &[(" ", theme.status), (message, theme.key)],
+            )
+        }
         Some(message) => spans(buf, x, area.y, right, &[(message, theme.key)]),
         None => {
             let full = match app.config.source {
