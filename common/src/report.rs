@@ -165,7 +165,24 @@ impl Report {
     /// setup_flags are joined with '|', errors written as "EAGAIN:2;ENOENT:37" (by name); the
     /// "other rings" row's ring is "other".
     pub fn write_csv(&self, w: &mut impl Write) -> io::Result<()> {
-        write_row(w, CSV_HEADER.iter().map(|s| s.to_string()))?;
+        self.write_csv_rows(w, None)
+    }
+
+    /// Like [`Report::write_csv`], for one of several intervals (`dump --interval`): every row,
+    /// the header's included, starts with an `interval` column holding `interval` (1 for the
+    /// first), so that the rows of different intervals can be told apart.
+    pub fn write_csv_interval(&self, w: &mut impl Write, interval: u64) -> io::Result<()> {
+        self.write_csv_rows(w, Some(interval))
+    }
+
+    fn write_csv_rows(&self, w: &mut impl Write, interval: Option<u64>) -> io::Result<()> {
+        let header_lead = interval.map(|_| "interval".to_string());
+        let header = CSV_HEADER.iter().map(|s| s.to_string());
+        write_row(w, header_lead.into_iter().chain(header))?;
+        let lead = interval.map(|n| n.to_string());
+        let mut row = |cells: &mut dyn Iterator<Item = String>| {
+            write_row(w, lead.iter().cloned().chain(cells))
+        };
         for p in &self.processes {
             for r in &p.rings {
                 let ring_cells = [
@@ -184,10 +201,10 @@ impl Report {
                 ];
                 if r.ops.is_empty() {
                     let empty = std::iter::repeat_n(String::new(), CSV_HEADER.len() - 8);
-                    write_row(w, ring_cells.iter().cloned().chain(empty))?;
+                    row(&mut ring_cells.iter().cloned().chain(empty))?;
                 }
                 for op in &r.ops {
-                    write_row(w, ring_cells.iter().cloned().chain(op_cells(op)))?;
+                    row(&mut ring_cells.iter().cloned().chain(op_cells(op)))?;
                 }
             }
         }
@@ -286,5 +303,32 @@ mod tests {
         let row = text.lines().nth(1).unwrap();
         assert_eq!(row, "7,x,1,,,0,0,3,,,,,,,,,,,,,,,,");
         assert_eq!(row.split(',').count(), CSV_HEADER.len());
+    }
+
+    #[test]
+    fn interval_rows_say_their_interval() {
+        let report = Report {
+            processes: vec![ProcessReport {
+                pid: 7,
+                comm: "x".into(),
+                rings: vec![RingReport {
+                    ring: 1,
+                    ops: vec![OpReport {
+                        op: "NOP".into(),
+                        submitted: 5,
+                        ..OpReport::default()
+                    }],
+                    ..RingReport::default()
+                }],
+            }],
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        report.write_csv_interval(&mut out, 3).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], format!("interval,{}", CSV_HEADER.join(",")));
+        assert!(lines[1].starts_with("3,7,x,1,"), "{}", lines[1]);
+        assert_eq!(lines[1].split(',').count(), CSV_HEADER.len() + 1);
     }
 }

@@ -15,6 +15,9 @@ pub struct CheckReport {
     pub btf: bool,
     /// (tracepoint, present, what degrades without it: None = required)
     pub tracepoints: Vec<(&'static str, bool, Option<&'static str>)>,
+    /// Why syscalls:sys_exit_io_uring_setup cannot be used, when it cannot (tracefs closed to
+    /// this user, not mounted, or no syscall tracepoints).
+    pub setup_exit_problem: Option<&'static str>,
     /// The bit of io_kiocb.flags for SQEs that name a personality (policies need it).
     pub creds_flag_bit: Option<u32>,
     pub root: bool,
@@ -59,15 +62,17 @@ pub fn run() -> CheckReport {
         Err(e) => Err(e.to_string()),
     });
     // A classic tracepoint, found through tracefs (which loading the probe mounts if it can).
+    let setup_exit_problem = crate::load::setup_exit_problem();
     tracepoints.push((
         crate::load::SETUP_EXIT_TRACEPOINT,
-        std::path::Path::new(crate::load::SETUP_EXIT_EVENT).exists(),
+        setup_exit_problem.is_none(),
         Some(crate::load::NO_SETUP_REFUSALS),
     ));
     CheckReport {
         kernel: kernel_release(),
         btf: btf.is_some(),
         tracepoints,
+        setup_exit_problem,
         root,
         cap_bpf_perfmon,
         io_uring_disabled: std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
@@ -150,13 +155,19 @@ impl fmt::Display for CheckReport {
             } else {
                 "optional"
             };
-            writeln!(
-                f,
-                "  {:<33} {:<8} {}",
-                tp,
-                if *present { "found" } else { "MISSING" },
-                need
-            )?;
+            // Not "MISSING" when the kernel has it but this user cannot open tracefs.
+            let closed = self.setup_exit_problem == Some(crate::load::TRACEFS_CLOSED)
+                && *tp == crate::load::SETUP_EXIT_TRACEPOINT;
+            let status = match (*present, closed) {
+                (true, _) => "found",
+                (false, true) => "NO ACCESS",
+                (false, false) => "MISSING",
+            };
+            writeln!(f, "  {tp:<33} {status:<8} {need}")?;
+        }
+        if let (Some(problem), None) = (self.setup_exit_problem, &self.probe_load) {
+            // Said below with the probe's other limits when it was loaded.
+            writeln!(f, "  ({}: {problem})", crate::load::SETUP_EXIT_TRACEPOINT)?;
         }
         writeln!(f)?;
         match &self.probe_load {

@@ -199,9 +199,34 @@ fn write_policy(ebpf: &mut Ebpf, policy: &uringtop_common::abi::Policy) -> Resul
         .map_err(|e| ProbeError::Setup(format!("writing the policy into the probe: {e}")))
 }
 
-/// What is lost without the io_uring_setup exit tracepoint.
+/// What is lost without the io_uring_setup exit tracepoint, when the reason is not known better.
 pub(crate) const NO_SETUP_REFUSALS: &str =
     "refused io_uring_setup calls are not counted (needs tracefs and syscall tracepoints)";
+/// The tracepoint is there, but tracefs is closed to this user (mode 0700, the default): the
+/// setcap mode of the README, or CAP_BPF+CAP_PERFMON without root.
+pub(crate) const TRACEFS_CLOSED: &str =
+    "refused io_uring_setup calls are not counted: tracefs (/sys/kernel/tracing) is open to root \
+     only, and uringtop needs its tracepoint's id from it. Run uringtop as root, or open tracefs \
+     to a group of this user: `mount -o remount,gid=GROUP,mode=0750 /sys/kernel/tracing`";
+const NO_TRACEFS: &str = "refused io_uring_setup calls are not counted: tracefs is not mounted \
+     at /sys/kernel/tracing (uringtop mounts it when run as root)";
+const NO_SYSCALL_TRACEPOINTS: &str =
+    "refused io_uring_setup calls are not counted: this kernel has no syscall tracepoints \
+     (CONFIG_FTRACE_SYSCALLS)";
+
+/// Why the io_uring_setup exit tracepoint cannot be used, in words a person can act on; None
+/// when its event is visible in tracefs.
+pub(crate) fn setup_exit_problem() -> Option<&'static str> {
+    let err = std::fs::metadata(SETUP_EXIT_EVENT).err()?;
+    if err.kind() == std::io::ErrorKind::PermissionDenied {
+        return Some(TRACEFS_CLOSED);
+    }
+    match std::fs::metadata("/sys/kernel/tracing/events") {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(TRACEFS_CLOSED),
+        Err(_) => Some(NO_TRACEFS),
+        Ok(_) => Some(NO_SYSCALL_TRACEPOINTS),
+    }
+}
 
 /// syscalls:sys_exit_io_uring_setup is a classic tracepoint: attaching it needs tracefs, which
 /// is not always mounted; as root we mount it where the kernel expects it.
@@ -210,8 +235,11 @@ pub(crate) const SETUP_EXIT_EVENT: &str =
     "/sys/kernel/tracing/events/syscalls/sys_exit_io_uring_setup";
 
 fn attach_setup_refusals(ebpf: &mut Ebpf) -> Result<(), &'static str> {
-    if !std::path::Path::new(SETUP_EXIT_EVENT).exists() {
+    if setup_exit_problem().is_some() {
         mount_tracefs();
+    }
+    if let Some(problem) = setup_exit_problem() {
+        return Err(problem);
     }
     let prog: &mut TracePoint = ebpf
         .program_mut("on_setup_exit")

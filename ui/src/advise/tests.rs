@@ -335,12 +335,10 @@ fn the_c_output_compiles() {
         .into_iter()
         .find(|h| compiles(&format!("#include {h}\n")).0)
     else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{NAME}: neither liburing.h nor linux/io_uring.h, and CI=true forbids skipping"
-        );
-        eprintln!(
-            "SKIPPED {NAME}: neither <liburing.h> nor <linux/io_uring.h> (install linux-libc-dev)"
+        uringtop_tests::privilege::skip(
+            NAME,
+            "<liburing.h> or <linux/io_uring.h>",
+            "install linux-libc-dev",
         );
         return;
     };
@@ -355,4 +353,77 @@ fn the_policy_output_is_a_policy_uringtop_loads() {
     let text = render(&advise(&model(), None, observed()), AdviseFormat::Policy);
     let policy = uringtop_common::policy::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(!policy.rules.is_empty());
+}
+
+/// A workload that opens a short-lived ring per task: many rings, two sets.
+fn short_lived_rings() -> Advice {
+    let files = |ring| RingAdvice {
+        ring,
+        fd: Some(4),
+        sqe_ops: vec![READ, WRITE],
+        ..RingAdvice::default()
+    };
+    let mut rings = vec![RingAdvice {
+        ring: 1,
+        sqe_ops: vec![NOP],
+        ..RingAdvice::default()
+    }];
+    rings.extend((2..42).map(files));
+    rings.push(RingAdvice {
+        ring: 42,
+        sqe_ops: vec![OPENAT],
+        ..RingAdvice::default()
+    });
+    Advice {
+        observed: observed(),
+        processes: vec![ProcessAdvice {
+            pid: 7,
+            comm: "demo_workload".into(),
+            rings,
+        }],
+    }
+}
+
+#[test]
+fn rings_with_the_same_set_share_one_array_or_function() {
+    let advice = short_lived_rings();
+    let c = c::render(&advice);
+    assert_eq!(
+        c.matches("static struct io_uring_restriction").count(),
+        3,
+        "{c}"
+    );
+    assert!(
+        c.contains("uringtop_demo_workload_7_ring2_and_39_more[]"),
+        "{c}"
+    );
+    assert!(
+        c.contains(
+            "/* demo_workload (pid 7): 40 rings with the same restrictions, rings\n * 2, 3, 4,"
+        ),
+        "{c}"
+    );
+    assert!(c.contains(" 40, 41 */\n"), "{c}");
+    // One ring alone keeps its own label and name.
+    assert!(
+        c.contains("/* demo_workload (pid 7), ring 42 (fd unknown) */"),
+        "{c}"
+    );
+    assert!(c.lines().all(|l| l.len() <= 100), "{c}");
+    let rust = rust::render(&advice);
+    assert_eq!(rust.matches("pub fn ").count(), 3, "{rust}");
+    assert!(
+        rust.contains("pub fn uringtop_demo_workload_7_ring2_and_39_more()"),
+        "{rust}"
+    );
+    assert!(rust.contains("/// 2, 3, 4,"), "{rust}");
+    // The policy format names processes, not rings: one set of rules already.
+    let policy = render(&advice, AdviseFormat::Policy);
+    assert_eq!(
+        policy
+            .matches("ops = [\"NOP\", \"OPENAT\", \"READ\", \"WRITE\"]")
+            .count(),
+        1,
+        "{policy}"
+    );
 }

@@ -3,7 +3,7 @@
 use super::text::{cell, fill};
 use super::{empty_message, flags};
 use crate::app::App;
-use crate::columns::{Column, ColumnLayout};
+use crate::columns::{Column, ColumnLayout, Needs, MARKER_WIDTH};
 use crate::format;
 use crate::layout;
 use crate::rows::{self, Row, RowId};
@@ -21,7 +21,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, scratch);
-    let columns = ColumnLayout::fit(area.width, app.config.policy.is_some());
+    let needs = Needs {
+        ring: ring_cells_width(&app.main.rows),
+        sorted: Some(app.main.spec.sort),
+    };
+    let columns = ColumnLayout::fit_for(area.width, app.config.policy.is_some(), needs);
     header(buf, l.header, &columns, app, theme);
     let main = &app.main;
     if main.rows.is_empty() {
@@ -70,6 +74,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             );
         }
     }
+}
+
+/// The widest RING cell of `rows`: a ring id, or a process's ring count in parentheses.
+fn ring_cells_width(rows: &[Row]) -> u16 {
+    let digits = |n: u64| n.checked_ilog10().map_or(1, |d| d + 1) as u16;
+    rows.iter()
+        .map(|row| match row.id {
+            RowId::Ring { ring, .. } => digits(u64::from(ring)),
+            RowId::Process(_) => digits(row.rings as u64) + 2,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// How a value should stand out.
@@ -222,8 +238,15 @@ fn comm(s: &mut String, row: &Row, model: &Model) {
 
 fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String) {
     let theme = &app.config.theme;
-    let processes = model.processes().count();
-    let rings: usize = model.processes().map(|p| p.rings.len()).sum();
+    let spec = &app.main.spec;
+    // With --pid, the totals are that process's: the machine's would say nothing about it.
+    let shown = || {
+        model
+            .processes()
+            .filter(|p| spec.only_pid.is_none_or(|pid| p.pid == pid))
+    };
+    let processes = shown().count();
+    let rings: usize = shown().map(|p| p.rings.len()).sum();
     s.clear();
     let _ = write!(
         s,
@@ -231,9 +254,12 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         plural_es(processes),
         plural(rings)
     );
-    format::rate(s, model.interval().req_per_s);
+    let req_per_s = match spec.only_pid {
+        Some(_) => shown().map(|p| p.interval.req_per_s).sum(),
+        None => model.interval().req_per_s,
+    };
+    format::rate(s, req_per_s);
     s.push_str(" req/s");
-    let spec = &app.main.spec;
     let _ = write!(
         s,
         " · sort {} {}",
@@ -248,8 +274,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
     }
     if !spec.show_idle {
         // What `i` would add: idle rings of live processes.
-        let idle = model
-            .processes()
+        let idle = shown()
             .filter(|p| !p.exited)
             .flat_map(|p| p.rings.values())
             .filter(|r| !r.closed && rows::ring_is_idle(r))
@@ -263,6 +288,14 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
 
 fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme: &Theme) {
     fill(buf, area, theme.header);
+    let hidden = columns.hidden();
+    if hidden > 0 && area.width >= MARKER_WIDTH {
+        // Columns left out for want of width: say how many, where the next one would be.
+        let mut marker = [0u8; 8];
+        let text = hidden_marker(&mut marker, hidden);
+        let x = area.right() - MARKER_WIDTH;
+        cell(buf, x, area.y, MARKER_WIDTH, text, theme.dim, true);
+    }
     let spec = &app.main.spec;
     for (column, x, w) in columns.iter() {
         let sorted = column == spec.sort;
@@ -298,6 +331,15 @@ fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme
             );
         }
     }
+}
+
+/// `+N›` in a stack buffer (no allocation per frame).
+fn hidden_marker(buf: &mut [u8; 8], hidden: u8) -> &str {
+    let mut w = &mut buf[..];
+    let _ = std::io::Write::write_fmt(&mut w, format_args!("+{hidden}›"));
+    let left = w.len();
+    let n = buf.len() - left;
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
 /// `name` and `arrow` in a stack buffer: the arrow first for right-aligned columns.

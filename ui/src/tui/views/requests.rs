@@ -8,7 +8,6 @@ use crate::columns::{fit, Fit};
 use crate::format;
 use crate::layout;
 use crate::request_screen::RequestScreen;
-use crate::requests;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -133,7 +132,7 @@ pub fn draw(
         &screen.cursor,
         theme,
         s,
-        |seq| requests::get(model, seq),
+        |seq| screen.request(model, seq),
         |s, column, r| {
             if request_cell(s, column, r, app.config.utc_offset_s) {
                 theme.bad
@@ -221,6 +220,8 @@ fn title(
     let _ = write!(s, " · {} held · newest first", screen.seqs.len());
     if app.paused() {
         s.push_str(" · paused");
+    } else if screen.held.is_held() {
+        s.push_str(" · not following");
     } else if screen.cursor.index == 0 {
         s.push_str(" · following");
     }
