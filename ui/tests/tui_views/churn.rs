@@ -283,3 +283,63 @@ fn other_rings_and_aux_cqes_read_as_such() {
     assert!(other.contains("other rings") && !other.contains("4294967295"));
     assert_snapshot!("fallback_rows_other_rings_view", other);
 }
+
+/// A multishot ACCEPT's CQEs are each a request of their own, numbered, the last one saying so.
+#[test]
+fn multishot_cqes_are_numbered_in_the_request_views() {
+    let ns = 1_765_000_000_000_000_000u64;
+    let accept = 13;
+    let sample = Sample {
+        time_ns: ns,
+        processes: vec![ProcessSample {
+            pid: 9,
+            comm: "server".into(),
+            ..ProcessSample::default()
+        }],
+        rings: vec![RingSample {
+            ring: 1,
+            pid: 9,
+            fd: Some(4),
+            ..RingSample::default()
+        }],
+        ops: vec![OpSample {
+            pid: 9,
+            ring: 1,
+            opcode: accept,
+            counters: OpCounters {
+                submitted: 1,
+                completed: 3,
+                extra_cqes: 2,
+                errnos: BTreeMap::from([(125, 1)]),
+                errors: 1,
+                ..OpCounters::default()
+            },
+            slot: 300,
+        }],
+        ..Sample::default()
+    };
+    let mut inputs = vec![Input::Sample(sample)];
+    for (i, (res, more)) in [(5, true), (6, true), (-125, false)]
+        .into_iter()
+        .enumerate()
+    {
+        inputs.push(Input::Request(uringtop_common::input::Request {
+            time_ns: ns + (i as u64 + 1) * 1_000_000,
+            latency_ns: Some((i as u64 + 1) * 1_000_000),
+            pid: 9,
+            tid: 9,
+            comm: "server".into(),
+            ring: 1,
+            opcode: accept,
+            fd: 3,
+            user_data: 0x5eed,
+            res,
+            cflags: if more { 2 } else { 0 },
+            cqe_index: i as u32 + 1,
+            ..Default::default()
+        }));
+    }
+    let mut h = Harness::with_inputs(&inputs, 100, 30, Theme::plain());
+    assert_snapshot!("multishot_requests", h.press("j<enter>r").render());
+    assert_snapshot!("multishot_last_cqe_detail", h.press("<enter>").render());
+}

@@ -77,6 +77,15 @@ fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
         cflags.push_str(&format!(", buffer id {id}"));
     }
     out.push(field("cflags", cflags));
+    if r.cqe_index != 0 {
+        // One of several CQEs of this request (multishot, SEND_ZC's notification).
+        let more = if r.cflags & uringtop_common::names::CQE_F_MORE != 0 {
+            "more follow"
+        } else {
+            "the request's last"
+        };
+        out.push(field("cqe", format!("#{} ({more})", r.cqe_index)));
+    }
     out.push(section("Execution"));
     out.push(field(
         "path",

@@ -150,7 +150,13 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
         1 => {
             let _ = write!(s, "{}", r.tid);
         }
-        2 => s.push_str(&opcode_name(r.opcode)),
+        2 => {
+            s.push_str(&opcode_name(r.opcode));
+            // The n-th CQE of a request that posts several (multishot, SEND_ZC).
+            if r.cqe_index != 0 {
+                let _ = write!(s, " #{}", r.cqe_index);
+            }
+        }
         3 => fd(s, r),
         4 => {
             let _ = write!(s, "{}", r.off);
