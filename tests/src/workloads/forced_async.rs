@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use io_uring::{opcode, register::Restriction, squeue, types, IoUring};
 
 use super::expected::Expected;
-use super::ring::{run_plan, Planned};
+use super::ring::{restricted_ring, run_plan, Planned};
 
 /// user_data of the one STATX with IOSQE_ASYNC set by the program, in [`forced_async`].
 pub const EXPLICIT_ASYNC_UD: u64 = 1000;
@@ -81,17 +81,7 @@ pub fn forced_async_until(dir: &Path, stop: &Path, limit: Duration) -> Result<Ex
 
 /// A ring restricted to `restrictions` runs flagless rounds: every CQE as on a plain ring.
 pub fn forced_async_restricted(dir: &Path, restrictions: &mut [Restriction]) -> Result<Expected> {
-    let mut ring = IoUring::builder()
-        .setup_r_disabled()
-        .build(16)
-        .context("io_uring_setup with R_DISABLED")?;
-    let submitter = ring.submitter();
-    submitter
-        .register_restrictions(restrictions)
-        .context("IORING_REGISTER_RESTRICTIONS")?;
-    submitter
-        .register_enable_rings()
-        .context("IORING_REGISTER_ENABLE_RINGS")?;
+    let mut ring = restricted_ring(16, restrictions)?;
     let mut expected = Expected::new(1, false);
     round(&mut ring, dir, 3, false, &mut expected)?;
     Ok(expected)
