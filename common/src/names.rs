@@ -1,11 +1,13 @@
-//! Symbolic names for the numbers the probe reports (kernel 6.18 numbering, x86_64 errnos).
+//! Symbolic names for the numbers the probe reports (x86_64 errnos; opcodes numbered as in Linux
+//! 7.3, read from the `io_uring_op` and `io_uring_register_op` enums of the BTF of Debian's 7.2
+//! and 7.3-rc7 kernels).
 //! Tables are indexed by value, so a lookup is a bounds check; unknown values get a readable
 //! fallback rather than a panic, because newer kernels add opcodes and flags.
 
 use std::borrow::Cow;
 
 /// IORING_OP_* without the prefix, indexed by opcode.
-const OPCODES: [&str; 63] = [
+const OPCODES: [&str; 65] = [
     "NOP",
     "READV",
     "WRITEV",
@@ -69,6 +71,8 @@ const OPCODES: [&str; 63] = [
     "READV_FIXED",
     "WRITEV_FIXED",
     "PIPE",
+    "NOP128",
+    "URING_CMD128",
 ];
 
 /// Linux x86_64 errno names, indexed by errno; "" marks the two unassigned numbers (41, 58).
@@ -256,7 +260,7 @@ const CQE_FLAGS: [&str; 5] = ["BUFFER", "MORE", "SOCK_NONEMPTY", "NOTIF", "BUF_M
 const CQE_BUFFER_SHIFT: u32 = 16;
 
 /// IORING_REGISTER_* / IORING_UNREGISTER_* without the IORING_ prefix, by opcode.
-const REGISTER_OPCODES: [&str; 35] = [
+const REGISTER_OPCODES: [&str; 38] = [
     "REGISTER_BUFFERS",
     "UNREGISTER_BUFFERS",
     "REGISTER_FILES",
@@ -292,6 +296,9 @@ const REGISTER_OPCODES: [&str; 35] = [
     "REGISTER_ZCRX_IFQ",
     "REGISTER_RESIZE_RINGS",
     "REGISTER_MEM_REGION",
+    "REGISTER_QUERY",
+    "REGISTER_ZCRX_CTRL",
+    "REGISTER_BPF_FILTER",
 ];
 
 /// The opcode's name if this table knows it; "AUX_CQE" for the ring's row of CQEs posted without
@@ -563,11 +570,22 @@ mod tests {
         assert_eq!(opcode_name(22), "READ");
         assert_eq!(opcode_name(46), "URING_CMD");
         assert_eq!(opcode_name(62), "PIPE");
-        assert_eq!(opcode_name(63), "OP_63");
+        assert_eq!(opcode_name(65), "OP_65");
         assert_eq!(opcode_name(254), "OP_254");
-        assert_eq!(opcode_name(255), "AUX_CQE");
+        // Not an SQE opcode: the ring's row of CQEs that no request posted.
+        assert_eq!(opcode_name(crate::input::AUX_OPCODE), "AUX_CQE");
         assert_eq!(ring_name(7), "7");
         assert_eq!(ring_name(u32::MAX), "other rings");
+    }
+
+    #[test]
+    fn opcodes_of_linux_6_19_to_7_3_are_named() {
+        // Numbers from the io_uring_op enum in the BTF of Debian's 7.2.13 and 7.3-rc7 kernels.
+        assert_eq!(opcode_name(63), "NOP128");
+        assert_eq!(opcode_name(64), "URING_CMD128");
+        assert_eq!(opcode_by_name("IORING_OP_NOP128"), Some(63));
+        assert_eq!(opcode_by_name("uring_cmd128"), Some(64));
+        assert_eq!(opcode_by_name("AUX_CQE"), Some(crate::input::AUX_OPCODE));
     }
 
     #[test]
@@ -695,8 +713,25 @@ mod tests {
         assert_eq!(register_opcode_name(1), "UNREGISTER_BUFFERS");
         assert_eq!(register_opcode_name(22), "REGISTER_PBUF_RING");
         assert_eq!(register_opcode_name(34), "REGISTER_MEM_REGION");
-        assert_eq!(register_opcode_name(35), "REGISTER_35");
+        assert_eq!(register_opcode_name(38), "REGISTER_38");
         assert_eq!(register_opcode_name(u32::MAX), "REGISTER_4294967295");
+    }
+
+    #[test]
+    fn register_opcodes_of_linux_6_19_to_7_3_are_named() {
+        // Numbers from the io_uring_register_op enum in the BTF of Debian's 7.2.13 and 7.3-rc7
+        // kernels (IORING_REGISTER_LAST = 38 in both).
+        assert_eq!(register_opcode_name(35), "REGISTER_QUERY");
+        assert_eq!(register_opcode_name(36), "REGISTER_ZCRX_CTRL");
+        assert_eq!(register_opcode_name(37), "REGISTER_BPF_FILTER");
+        assert_eq!(
+            register_opcode_by_name("IORING_REGISTER_BPF_FILTER"),
+            Some(37)
+        );
+        assert_eq!(
+            nearest_register_opcode_name("REGISTER_BPF_FILTR"),
+            Some("REGISTER_BPF_FILTER")
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use crate::programs::ATTACHMENTS;
 use crate::Probe;
 use aya::Btf;
-use aya_obj::btf::BtfKind;
 use std::fmt;
 
 const CAP_SYS_ADMIN: u32 = 21;
@@ -24,7 +23,8 @@ pub struct CheckReport {
     pub cap_bpf_perfmon: bool,
     /// /proc/sys/kernel/io_uring_disabled: 0 allowed, 1 only for io_uring_group, 2 nobody.
     pub io_uring_disabled: Option<u32>,
-    /// Result of actually loading and attaching the probe, when privileges allow trying.
+    /// Result of actually loading and attaching the probe, when privileges allow trying; an error
+    /// without trying when the kernel's BTF lacks a required tracepoint.
     pub probe_load: Option<Result<Vec<(&'static str, &'static str)>, String>>,
     /// What the loaded probe pins in the kernel.
     pub memory: Option<crate::memory::MemoryUse>,
@@ -42,10 +42,9 @@ pub fn run() -> CheckReport {
     let mut tracepoints: Vec<_> = ATTACHMENTS
         .iter()
         .map(|a| {
-            let present = btf.as_ref().is_some_and(|b| {
-                b.id_by_type_name_kind(&format!("btf_trace_{}", a.tracepoint), BtfKind::Typedef)
-                    .is_ok()
-            });
+            let present = btf
+                .as_ref()
+                .is_some_and(|b| crate::load::has_tracepoint(b, a.tracepoint));
             (a.tracepoint, present, a.degrades)
         })
         .collect();
@@ -53,15 +52,28 @@ pub fn run() -> CheckReport {
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     let may_load = has_bpf_privileges();
+    // A kernel without the required tracepoints is told so from its BTF alone, privileged or not.
+    let missing = btf
+        .as_ref()
+        .map(crate::load::missing_requirements)
+        .unwrap_or_default();
     let mut memory = None;
-    let probe_load = (may_load && btf.is_some()).then(|| match Probe::load() {
-        Ok(p) => {
-            memory = Some(p.memory());
-            Ok(p.degraded().to_vec())
-        }
-        Err(e) => Err(e.to_string()),
-    });
-    // A classic tracepoint, found through tracefs (which loading the probe mounts if it can).
+    let probe_load = if !missing.is_empty() {
+        Some(Err(crate::ProbeError::Unsupported(missing).to_string()))
+    } else {
+        (may_load && btf.is_some()).then(|| match Probe::load() {
+            Ok(p) => {
+                memory = Some(p.memory());
+                Ok(p.degraded().to_vec())
+            }
+            Err(e) => Err(e.to_string()),
+        })
+    };
+    // A classic tracepoint, found through tracefs (which loading the probe mounts if it can; on a
+    // kernel refused before loading, mount it here, so that the list is true there too).
+    if may_load && !std::path::Path::new(crate::load::SETUP_EXIT_EVENT).exists() {
+        crate::load::mount_tracefs();
+    }
     let setup_exit_problem = crate::load::setup_exit_problem();
     tracepoints.push((
         crate::load::SETUP_EXIT_TRACEPOINT,

@@ -14,11 +14,24 @@ pub enum ProbeError {
          CONFIG_DEBUG_INFO_BTF=y (Linux 5.5+; most distribution kernels since 2021 have it)"
     )]
     NoBtf,
+    /// Found in the kernel's BTF before any program is loaded, so that the verifier's log of a
+    /// program written for another kernel never reaches the user.
+    #[error("{}", unsupported(.0))]
+    Unsupported(Vec<MissingTracepoint>),
+    /// A tracepoint uringtop cannot work without is there, but the kernel refused every program
+    /// written for it.
     #[error(
-        "this kernel lacks the io_uring tracepoint `{0}`, which uringtop cannot work without \
-         (it needs Linux 6.5 or newer); `uringtop check` lists what this kernel has"
+        "this kernel is not supported yet: it refused each of uringtop's programs for the io_uring \
+         tracepoint `{tracepoint}` (they are written for the arguments other kernels pass there). \
+         Run uringtop on a kernel it supports (`uringtop check` lists what this one has); if this \
+         kernel is newer than this uringtop, please report it with that list. The kernel said \
+         about `{program}`: {detail}"
     )]
-    MissingTracepoint(&'static str),
+    NoProgramFits {
+        tracepoint: &'static str,
+        program: &'static str,
+        detail: String,
+    },
     #[error("the kernel refused uringtop's probe program `{program}`: {detail}")]
     Rejected {
         program: &'static str,
@@ -26,6 +39,50 @@ pub enum ProbeError {
     },
     #[error("cannot set up the probe: {0}")]
     Setup(String),
+}
+
+/// An io_uring tracepoint uringtop cannot work without, absent from the kernel's BTF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingTracepoint {
+    pub tracepoint: &'static str,
+    /// What uringtop cannot see without it.
+    pub loses: &'static str,
+    /// The tracepoint older kernels have in its place, if this kernel has it.
+    pub older: Option<&'static str>,
+    /// The first Linux release that has it, if known.
+    pub since: Option<&'static str>,
+}
+
+/// "this kernel is not supported yet: it lacks …", and what to do.
+fn unsupported(missing: &[MissingTracepoint]) -> String {
+    let what: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            let older = m.older.map_or(String::new(), |o| {
+                format!("; this kernel has the older `{o}`, which uringtop does not read yet")
+            });
+            let since = m
+                .since
+                .map_or(String::new(), |v| format!("Linux {v} and newer have it"));
+            let note = match (since.is_empty(), older.is_empty()) {
+                (true, true) => String::new(),
+                (false, true) => format!(" ({since})"),
+                (true, false) => format!(" ({})", &older[2..]),
+                (false, false) => format!(" ({since}{older})"),
+            };
+            format!(
+                "the io_uring tracepoint `{}`{note}, without which uringtop {}",
+                m.tracepoint, m.loses
+            )
+        })
+        .collect();
+    format!(
+        "this kernel is not supported yet: it lacks {}. Run uringtop on a kernel that has {}; \
+         `uringtop check` lists what this kernel has, and recordings made on such a kernel \
+         (`uringtop record`) open anywhere with `uringtop replay`",
+        what.join(", and "),
+        if missing.len() == 1 { "it" } else { "them" },
+    )
 }
 
 /// True when loading failed for want of privileges: EPERM/EACCES from the bpf() syscall while this
@@ -46,4 +103,47 @@ fn is_eperm_or_eacces(err: &(dyn std::error::Error + 'static)) -> bool {
     }
     let text = err.to_string();
     text.contains("Operation not permitted") || text.contains("Permission denied")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submit_req(older: Option<&'static str>) -> MissingTracepoint {
+        MissingTracepoint {
+            tracepoint: "io_uring_submit_req",
+            loses: "sees no request being submitted",
+            older,
+            since: Some("6.5"),
+        }
+    }
+
+    #[test]
+    fn an_unsupported_kernel_hears_what_is_missing_and_what_to_do() {
+        let text =
+            ProbeError::Unsupported(vec![submit_req(Some("io_uring_submit_sqe"))]).to_string();
+        assert_eq!(
+            text,
+            "this kernel is not supported yet: it lacks the io_uring tracepoint \
+             `io_uring_submit_req` (Linux 6.5 and newer have it; this kernel has the older \
+             `io_uring_submit_sqe`, which uringtop does not read yet), without which uringtop sees \
+             no request being submitted. Run uringtop on a kernel that has it; `uringtop check` \
+             lists what this kernel has, and recordings made on such a kernel (`uringtop record`) \
+             open anywhere with `uringtop replay`"
+        );
+    }
+
+    #[test]
+    fn several_missing_tracepoints_are_all_named() {
+        let complete = MissingTracepoint {
+            tracepoint: "io_uring_complete",
+            loses: "sees no request completing",
+            older: None,
+            since: None,
+        };
+        let text = ProbeError::Unsupported(vec![complete, submit_req(None)]).to_string();
+        assert!(text.contains("lacks the io_uring tracepoint `io_uring_complete`, without which"));
+        assert!(text.contains(", and the io_uring tracepoint `io_uring_submit_req` (Linux 6.5 and newer have it), without"));
+        assert!(text.contains("on a kernel that has them;"));
+    }
 }

@@ -1,6 +1,6 @@
 //! Loading the BPF object with aya and attaching its programs.
 
-use crate::error::{is_permission_error, ProbeError};
+use crate::error::{is_permission_error, MissingTracepoint, ProbeError};
 use crate::programs::ATTACHMENTS;
 use aya::maps::Array;
 use aya::programs::{BtfTracePoint, ProgramFd, RawTracePoint, TracePoint};
@@ -45,6 +45,10 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     raise_memlock_limit();
     let policy = options.policy.as_deref();
     let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
+    let missing = missing_requirements(&btf);
+    if !missing.is_empty() {
+        return Err(ProbeError::Unsupported(missing));
+    }
     let pools = Pools::new(options);
     let policy_enabled = u32::from(policy.is_some());
     let creds_bit = crate::btf_enum::creds_flag_bit();
@@ -105,11 +109,24 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
             Err(AttachError::Permission) => return Err(ProbeError::NotPermitted),
             Err(AttachError::Missing) => match att.degrades {
                 Some(what) => degraded.push((att.tracepoint, what)),
-                None => return Err(ProbeError::MissingTracepoint(att.tracepoint)),
+                // The kernel has the tracepoint (see missing_requirements): the object lacks
+                // its programs.
+                None => {
+                    return Err(ProbeError::Setup(format!(
+                        "the BPF object has no program for {}",
+                        att.tracepoint
+                    )))
+                }
             },
             Err(AttachError::Rejected(program, detail)) => match att.degrades {
                 Some(what) => degraded.push((att.tracepoint, what)),
-                None => return Err(ProbeError::Rejected { program, detail }),
+                None => {
+                    return Err(ProbeError::NoProgramFits {
+                        tracepoint: att.tracepoint,
+                        program,
+                        detail,
+                    })
+                }
             },
         }
     }
@@ -177,6 +194,50 @@ fn start_pools(ebpf: &mut Ebpf, pools: &Pools) -> Result<(), ProbeError> {
             .map_err(|e| ProbeError::Setup(format!("starting the counter pools: {e}")))?;
     }
     Ok(())
+}
+
+/// What is known of the tracepoints uringtop cannot work without (those of [`ATTACHMENTS`] that
+/// degrade nothing: they are its whole view): (tracepoint, what is lost without it, the first
+/// Linux with it, the tracepoint older kernels have in its place).
+const REQUIREMENTS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+    (
+        "io_uring_submit_req",
+        "sees no request being submitted",
+        Some("6.5"),
+        Some("io_uring_submit_sqe"),
+    ),
+    (
+        "io_uring_complete",
+        "sees no request completing",
+        None,
+        None,
+    ),
+];
+
+/// Whether the kernel has the BTF-enabled tracepoint `name` (its BTF names `btf_trace_NAME`).
+pub(crate) fn has_tracepoint(btf: &Btf, name: &str) -> bool {
+    btf.id_by_type_name_kind(&format!("btf_trace_{name}"), BtfKind::Typedef)
+        .is_ok()
+}
+
+/// The required tracepoints this kernel's BTF lacks: asked before any program is loaded, so a
+/// kernel without them gets a message naming them rather than a verifier log.
+pub(crate) fn missing_requirements(btf: &Btf) -> Vec<MissingTracepoint> {
+    ATTACHMENTS
+        .iter()
+        .filter(|a| a.degrades.is_none() && !has_tracepoint(btf, a.tracepoint))
+        .map(|a| {
+            let known = REQUIREMENTS.iter().find(|r| r.0 == a.tracepoint);
+            MissingTracepoint {
+                tracepoint: a.tracepoint,
+                loses: known.map_or("cannot work", |r| r.1),
+                since: known.and_then(|r| r.2),
+                older: known
+                    .and_then(|r| r.3)
+                    .filter(|older| has_tracepoint(btf, older)),
+            }
+        })
+        .collect()
 }
 
 /// Loads `invalidate_caches` (not attached: userspace runs it) and checks that it can be run.
@@ -251,7 +312,7 @@ fn attach_setup_refusals(ebpf: &mut Ebpf) -> Result<(), &'static str> {
         .map_err(|_| NO_SETUP_REFUSALS)
 }
 
-fn mount_tracefs() {
+pub(crate) fn mount_tracefs() {
     let (Ok(src), Ok(target), Ok(fstype)) = (
         std::ffi::CString::new("tracefs"),
         std::ffi::CString::new("/sys/kernel/tracing"),
@@ -285,10 +346,7 @@ fn load_first_accepted(
     tracepoint: &str,
     programs: &[&'static str],
 ) -> Result<&'static str, AttachError> {
-    if btf
-        .id_by_type_name_kind(&format!("btf_trace_{tracepoint}"), BtfKind::Typedef)
-        .is_err()
-    {
+    if !has_tracepoint(btf, tracepoint) {
         return Err(AttachError::Missing);
     }
     let mut last = AttachError::Missing;
@@ -341,4 +399,83 @@ fn raise_memlock_limit() {
     };
     // SAFETY: setrlimit reads a valid rlimit struct; failure only means the old limit stays.
     unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A BTF blob that names these tracepoints (`btf_trace_NAME` typedefs of an int).
+    fn btf_with(tracepoints: &[&str]) -> Btf {
+        let mut strings = b"\0int\0".to_vec();
+        let mut types = Vec::new();
+        let mut put = |v: u32| types.extend_from_slice(&v.to_le_bytes());
+        put(1); // int: "int", kind 1, 4 bytes, 32 bits
+        put(1 << 24);
+        put(4);
+        put(32);
+        for tp in tracepoints {
+            let name = strings.len() as u32;
+            strings.extend_from_slice(format!("btf_trace_{tp}\0").as_bytes());
+            put(name); // typedef of type 1
+            put(8 << 24);
+            put(1);
+        }
+        let mut blob = Vec::new();
+        blob.extend_from_slice(&0xeb9f_u16.to_le_bytes());
+        blob.extend_from_slice(&[1, 0]);
+        let (types_len, strings_len) = (types.len() as u32, strings.len() as u32);
+        for v in [24, 0, types_len, types_len, strings_len] {
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        blob.extend_from_slice(&types);
+        blob.extend_from_slice(&strings);
+        Btf::parse(&blob, aya::Endianness::default()).expect("a valid BTF blob")
+    }
+
+    #[test]
+    fn a_kernel_with_only_the_older_submit_tracepoint_is_told_what_it_lacks() {
+        // What Linux 5.10 to 6.4 have (their io_uring_complete differs, but exists).
+        let btf = btf_with(&[
+            "io_uring_complete",
+            "io_uring_submit_sqe",
+            "io_uring_create",
+        ]);
+        assert_eq!(
+            missing_requirements(&btf),
+            vec![MissingTracepoint {
+                tracepoint: "io_uring_submit_req",
+                loses: "sees no request being submitted",
+                older: Some("io_uring_submit_sqe"),
+                since: Some("6.5"),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_older_tracepoint_is_named_only_when_the_kernel_has_it() {
+        let missing = missing_requirements(&btf_with(&[]));
+        let names: Vec<_> = missing.iter().map(|m| m.tracepoint).collect();
+        assert_eq!(names, ["io_uring_complete", "io_uring_submit_req"]);
+        assert!(missing.iter().all(|m| m.older.is_none()));
+    }
+
+    #[test]
+    fn a_kernel_with_every_required_tracepoint_lacks_nothing() {
+        let btf = btf_with(&["io_uring_complete", "io_uring_submit_req"]);
+        assert_eq!(missing_requirements(&btf), vec![]);
+        assert!(has_tracepoint(&btf, "io_uring_submit_req"));
+        assert!(!has_tracepoint(&btf, "io_uring_req_failed"));
+    }
+
+    #[test]
+    fn every_required_tracepoint_says_what_is_lost_without_it() {
+        for att in ATTACHMENTS.iter().filter(|a| a.degrades.is_none()) {
+            assert!(
+                REQUIREMENTS.iter().any(|r| r.0 == att.tracepoint),
+                "{} is required: say in REQUIREMENTS what is lost without it",
+                att.tracepoint
+            );
+        }
+    }
 }
