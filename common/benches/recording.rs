@@ -132,6 +132,7 @@ fn busy(seconds: u64) -> Vec<Input> {
                 cflags: 0,
                 path: ExecPath::Inline,
                 verdict: None,
+                cqe_index: 0,
             }));
             n += 1;
         }

@@ -7,7 +7,13 @@ pub const LAT_BUCKETS: usize = 160;
 pub const STAT_LOST_RECORDS: u32 = 0;
 pub const STAT_LOST_UPDATES: u32 = 1;
 pub const STAT_UNMATCHED: u32 = 2;
-pub const NSTATS: u32 = 4;
+pub const STAT_OPCODE_ROWS: u32 = 3;
+pub const STAT_LOST_EXITS: u32 = 4;
+pub const NSTATS: u32 = 5;
+
+/// First index of the per-key counter pool; below it, index `1 + op` is the opcode-only row of
+/// op (see URT_FIRST_SLOT in abi.h).
+pub const FIRST_SLOT: u32 = 257;
 
 pub const PATH_POLL: u8 = 1;
 pub const PATH_IOWQ: u8 = 2;
@@ -21,39 +27,62 @@ pub struct OpKey {
     pub opcode: u32,
 }
 
+/// The per-CPU part of a key's counters.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct OpStats {
     pub submitted: u64,
-    pub rejected: u64,
-    pub denied: u64,
     pub completed: u64,
     pub errors: u64,
     pub async_punts: u64,
     pub poll_arms: u64,
     pub unmatched: u64,
-    pub lat_count: u64,
-    pub lat_sum: u64,
+    pub extra_cqes: u64,
     pub lat_max: u64,
-    pub lat_hist: [u64; LAT_BUCKETS],
-    /// By [`crate::verdict::Action::abi`].
-    pub verdicts: [u64; 4],
-    pub sqe_flags_seen: u64,
-    pub sqe_flags_missing: u64,
     // The probe's latency sampling state (see URT_SAMPLE_WINDOW in abi.h), not counters.
     pub sample_start_ns: u64,
-    pub sample_seen: u64,
-    pub sample_mask: u64,
     pub sample_rng: u64,
+    pub sample_mask: u32,
+    pub sample_seen: u16,
+    pub sqe_flags_seen: u8,
+    pub sqe_flags_missing: u8,
+}
+
+/// The shared part of a key's counters (atomic adds in the probe).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct OpShared {
+    pub rejected: u64,
+    pub denied: u64,
+    pub lat_count: u64,
+    pub lat_sum: u64,
+    /// Log, deny, kill (allow is every other judged SQE).
+    pub violations: [u64; 3],
+    pub _pad: u64,
+    /// 32-bit: wraps, and the reader carries the wraps (see probe/src/read.rs).
+    pub lat_hist: [u32; LAT_BUCKETS],
+}
+
+impl Default for OpShared {
+    fn default() -> Self {
+        OpShared {
+            rejected: 0,
+            denied: 0,
+            lat_count: 0,
+            lat_sum: 0,
+            violations: [0; 3],
+            _pad: 0,
+            lat_hist: [0; LAT_BUCKETS],
+        }
+    }
 }
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ErrKey {
-    pub tgid: u32,
-    pub ring: u32,
-    pub opcode: u16,
-    pub err: u16,
+    /// Counter index of the key the CQE counted under.
+    pub stats: u32,
+    pub err: u32,
 }
 
 #[repr(C)]
@@ -105,6 +134,8 @@ pub struct Record {
     pub rule: u16,
     pub _pad: u16,
     pub comm: [u8; 16],
+    pub cqe_index: u32,
+    pub _pad2: u32,
 }
 
 pub const MAX_RULES: usize = 64;
@@ -195,16 +226,17 @@ impl Default for Policy {
 
 const _: () = {
     assert!(core::mem::size_of::<OpKey>() == 12);
-    assert!(core::mem::size_of::<OpStats>() == 168 + 8 * LAT_BUCKETS);
+    assert!(core::mem::size_of::<OpStats>() == 88);
+    assert!(core::mem::size_of::<OpShared>() == 64 + 4 * LAT_BUCKETS);
     assert!(core::mem::size_of::<RegisterKey>() == 8);
     assert!(core::mem::size_of::<RegisterStats>() == 56);
     assert!(core::mem::size_of::<SetupKey>() == 8);
     assert!(core::mem::size_of::<Rule>() == 32);
     assert!(core::mem::size_of::<Policy>() == 32 + 8 * (32 + 256 + 64 + 256) + 32 * MAX_RULES);
-    assert!(core::mem::size_of::<ErrKey>() == 12);
+    assert!(core::mem::size_of::<ErrKey>() == 8);
     assert!(core::mem::size_of::<RingInfo>() == 32);
     assert!(core::mem::size_of::<Config>() == 16);
-    assert!(core::mem::size_of::<Record>() == 96);
+    assert!(core::mem::size_of::<Record>() == 104);
 };
 
 /// The bytes of a NUL-padded kernel `comm` as text.
@@ -218,6 +250,7 @@ pub fn comm_str(comm: &[u8; 16]) -> String {
 mod pod {
     unsafe impl aya::Pod for super::OpKey {}
     unsafe impl aya::Pod for super::OpStats {}
+    unsafe impl aya::Pod for super::OpShared {}
     unsafe impl aya::Pod for super::ErrKey {}
     unsafe impl aya::Pod for super::RingInfo {}
     unsafe impl aya::Pod for super::Proc {}

@@ -43,6 +43,31 @@ pub struct Sample {
     pub closed_rings: Vec<u32>,
 }
 
+impl Sample {
+    /// Folds an earlier sample that a consumer skips (the TUI decimates samples) into this one.
+    /// Samples carry only what changed since the sample before them, so what changed only in the
+    /// skipped one must ride on: its ops, rings and processes that this one does not carry, and
+    /// its exits and closed rings.
+    pub fn absorb_earlier(&mut self, earlier: Sample) {
+        fn merge<T>(mine: &mut Vec<T>, earlier: Vec<T>, key: impl Fn(&T) -> (u32, u32, u8)) {
+            let have: std::collections::BTreeSet<_> = mine.iter().map(&key).collect();
+            mine.extend(earlier.into_iter().filter(|t| !have.contains(&key(t))));
+            mine.sort_by_key(key);
+        }
+        merge(&mut self.ops, earlier.ops, |o| (o.pid, o.ring, o.opcode));
+        merge(&mut self.rings, earlier.rings, |r| (r.ring, 0, 0));
+        merge(&mut self.processes, earlier.processes, |p| (p.pid, 0, 0));
+        for (mine, theirs) in [
+            (&mut self.exited, earlier.exited),
+            (&mut self.closed_rings, earlier.closed_rings),
+        ] {
+            mine.extend(theirs);
+            mine.sort_unstable();
+            mine.dedup();
+        }
+    }
+}
+
 /// Ring id of the "other rings" row: counts of a process whose rings could not each get a
 /// counter slot (the probe's capacity was exhausted) land on (pid, OTHER_RINGS, opcode), and,
 /// when even that is full, on (0, OTHER_RINGS, opcode). Per process x opcode totals stay exact.
@@ -127,6 +152,11 @@ pub struct OpCounters {
     /// the extra CQEs of multishot requests. Counted in `completed`; left out of in-flight counts.
     #[serde(default)]
     pub unmatched: u64,
+    /// CQEs that end no request: those with IORING_CQE_F_MORE (a multishot request's CQEs before
+    /// its last, SEND_ZC's first) and those posted with no request at all (the AUX_CQE row).
+    /// Counted in `completed`; left out of in-flight counts.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub extra_cqes: u64,
     /// CQEs with res < 0, by positive errno.
     pub errnos: BTreeMap<u16, u64>,
     pub latency: LatencyCounts,
@@ -207,4 +237,13 @@ pub struct Request {
     /// The policy's verdict on this SQE (None without a policy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// 0: the request's only CQE. n >= 1: its n-th CQE, for requests that post several (multishot
+    /// ACCEPT/RECV/POLL_ADD/READ: every CQE is a record; SEND_ZC: the result, then the
+    /// notification). The last one has no IORING_CQE_F_MORE in `cflags`.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub cqe_index: u32,
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
 }

@@ -9,5 +9,6 @@ pub mod policy;
 pub mod recording;
 pub mod report;
 pub mod synthetic;
+mod synthetic_churn;
 mod synthetic_policy;
 pub mod verdict;

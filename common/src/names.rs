@@ -250,6 +250,9 @@ const SQE_FLAGS: [&str; 7] = [
     "CQE_SKIP_SUCCESS",
 ];
 
+/// IORING_CQE_F_MORE: more CQEs of this request follow.
+pub const CQE_F_MORE: u32 = 1 << 1;
+
 /// IORING_CQE_F_* by bit.
 const CQE_FLAGS: [&str; 5] = ["BUFFER", "MORE", "SOCK_NONEMPTY", "NOTIF", "BUF_MORE"];
 
@@ -305,6 +308,16 @@ pub fn known_opcode_name(op: u8) -> Option<&'static str> {
         return Some("AUX_CQE");
     }
     OPCODES.get(usize::from(op)).copied()
+}
+
+/// What a ring id reads as for people: its number, or "other rings" for the row of a
+/// process's rings that the probe could not count one by one ([`crate::input::OTHER_RINGS`]).
+pub fn ring_name(ring: u32) -> Cow<'static, str> {
+    if ring == crate::input::OTHER_RINGS {
+        Cow::Borrowed("other rings")
+    } else {
+        Cow::Owned(ring.to_string())
+    }
 }
 
 /// "READ", "OPENAT", ...; "OP_<n>" for opcodes newer than this table.
@@ -561,6 +574,8 @@ mod tests {
         assert_eq!(opcode_name(254), "OP_254");
         // Not an SQE opcode: the ring's row of CQEs that no request posted.
         assert_eq!(opcode_name(crate::input::AUX_OPCODE), "AUX_CQE");
+        assert_eq!(ring_name(7), "7");
+        assert_eq!(ring_name(u32::MAX), "other rings");
     }
 
     #[test]

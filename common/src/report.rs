@@ -2,6 +2,7 @@
 //! [`crate::model::Model::report`]). Field order and names are the contract; bump
 //! [`SCHEMA_VERSION`] on any incompatible change.
 
+use crate::input::OTHER_RINGS;
 use crate::latency::LatencySummary;
 use crate::verdict::VerdictCounts;
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,8 @@ pub struct ProcessReport {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RingReport {
+    /// The ring's id; null on the "other rings" row ([`OTHER_RINGS`], with `other_rings`).
+    #[serde(with = "ring_id")]
     pub ring: u32,
     /// null when the ring's creation was not seen.
     pub fd: Option<i32>,
@@ -72,6 +75,29 @@ pub struct RingReport {
     /// io_uring_register calls by opcode (omitted when none in the window).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub register: Vec<RegisterReport>,
+    /// The row of a process's rings that the probe could not count one by one (it ran out of
+    /// counter slots): `ring` is null. Omitted (false) on every other row.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub other_rings: bool,
+}
+
+/// `ring` in JSON: the id, or null for [`OTHER_RINGS`] (a number no ring has, which a script
+/// would otherwise take for a ring).
+mod ring_id {
+    use crate::input::OTHER_RINGS;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(ring: &u32, s: S) -> Result<S::Ok, S::Error> {
+        if *ring == OTHER_RINGS {
+            s.serialize_none()
+        } else {
+            s.serialize_u32(*ring)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        Ok(Option::<u32>::deserialize(d)?.unwrap_or(OTHER_RINGS))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,15 +162,37 @@ impl Report {
 
     /// A header, then one row per process x ring x op. A ring in the report without ops (it
     /// only overflowed its CQ) gets one row with the op columns empty, so it is not lost.
-    /// setup_flags are joined with '|', errors written as "EAGAIN:2;ENOENT:37" (by name).
+    /// setup_flags are joined with '|', errors written as "EAGAIN:2;ENOENT:37" (by name); the
+    /// "other rings" row's ring is "other".
     pub fn write_csv(&self, w: &mut impl Write) -> io::Result<()> {
-        write_row(w, CSV_HEADER.iter().map(|s| s.to_string()))?;
+        self.write_csv_rows(w, None)
+    }
+
+    /// Like [`Report::write_csv`], for one of several intervals (`dump --interval`): every row,
+    /// the header's included, starts with an `interval` column holding `interval` (1 for the
+    /// first), so that the rows of different intervals can be told apart.
+    pub fn write_csv_interval(&self, w: &mut impl Write, interval: u64) -> io::Result<()> {
+        self.write_csv_rows(w, Some(interval))
+    }
+
+    fn write_csv_rows(&self, w: &mut impl Write, interval: Option<u64>) -> io::Result<()> {
+        let header_lead = interval.map(|_| "interval".to_string());
+        let header = CSV_HEADER.iter().map(|s| s.to_string());
+        write_row(w, header_lead.into_iter().chain(header))?;
+        let lead = interval.map(|n| n.to_string());
+        let mut row = |cells: &mut dyn Iterator<Item = String>| {
+            write_row(w, lead.iter().cloned().chain(cells))
+        };
         for p in &self.processes {
             for r in &p.rings {
                 let ring_cells = [
                     p.pid.to_string(),
                     p.comm.clone(),
-                    r.ring.to_string(),
+                    if r.ring == OTHER_RINGS {
+                        "other".to_string()
+                    } else {
+                        r.ring.to_string()
+                    },
                     r.fd.map(|fd| fd.to_string()).unwrap_or_default(),
                     r.setup_flags.join("|"),
                     r.sq_entries.to_string(),
@@ -153,10 +201,10 @@ impl Report {
                 ];
                 if r.ops.is_empty() {
                     let empty = std::iter::repeat_n(String::new(), CSV_HEADER.len() - 8);
-                    write_row(w, ring_cells.iter().cloned().chain(empty))?;
+                    row(&mut ring_cells.iter().cloned().chain(empty))?;
                 }
                 for op in &r.ops {
-                    write_row(w, ring_cells.iter().cloned().chain(op_cells(op)))?;
+                    row(&mut ring_cells.iter().cloned().chain(op_cells(op)))?;
                 }
             }
         }
@@ -255,5 +303,32 @@ mod tests {
         let row = text.lines().nth(1).unwrap();
         assert_eq!(row, "7,x,1,,,0,0,3,,,,,,,,,,,,,,,,");
         assert_eq!(row.split(',').count(), CSV_HEADER.len());
+    }
+
+    #[test]
+    fn interval_rows_say_their_interval() {
+        let report = Report {
+            processes: vec![ProcessReport {
+                pid: 7,
+                comm: "x".into(),
+                rings: vec![RingReport {
+                    ring: 1,
+                    ops: vec![OpReport {
+                        op: "NOP".into(),
+                        submitted: 5,
+                        ..OpReport::default()
+                    }],
+                    ..RingReport::default()
+                }],
+            }],
+            ..Report::default()
+        };
+        let mut out = Vec::new();
+        report.write_csv_interval(&mut out, 3).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], format!("interval,{}", CSV_HEADER.join(",")));
+        assert!(lines[1].starts_with("3,7,x,1,"), "{}", lines[1]);
+        assert_eq!(lines[1].split(',').count(), CSV_HEADER.len() + 1);
     }
 }

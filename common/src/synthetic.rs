@@ -8,6 +8,7 @@ use crate::input::{
 };
 use crate::latency::bucket_of;
 
+pub use crate::synthetic_churn::synthetic_stream_with_churn;
 pub use crate::synthetic_policy::{synthetic_stream_with_policy, SYNTHETIC_POLICY_RULES};
 
 const ENOENT: u16 = 2;
@@ -115,14 +116,14 @@ impl Rng {
     }
 }
 
-struct SimOp {
-    opcode: u8,
-    typical_ns: u64,
-    max_rate: u64,
+pub(crate) struct SimOp {
+    pub opcode: u8,
+    pub typical_ns: u64,
+    pub max_rate: u64,
     /// Created on first activity, like the kernel's map entry.
-    seen: bool,
-    pending: u64,
-    counters: OpCounters,
+    pub seen: bool,
+    pub pending: u64,
+    pub counters: OpCounters,
 }
 
 struct SimRing {
@@ -231,7 +232,7 @@ fn build(rng: &mut Rng, processes: usize, rings_per_process: usize) -> Vec<SimPr
 }
 
 /// One second of activity of one op.
-fn advance(rng: &mut Rng, op: &mut SimOp) {
+pub(crate) fn advance(rng: &mut Rng, op: &mut SimOp) {
     let c = &mut op.counters;
     // Some ops are idle in some seconds, so rings and ops appear at different times.
     let submitted = if rng.one_in(5) {
@@ -375,6 +376,7 @@ fn request(
         cflags: 0,
         path,
         verdict: None,
+        cqe_index: 0,
     }
 }
 

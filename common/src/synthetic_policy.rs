@@ -129,6 +129,7 @@ fn judge(
                 cflags: 0,
                 path: ExecPath::Inline,
                 verdict: Some(verdict(action, rule)),
+                cqe_index: 0,
             });
         }
         c.verdicts = *counts;

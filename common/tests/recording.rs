@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, OpenError, Recording, RecordingWriter, FORMAT_VERSION};
-use uringtop_common::synthetic::synthetic_stream;
+use uringtop_common::synthetic::{synthetic_stream, synthetic_stream_with_churn};
 
 fn header() -> Header {
     Header {
@@ -125,6 +125,37 @@ fn replay_equals_live() {
     assert_eq!(lines(&mut rec.inputs()), lines(&mut inputs.into_iter()));
 }
 
+/// Exits and closed rings are inputs like the rest: recorded, read back, and counted by
+/// `dump --from` over a window they went in.
+#[test]
+fn a_recording_keeps_exits_and_closed_rings() {
+    let inputs = synthetic_stream_with_churn(7, 30, 4, 2);
+    let exits = |inputs: &[Input]| {
+        inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::Sample(s) => Some((s.exited.clone(), s.closed_rings.clone())),
+                Input::Request(_) => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert!(exits(&inputs).iter().any(|(e, _)| !e.is_empty()));
+    let rec = Recording::from_bytes(&record(&inputs, true)).unwrap();
+    let back: Vec<Input> = rec.inputs().collect();
+    assert_eq!(back, inputs);
+    let report = report_of(rec.inputs());
+    assert_eq!(report, report_of(inputs.iter().cloned()));
+    // The processes that exited are in the window.
+    let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let exited = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["pid"].as_u64() >= Some(40_001))
+        .count();
+    assert!(exited >= 5, "{exited} processes of the churn in the report");
+}
+
 #[test]
 fn seeking_by_time_starts_at_the_chunk_of_that_sample() {
     let inputs = stream();
@@ -222,7 +253,8 @@ fn what_is_not_a_recording_is_refused_clearly() {
 fn a_newer_format_is_refused_with_a_clear_error() {
     let bytes = record(&stream(), true);
     // Rewrite the version in the header metadata: same length, so the file stays well formed.
-    let needle = b"format_version\x01\x00\x00\x002";
+    let needle = format!("format_version\x01\x00\x00\x00{FORMAT_VERSION}");
+    let needle = needle.as_bytes();
     let at = bytes
         .windows(needle.len())
         .position(|w| w == needle)
@@ -362,6 +394,7 @@ fn busy_stream(seconds: u64) -> Vec<Input> {
                 cflags: 0,
                 path: uringtop_common::input::ExecPath::Inline,
                 verdict: None,
+                cqe_index: 0,
             }));
             n += 1;
         }

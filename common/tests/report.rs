@@ -398,3 +398,69 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
         .get("verdicts")
         .is_none());
 }
+
+/// The probe's fallback rows: counts of a process's rings it could not count one by one land on
+/// ring OTHER_RINGS (and of processes it could not count, on pid 0), and CQEs posted without a
+/// request on AUX_OPCODE. The fallback ring is spelled `"ring": null, "other_rings": true` in
+/// JSON and "other" in CSV, never as the number 4294967295.
+#[test]
+fn other_rings_and_aux_cqes_are_spelled_for_scripts() {
+    use uringtop_common::input::{AUX_OPCODE, OTHER_RINGS};
+    let op = |pid, ring, opcode, n| OpSample {
+        slot: 0,
+        pid,
+        ring,
+        opcode,
+        counters: OpCounters {
+            submitted: n,
+            completed: n,
+            ..OpCounters::default()
+        },
+    };
+    let mut m = Model::new();
+    m.apply(&Input::Sample(Sample {
+        time_ns: S,
+        processes: vec![ProcessSample {
+            pid: 7,
+            comm: "many".into(),
+            ..ProcessSample::default()
+        }],
+        rings: vec![RingSample {
+            ring: 3,
+            pid: 7,
+            ..RingSample::default()
+        }],
+        ops: vec![
+            op(0, OTHER_RINGS, 22, 4),
+            op(7, 3, 0, 2),
+            op(7, 3, AUX_OPCODE, 1),
+            op(7, OTHER_RINGS, 22, 5),
+        ],
+        ..Sample::default()
+    }));
+    let report = m.report();
+    let json = report.to_json();
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let other = &v["processes"][1]["rings"][1];
+    assert_eq!(other["ring"], Value::Null);
+    assert_eq!(other["other_rings"], true);
+    assert_eq!(other["ops"][0]["submitted"], 5);
+    assert!(v["processes"][1]["rings"][0].get("other_rings").is_none());
+    assert_eq!(v["processes"][1]["rings"][0]["ring"], 3);
+    assert_eq!(v["processes"][1]["rings"][0]["ops"][1]["op"], "AUX_CQE");
+    assert_eq!(v["processes"][0]["pid"], 0);
+    assert_eq!(v["processes"][0]["rings"][0]["ring"], Value::Null);
+    assert!(!json.contains("4294967295"));
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, report);
+    assert_eq!(back.processes[1].rings[1].ring, OTHER_RINGS);
+
+    let mut csv = Vec::new();
+    report.write_csv(&mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert!(rows[0].starts_with("0,,other,"), "{}", rows[0]);
+    assert!(rows[2].starts_with("7,many,3,") && rows[2].contains(",AUX_CQE,"));
+    assert!(rows[3].starts_with("7,many,other,"), "{}", rows[3]);
+    assert!(!csv.contains("4294967295"));
+}

@@ -27,51 +27,104 @@
 /* Indexes of the per-CPU `stats` array: counts userspace must show so no loss is silent. */
 #define URT_STAT_LOST_RECORDS 0 /* request records dropped: ring buffer or stash full */
 #define URT_STAT_LOST_UPDATES 1 /* counter updates dropped: a map was full */
-#define URT_STAT_UNMATCHED 2    /* CQEs whose submission was not seen (before attach, multishot, slot reuse) */
-#define URT_NSTATS 4
+#define URT_STAT_UNMATCHED 2    /* CQEs ending a request whose submission was not seen (before attach, slot reuse) */
+#define URT_STAT_OPCODE_ROWS 3  /* events counted on the opcode-only rows (every finer key was full) */
+#define URT_STAT_LOST_EXITS 4   /* process exits or closed rings the exited/closed queues had no room for */
+#define URT_NSTATS 5
 
 /* How a request reached completion (bits of urt_record.path). */
 #define URT_PATH_POLL 1     /* armed a poll and completed when the file became ready */
 #define URT_PATH_IOWQ 2     /* punted to an io-wq worker thread */
 #define URT_PATH_REJECTED 4 /* refused at submission (io_uring_req_failed); never issued */
 #define URT_PATH_STREAMED 8 /* internal: the SQE side was stashed for a record (never in a record) */
+#define URT_PATH_MULTISHOT 16 /* internal: may post several CQEs; its owner is in `multishot` */
 
-/* Counters of one process (tgid) on one ring for one opcode. Key of the per-CPU `op_stats` map. */
+/* IORING_CQE_F_MORE (uapi, 5.13+): more CQEs of this request follow. */
+#define URT_CQE_F_MORE 2
+
+/*
+ * Ring id of the "other rings" rows and the opcode of a ring's "no request" row
+ * (common/src/input.rs: OTHER_RINGS, AUX_OPCODE).
+ */
+#define URT_OTHER_RINGS 0xffffffffU
+#define URT_AUX_OPCODE 0xff
+
+/*
+ * Where the counters of a key live (op_stats and op_shared share indexes):
+ *   [1, 256]                      one row per opcode, (0, OTHER_RINGS, op) at 1 + op: the last resort;
+ *   [URT_FIRST_SLOT, stats_end)   one slot per (process, ring, opcode);
+ *   [stats_end, coarse_end)       one slot per (process, OTHER_RINGS, opcode), when the above is full.
+ * Userspace sizes the pools at load (.rodata stats_end and coarse_end).
+ */
+#define URT_FIRST_SLOT 257
+
+/* Counters of one process (tgid) on one ring for one opcode. Key of `op_index`. */
 struct urt_op_key {
 	__u32 tgid;
 	__u32 ring;   /* ring id: small, assigned in order of first sight, never a kernel address */
 	__u32 opcode; /* IORING_OP_* (a u32 so the key has no padding) */
 };
 
+/*
+ * The per-CPU part of a key's counters: what changes on every request, so it must not bounce
+ * between CPUs. Kept small because it is allocated for every possible CPU: 88 bytes x 16384 keys
+ * is 176 MiB on 128 CPUs.
+ */
 struct urt_op_stats {
 	__u64 submitted;   /* io_uring_submit_req */
-	__u64 rejected;    /* io_uring_req_failed: refused at submission */
-	__u64 denied;      /* ... of which with -EACCES or -EPERM */
 	__u64 completed;   /* io_uring_complete: CQEs posted */
 	__u64 errors;      /* ... of which with res < 0 (by errno in `op_errors`) */
 	__u64 async_punts; /* io_uring_queue_async_work */
 	__u64 poll_arms;   /* io_uring_poll_arm */
-	__u64 unmatched;   /* CQEs whose submission was not seen: in flight at attach, multishot extras */
-	__u64 lat_count;   /* completions with a measured submit->complete latency (see sampling below) */
-	__u64 lat_sum;     /* ns */
+	__u64 unmatched;   /* CQEs ending a request whose submission was not seen */
+	__u64 extra_cqes;  /* CQEs that end no request: IORING_CQE_F_MORE set, or posted without one */
 	__u64 lat_max;     /* ns */
-	__u64 lat_hist[URT_LAT_BUCKETS];
-	__u64 verdicts[4];       /* policy verdicts by URT_ACTION_* (only while a policy is loaded) */
-	__u64 sqe_flags_seen;    /* IOSQE_* bits set on some submitted SQE */
-	__u64 sqe_flags_missing; /* IOSQE_* bits clear on some submitted SQE */
 	/* Latency sampling state of this CPU (not counters: userspace ignores them). */
 	__u64 sample_start_ns; /* start of the current window of URT_SAMPLE_WINDOW submissions */
-	__u64 sample_seen;     /* submissions in the current window */
-	__u64 sample_mask;     /* a submission is timed when (random & mask) == 0 */
 	__u64 sample_rng;      /* xorshift64 state */
+	__u32 sample_mask;     /* a submission is timed when (random & mask) == 0 */
+	__u16 sample_seen;     /* submissions in the current window */
+	__u8 sqe_flags_seen;    /* IOSQE_* bits set on some submitted SQE */
+	__u8 sqe_flags_missing; /* IOSQE_* bits clear on some submitted SQE */
 };
 
-/* Key of the per-CPU `op_errors` map: CQEs with res == -err. */
+/*
+ * The shared part: what changes only on timed completions (see latency sampling), rejections and
+ * policy violations, updated with atomic adds. Allocated once, not per CPU: 16384 keys cost
+ * 11 MiB whatever the machine. Buckets are 32-bit: userspace reads them at least once a second
+ * and carries wrap-arounds into 64-bit totals.
+ */
+struct urt_op_shared {
+	__u64 rejected;    /* io_uring_req_failed: refused at submission */
+	__u64 denied;      /* ... of which with -EACCES or -EPERM */
+	__u64 lat_count;   /* completions with a measured submit->complete latency */
+	__u64 lat_sum;     /* ns */
+	__u64 violations[3]; /* policy verdicts log, deny, kill; allow is every other judged SQE */
+	__u64 _pad;
+	__u32 lat_hist[URT_LAT_BUCKETS];
+};
+
+/* Key of the `op_errors` map: CQEs with res == -err, counted on the counter index of their key
+ * (userspace names the key; an index's errors go when its slot is recycled). */
 struct urt_err_key {
+	__u32 stats;
+	__u32 err; /* positive errno */
+};
+
+/*
+ * Value of the `multishot` map, keyed by (ring context, user_data): the request that owns the CQEs
+ * a ring posts with that user_data and no request (multishot ACCEPT/RECV/POLL_ADD/READ's later
+ * CQEs, SEND_ZC's notification). Kernel addresses stay in the probe.
+ */
+struct urt_multishot {
+	__u64 req;   /* the owning request, to find its stashed SQE side when streamed */
+	__u32 stats; /* counter index */
 	__u32 tgid;
 	__u32 ring;
-	__u16 opcode;
-	__u16 err; /* positive errno */
+	__u32 cqes;  /* CQEs posted so far */
+	__u8 opcode;
+	__u8 path;   /* URT_PATH_* of the owner (STREAMED: emit a record for each CQE) */
+	__u8 _pad[6];
 };
 
 /* Value of the `rings` map (keyed by the kernel's ring context, which never leaves the probe crate). */
@@ -185,19 +238,23 @@ struct urt_record {
 	__u16 rule;     /* the matching rule's position, URT_NO_RULE for the policy's default */
 	__u16 _pad;
 	char comm[16];  /* the process's (thread group leader's) name */
+	__u32 cqe_index; /* 0: the request's only CQE; n >= 1: its n-th CQE (multishot, notifications) */
+	__u32 _pad2;
 };
 
 _Static_assert(sizeof(struct urt_op_key) == 12, "urt_op_key layout");
-_Static_assert(sizeof(struct urt_op_stats) == 168 + 8 * URT_LAT_BUCKETS, "urt_op_stats layout");
+_Static_assert(sizeof(struct urt_op_stats) == 88, "urt_op_stats layout");
+_Static_assert(sizeof(struct urt_op_shared) == 64 + 4 * URT_LAT_BUCKETS, "urt_op_shared layout");
+_Static_assert(sizeof(struct urt_multishot) == 32, "urt_multishot layout");
 _Static_assert(sizeof(struct urt_register_key) == 8, "urt_register_key layout");
 _Static_assert(sizeof(struct urt_register_stats) == 56, "urt_register_stats layout");
 _Static_assert(sizeof(struct urt_setup_key) == 8, "urt_setup_key layout");
 _Static_assert(sizeof(struct urt_rule) == 32, "urt_rule layout");
 _Static_assert(sizeof(struct urt_policy) == 32 + 8 * (32 + 256 + 64 + 256) + 32 * URT_MAX_RULES,
 	       "urt_policy layout");
-_Static_assert(sizeof(struct urt_err_key) == 12, "urt_err_key layout");
+_Static_assert(sizeof(struct urt_err_key) == 8, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
-_Static_assert(sizeof(struct urt_record) == 96, "urt_record layout");
+_Static_assert(sizeof(struct urt_record) == 104, "urt_record layout");
 
 #endif

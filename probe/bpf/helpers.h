@@ -101,6 +101,29 @@ static __always_inline __u32 addr_low32(__u64 addr)
 	return low;
 }
 
+/* Tells userspace that the ring whose context was at `ctx_key` is gone. */
+static __always_inline void ring_closed(__u64 ctx_key)
+{
+	__u32 *old = bpf_map_lookup_elem(&ring_ids, &ctx_key);
+	__u32 id;
+
+	if (!old)
+		return;
+	id = *old;
+	if (bpf_map_push_elem(&closed, &id, 0))
+		count_stat(URT_STAT_LOST_EXITS);
+}
+
+/* Counts a log, deny or kill verdict on a key (allow: every other judged SQE). */
+static __always_inline void count_violation(__u32 index, __u8 action)
+{
+	struct urt_op_shared *sh = bpf_map_lookup_elem(&op_shared, &index);
+	__u32 i = (action & 3) - 1;
+
+	if (sh && i < 3)
+		__sync_fetch_and_add(&sh->violations[i], 1);
+}
+
 /* Describes a new ring under a new id and points its context at it (replacing an older ring's
  * mapping at the same address when `replace`). Returns the description now in force. */
 static __always_inline struct urt_ring_info *ring_register(__u64 ctx_key, struct urt_ring_info *fresh,
@@ -156,34 +179,65 @@ static __always_inline struct urt_ring_info *ring_of(void *ring_ctx, __u32 tgid)
 	return ring ? ring : ring_first_seen(key, tgid, *id);
 }
 
-/* Slow path: the op_stats index of (tgid, ring, opcode), allocated on first use. */
-static __always_inline bool stats_index_slow(__u32 tgid, __u32 ring, __u32 opcode, __u32 *out)
+/* A free counter index of a pool: a recycled one if there is one (Linux 4.20+ queue maps), else
+ * the pool's next; 0 when the pool is used up. */
+static __always_inline __u32 pool_take(void *free_queue, __u32 seq, __u32 end)
 {
-	struct urt_op_key key = { .tgid = tgid, .ring = ring, .opcode = opcode };
-	__u32 *index = bpf_map_lookup_elem(&op_index, &key);
+	__u32 fresh;
 
-	if (!index) {
-		__u32 fresh;
+	if (!bpf_map_pop_elem(free_queue, &fresh))
+		return fresh;
+	fresh = seq_next(seq);
+	return fresh < end ? fresh : 0;
+}
 
-		/* A recycled slot if there is one (Linux 4.20+ queue maps), else a new one. */
-		if (bpf_map_pop_elem(&free_stats, &fresh))
-			fresh = seq_next(URT_SEQ_STATS);
+/* The counter index of `key`, allocated from a pool on first use; false when the pool or
+ * op_index is full. */
+static __always_inline bool key_index(struct urt_op_key *key, void *free_queue, __u32 seq, __u32 end,
+				      __u32 *out)
+{
+	__u32 *index = bpf_map_lookup_elem(&op_index, key);
+	__u32 fresh;
 
-		/* A racing CPU may win: NOEXIST keeps its index, and ours goes to the free list. */
-		if (bpf_map_update_elem(&op_index, &key, &fresh, BPF_NOEXIST))
-			bpf_map_push_elem(&free_stats, &fresh, 0);
-		remember_process(tgid);
-		index = bpf_map_lookup_elem(&op_index, &key);
-		if (!index) {
-			count_stat(URT_STAT_LOST_UPDATES); /* op_index is full */
-			return false;
-		}
+	if (index) {
+		*out = *index;
+		return true;
 	}
+	fresh = pool_take(free_queue, seq, end);
+	if (!fresh)
+		return false;
+	/* A racing CPU may win: NOEXIST keeps its index, and ours goes back to the pool. */
+	if (bpf_map_update_elem(&op_index, key, &fresh, BPF_NOEXIST))
+		bpf_map_push_elem(free_queue, &fresh, 0);
+	index = bpf_map_lookup_elem(&op_index, key);
+	if (!index)
+		return false;
 	*out = *index;
 	return true;
 }
 
-/* The counters at an index; NULL (and counted) past the end of op_stats. */
+/*
+ * Slow path: where (tgid, ring, opcode) counts. Its own slot while there is one; when the per-key
+ * pool is used up, the process's "other rings" row for the opcode; when that pool is used up too,
+ * the opcode's row. Totals per process x opcode stay exact as long as the second pool lasts, per
+ * opcode always; userspace shows which rows are coarse.
+ */
+static __always_inline __u32 stats_index_slow(__u32 tgid, __u32 ring, __u32 opcode)
+{
+	struct urt_op_key key = { .tgid = tgid, .ring = ring, .opcode = opcode };
+	__u32 index;
+
+	remember_process(tgid);
+	if (key_index(&key, &free_stats, URT_SEQ_STATS, stats_end, &index))
+		return index;
+	key.ring = URT_OTHER_RINGS;
+	if (key_index(&key, &free_coarse, URT_SEQ_COARSE, coarse_end, &index))
+		return index;
+	count_stat(URT_STAT_OPCODE_ROWS);
+	return 1 + (opcode & 0xff);
+}
+
+/* The per-CPU counters at an index; NULL (and counted) past the end of op_stats. */
 static __always_inline struct urt_op_stats *stats_at(__u32 index)
 {
 	struct urt_op_stats *st = bpf_map_lookup_elem(&op_stats, &index);
@@ -191,6 +245,16 @@ static __always_inline struct urt_op_stats *stats_at(__u32 index)
 	if (!st)
 		count_stat(URT_STAT_LOST_UPDATES);
 	return st;
+}
+
+/* The shared counters at an index (atomic adds only); NULL (and counted) past the end. */
+static __always_inline struct urt_op_shared *shared_at(__u32 index)
+{
+	struct urt_op_shared *sh = bpf_map_lookup_elem(&op_shared, &index);
+
+	if (!sh)
+		count_stat(URT_STAT_LOST_UPDATES);
+	return sh;
 }
 
 #include "policy.h"
@@ -237,8 +301,7 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 		return false;
 	}
 	where->ring = ring->id;
-	if (!stats_index_slow(tgid, where->ring, op, &where->stats))
-		return false;
+	where->stats = stats_index_slow(tgid, where->ring, op);
 	if (policy_enabled && !judge)
 		return true;
 	if (policy_enabled)
@@ -258,13 +321,13 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	return true;
 }
 
-static __always_inline void count_error(__u32 tgid, __u32 ring, __u32 opcode, __s32 res)
+static __always_inline void count_error(__u32 stats, __s32 res)
 {
-	struct urt_err_key key = { .tgid = tgid, .ring = ring, .opcode = opcode, .err = -res };
+	struct urt_err_key key = { .stats = stats, .err = -res };
 	__u64 zero = 0, *n = lookup_or_insert(&op_errors, &key, &zero);
 
 	if (n)
-		*n += 1; /* per-CPU: no atomic needed */
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline struct urt_slot *slot_of(__u64 req)
@@ -343,6 +406,81 @@ static __always_inline bool is_rw_opcode(__u8 op)
 static __always_inline bool opcode_has_fd(__u8 op)
 {
 	return op < 64 && ((URT_OPS_WITH_FD >> op) & 1);
+}
+
+/*
+ * Opcodes whose request may post several CQEs without itself (IORING_CQE_F_MORE; req == NULL at
+ * io_uring_complete): POLL_ADD (IORING_POLL_ADD_MULTI), RECVMSG, TIMEOUT (IORING_TIMEOUT_MULTISHOT),
+ * ACCEPT, RECV, URING_CMD, READ_MULTISHOT, RECV_ZC. Numbers from include/uapi/linux/io_uring.h.
+ */
+#define URT_OPS_MULTISHOT \
+	(OPBIT(6) | OPBIT(10) | OPBIT(11) | OPBIT(13) | OPBIT(27) | OPBIT(46) | OPBIT(49) | OPBIT(58))
+
+/*
+ * REQ_F_APOLL_MULTISHOT's bit in io_kiocb.flags, from the kernel's BTF (27 on 6.18; it moves
+ * between versions and sits in an anonymous enum CO-RE cannot relocate). Set by the prep of
+ * multishot ACCEPT/RECV/RECVMSG/READ_MULTISHOT/RECV_ZC/URING_CMD. 64: unknown.
+ */
+const volatile __u32 multishot_flag_bit = 64;
+
+/* True when the request may post CQEs without itself, so its owner must be remembered. POLL_ADD
+ * and TIMEOUT say so in per-op data we do not read: they are always remembered (neither is hot). */
+static __always_inline bool may_post_aux_cqes(struct io_kiocb *req, __u8 op)
+{
+	if (op >= 64 || !((URT_OPS_MULTISHOT >> op) & 1))
+		return false;
+	if (op == 6 || op == 11 || multishot_flag_bit >= 64)
+		return true;
+	return (req->flags >> (multishot_flag_bit & 63)) & 1;
+}
+
+/* Remembers who owns the CQEs the ring will post with this user_data and no request. */
+static __always_inline void remember_owner(__u64 ring_ctx, __u64 user_data, __u64 req, __u32 stats, __u32 tgid,
+					   __u32 ring, __u8 op, __u8 path, __u32 cqes)
+{
+	struct urt_multishot_key key = { .ring_ctx = ring_ctx, .user_data = user_data };
+	struct urt_multishot owner = {
+		.req = req, .stats = stats, .tgid = tgid, .ring = ring, .cqes = cqes, .opcode = op, .path = path,
+	};
+
+	if (bpf_map_update_elem(&multishot, &key, &owner, BPF_ANY))
+		count_stat(URT_STAT_LOST_UPDATES);
+}
+
+#define URT_IOSQE_ASYNC 0x10
+#define URT_SETUP_SQE128 (1U << 10)
+#define URT_SETUP_NO_SQARRAY (1U << 16)
+
+/*
+ * The SQE's own IOSQE_* flags. io_kiocb.flags starts as a copy of them, but prep sets
+ * REQ_F_FORCE_ASYNC -- the IOSQE_ASYNC bit -- by itself for STATX, creating OPENATs, RENAMEAT,
+ * UNLINKAT and others. When that bit is set, read the SQE the kernel is submitting from the SQ ring:
+ * io_submit_sqes has just consumed it (cached_sq_head - 1, through sq_array unless
+ * IORING_SETUP_NO_SQARRAY, doubled for SQE128), and it stays in place until the submission batch
+ * ends (Linux 5.1 to 7.x). Only an SQE with this request's opcode and user_data is believed;
+ * otherwise the ASYNC bit is dropped, as it is for most such requests.
+ */
+static __always_inline __u8 submitted_sqe_flags(struct io_kiocb *req, __u8 flags)
+{
+	struct io_ring_ctx *ctx = req->ctx;
+	__u32 setup = BPF_CORE_READ(ctx, flags);
+	__u32 entries = BPF_CORE_READ(ctx, sq_entries);
+	__u32 head = (BPF_CORE_READ(ctx, cached_sq_head) - 1) & (entries - 1);
+	__u64 array = (__u64)BPF_CORE_READ(ctx, sq_array);
+	__u64 sqes = (__u64)BPF_CORE_READ(ctx, sq_sqes);
+	struct { __u8 opcode; __u8 flags; __u8 skip[30]; __u64 user_data; } sqe;
+
+	if (!(setup & URT_SETUP_NO_SQARRAY) && array) {
+		if (bpf_probe_read_kernel(&head, sizeof(head), (void *)(array + 4 * (__u64)head)) ||
+		    head >= entries)
+			return flags & ~URT_IOSQE_ASYNC;
+	}
+	if (setup & URT_SETUP_SQE128)
+		head <<= 1;
+	if (bpf_probe_read_kernel(&sqe, sizeof(sqe), (void *)(sqes + 64 * (__u64)head)) ||
+	    sqe.opcode != req->opcode || sqe.user_data != req->cqe.user_data)
+		return flags & ~URT_IOSQE_ASYNC;
+	return sqe.flags & 0x7f;
 }
 
 static __always_inline bool wants_record(__u32 tgid, __u32 ring)

@@ -39,18 +39,32 @@ enum {
 	BPF_EXIST = 2,
 };
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+/* `live` counts the group's threads not yet exiting: 0 at the last one's sched_process_exit. */
+struct signal_struct {
+	atomic_t live;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int pid;
 	int tgid;
 	struct task_struct *group_leader;
+	struct signal_struct *signal;
 	char comm[16];
 } __attribute__((preserve_access_index));
 
-/* Setup flags and ring sizes sit in anonymous structs in the kernel; CO-RE matches them by name. */
+/* Setup flags, ring sizes and the SQ ring sit in anonymous structs in the kernel; CO-RE matches
+ * them by name. */
 struct io_ring_ctx {
 	unsigned int flags;
 	unsigned int sq_entries;
 	unsigned int cq_entries;
+	unsigned int cached_sq_head;
+	__u32 *sq_array;
+	struct io_uring_sqe *sq_sqes;
 } __attribute__((preserve_access_index));
 
 struct io_cqe {

@@ -3,10 +3,17 @@
 #ifndef URINGTOP_MAPS_H
 #define URINGTOP_MAPS_H
 
+/*
+ * Sizes. Userspace resizes op_stats, op_shared and op_index at load (probe/src/load.rs): the
+ * numbers here are placeholders. Everything else is fixed, and together with the counters stays
+ * within 32 MiB on 2 CPUs (`uringtop check` prints what this machine pins).
+ */
 #define URT_MAX_KEYS 16384   /* process x ring x opcode combinations */
 #define URT_MAX_RINGS 8192
-#define URT_SLOT_BITS 18     /* 256 Ki in-flight slots, 32 bytes each: 8 MiB */
-#define URT_MAX_STASHED 65536 /* requests whose SQE details wait for their CQE while streaming */
+#define URT_SLOT_BITS 17     /* 128 Ki in-flight slots, 32 bytes each: 4 MiB */
+#define URT_MAX_STASHED 8192 /* requests whose SQE details wait for their CQE while streaming */
+#define URT_MAX_MULTISHOT 8192 /* multishot requests (and SEND_ZC awaiting its notification) */
+#define URT_MAX_EXITS 16384  /* process exits and closed rings waiting for userspace */
 
 /*
  * Where a request's submission is remembered until it completes: a direct-mapped table indexed by a
@@ -33,8 +40,9 @@ struct {
 } slots SEC(".maps");
 
 /*
- * Counters live in a per-CPU array (lookups inlined, no hashing); op_index says which entry belongs to
- * which process x ring x opcode. Userspace sizes both at load time from the number of CPUs.
+ * Counters: a per-CPU array for what every request touches and a shared array for the rest (see
+ * abi.h), both indexed alike (lookups inlined, no hashing); op_index says which index belongs to
+ * which process x ring x opcode. Index layout: URT_FIRST_SLOT in abi.h.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -44,18 +52,63 @@ struct {
 } op_stats SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(key, __u32);
+	__type(value, struct urt_op_shared);
+} op_shared SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, URT_MAX_KEYS);
 	__type(key, struct urt_op_key);
 	__type(value, __u32);
 } op_index SEC(".maps");
 
-/* op_stats indexes that userspace recycled (probe/src/reclaim.rs): taken before new ones. */
+/* End of the per-key pool and of the per-process fallback pool (set by the loader). */
+const volatile __u32 stats_end = URT_FIRST_SLOT;
+const volatile __u32 coarse_end = URT_FIRST_SLOT;
+
+/* Indexes userspace recycled (probe/src/reclaim.rs), one queue per pool: taken before new ones. */
 struct {
 	__uint(type, BPF_MAP_TYPE_QUEUE);
 	__uint(max_entries, URT_MAX_KEYS);
 	__type(value, __u32);
 } free_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, URT_MAX_KEYS);
+	__type(value, __u32);
+} free_coarse SEC(".maps");
+
+/* Owners of CQEs posted without a request, by (ring context, user_data): see struct urt_multishot.
+ * LRU: an owner whose last CQE was never seen (ring torn down) cannot leak. */
+struct urt_multishot_key {
+	__u64 ring_ctx;
+	__u64 user_data;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, URT_MAX_MULTISHOT);
+	__type(key, struct urt_multishot_key);
+	__type(value, struct urt_multishot);
+} multishot SEC(".maps");
+
+/* Processes that exited (tgid) and rings known closed (id), for userspace to retire their keys
+ * at once instead of after an idle period. Full: counted in URT_STAT_LOST_EXITS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, URT_MAX_EXITS);
+	__type(value, __u32);
+} exited SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, URT_MAX_EXITS);
+	__type(value, __u32);
+} closed SEC(".maps");
 
 /*
  * Per-CPU direct-mapped cache of (ring, tgid, opcode) -> (ring id, op_stats index), so that a
@@ -87,8 +140,10 @@ struct {
 	__type(value, struct urt_cache_entry);
 } hot_cache SEC(".maps");
 
+/* Errors are off the hot path: one shared hash with atomic adds (a per-CPU one would cost
+ * 16 MiB on 128 CPUs). Sized like op_index by the loader: room for an errno on every key. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, URT_MAX_KEYS);
 	__type(key, struct urt_err_key);
 	__type(value, __u64);
@@ -116,18 +171,20 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, URT_MAX_KEYS);
+	__uint(max_entries, URT_MAX_RINGS);
 	__type(key, __u32);
 	__type(value, struct urt_proc);
 } procs SEC(".maps");
 
-/* Shared counters, touched only off the hot path: next ring id, next op_stats index, ring generation. */
+/* Shared counters, touched only off the hot path: next ring id, last index handed out of each
+ * counter pool (the loader starts them at the pools' starts), ring generation. */
 #define URT_SEQ_RING 0
 #define URT_SEQ_STATS 1
 #define URT_SEQ_GEN 2
+#define URT_SEQ_COARSE 3
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, 4);
 	__type(key, __u32);
 	__type(value, __u64);
 } seqs SEC(".maps");
@@ -189,7 +246,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20);
+	__uint(max_entries, 4 << 20);
 } records SEC(".maps");
 
 #endif

@@ -94,13 +94,15 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	struct urt_where where;
 	struct urt_op_stats *st;
 	__u8 op = req->opcode;
-	__u8 sqe_flags = req->flags & 0x7f; /* REQ_F_* bits 0-6 are the SQE's IOSQE_* bits */
+	__u8 sqe_flags = req->flags & 0x7f; /* REQ_F_* bits 0-6 are the SQE's IOSQE_* bits... */
 	struct urt_verdict v = {};
 	__u64 now;
-
+	__u8 path = 0;
 	bool streamed;
 	bool timed = false;
 
+	if (sqe_flags & URT_IOSQE_ASYNC) /* ...except ASYNC, which prep may set by itself */
+		sqe_flags = submitted_sqe_flags(req, sqe_flags);
 	if (!locate(req->ctx, tgid, op, &where, true))
 		return 0;
 	if (policy_enabled) {
@@ -113,15 +115,22 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 		st->submitted += 1;
 		st->sqe_flags_seen |= sqe_flags;
 		st->sqe_flags_missing |= ~sqe_flags & 0x7f;
-		if (policy_enabled)
-			st->verdicts[v.action & 3] += 1;
 		timed = take_latency_sample(st);
 	}
+	if (policy_enabled && v.action != URT_ACTION_ALLOW)
+		count_violation(where.stats, v.action);
 	/* A streamed request is always timed: its record carries its latency. Violations are
 	 * always streamed while a policy is loaded: they are what a security user came for. */
 	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	now = (timed || streamed) ? bpf_ktime_get_ns() : 0;
-	claim_slot((__u64)req, now, &where, tgid, op, streamed ? URT_PATH_STREAMED : 0);
+	if (streamed)
+		path |= URT_PATH_STREAMED;
+	if (may_post_aux_cqes(req, op)) {
+		path |= URT_PATH_MULTISHOT;
+		remember_owner((__u64)req->ctx, req->cqe.user_data, (__u64)req, where.stats, tgid, where.ring, op,
+			       path, 0);
+	}
+	claim_slot((__u64)req, now, &where, tgid, op, path);
 	if (streamed)
 		stash_submitted(req, tgid, where.ring, op, now, sqe_flags, &v);
 	return 0;
@@ -137,7 +146,7 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 {
 	__u32 tgid = current_tgid();
 	struct urt_where where;
-	struct urt_op_stats *st;
+	struct urt_op_shared *sh;
 	__u8 op = sqe->opcode;
 	__u64 now = bpf_ktime_get_ns();
 	struct urt_verdict v = {};
@@ -151,14 +160,14 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
+		if (v.action != URT_ACTION_ALLOW)
+			count_violation(where.stats, v.action);
 	}
-	st = stats_at(where.stats);
-	if (st) {
-		st->rejected += 1;
+	sh = shared_at(where.stats);
+	if (sh) {
+		__sync_fetch_and_add(&sh->rejected, 1);
 		if (error == -EACCES || error == -EPERM)
-			st->denied += 1;
-		if (policy_enabled)
-			st->verdicts[v.action & 3] += 1;
+			__sync_fetch_and_add(&sh->denied, 1);
 	}
 	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	claim_slot((__u64)req, now, &where, tgid, op, URT_PATH_REJECTED | (streamed ? URT_PATH_STREAMED : 0));
@@ -183,12 +192,18 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 	return 0;
 }
 
-static __always_inline void emit_record(__u64 req, __u64 now, __s32 res, __u32 cflags, __u8 path)
+/*
+ * Sends the record of one CQE of a streamed request (its SQE side stashed under `req`). A request
+ * with more CQEs to come keeps its stash (`last` false). The stash must still be this request's:
+ * a SEND_ZC's notification comes after its request was freed, and the address may serve another.
+ */
+static __always_inline void emit_record(__u64 req, __u64 user_data, __u64 now, __s32 res, __u32 cflags, __u8 path,
+					__u32 cqe_index, bool last)
 {
 	struct urt_record *stashed = bpf_map_lookup_elem(&stash, &req);
 	struct urt_record *rec;
 
-	if (!stashed)
+	if (!stashed || stashed->user_data != user_data)
 		return;
 	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
 	if (!rec) {
@@ -200,31 +215,90 @@ static __always_inline void emit_record(__u64 req, __u64 now, __s32 res, __u32 c
 		rec->res = res;
 		rec->cflags = cflags;
 		rec->path = path;
+		rec->cqe_index = cqe_index;
 		bpf_ringbuf_submit(rec, 0);
 	}
-	bpf_map_delete_elem(&stash, &req);
+	if (last)
+		bpf_map_delete_elem(&stash, &req);
 }
 
-static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 cflags)
+/* The record of a CQE no request posted and no owner claims (MSG_RING's CQE on its target ring). */
+static __always_inline void emit_orphan_record(__u32 tgid, __u32 ring, __u64 user_data, __s32 res, __u32 cflags)
 {
-	struct urt_slot *slot = slot_of(req);
-	__u64 now = 0;
+	struct urt_record *rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
+	struct urt_proc *proc = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (!rec) {
+		count_stat(URT_STAT_LOST_RECORDS);
+		return;
+	}
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->complete_ns = bpf_ktime_get_ns();
+	rec->user_data = user_data;
+	rec->tgid = tgid;
+	rec->ring = ring;
+	rec->fd = -1;
+	rec->res = res;
+	rec->cflags = cflags;
+	rec->opcode = URT_AUX_OPCODE;
+	rec->rule = URT_NO_RULE;
+	if (proc)
+		__builtin_memcpy(rec->comm, proc->comm, sizeof(rec->comm));
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/*
+ * One CQE. Who it belongs to, in order:
+ *  1. the request whose slot it finds (req given: the usual case);
+ *  2. the owner remembered under (ring, user_data): a multishot request's later CQEs and
+ *     SEND_ZC's notification, posted without the request (req == NULL, or the notification's own);
+ *  3. the request at req, read directly: submitted before the probe attached (unmatched);
+ *  4. nobody: counted on the ring's AUX_CQE row under the ring's owner.
+ * completed counts every CQE. extra_cqes counts those that end no request (F_MORE, or no request
+ * at all) and unmatched those ending a request never seen submitted, so that userspace can tell
+ * what is still in flight.
+ */
+static __always_inline void on_cqe(void *ring_ctx, __u64 req, __u64 user_data, __s32 res, __u32 cflags)
+{
+	struct urt_slot *slot = req ? slot_of(req) : 0;
+	struct urt_multishot_key okey = { .ring_ctx = (__u64)ring_ctx, .user_data = user_data };
+	struct urt_multishot *owner = 0;
+	bool more = cflags & URT_CQE_F_MORE;
+	__u64 now = 0, latency = 0, stash_key = req;
 	struct urt_where where;
 	struct urt_op_stats *st;
-	__u64 latency = 0;
-	bool timed = false, matched = false;
-	__u32 tgid;
+	bool timed = false, unmatched = false, orphan = false;
+	__u32 tgid, cqe_index = 0;
 	__u8 op, path = 0;
 
 	if (slot && slot->req == req) {
-		matched = true;
+		bool first = true;
+
 		where.stats = slot->stats;
 		where.ring = slot->ring;
 		tgid = slot->tgid;
 		op = slot->opcode;
 		path = slot->path;
-		/* Untimed submissions (see take_latency_sample) left submit_ns at 0: no clock read. */
-		if (slot->submit_ns && !(path & URT_PATH_REJECTED)) {
+		if (path & URT_PATH_MULTISHOT) {
+			/* It may have posted CQEs without itself before this one. */
+			owner = bpf_map_lookup_elem(&multishot, &okey);
+			if (owner && owner->req == req && owner->cqes) {
+				first = false;
+				cqe_index = owner->cqes + 1;
+			}
+			if (!more)
+				bpf_map_delete_elem(&multishot, &okey);
+		}
+		if (first && more) {
+			/* Its first CQE says more will follow without it (SEND_ZC's notification). */
+			path |= URT_PATH_MULTISHOT;
+			cqe_index = 1;
+			remember_owner((__u64)ring_ctx, user_data, req, where.stats, tgid, where.ring, op, path, 1);
+		}
+		/* Untimed submissions (see take_latency_sample) left submit_ns at 0: no clock read.
+		 * Only a request's first CQE is timed: a multishot request's last one comes when the
+		 * armed request ends, its latency would be the request's lifetime. */
+		if (first && slot->submit_ns && !(path & URT_PATH_REJECTED)) {
 			now = bpf_ktime_get_ns();
 			latency = now - slot->submit_ns;
 			timed = true;
@@ -235,8 +309,20 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 c
 		 * plain store: a locked compare-and-swap costs a visible share of a NOP.
 		 */
 		slot->req = 0;
-	} else {
-		/* Unmatched: submitted before we attached, a multishot's later CQE, or a lost slot. */
+	} else if ((owner = bpf_map_lookup_elem(&multishot, &okey))) {
+		where.stats = owner->stats;
+		where.ring = owner->ring;
+		tgid = owner->tgid;
+		op = owner->opcode;
+		path = owner->path;
+		stash_key = owner->req;
+		/* CQEs of one ring are posted under its completion lock: no CPU races this update. */
+		cqe_index = ++owner->cqes;
+		if (!more)
+			bpf_map_delete_elem(&multishot, &okey);
+	} else if (req) {
+		/* Submitted before we attached, or its slot was taken by a colliding request. */
+		unmatched = !more;
 		count_stat(URT_STAT_UNMATCHED);
 		tgid = current_tgid();
 		op = BPF_CORE_READ((struct io_kiocb *)req, opcode);
@@ -245,29 +331,50 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __s32 res, __u32 c
 		/* Its SQE side may still have been stashed for a record. */
 		if (wants_record(tgid, where.ring))
 			path |= URT_PATH_STREAMED;
+	} else {
+		/* No request and no owner: the ring's own, counted under the process that owns it. */
+		struct urt_ring_info *ring = ring_of(ring_ctx, current_tgid());
+
+		if (!ring)
+			return;
+		orphan = true;
+		tgid = ring->owner_tgid;
+		op = URT_AUX_OPCODE;
+		if (!locate(ring_ctx, tgid, op, &where, false))
+			return;
 	}
 	st = stats_at(where.stats);
 	if (st) {
 		st->completed += 1;
-		if (!matched)
+		if (more || orphan)
+			st->extra_cqes += 1;
+		else if (unmatched)
 			st->unmatched += 1;
 		if (res < 0) {
 			st->errors += 1;
-			count_error(tgid, where.ring, op, res);
+			count_error(where.stats, res);
 		}
 		if (timed) {
+			struct urt_op_shared *sh = shared_at(where.stats);
 			__u32 bucket = latency_bucket(latency);
 
-			st->lat_count += 1;
-			st->lat_sum += latency;
 			if (latency > st->lat_max)
 				st->lat_max = latency;
-			if (bucket < URT_LAT_BUCKETS)
-				st->lat_hist[bucket] += 1;
+			if (sh) {
+				__sync_fetch_and_add(&sh->lat_count, 1);
+				__sync_fetch_and_add(&sh->lat_sum, latency);
+				if (bucket < URT_LAT_BUCKETS)
+					__sync_fetch_and_add(&sh->lat_hist[bucket], 1);
+			}
 		}
 	}
-	if (path & URT_PATH_STREAMED)
-		emit_record(req, now ? now : bpf_ktime_get_ns(), res, cflags, path & ~URT_PATH_STREAMED);
+	if (orphan) {
+		if (wants_record(tgid, where.ring))
+			emit_orphan_record(tgid, where.ring, user_data, res, cflags);
+	} else if (path & URT_PATH_STREAMED) {
+		emit_record(stash_key, user_data, now ? now : bpf_ktime_get_ns(), res, cflags,
+			    path & ~(URT_PATH_STREAMED | URT_PATH_MULTISHOT), cqe_index, !more);
+	}
 }
 
 /* io_uring_complete(ctx, req, cqe): 6.9+ passes the CQE. */
@@ -275,7 +382,7 @@ SEC("tp_btf/io_uring_complete")
 int BPF_PROG(on_complete, struct io_ring_ctx *ring_ctx, void *req, struct io_uring_cqe *cqe)
 {
 	URT_FLOOR_RETURN();
-	on_cqe(ring_ctx, (__u64)req, cqe->res, cqe->flags);
+	on_cqe(ring_ctx, (__u64)req, cqe->user_data, cqe->res, cqe->flags);
 	return 0;
 }
 
@@ -284,7 +391,7 @@ SEC("tp_btf/io_uring_complete")
 int BPF_PROG(on_complete_legacy, void *ring_ctx, void *req, __u64 user_data, int res, unsigned cflags,
 	     __u64 extra1, __u64 extra2)
 {
-	on_cqe(ring_ctx, (__u64)req, res, cflags);
+	on_cqe(ring_ctx, (__u64)req, user_data, res, cflags);
 	return 0;
 }
 
@@ -340,6 +447,9 @@ int BPF_PROG(on_create, int fd, void *ring_ctx, __u32 sq_entries, __u32 cq_entri
 	fresh.setup_flags = flags;
 	fresh.sq_entries = sq_entries;
 	fresh.cq_entries = cq_entries;
+	/* A ring context at this address already had an id: that ring is gone (freed, then its
+	 * memory reused), and userspace can retire its counters at once. */
+	ring_closed(key);
 	ring_register(key, &fresh, true);
 	/* Void every CPU's cache: entries for a freed ring at this address must not be used again. */
 	seq_next(URT_SEQ_GEN);
@@ -407,6 +517,23 @@ int on_setup_exit(struct urt_sys_exit_args *args)
 	n = lookup_or_insert(&setup_refused, &key, &zero);
 	if (n)
 		__sync_fetch_and_add(n, 1);
+	return 0;
+}
+
+/*
+ * sched_process_exit(task[, group_dead]): every kernel. The last thread of a process we counted
+ * tells userspace, which retires the process's counters at once (instead of after an idle period)
+ * and lets the model forget it. signal->live reached 0 before this tracepoint (do_exit, 5.10-7.x).
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_process_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0 || !bpf_map_lookup_elem(&procs, &tgid))
+		return 0;
+	if (bpf_map_push_elem(&exited, &tgid, 0))
+		count_stat(URT_STAT_LOST_EXITS);
 	return 0;
 }
 

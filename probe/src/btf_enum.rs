@@ -78,8 +78,20 @@ fn string_offset(strings: &[u8], name: &str) -> Option<usize> {
 
 /// REQ_F_CREDS_BIT of the running kernel, if its BTF says.
 pub fn creds_flag_bit() -> Option<u32> {
+    req_flag_bit("REQ_F_CREDS_BIT")
+}
+
+/// The bit of `io_kiocb.flags` that marks a multishot request (REQ_F_APOLL_MULTISHOT_BIT, 27 on
+/// 6.18): the probe remembers the owner of the CQEs such a request posts without itself.
+pub fn multishot_flag_bit() -> Option<u32> {
+    req_flag_bit("REQ_F_APOLL_MULTISHOT_BIT")
+}
+
+fn req_flag_bit(name: &str) -> Option<u32> {
     let data = std::fs::read("/sys/kernel/btf/vmlinux").ok()?;
-    enum_value(&data, "REQ_F_CREDS_BIT").and_then(|v| u32::try_from(v).ok())
+    enum_value(&data, name)
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|&b| b < 64)
 }
 
 #[cfg(test)]

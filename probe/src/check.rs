@@ -14,6 +14,9 @@ pub struct CheckReport {
     pub btf: bool,
     /// (tracepoint, present, what degrades without it: None = required)
     pub tracepoints: Vec<(&'static str, bool, Option<&'static str>)>,
+    /// Why syscalls:sys_exit_io_uring_setup cannot be used, when it cannot (tracefs closed to
+    /// this user, not mounted, or no syscall tracepoints).
+    pub setup_exit_problem: Option<&'static str>,
     /// The bit of io_kiocb.flags for SQEs that name a personality (policies need it).
     pub creds_flag_bit: Option<u32>,
     pub root: bool,
@@ -23,6 +26,8 @@ pub struct CheckReport {
     /// Result of actually loading and attaching the probe, when privileges allow trying; an error
     /// without trying when the kernel's BTF lacks a required tracepoint.
     pub probe_load: Option<Result<Vec<(&'static str, &'static str)>, String>>,
+    /// What the loaded probe pins in the kernel.
+    pub memory: Option<crate::memory::MemoryUse>,
 }
 
 impl CheckReport {
@@ -52,11 +57,15 @@ pub fn run() -> CheckReport {
         .as_ref()
         .map(crate::load::missing_requirements)
         .unwrap_or_default();
+    let mut memory = None;
     let probe_load = if !missing.is_empty() {
         Some(Err(crate::ProbeError::Unsupported(missing).to_string()))
     } else {
         (may_load && btf.is_some()).then(|| match Probe::load() {
-            Ok(p) => Ok(p.degraded().to_vec()),
+            Ok(p) => {
+                memory = Some(p.memory());
+                Ok(p.degraded().to_vec())
+            }
             Err(e) => Err(e.to_string()),
         })
     };
@@ -65,21 +74,24 @@ pub fn run() -> CheckReport {
     if may_load && !std::path::Path::new(crate::load::SETUP_EXIT_EVENT).exists() {
         crate::load::mount_tracefs();
     }
+    let setup_exit_problem = crate::load::setup_exit_problem();
     tracepoints.push((
         crate::load::SETUP_EXIT_TRACEPOINT,
-        std::path::Path::new(crate::load::SETUP_EXIT_EVENT).exists(),
+        setup_exit_problem.is_none(),
         Some(crate::load::NO_SETUP_REFUSALS),
     ));
     CheckReport {
         kernel: kernel_release(),
         btf: btf.is_some(),
         tracepoints,
+        setup_exit_problem,
         root,
         cap_bpf_perfmon,
         io_uring_disabled: std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
             .ok()
             .and_then(|s| s.trim().parse().ok()),
         probe_load,
+        memory,
         creds_flag_bit: crate::btf_enum::creds_flag_bit(),
     }
 }
@@ -155,13 +167,19 @@ impl fmt::Display for CheckReport {
             } else {
                 "optional"
             };
-            writeln!(
-                f,
-                "  {:<33} {:<8} {}",
-                tp,
-                if *present { "found" } else { "MISSING" },
-                need
-            )?;
+            // Not "MISSING" when the kernel has it but this user cannot open tracefs.
+            let closed = self.setup_exit_problem == Some(crate::load::TRACEFS_CLOSED)
+                && *tp == crate::load::SETUP_EXIT_TRACEPOINT;
+            let status = match (*present, closed) {
+                (true, _) => "found",
+                (false, true) => "NO ACCESS",
+                (false, false) => "MISSING",
+            };
+            writeln!(f, "  {tp:<33} {status:<8} {need}")?;
+        }
+        if let (Some(problem), None) = (self.setup_exit_problem, &self.probe_load) {
+            // Said below with the probe's other limits when it was loaded.
+            writeln!(f, "  ({}: {problem})", crate::load::SETUP_EXIT_TRACEPOINT)?;
         }
         writeln!(f)?;
         match &self.probe_load {
@@ -184,6 +202,23 @@ impl fmt::Display for CheckReport {
                 "Not tried to load the probe: it needs root, or CAP_BPF and CAP_PERFMON. \
                  `uringtop replay` and `dump --from` need no privileges."
             )?,
+        }
+        if let Some(m) = &self.memory {
+            let mib = |b: u64| b as f64 / f64::from(1u32 << 20);
+            writeln!(
+                f,
+                "memory            {:.1} MiB of kernel memory pinned here ({} CPUs); room for {} process x ring x opcode keys, then {} per-process fallback rows",
+                mib(m.bytes()),
+                m.cpus,
+                m.key_slots,
+                m.fallback_slots
+            )?;
+            writeln!(
+                f,
+                "                  the same probe on 16 CPUs: {:.0} MiB; on 128 CPUs: {:.0} MiB",
+                mib(m.bytes_on(16)),
+                mib(m.bytes_on(128))
+            )?;
         }
         Ok(())
     }

@@ -4,15 +4,19 @@
 pub mod bpf_sources;
 mod btf_enum;
 mod cache_flush;
+mod changes;
 pub mod check;
+mod departures;
 mod error;
 pub mod live;
 mod load;
+pub mod memory;
 mod probe;
 mod programs;
 mod read;
 mod reclaim;
 pub mod records;
+mod wrap;
 
 pub use error::ProbeError;
 pub use live::{spawn, LiveControl};

@@ -6,6 +6,7 @@ use aya::maps::Array;
 use aya::programs::{BtfTracePoint, ProgramFd, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
 use aya_obj::btf::BtfKind;
+use uringtop_common::abi;
 
 /// The committed object (see build.rs), aligned as the ELF parser wants.
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/uringtop.bpf.o");
@@ -17,6 +18,7 @@ pub(crate) struct Loaded {
     /// The program that voids the hot caches (run by userspace, never attached); None if the
     /// kernel refused it, and then counter slots are not recycled.
     pub invalidate: Option<ProgramFd>,
+    pub pools: Pools,
 }
 
 /// How to load the probe.
@@ -24,9 +26,11 @@ pub(crate) struct Loaded {
 pub struct LoadOptions {
     /// Judge every SQE and register call against this compiled policy.
     pub policy: Option<Box<uringtop_common::abi::Policy>>,
-    /// Counter slots (process x ring x opcode keys); default: as many as fit 256 MiB, at most
-    /// 16384.
+    /// Counter slots (process x ring x opcode keys); default [`COUNTER_SLOTS`].
     pub counter_slots: Option<u32>,
+    /// Slots for the per-process "other rings" rows used when the above run out; default
+    /// [`FALLBACK_SLOTS`].
+    pub fallback_slots: Option<u32>,
     /// Recycle the slot of a key idle this long (default: [`crate::reclaim::IDLE`]).
     pub reclaim_idle: Option<std::time::Duration>,
 }
@@ -45,15 +49,21 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     if !missing.is_empty() {
         return Err(ProbeError::Unsupported(missing));
     }
-    let keys = options.counter_slots.unwrap_or_else(counter_slots).max(1);
+    let pools = Pools::new(options);
     let policy_enabled = u32::from(policy.is_some());
-    let creds_bit = crate::btf_enum::creds_flag_bit().filter(|&b| b < 64);
+    let creds_bit = crate::btf_enum::creds_flag_bit();
+    let multishot_bit = crate::btf_enum::multishot_flag_bit();
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
-        .map_max_entries("op_stats", keys)
-        .map_max_entries("op_index", keys)
+        .map_max_entries("op_stats", pools.coarse_end)
+        .map_max_entries("op_shared", pools.coarse_end)
+        .map_max_entries("op_index", pools.keys + pools.fallback)
+        .map_max_entries("op_errors", pools.keys + pools.fallback)
         .override_global("policy_enabled", &policy_enabled, true)
         .override_global("creds_flag_bit", &creds_bit.unwrap_or(64), true)
+        .override_global("multishot_flag_bit", &multishot_bit.unwrap_or(64), true)
+        .override_global("stats_end", &pools.stats_end, true)
+        .override_global("coarse_end", &pools.coarse_end, true)
         .load(object)
         .map_err(|e| {
             if is_permission_error(&e) {
@@ -65,7 +75,14 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     if let Some(policy) = policy {
         write_policy(&mut ebpf, policy)?;
     }
+    start_pools(&mut ebpf, &pools)?;
     let mut degraded = Vec::new();
+    if multishot_bit.is_none() {
+        degraded.push((
+            "REQ_F_APOLL_MULTISHOT_BIT",
+            "every ACCEPT/RECV/RECVMSG is remembered as if multishot (the kernel's BTF does not name the flag): counts stay exact, at a small cost",
+        ));
+    }
     if policy.is_some() && creds_bit.is_none() {
         degraded.push((
             "REQ_F_CREDS_BIT",
@@ -124,7 +141,59 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         ebpf,
         degraded,
         invalidate,
+        pools,
     })
+}
+
+/// Per-key counter slots by default: every live (process, ring, opcode) of a busy server.
+pub const COUNTER_SLOTS: u32 = 16384;
+/// Per-process "other rings" rows by default (see `stats_index_slow` in helpers.h).
+pub const FALLBACK_SLOTS: u32 = 1024;
+
+/// Where the counter pools start and end (URT_FIRST_SLOT in abi.h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pools {
+    pub keys: u32,
+    pub fallback: u32,
+    /// One past the per-key pool.
+    pub stats_end: u32,
+    /// One past the fallback pool: the size of op_stats and op_shared.
+    pub coarse_end: u32,
+}
+
+impl Pools {
+    pub fn new(options: &LoadOptions) -> Pools {
+        let keys = options.counter_slots.unwrap_or(COUNTER_SLOTS).max(1);
+        let fallback = options.fallback_slots.unwrap_or(FALLBACK_SLOTS).max(1);
+        let stats_end = abi::FIRST_SLOT + keys;
+        Pools {
+            keys,
+            fallback,
+            stats_end,
+            coarse_end: stats_end + fallback,
+        }
+    }
+
+    /// True for an index of the fallback pool.
+    pub fn is_fallback(&self, index: u32) -> bool {
+        (self.stats_end..self.coarse_end).contains(&index)
+    }
+}
+
+/// Each pool's sequence holds the last index handed out: start them just before the pools.
+fn start_pools(ebpf: &mut Ebpf, pools: &Pools) -> Result<(), ProbeError> {
+    const SEQ_STATS: u32 = 1;
+    const SEQ_COARSE: u32 = 3;
+    let map = ebpf
+        .map_mut("seqs")
+        .ok_or_else(|| ProbeError::Setup("the BPF object has no map `seqs`".into()))?;
+    let mut seqs: Array<_, u64> =
+        Array::try_from(map).map_err(|e| ProbeError::Setup(format!("map `seqs`: {e}")))?;
+    for (seq, start) in [(SEQ_STATS, abi::FIRST_SLOT), (SEQ_COARSE, pools.stats_end)] {
+        seqs.set(seq, u64::from(start - 1), 0)
+            .map_err(|e| ProbeError::Setup(format!("starting the counter pools: {e}")))?;
+    }
+    Ok(())
 }
 
 /// What is known of the tracepoints uringtop cannot work without (those of [`ATTACHMENTS`] that
@@ -191,9 +260,34 @@ fn write_policy(ebpf: &mut Ebpf, policy: &uringtop_common::abi::Policy) -> Resul
         .map_err(|e| ProbeError::Setup(format!("writing the policy into the probe: {e}")))
 }
 
-/// What is lost without the io_uring_setup exit tracepoint.
+/// What is lost without the io_uring_setup exit tracepoint, when the reason is not known better.
 pub(crate) const NO_SETUP_REFUSALS: &str =
     "refused io_uring_setup calls are not counted (needs tracefs and syscall tracepoints)";
+/// The tracepoint is there, but tracefs is closed to this user (mode 0700, the default): the
+/// setcap mode of the README, or CAP_BPF+CAP_PERFMON without root.
+pub(crate) const TRACEFS_CLOSED: &str =
+    "refused io_uring_setup calls are not counted: tracefs (/sys/kernel/tracing) is open to root \
+     only, and uringtop needs its tracepoint's id from it. Run uringtop as root, or open tracefs \
+     to a group of this user: `mount -o remount,gid=GROUP,mode=0750 /sys/kernel/tracing`";
+const NO_TRACEFS: &str = "refused io_uring_setup calls are not counted: tracefs is not mounted \
+     at /sys/kernel/tracing (uringtop mounts it when run as root)";
+const NO_SYSCALL_TRACEPOINTS: &str =
+    "refused io_uring_setup calls are not counted: this kernel has no syscall tracepoints \
+     (CONFIG_FTRACE_SYSCALLS)";
+
+/// Why the io_uring_setup exit tracepoint cannot be used, in words a person can act on; None
+/// when its event is visible in tracefs.
+pub(crate) fn setup_exit_problem() -> Option<&'static str> {
+    let err = std::fs::metadata(SETUP_EXIT_EVENT).err()?;
+    if err.kind() == std::io::ErrorKind::PermissionDenied {
+        return Some(TRACEFS_CLOSED);
+    }
+    match std::fs::metadata("/sys/kernel/tracing/events") {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Some(TRACEFS_CLOSED),
+        Err(_) => Some(NO_TRACEFS),
+        Ok(_) => Some(NO_SYSCALL_TRACEPOINTS),
+    }
+}
 
 /// syscalls:sys_exit_io_uring_setup is a classic tracepoint: attaching it needs tracefs, which
 /// is not always mounted; as root we mount it where the kernel expects it.
@@ -202,8 +296,11 @@ pub(crate) const SETUP_EXIT_EVENT: &str =
     "/sys/kernel/tracing/events/syscalls/sys_exit_io_uring_setup";
 
 fn attach_setup_refusals(ebpf: &mut Ebpf) -> Result<(), &'static str> {
-    if !std::path::Path::new(SETUP_EXIT_EVENT).exists() {
+    if setup_exit_problem().is_some() {
         mount_tracefs();
+    }
+    if let Some(problem) = setup_exit_problem() {
+        return Err(problem);
     }
     let prog: &mut TracePoint = ebpf
         .program_mut("on_setup_exit")
@@ -291,16 +388,6 @@ fn verifier_summary(err: &aya::programs::ProgramError) -> String {
     let text = format!("{err:#}");
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(4)..].join(" / ")
-}
-
-/// How many process x ring x opcode combinations to count. op_stats is a per-CPU array of ~1.4 KiB
-/// entries, allocated up front for every possible CPU: keep it within 256 MiB however many CPUs.
-fn counter_slots() -> u32 {
-    const BUDGET: u64 = 256 << 20;
-    const MOST: u64 = 16384;
-    let cpus = aya::util::nr_cpus().map(|n| n as u64).unwrap_or(256).max(1);
-    let entry = std::mem::size_of::<uringtop_common::abi::OpStats>() as u64;
-    (BUDGET / (cpus * entry)).clamp(256, MOST) as u32
 }
 
 /// Locked-memory accounting of BPF maps was replaced by memcg in 5.11; before it, maps count

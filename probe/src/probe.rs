@@ -19,6 +19,7 @@ pub struct Probe {
     pub(crate) records: RingBuf<MapData>,
     pub(crate) clock: WallClock,
     degraded: Vec<(&'static str, &'static str)>,
+    memory: crate::memory::MemoryUse,
 }
 
 fn take<T>(ebpf: &mut Ebpf, name: &str) -> Result<T, ProbeError>
@@ -61,7 +62,9 @@ impl Probe {
             mut ebpf,
             degraded,
             invalidate,
+            pools,
         } = loaded;
+        let memory = crate::memory::measure(&ebpf, pools.keys, pools.fallback);
         let reclaimer = Reclaimer::new(
             options.reclaim_idle.unwrap_or(crate::reclaim::IDLE),
             crate::reclaim::ABANDONED,
@@ -69,6 +72,7 @@ impl Probe {
         let maps = StatMaps {
             op_index: take(&mut ebpf, "op_index")?,
             op_stats: take(&mut ebpf, "op_stats")?,
+            op_shared: take(&mut ebpf, "op_shared")?,
             op_errors: take(&mut ebpf, "op_errors")?,
             rings: take(&mut ebpf, "rings")?,
             procs: take(&mut ebpf, "procs")?,
@@ -81,9 +85,16 @@ impl Probe {
                 .as_ref()
                 .map(|p| p.nrules.min(abi::MAX_RULES as u32)),
             free_stats: take(&mut ebpf, "free_stats")?,
+            free_coarse: take(&mut ebpf, "free_coarse")?,
+            exited: take(&mut ebpf, "exited")?,
+            closed: take(&mut ebpf, "closed")?,
+            pools,
             reclaim: invalidate.map(|fd| (reclaimer, fd)),
             reclaim_lost: 0,
             recycled: Default::default(),
+            hist: Default::default(),
+            departures: Default::default(),
+            sent: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;
@@ -94,12 +105,18 @@ impl Probe {
             records,
             clock: WallClock::now(),
             degraded,
+            memory,
         })
     }
 
     /// Tracepoints that could not be attached, each with what is lost without it.
     pub fn degraded(&self) -> &[(&'static str, &'static str)] {
         &self.degraded
+    }
+
+    /// What the probe pins in the kernel, and its counter capacity.
+    pub fn memory(&self) -> crate::memory::MemoryUse {
+        self.memory
     }
 
     /// Reads every counter now (and recycles the counter slots of keys that went quiet).

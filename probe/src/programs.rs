@@ -51,6 +51,13 @@ pub const ATTACHMENTS: &[Attachment] = &[
         degrades: Some("CQ overflows are not counted"),
     },
     Attachment {
+        tracepoint: "sched_process_exit",
+        programs: &["on_process_exit"],
+        degrades: Some(
+            "exited processes are noticed only once their counters stay idle for a minute",
+        ),
+    },
+    Attachment {
         tracepoint: "io_uring_submit_req",
         programs: &["on_submit_req"],
         degrades: None,

@@ -1,25 +1,33 @@
 //! Reading the probe's maps into a [`Sample`]: cumulative counters, summed over CPUs, with ring
 //! identities as the probe's small ids (kernel addresses stay here: they are only map keys).
+//!
+//! A sample carries only what changed since the previous one (see [`crate::changes`]), and says
+//! which processes exited and which rings closed (see [`crate::departures`]); their counter slots
+//! are retired at once, and every slot idle for long is recycled (see [`crate::reclaim`]).
 
+use crate::changes::Sent;
+use crate::departures::{Departures, Gone};
 use crate::error::ProbeError;
+use crate::load::Pools;
 use crate::reclaim::{Reclaimer, SlotRead};
-use aya::maps::{HashMap, MapData, PerCpuArray, PerCpuHashMap, PerCpuValues, Queue};
+use crate::wrap::HistCarry;
+use aya::maps::{Array, HashMap, MapData, PerCpuArray, PerCpuValues, Queue};
 use aya::programs::ProgramFd;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap as StdHashMap};
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
-use uringtop_common::abi::{self, ErrKey, OpKey, OpStats, Proc, RingInfo};
+use uringtop_common::abi::{self, ErrKey, OpKey, OpShared, OpStats, Proc, RingInfo};
 use uringtop_common::abi::{RegisterKey, RegisterStats, SetupKey};
-use uringtop_common::input::RegisterOpSample;
 use uringtop_common::input::{
-    LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
+    OpCounters, OpSample, ProcessSample, RegisterOpSample, RingSample, Sample, OTHER_RINGS,
 };
 use uringtop_common::verdict::{Action, VerdictCounts};
 
 pub(crate) struct StatMaps {
     pub op_index: HashMap<MapData, OpKey, u32>,
     pub op_stats: PerCpuArray<MapData, OpStats>,
-    pub op_errors: PerCpuHashMap<MapData, ErrKey, u64>,
+    pub op_shared: Array<MapData, OpShared>,
+    pub op_errors: HashMap<MapData, ErrKey, u64>,
     pub rings: HashMap<MapData, u32, RingInfo>,
     pub procs: HashMap<MapData, u32, Proc>,
     pub stats: PerCpuArray<MapData, u64>,
@@ -28,58 +36,217 @@ pub(crate) struct StatMaps {
     pub rule_hits: PerCpuArray<MapData, u64>,
     /// Rules in the loaded policy; None without a policy.
     pub rules: Option<u32>,
-    /// Recycled op_stats indexes, for the probe to reuse.
+    /// Recycled indexes of each pool, for the probe to reuse.
     pub free_stats: Queue<MapData, u32>,
+    pub free_coarse: Queue<MapData, u32>,
+    /// Processes that exited and rings that closed, as the probe saw them.
+    pub exited: Queue<MapData, u32>,
+    pub closed: Queue<MapData, u32>,
+    pub pools: Pools,
     /// Recycling of idle counter slots; None when the probe cannot void its caches.
     pub reclaim: Option<(Reclaimer, ProgramFd)>,
     /// Counter updates that landed on slots being recycled (see [`crate::reclaim`]).
     pub reclaim_lost: u64,
-    /// How many times each op_stats index was recycled: with the index, it tells the model when
-    /// a key's counters moved to a fresh slot (see `OpSample::slot`).
-    pub recycled: std::collections::HashMap<u32, u32>,
+    /// How many times each index was recycled: with the index, it tells the model when a key's
+    /// counters moved to a fresh slot (see `OpSample::slot`).
+    pub recycled: StdHashMap<u32, u32>,
+    /// 64-bit totals of the probe's 32-bit latency buckets, by index.
+    pub hist: StdHashMap<u32, HistCarry>,
+    pub departures: Departures,
+    pub sent: Sent,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
     ProbeError::Setup(format!("reading the {what} map: {e}"))
 }
 
+/// One counter slot as read now.
+struct Slot {
+    key: OpKey,
+    index: u32,
+    counters: OpCounters,
+}
+
 impl StatMaps {
-    /// Reads every counter (and recycles the slots of keys that went quiet: see
-    /// [`crate::reclaim`]).
+    /// Reads every counter, retires the slots of processes that exited, rings that closed and
+    /// keys that went quiet, and returns what changed.
     pub fn sample(&mut self, time_ns: u64) -> Result<Sample, ProbeError> {
-        let mut ops: BTreeMap<(u32, u32, u8), OpCounters> = BTreeMap::new();
-        let mut slots = Vec::new();
-        let mut slot_ids: BTreeMap<(u32, u32, u8), u64> = BTreeMap::new();
-        for entry in self.op_index.iter() {
-            let Ok((key, index)) = entry else { continue };
+        let now = Instant::now();
+        self.departures
+            .arrive(now, drain(&mut self.exited), drain(&mut self.closed));
+        let mut slots = self.read_slots()?;
+        self.add_errors(&mut slots);
+        let stat = |maps: &Self, i: u32| -> Result<u64, ProbeError> {
+            Ok(maps
+                .stats
+                .get(&i, 0)
+                .map_err(|e| map_err("stats", e))?
+                .iter()
+                .sum())
+        };
+
+        // Who leaves with this sample: their counts in it are final.
+        let mut gone = self.departures.due(now);
+        self.close_rings_of(&mut gone, &slots);
+        let retire_now: Vec<(OpKey, u32, SlotRead)> = slots
+            .iter()
+            .filter(|s| s.index >= abi::FIRST_SLOT && gone.covers(&s.key))
+            .map(|s| (s.key, s.index, slot_read(&s.counters)))
+            .collect();
+        let idle: Vec<(OpKey, u32, SlotRead)> = slots
+            .iter()
+            .filter(|s| s.index >= abi::FIRST_SLOT && !retire_now.iter().any(|r| r.1 == s.index))
+            .map(|s| (s.key, s.index, slot_read(&s.counters)))
+            .collect();
+        self.recycle(now, &retire_now, &idle)?;
+
+        let ops: Vec<OpSample> = slots
+            .into_iter()
+            .map(|s| OpSample {
+                slot: self.slot_id(s.index),
+                pid: s.key.tgid,
+                ring: s.key.ring,
+                opcode: s.key.opcode as u8,
+                counters: s.counters,
+            })
+            .collect();
+        let rings = self.read_rings();
+        let processes = self.read_processes();
+        let rule_hits = self.read_rule_hits()?;
+        let sample = Sample {
+            time_ns,
+            lost_records: stat(self, abi::STAT_LOST_RECORDS)?,
+            lost_updates: stat(self, abi::STAT_LOST_UPDATES)? + self.reclaim_lost,
+            unmatched_cqes: stat(self, abi::STAT_UNMATCHED)?,
+            processes,
+            rings,
+            ops,
+            rule_hits,
+            exited: gone.pids.iter().copied().collect(),
+            closed_rings: gone.rings.iter().copied().collect(),
+        };
+        let sample = self.sent.changes(sample);
+        // Forget what left, so that a pid or ring id seen again later is sent in full.
+        for &pid in &gone.pids {
+            let _ = self.procs.remove(&pid);
+        }
+        for &ring in &gone.rings {
+            let _ = self.rings.remove(&ring);
+        }
+        self.sent.forget(&gone.pids, &gone.rings);
+        Ok(sample)
+    }
+
+    /// Every key's slot, and the opcode-only rows when the probe had to use them.
+    fn read_slots(&mut self) -> Result<Vec<Slot>, ProbeError> {
+        let mut keys: Vec<(OpKey, u32)> = self.op_index.iter().filter_map(Result::ok).collect();
+        let opcode_rows: u64 = self
+            .stats
+            .get(&abi::STAT_OPCODE_ROWS, 0)
+            .map_err(|e| map_err("stats", e))?
+            .iter()
+            .sum();
+        if opcode_rows > 0 {
+            keys.extend((0..=255u32).map(|op| {
+                let key = OpKey {
+                    tgid: 0,
+                    ring: OTHER_RINGS,
+                    opcode: op,
+                };
+                (key, 1 + op)
+            }));
+        }
+        let mut slots = Vec::with_capacity(keys.len());
+        for (key, index) in keys {
             // An index past the end of op_stats was never counted (the probe counts it as lost).
-            let Ok(per_cpu) = self.op_stats.get(&index, 0) else {
+            let Some(counters) = self.read_counters(index) else {
                 continue;
             };
-            let mut slot = OpCounters::default();
-            for st in per_cpu.iter() {
-                add_stats(&mut slot, st);
+            if index < abi::FIRST_SLOT && uringtop_common::model::counters::is_zero(&counters) {
+                continue; // an opcode row nobody used
             }
-            slots.push((key, index, slot_read(&slot)));
-            let times = self.recycled.get(&index).copied().unwrap_or(0);
-            slot_ids.insert(
-                (key.tgid, key.ring, key.opcode as u8),
-                (u64::from(times) << 32) | u64::from(index),
-            );
-            let c = ops
-                .entry((key.tgid, key.ring, key.opcode as u8))
-                .or_default();
-            merge_counters(c, &slot);
+            slots.push(Slot {
+                key,
+                index,
+                counters,
+            });
         }
-        self.recycle(&slots)?;
-        for entry in self.op_errors.iter() {
-            let Ok((key, per_cpu)) = entry else { continue };
-            let n: u64 = per_cpu.iter().sum();
-            let c = ops
-                .entry((key.tgid, key.ring, key.opcode as u8))
-                .or_default();
-            *c.errnos.entry(key.err).or_default() += n;
+        Ok(slots)
+    }
+
+    /// The counters at `index`, both parts, latency buckets carried into 64 bits.
+    fn read_counters(&mut self, index: u32) -> Option<OpCounters> {
+        let per_cpu = self.op_stats.get(&index, 0).ok()?;
+        let shared = self.op_shared.get(&index, 0).ok()?;
+        let mut c = OpCounters::default();
+        let (mut seen, mut missing) = (0u8, 0u8);
+        for st in per_cpu.iter() {
+            c.submitted += st.submitted;
+            c.completed += st.completed;
+            c.errors += st.errors;
+            c.async_punts += st.async_punts;
+            c.poll_arms += st.poll_arms;
+            c.unmatched += st.unmatched;
+            c.extra_cqes += st.extra_cqes;
+            c.latency.max_ns = c.latency.max_ns.max(st.lat_max);
+            seen |= st.sqe_flags_seen;
+            missing |= st.sqe_flags_missing;
         }
+        c.sqe_flags_seen = seen & 0x7f;
+        c.sqe_flags_missing = missing & 0x7f;
+        c.rejected = shared.rejected;
+        c.denied = shared.denied;
+        c.latency.count = shared.lat_count;
+        c.latency.sum_ns = shared.lat_sum;
+        c.latency.buckets = self.hist.entry(index).or_default().carry(&shared.lat_hist);
+        if self.rules.is_some() {
+            c.verdicts = verdicts(&c, &shared.violations);
+        }
+        Some(c)
+    }
+
+    /// Errno counts, by the index they were counted on.
+    fn add_errors(&self, slots: &mut [Slot]) {
+        let at: StdHashMap<u32, usize> = slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.index, i))
+            .collect();
+        for (key, n) in self.op_errors.iter().filter_map(Result::ok) {
+            if let Some(&i) = at.get(&key.stats) {
+                *slots[i]
+                    .counters
+                    .errnos
+                    .entry(key.err.min(u32::from(u16::MAX)) as u16)
+                    .or_default() += n;
+            }
+        }
+    }
+
+    /// A process that exits takes along the rings it created that no other process counts on.
+    fn close_rings_of(&self, gone: &mut Gone, slots: &[Slot]) {
+        if gone.pids.is_empty() {
+            return;
+        }
+        let shared: BTreeSet<u32> = slots
+            .iter()
+            .filter(|s| !gone.pids.contains(&s.key.tgid))
+            .map(|s| s.key.ring)
+            .collect();
+        for (id, ring) in self.rings.iter().filter_map(Result::ok) {
+            if gone.pids.contains(&ring.owner_tgid) && !shared.contains(&id) {
+                gone.rings.insert(id);
+            }
+        }
+    }
+
+    /// `OpSample::slot` of an index: the index and how often it was recycled.
+    fn slot_id(&self, index: u32) -> u64 {
+        let times = self.recycled.get(&index).copied().unwrap_or(0);
+        (u64::from(times) << 32) | u64::from(index)
+    }
+
+    fn read_rings(&self) -> Vec<RingSample> {
         let mut register_ops: BTreeMap<u32, Vec<RegisterOpSample>> = BTreeMap::new();
         for (key, rs) in self.register_stats.iter().filter_map(Result::ok) {
             register_ops
@@ -111,6 +278,10 @@ impl StatMaps {
             })
             .collect();
         rings.sort_by_key(|r| r.ring);
+        rings
+    }
+
+    fn read_processes(&self) -> Vec<ProcessSample> {
         let mut refused: BTreeMap<u32, BTreeMap<u16, u64>> = BTreeMap::new();
         for (key, n) in self.setup_refused.iter().filter_map(Result::ok) {
             *refused
@@ -140,111 +311,102 @@ impl StatMaps {
                 }),
         );
         processes.sort_by_key(|p| p.pid);
-        let rule_hits = match self.rules {
-            None => None,
-            Some(n) => {
-                let mut hits = Vec::with_capacity(n as usize);
-                for i in 0..n {
-                    let per_cpu = self
-                        .rule_hits
-                        .get(&i, 0)
-                        .map_err(|e| map_err("rule_hits", e))?;
-                    hits.push(per_cpu.iter().sum());
-                }
-                Some(hits)
-            }
+        processes
+    }
+
+    fn read_rule_hits(&self) -> Result<Option<Vec<u64>>, ProbeError> {
+        let Some(n) = self.rules else {
+            return Ok(None);
         };
-        let stat = |i: u32| -> Result<u64, ProbeError> {
-            Ok(self
-                .stats
+        let mut hits = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let per_cpu = self
+                .rule_hits
                 .get(&i, 0)
-                .map_err(|e| map_err("stats", e))?
-                .iter()
-                .sum())
-        };
-        Ok(Sample {
-            time_ns,
-            lost_records: stat(abi::STAT_LOST_RECORDS)?,
-            lost_updates: stat(abi::STAT_LOST_UPDATES)? + self.reclaim_lost,
-            unmatched_cqes: stat(abi::STAT_UNMATCHED)?,
-            processes,
-            rings,
-            ops: ops
-                .into_iter()
-                .map(|((pid, ring, opcode), counters)| OpSample {
-                    slot: slot_ids.get(&(pid, ring, opcode)).copied().unwrap_or(0),
-                    pid,
-                    ring,
-                    opcode,
-                    counters,
-                })
-                .collect(),
-            rule_hits,
-            exited: Vec::new(),
-            closed_rings: Vec::new(),
-        })
+                .map_err(|e| map_err("rule_hits", e))?;
+            hits.push(per_cpu.iter().sum());
+        }
+        Ok(Some(hits))
     }
 }
 
 impl StatMaps {
-    /// Carries out the reclaimer's plan for this read (see [`crate::reclaim`]).
-    fn recycle(&mut self, slots: &[(OpKey, u32, SlotRead)]) -> Result<(), ProbeError> {
+    /// Retires the slots of what left (`now`) and of keys that went quiet, and frees the slots
+    /// retired a grace period ago (see [`crate::reclaim`]).
+    fn recycle(
+        &mut self,
+        now: Instant,
+        leaving: &[(OpKey, u32, SlotRead)],
+        idle: &[(OpKey, u32, SlotRead)],
+    ) -> Result<(), ProbeError> {
         let Some((reclaimer, invalidate)) = &mut self.reclaim else {
             return Ok(());
         };
+        let mut retire: Vec<OpKey> = Vec::new();
+        for &(key, index, read) in leaving {
+            reclaimer.retire_now(now, index, read);
+            retire.push(key);
+        }
         let op_stats = &self.op_stats;
-        let plan = reclaimer.step(Instant::now(), slots, |index| {
+        let op_shared = &self.op_shared;
+        let plan = reclaimer.step(now, idle, |index| {
             let per_cpu = op_stats.get(&index, 0).ok()?;
-            let mut slot = OpCounters::default();
-            for st in per_cpu.iter() {
-                add_stats(&mut slot, st);
-            }
-            Some(slot_read(&slot))
+            let shared = op_shared.get(&index, 0).ok()?;
+            Some(raw_read(&per_cpu, &shared))
         });
         self.reclaim_lost += plan.lost;
-        for key in &plan.retire {
+        retire.extend(plan.retire);
+        for key in &retire {
             let _ = self.op_index.remove(key);
         }
-        // The key's errno counts go with it, so that a key that comes back starts from zero
-        // everywhere (the model carries the old totals over).
-        if !plan.retire.is_empty() {
-            let retired: std::collections::HashSet<(u32, u32, u32)> = plan
-                .retire
-                .iter()
-                .map(|k| (k.tgid, k.ring, k.opcode))
-                .collect();
-            let doomed: Vec<ErrKey> = self
-                .op_errors
-                .keys()
-                .filter_map(Result::ok)
-                .filter(|e| retired.contains(&(e.tgid, e.ring, u32::from(e.opcode))))
-                .collect();
-            for e in doomed {
-                let _ = self.op_errors.remove(&e);
-            }
-        }
-        if !plan.retire.is_empty() {
+        if !retire.is_empty() {
             crate::cache_flush::run_once(invalidate)
                 .map_err(|e| ProbeError::Setup(format!("voiding the probe's caches: {e}")))?;
         }
-        for &index in &plan.free {
-            *self.recycled.entry(index).or_default() += 1;
+        if plan.free.is_empty() {
+            return Ok(());
         }
+        let freed: BTreeSet<u32> = plan.free.iter().copied().collect();
+        // The freed slots' errno counts go with them: a key that comes back starts from zero.
+        let doomed: Vec<ErrKey> = self
+            .op_errors
+            .keys()
+            .filter_map(Result::ok)
+            .filter(|e| freed.contains(&e.stats))
+            .collect();
+        for e in doomed {
+            let _ = self.op_errors.remove(&e);
+        }
+        let cpus = aya::util::nr_cpus().map_err(|(_, e)| map_err("op_stats", e))?;
         for index in plan.free {
-            let cpus = aya::util::nr_cpus().map_err(|(_, e)| map_err("op_stats", e))?;
-            // SAFETY: OpStats is plain old data (integers only): all zeroes is a valid value.
-            let zero: OpStats = unsafe { std::mem::zeroed() };
-            let zeroes =
-                PerCpuValues::try_from(vec![zero; cpus]).map_err(|e| map_err("op_stats", e))?;
+            *self.recycled.entry(index).or_default() += 1;
+            self.hist.remove(&index);
+            let zeroes = PerCpuValues::try_from(vec![OpStats::default(); cpus])
+                .map_err(|e| map_err("op_stats", e))?;
             self.op_stats
                 .set(index, zeroes, 0)
                 .map_err(|e| map_err("op_stats", e))?;
-            self.free_stats
-                .push(index, 0)
-                .map_err(|e| map_err("free_stats", e))?;
+            self.op_shared
+                .set(index, OpShared::default(), 0)
+                .map_err(|e| map_err("op_shared", e))?;
+            let pool = if self.pools.is_fallback(index) {
+                &mut self.free_coarse
+            } else {
+                &mut self.free_stats
+            };
+            pool.push(index, 0).map_err(|e| map_err("free_stats", e))?;
         }
         Ok(())
     }
+}
+
+/// Everything waiting in a queue map.
+fn drain(queue: &mut Queue<MapData, u32>) -> Vec<u32> {
+    let mut out = Vec::new();
+    while let Ok(v) = queue.pop(0) {
+        out.push(v);
+    }
+    out
 }
 
 /// What the reclaimer needs to know of one slot.
@@ -258,24 +420,33 @@ fn slot_read(c: &OpCounters) -> SlotRead {
     }
 }
 
-/// Adds one slot's counters into a key's (a key has one slot; summing keeps it general).
-fn merge_counters(c: &mut OpCounters, slot: &OpCounters) {
-    uringtop_common::model::counters::accumulate(c, slot);
+/// [`slot_read`] of a slot no key points at any more, from its raw parts.
+fn raw_read(per_cpu: &PerCpuValues<OpStats>, shared: &OpShared) -> SlotRead {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut events = shared.rejected;
+    for st in per_cpu.iter() {
+        (st.submitted, st.completed, st.errors, st.async_punts).hash(&mut h);
+        (st.poll_arms, st.unmatched, st.extra_cqes).hash(&mut h);
+        events += st.submitted + st.completed + st.async_punts + st.poll_arms;
+    }
+    (shared.rejected, shared.lat_count, shared.violations).hash(&mut h);
+    SlotRead {
+        fingerprint: h.finish(),
+        events,
+        inflight: 0,
+    }
 }
 
-fn add_stats(c: &mut OpCounters, st: &OpStats) {
-    c.submitted += st.submitted;
-    c.rejected += st.rejected;
-    c.denied += st.denied;
-    c.completed += st.completed;
-    c.errors += st.errors;
-    c.async_punts += st.async_punts;
-    c.poll_arms += st.poll_arms;
-    c.unmatched += st.unmatched;
-    c.verdicts = c.verdicts.saturating_add(&verdict_counts(&st.verdicts));
-    c.sqe_flags_seen |= (st.sqe_flags_seen & 0x7f) as u8;
-    c.sqe_flags_missing |= (st.sqe_flags_missing & 0x7f) as u8;
-    add_latency(&mut c.latency, st);
+/// Verdicts of a key's SQEs: the probe counts log, deny and kill; allow is every other SQE it
+/// judged (all of them, submitted or rejected, while a policy is loaded).
+fn verdicts(c: &OpCounters, violations: &[u64; 3]) -> VerdictCounts {
+    let mut v = VerdictCounts::default();
+    let judged = c.submitted + c.rejected;
+    *v.get_mut(Action::Log) = violations[0];
+    *v.get_mut(Action::Deny) = violations[1];
+    *v.get_mut(Action::Kill) = violations[2];
+    *v.get_mut(Action::Allow) = judged.saturating_sub(violations.iter().sum());
+    v
 }
 
 fn verdict_counts(by_action: &[u64; 4]) -> VerdictCounts {
@@ -284,17 +455,6 @@ fn verdict_counts(by_action: &[u64; 4]) -> VerdictCounts {
         *v.get_mut(action) = by_action[usize::from(action.abi())];
     }
     v
-}
-
-fn add_latency(l: &mut LatencyCounts, st: &OpStats) {
-    l.count += st.lat_count;
-    l.sum_ns += st.lat_sum;
-    l.max_ns = l.max_ns.max(st.lat_max);
-    for (bucket, &n) in st.lat_hist.iter().enumerate() {
-        if n != 0 {
-            *l.buckets.entry(bucket as u16).or_default() += n;
-        }
-    }
 }
 
 fn ring_sample(r: &RingInfo) -> RingSample {

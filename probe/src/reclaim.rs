@@ -82,6 +82,20 @@ impl Reclaimer {
         }
     }
 
+    /// Retires a slot at once, whatever its idle time: its process exited or its ring closed, so
+    /// its counts are final. It is freed like any retired slot, a grace period later if quiet.
+    pub fn retire_now(&mut self, now: Instant, slot: u32, read: SlotRead) {
+        self.live.remove(&slot);
+        self.retired.insert(
+            slot,
+            Retired {
+                fingerprint: read.fingerprint,
+                events: read.events,
+                at: now,
+            },
+        );
+    }
+
     /// One pass: `keys` are every op_index entry (key, slot) with the slot as read now; `read`
     /// reads any slot (for retired ones, which no key points at any more).
     pub fn step(

@@ -96,6 +96,7 @@ fn request_of(r: &Record, clock: &WallClock) -> Request {
         cflags: r.cflags,
         path,
         verdict: verdict_of(r),
+        cqe_index: r.cqe_index,
     }
 }
 

@@ -14,7 +14,9 @@ mod child;
 mod churn;
 mod expected;
 mod file_io;
+mod forced_async;
 mod link;
+mod multishot;
 mod names;
 mod policy;
 mod restricted;
@@ -26,10 +28,14 @@ pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_P
 pub use child::{
     run_in_child, run_in_child_with_timeout, start_in_child, RunningChild, CHILD_TIMEOUT,
 };
-pub use churn::{ring_churn, ring_pause_resume};
+pub use churn::{process_churn, ring_churn, ring_churn_mixed, ring_pause_resume};
 pub use expected::{Expected, OpExpect, SqeExpect};
 pub use file_io::{file_read_write, IO_SIZE};
+pub use forced_async::{
+    forced_async, forced_async_restricted, forced_async_until, EXPLICIT_ASYNC_UD,
+};
 pub use link::failed_link_chain;
+pub use multishot::{msg_ring, multishot_accept, multishot_recv, MSG_RING_UD, MULTISHOT_UD};
 pub use names::{errno_name, opcode_name};
 pub use policy::{nops_with_personality, register_files_twice, setup_refused_for_nobody};
 pub use restricted::restricted_read_denied;

@@ -240,3 +240,22 @@ fn a_hung_child_is_killed_after_the_timeout() {
     .unwrap_err();
     assert!(format!("{err:#}").contains("no report"), "{err:#}");
 }
+
+#[test]
+fn forced_async_workload_runs_without_flags() {
+    let e = checked(workloads::forced_async(&scratch_dir(), 2).unwrap());
+    assert_eq!(only_ops(&e), ["OPENAT", "STATX"]);
+    assert_eq!(e.op("OPENAT").errors["EEXIST"], 2);
+    assert_eq!(e.op("STATX").submitted, 3);
+}
+
+#[test]
+fn multishot_workloads_post_every_cqe() {
+    let accept = checked(workloads::multishot_accept(5).unwrap());
+    assert_eq!(accept.op("ACCEPT").completed, 6);
+    let recv = checked(workloads::multishot_recv(4).unwrap());
+    assert_eq!(recv.op("RECV").completed, 5);
+    let msg = workloads::msg_ring(3).unwrap();
+    msg.validate().unwrap();
+    assert_eq!((msg.rings, msg.op("AUX_CQE").completed), (2, 3));
+}

@@ -1,6 +1,9 @@
 //! Command-line arguments. clap exits with status 2 on a usage error, with a message saying why.
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{
+    ArgGroup, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum,
+};
 use std::path::PathBuf;
 use std::time::Duration;
 use uringtop_common::recording::time::TimeSpec;
@@ -25,10 +28,10 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct TuiArgs {
     /// Refresh interval of the live view, in seconds (`+` and `-` change it while it runs).
-    #[arg(long, default_value = "1", value_parser = parse_secs, global = false)]
+    #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true, global = false)]
     pub interval: Duration,
     /// Show only this process.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
     /// Also record what the view receives to FILE (a new file, mode 0600): every sample, and
     /// the requests of the rings whose request view is open while it is.
@@ -77,10 +80,10 @@ pub struct AdviseArgs {
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Observe live for this many seconds instead (needs root, like `dump`).
-    #[arg(long, value_parser = parse_secs)]
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub duration: Option<Duration>,
     /// Only this process.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
     /// Output: a uringtop policy file, C for liburing, Rust for the io-uring crate, or JSON.
     #[arg(long, value_enum, default_value_t = AdviseFormat::Policy)]
@@ -100,10 +103,13 @@ pub struct ExportArgs {
     /// The recording (made with `uringtop record --requests`).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Write a Perfetto trace (protobuf, for ui.perfetto.dev): a track per ring, a slice per
-    /// request.
+    /// Write a Perfetto trace (protobuf, for ui.perfetto.dev) to this new file, mode 0600 (it
+    /// holds every recorded request): a track per ring, a slice per request.
     #[arg(long, value_name = "OUT", required = true)]
     pub perfetto: PathBuf,
+    /// Replace OUT if it exists (without it, an existing file is not overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -112,7 +118,7 @@ pub struct ReplayArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Show only this process.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
     /// Start at this time: a local time of day (12:03:10) or an offset (+90s).
     #[arg(long, value_name = "T", value_parser = TimeSpec::parse)]
@@ -122,14 +128,14 @@ pub struct ReplayArgs {
 #[derive(Args, Debug)]
 pub struct DumpArgs {
     /// How long to observe, in seconds (e.g. 5, 0.5).
-    #[arg(long, default_value = "5", value_parser = parse_secs, conflicts_with = "from")]
+    #[arg(long, default_value = "5", value_parser = parse_secs, allow_negative_numbers = true, conflicts_with = "from")]
     pub duration: Duration,
     /// Print one object per interval (JSON lines, or CSV rows with an interval column) instead of one
     /// at the end.
-    #[arg(long, value_parser = parse_secs)]
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub interval: Option<Duration>,
     /// Only this process.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -139,10 +145,10 @@ pub struct DumpArgs {
     pub from: Option<PathBuf>,
     /// With --from: start of the window, a local time of day (12:03:10) or an offset from the
     /// recording's start (+90s). Default: the start.
-    #[arg(long, value_name = "T", requires = "from", value_parser = TimeSpec::parse)]
+    #[arg(long, value_name = "T", value_parser = TimeSpec::parse)]
     pub start: Option<TimeSpec>,
     /// With --from: end of the window, like --start. Default: the end.
-    #[arg(long, value_name = "T", requires = "from", value_parser = TimeSpec::parse)]
+    #[arg(long, value_name = "T", value_parser = TimeSpec::parse)]
     pub end: Option<TimeSpec>,
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -154,16 +160,16 @@ pub struct RecordArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
-    #[arg(long, value_parser = parse_secs)]
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub duration: Option<Duration>,
     /// How often to record the counters, in seconds.
-    #[arg(long, default_value = "1", value_parser = parse_secs)]
+    #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true)]
     pub interval: Duration,
     /// Also record every SQE/CQE pair (the probe may drop some under load: see lost_records).
     #[arg(long)]
     pub requests: bool,
     /// Only this process.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
     /// Record a deterministic synthetic stream (this seed) instead of the probe: for tests and
     /// demos, needs no privileges.
@@ -182,19 +188,115 @@ pub enum Format {
 #[derive(Args, Debug)]
 pub struct TraceArgs {
     /// Only this process.
-    #[arg(long)]
+    #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
     /// Only this ring (the id `dump` and the UI show).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_ring)]
     pub ring: Option<u32>,
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
     /// Stop after this many seconds (default: until Ctrl-C).
-    #[arg(long, value_parser = parse_secs)]
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub duration: Option<Duration>,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+impl Cli {
+    /// The command line, with what does not apply refused (exit status 2, with the reason).
+    pub fn parse_checked() -> Cli {
+        Cli::try_parse_checked_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Like [`Cli::parse_checked`], from `args`; errors are clap's, so they print and exit alike.
+    pub fn try_parse_checked_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let cli = Cli::from_arg_matches(&matches)?;
+        let Some((place, why)) = not_applying(&cli, &matches) else {
+            return Ok(cli);
+        };
+        // The usage shown under the message is that of the command where the mistake was made.
+        let kind = clap::error::ErrorKind::ArgumentConflict;
+        Err(
+            match place.and_then(|name| command.find_subcommand_mut(name)) {
+                Some(sub) => sub.error(kind, why),
+                None => command.error(kind, why),
+            },
+        )
+    }
+}
+
+/// Why an option that parsed does not apply where it was given, if one does not, with the
+/// subcommand it was given to (None: before any). clap's own `requires` cannot say why, and was
+/// skipped when an option with a default value was given too (`dump --start +1s --duration 1`).
+fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>, String)> {
+    let given = |m: &ArgMatches, id: &str| m.value_source(id) == Some(ValueSource::CommandLine);
+    if let Some((name, _)) = matches.subcommand() {
+        for (id, flag) in [
+            ("interval", "--interval"),
+            ("pid", "--pid"),
+            ("record", "--record"),
+            ("policy", "--policy"),
+            ("enforce", "--enforce"),
+        ] {
+            if given(matches, id) {
+                return Some((
+                    None,
+                    format!(
+                        "{flag} before `{name}` is an option of the live view (uringtop without a \
+                     command); options of `{name}` come after it: `uringtop {name} {flag} …`"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(Command::Dump(dump)) = &cli.command {
+        if dump.from.is_none() {
+            for (set, flag) in [
+                (dump.start.is_some(), "--start"),
+                (dump.end.is_some(), "--end"),
+            ] {
+                if set {
+                    return Some((
+                        Some("dump"),
+                        format!(
+                        "{flag} picks a window in a recording, so it needs --from FILE; a live \
+                         dump starts now and lasts --duration"
+                    ),
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A process id: not 0, which the probe's filters would read as "every process".
+pub fn parse_pid(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("0 is not a process id (leave --pid out to see every process)".into()),
+        Ok(pid) => Ok(pid),
+        Err(_) => Err(format!("`{text}` is not a process id")),
+    }
+}
+
+/// A ring id as `dump` and the UI show it: they start at 1 (0 would mean "every ring").
+pub fn parse_ring(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err(
+            "ring ids start at 1, in the order uringtop first saw each ring (as `dump` and the \
+             UI show them); leave --ring out to see every ring"
+                .into(),
+        ),
+        Ok(ring) => Ok(ring),
+        Err(_) => Err(format!("`{text}` is not a ring id")),
+    }
 }
 
 /// Seconds as a positive decimal number ("5", "0.25"), or with a unit ("500ms", "2s", "1m").
@@ -248,6 +350,52 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let err = Cli::try_parse_from(["uringtop", "frobnicate"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn what_does_not_apply_is_refused_with_the_reason() {
+        use clap::error::ErrorKind;
+        let refused = |args: &[&str], says: &str| {
+            let err = Cli::try_parse_checked_from(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            let text = err.to_string();
+            assert!(text.contains(says), "{args:?}: {text}");
+            err.kind()
+        };
+        let kind = refused(
+            &["uringtop", "dump", "--start", "+1s", "--duration", "1"],
+            "needs --from",
+        );
+        assert_eq!(kind, ErrorKind::ArgumentConflict);
+        refused(&["uringtop", "dump", "--end", "+1s"], "needs --from");
+        refused(&["uringtop", "trace", "--ring", "0"], "ring ids start at 1");
+        refused(&["uringtop", "trace", "--pid", "0"], "not a process id");
+        refused(
+            &["uringtop", "dump", "--duration", "-1"],
+            "more than 0 seconds",
+        );
+        refused(
+            &["uringtop", "record", "-o", "x", "--interval", "-0.5"],
+            "more than 0 seconds",
+        );
+        refused(
+            &["uringtop", "--pid", "7", "dump"],
+            "`uringtop dump --pid …`",
+        );
+        refused(
+            &["uringtop", "--interval", "2", "replay", "x"],
+            "option of the live view",
+        );
+        // What does apply still parses.
+        for ok in [
+            &[
+                "uringtop", "dump", "--from", "x", "--start", "+1s", "--end", "+2s",
+            ][..],
+            &["uringtop", "trace", "--ring", "1", "--pid", "7"][..],
+            &["uringtop", "--pid", "7", "--interval", "2"][..],
+        ] {
+            Cli::try_parse_checked_from(ok).unwrap();
+        }
     }
 
     #[test]

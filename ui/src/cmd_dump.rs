@@ -30,11 +30,7 @@ pub async fn run(args: DumpArgs) -> Result<()> {
         args.duration
     );
     let mut model = Model::new();
-    let mut out = Sink {
-        format: args.format,
-        pid: args.pid,
-        header_done: false,
-    };
+    let mut out = Sink::new(&args);
     let stop = async {
         tokio::select! {
             _ = tokio::time::sleep(args.duration) => {}
@@ -75,7 +71,8 @@ pub async fn run(args: DumpArgs) -> Result<()> {
 ///
 /// The window: from the last sample at or before `--start` (the model is rebased there; without
 /// `--start`, from the probe's attach, as live) to the last sample at or before `--end`. With
-/// `--interval`, one report each time that much recorded time has passed.
+/// `--interval`, one report each time that much recorded time has passed, and one for what is left
+/// after the last of them (live `dump --interval` prints that partial interval when it stops).
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     let rec = crate::recording_file::open(path)?;
     // Verdicts in the report are the recorded ones; say which policy made them.
@@ -103,11 +100,7 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
         bail!("--start is after the recording's last sample");
     }
     let mut model = Model::new();
-    let mut out = Sink {
-        format: args.format,
-        pid: args.pid,
-        header_done: false,
-    };
+    let mut out = Sink::new(args);
     let mut started = start.is_none();
     let interval_ns = args.interval.map(|d| d.as_nanos() as u64);
     for input in rec.inputs() {
@@ -133,7 +126,10 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
             }
         }
     }
-    if interval_ns.is_none() {
+    // The interval the recording ended in (or --end cut), as live dump prints it when it stops:
+    // the last sample recorded was the one live took on stopping.
+    let partial = started && model.samples() > 1 && model.time_ns() > model.base_time_ns();
+    if interval_ns.is_none() || partial {
         out.print(model.report())?;
     }
     Ok(())
@@ -142,10 +138,21 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
 struct Sink {
     format: Format,
     pid: Option<u32>,
+    /// With `--interval`: the number of the next interval (from 1), which CSV rows carry.
+    interval: Option<u64>,
     header_done: bool,
 }
 
 impl Sink {
+    fn new(args: &DumpArgs) -> Sink {
+        Sink {
+            format: args.format,
+            pid: args.pid,
+            interval: args.interval.map(|_| 1),
+            header_done: false,
+        }
+    }
+
     fn print(&mut self, mut report: Report) -> Result<()> {
         if let Some(pid) = self.pid {
             report.processes.retain(|p| p.pid == pid);
@@ -157,7 +164,10 @@ impl Sink {
             Format::Csv => {
                 // One header for the whole output, also when there is a block of rows per interval.
                 let mut block = Vec::new();
-                report.write_csv(&mut block)?;
+                match self.interval {
+                    Some(n) => report.write_csv_interval(&mut block, n)?,
+                    None => report.write_csv(&mut block)?,
+                }
                 let rows = if self.header_done {
                     block
                         .iter()
@@ -171,6 +181,9 @@ impl Sink {
             }
         }
         w.flush()?;
+        if let Some(n) = &mut self.interval {
+            *n += 1;
+        }
         Ok(())
     }
 }

@@ -11,6 +11,8 @@ use crate::protobuf::Message;
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use uringtop_common::input::{Input, Request};
 use uringtop_common::names::opcode_name;
 
@@ -25,21 +27,64 @@ pub fn run(args: ExportArgs) -> Result<()> {
             args.file.display()
         );
     }
-    let file = std::fs::File::create(&args.perfetto)
-        .with_context(|| format!("creating {}", args.perfetto.display()))?;
+    let file = create(&args.perfetto, args.force)?;
     let mut out = BufWriter::new(file);
     let requests = rec.inputs().filter_map(|i| match i {
         Input::Request(r) => Some(r),
         Input::Sample(_) => None,
     });
-    let n = write_trace(requests, &mut out)
-        .and_then(|n| out.flush().map(|_| n))
-        .with_context(|| format!("writing {}", args.perfetto.display()))?;
+    let written = write_trace(requests, &mut out).and_then(|n| out.flush().map(|_| n));
+    let n = match written {
+        Ok(n) => n,
+        Err(e) => {
+            // Not a trace that would fail to open later.
+            let _ = std::fs::remove_file(&args.perfetto);
+            return Err(e).with_context(|| format!("writing {}", args.perfetto.display()));
+        }
+    };
+    let bytes = std::fs::metadata(&args.perfetto).map_or(0, |m| m.len());
     eprintln!(
-        "uringtop: {n} requests to {} (open it in ui.perfetto.dev)",
-        args.perfetto.display()
+        "uringtop: {n} requests to {} ({}; open it in ui.perfetto.dev)",
+        args.perfetto.display(),
+        size(bytes)
     );
     Ok(())
+}
+
+/// The output file: new, mode 0600 whatever the umask (the trace holds every recorded request,
+/// as the recording does), as `record` creates its file. An existing file is replaced only with
+/// `--force`.
+fn create(path: &Path, force: bool) -> Result<std::fs::File> {
+    if force {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot replace {}", path.display()))
+            }
+            _ => {}
+        }
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                " (--force replaces it)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("cannot create {}: {e}{hint}", path.display())
+        })
+}
+
+/// A file size for people: bytes, and MB past a million.
+fn size(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
 }
 
 struct Slice {

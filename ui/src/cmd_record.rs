@@ -7,6 +7,7 @@ use crate::live_session;
 use crate::policy_file::LoadedPolicy;
 use anyhow::{Context, Result};
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use uringtop_common::input::{Input, Sample};
@@ -92,7 +93,9 @@ async fn record(
                 if progress {
                     if let Input::Sample(_) = input {
                         writer.flush()?;
-                        println!("sample {}", writer.samples_written());
+                        let mut out = std::io::stdout().lock();
+                        writeln!(out, "sample {}", writer.samples_written())?;
+                        out.flush()?;
                     }
                 }
             }

@@ -29,7 +29,7 @@ pub fn start(
         None => Probe::load()?,
     };
     for (tracepoint, what) in probe.degraded() {
-        eprintln!("uringtop: warning: no {tracepoint} on this kernel: {what}");
+        eprintln!("uringtop: warning: without {tracepoint}: {what}");
     }
     Ok(uringtop_probe::spawn(probe, interval)?)
 }

@@ -14,12 +14,12 @@ mod protobuf;
 mod recording_file;
 mod trace_line;
 
-use clap::Parser;
 use cli::{Cli, Command};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors: message and exit status 2
+    let cli = Cli::parse_checked(); // usage errors: message and exit status 2
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -45,6 +45,8 @@ fn main() -> ExitCode {
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`uringtop dump | head -1`): it has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("uringtop: {e:#}");
             if e.downcast_ref::<policy_file::UsageError>().is_some() {
@@ -54,6 +56,16 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// True when writing to stdout failed because its reader closed the pipe (EPIPE: Rust ignores
+/// SIGPIPE, so the write returns the error instead of killing the process).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The live terminal UI. Everything that can fail with a message for the user (no terminal, the
@@ -98,12 +110,14 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
 
 fn check() -> anyhow::Result<()> {
     let report = uringtop_probe::check::run();
-    print!("{report}");
+    let mut out = std::io::stdout().lock();
+    write!(out, "{report}")?;
+    out.flush()?;
     if report.works() {
         Ok(())
     } else {
         Err(anyhow::anyhow!(
-            "uringtop cannot observe io_uring on this machine (see above)"
+            "cannot observe io_uring on this machine (see above)"
         ))
     }
 }

@@ -34,7 +34,8 @@ pub struct LoadedPolicy {
 }
 
 impl LoadedPolicy {
-    /// Reads and parses `path`; every problem is a [`UsageError`] naming the file, line and column.
+    /// Reads and parses `path`; problems are a [`UsageError`] naming the file, line and column of
+    /// each mistake in it, one per line, as a compiler does.
     pub fn read(path: &Path, enforce: bool) -> Result<LoadedPolicy> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             anyhow!(UsageError(format!(
@@ -42,8 +43,17 @@ impl LoadedPolicy {
                 path.display()
             )))
         })?;
-        let policy = policy::parse(&text)
-            .map_err(|e| anyhow!(UsageError(format!("{}: {e}", path.display()))))?;
+        let policy = policy::parse_all(&text).map_err(|errors| {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {e}", path.display()))
+                .collect();
+            let summary = match errors.len() {
+                1 => String::new(),
+                n => format!("\n{n} errors in {}; nothing was loaded", path.display()),
+            };
+            anyhow!(UsageError(lines.join("\n") + &summary))
+        })?;
         Ok(LoadedPolicy {
             path: path.to_path_buf(),
             policy,
@@ -158,6 +168,32 @@ mod tests {
         assert!(e.downcast_ref::<UsageError>().is_some());
         assert!(text.contains("bad.toml: line 2, column"), "{text}");
         assert!(text.contains("OPENAT"), "{text}");
+        // Every mistake, each with its position.
+        std::fs::write(
+            &path,
+            "[[rule]]\nops = [\"OPENATT\"]\naction = \"deny\"\n[[rule]]\nops = [\"REDA\"]\naction = \"deyn\"\n",
+        )
+        .unwrap();
+        let text = LoadedPolicy::read(&path, false).unwrap_err().to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(
+            lines[0].ends_with(
+                "bad.toml: line 2, column 8: unknown opcode \"OPENATT\" (did you mean \"OPENAT\"?)"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[1].ends_with(
+                "bad.toml: line 5, column 8: unknown opcode \"REDA\" (did you mean \"READ\"?)"
+            ),
+            "{text}"
+        );
+        assert!(
+            lines[2].contains("bad.toml: line 6, column 10: unknown action \"deyn\""),
+            "{text}"
+        );
+        assert!(lines[3].starts_with("3 errors in"), "{text}");
         let missing = LoadedPolicy::read(&dir.path().join("none.toml"), false).unwrap_err();
         assert!(missing.to_string().contains("cannot read the policy file"));
     }

@@ -33,6 +33,15 @@ pub fn text(r: &Request, utc_offset_s: i64) -> String {
     if r.res < 0 {
         let _ = write!(line, " {}", names::errno_name(r.res.unsigned_abs() as u16));
     }
+    if r.cqe_index != 0 {
+        // One of several CQEs of one request (multishot, SEND_ZC): F_MORE says more follow.
+        let more = if r.cflags & names::CQE_F_MORE != 0 {
+            "more"
+        } else {
+            "last"
+        };
+        let _ = write!(line, " cqe#{} {more}", r.cqe_index);
+    }
     if let Some(ns) = r.latency_ns {
         let _ = write!(line, " {}", human_ns(ns));
     }
@@ -117,6 +126,9 @@ pub struct TraceJson<'a> {
     /// "enforced": false}.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<VerdictJson>,
+    /// For requests that post several CQEs: this CQE's number, from 1 (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cqe_index: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -150,6 +162,7 @@ pub fn json(r: &Request) -> String {
             rule: v.rule.map(|i| u32::from(i) + 1),
             enforced: v.enforced,
         }),
+        cqe_index: (r.cqe_index != 0).then_some(r.cqe_index),
     };
     serde_json::to_string(&j).unwrap_or_default()
 }
@@ -178,6 +191,7 @@ mod tests {
             cflags: 0,
             path: ExecPath::Inline,
             verdict: None,
+            cqe_index: 0,
         }
     }
 

@@ -61,7 +61,11 @@ fn the_kernel_takes_the_full_set() {
     let ring: io_uring::IoUring = match io_uring::IoUring::builder().setup_r_disabled().build(8) {
         Ok(ring) => ring,
         Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            eprintln!("SKIPPED the_kernel_takes_the_full_set: io_uring_setup: {e}");
+            uringtop_tests::privilege::skip(
+                "the_kernel_takes_the_full_set",
+                &format!("io_uring_setup, refused here ({e})"),
+                "sysctl kernel.io_uring_disabled=0",
+            );
             return;
         }
         Err(e) => panic!("io_uring_setup: {e}"),

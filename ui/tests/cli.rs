@@ -269,6 +269,14 @@ fn usage_errors_exit_2_with_a_reason() {
         (&["dump", "--duration", "0"][..], "more than 0"),
         (&["trace", "--pid", "abc"][..], "abc"),
         (&["frobnicate"][..], "frobnicate"),
+        // What does not apply is refused, not ignored.
+        (
+            &["dump", "--start", "+1s", "--duration", "1"][..],
+            "needs --from",
+        ),
+        (&["trace", "--ring", "0"][..], "ring ids start at 1"),
+        (&["dump", "--duration", "-1"][..], "more than 0"),
+        (&["--pid", "1", "dump"][..], "option of the live view"),
     ] {
         let out = Command::new(BIN).args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -305,6 +313,11 @@ fn without_privileges_the_error_says_what_to_do() {
     assert!(
         text.contains("needs root, or CAP_BPF and CAP_PERFMON"),
         "{text}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim_end(),
+        "uringtop: cannot observe io_uring on this machine (see above)"
     );
 }
 
@@ -382,4 +395,61 @@ fn a_bad_policy_is_a_usage_error_with_its_position_and_loads_nothing() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn with_capabilities_but_not_root_a_closed_tracefs_is_named_not_called_missing() {
+    if !require_root("with_capabilities_but_not_root_a_closed_tracefs")
+        || !require_tool("with_capabilities_but_not_root_a_closed_tracefs", "setpriv")
+    {
+        return;
+    }
+    let setup_exit = |text: &str| {
+        text.lines()
+            .find(|l| {
+                l.trim_start()
+                    .starts_with("syscalls:sys_exit_io_uring_setup ")
+            })
+            .unwrap_or_else(|| panic!("no line for the tracepoint: {text}"))
+            .to_string()
+    };
+    let out = Command::new(BIN).arg("check").output().unwrap();
+    let as_root = String::from_utf8_lossy(&out.stdout);
+    if !setup_exit(&as_root).contains("found") {
+        eprintln!("SKIPPED the rest: this kernel has no syscall tracepoints: {as_root}");
+        return;
+    }
+    // The README's setcap mode: CAP_BPF and CAP_PERFMON, as the user nobody.
+    let unprivileged = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .args([
+                "--inh-caps=+bpf,+perfmon",
+                "--ambient-caps=+bpf,+perfmon",
+                BIN,
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = unprivileged(&["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let line = setup_exit(&text);
+    assert!(!line.contains("MISSING"), "the kernel has it: {text}");
+    let closed = line.contains("NO ACCESS");
+    if closed {
+        assert!(text.contains("open to root only"), "{text}");
+        assert!(
+            text.contains("mount -o remount,gid=GROUP,mode=0750"),
+            "{text}"
+        );
+    } else {
+        assert!(line.contains("found"), "{text}");
+    }
+    let out = unprivileged(&["dump", "--duration", "0.2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("on this kernel"), "{err}");
+    assert_eq!(err.contains("Run uringtop as root"), closed, "{err}");
 }

@@ -40,6 +40,7 @@ pub fn difference(new: &OpCounters, old: &OpCounters) -> OpCounters {
         async_punts: new.async_punts.saturating_sub(old.async_punts),
         poll_arms: new.poll_arms.saturating_sub(old.poll_arms),
         unmatched: new.unmatched.saturating_sub(old.unmatched),
+        extra_cqes: new.extra_cqes.saturating_sub(old.extra_cqes),
         errnos: sub_map(&new.errnos, &old.errnos),
         verdicts: new.verdicts.saturating_sub(&old.verdicts),
         // Flag sets are not counts: a window has seen what the newer read has seen.
@@ -64,6 +65,7 @@ pub fn accumulate(total: &mut OpCounters, d: &OpCounters) {
     total.async_punts = total.async_punts.saturating_add(d.async_punts);
     total.poll_arms = total.poll_arms.saturating_add(d.poll_arms);
     total.unmatched = total.unmatched.saturating_add(d.unmatched);
+    total.extra_cqes = total.extra_cqes.saturating_add(d.extra_cqes);
     add_buckets(&mut total.errnos, &d.errnos);
     total.verdicts = total.verdicts.saturating_add(&d.verdicts);
     total.sqe_flags_seen |= d.sqe_flags_seen;
@@ -84,6 +86,7 @@ pub fn is_zero(c: &OpCounters) -> bool {
         && c.async_punts == 0
         && c.poll_arms == 0
         && c.unmatched == 0
+        && c.extra_cqes == 0
         && c.verdicts.is_zero()
         && c.latency.count == 0
         && c.latency.sum_ns == 0
@@ -91,13 +94,18 @@ pub fn is_zero(c: &OpCounters) -> bool {
         && c.latency.buckets.values().all(|&n| n == 0)
 }
 
-/// Requests submitted (or refused) and not yet completed, by cumulative counts. Completions whose
-/// submission was never seen (in flight at attach, multishot extras) do not offset it.
+/// Requests submitted (or refused) and not yet completed, by cumulative counts. Completions that
+/// end no request seen submitted (in flight at attach) or end no request at all (a multishot's
+/// CQEs with F_MORE, CQEs posted without a request) do not offset it.
 pub fn inflight(total: &OpCounters) -> u64 {
+    let ending = total
+        .completed
+        .saturating_sub(total.unmatched)
+        .saturating_sub(total.extra_cqes);
     total
         .submitted
         .saturating_add(total.rejected)
-        .saturating_sub(total.completed.saturating_sub(total.unmatched))
+        .saturating_sub(ending)
 }
 
 fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
@@ -109,6 +117,7 @@ fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
         || new.async_punts < old.async_punts
         || new.poll_arms < old.poll_arms
         || new.unmatched < old.unmatched
+        || new.extra_cqes < old.extra_cqes
         || new.verdicts.any_below(&old.verdicts)
         || new.latency.count < old.latency.count
         || new.latency.sum_ns < old.latency.sum_ns

@@ -4,19 +4,22 @@
 //! whatever the samples say. The same inputs always give an equal `Model` and the same report.
 
 pub mod counters;
+mod departed;
 mod history;
 mod interval;
 mod state;
 mod window;
 
+pub use departed::DepartedRing;
 pub use history::History;
 pub use interval::IntervalStats;
 pub use state::{OpState, ProcessState, RingState, RATE_HISTORY};
 
 use crate::input::{Input, OpCounters, Request, RingSample, Sample};
 use crate::verdict::Action;
+use departed::{Departed, Leaving};
 use interval::IntervalAccum;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// How many streamed requests the model keeps (the oldest are dropped first).
 pub const REQUEST_HISTORY: usize = 10_000;
@@ -31,11 +34,20 @@ pub struct Model {
     lost_records: u64,
     lost_updates: u64,
     unmatched_cqes: u64,
-    /// Names by pid, including processes that have no ring yet.
+    /// Names by pid, including processes that have no ring yet (until they exit).
     comms: BTreeMap<u32, String>,
-    /// Latest description of every ring, by ring id.
+    /// Latest description of every ring some live process holds, by ring id.
     ring_infos: BTreeMap<u32, RingSample>,
+    /// How many processes hold each ring (entries in their `rings`): a ring's description is
+    /// forgotten with its last holder.
+    ring_holders: BTreeMap<u32, u32>,
     processes: BTreeMap<u32, ProcessState>,
+    /// Marked departed by the latest sample, forgotten at the start of the next.
+    leaving: Leaving,
+    /// What departed since the last rebase, for the report window (never for a display model).
+    departed: Departed,
+    /// See [`Model::for_display`].
+    display_only: bool,
     interval: IntervalStats,
     requests: History<Request, REQUEST_HISTORY>,
     violations: History<Request, VIOLATION_HISTORY>,
@@ -59,8 +71,23 @@ struct Base {
 }
 
 impl Model {
+    /// A model for reports: what departs (exited processes, closed rings) leaves the live state
+    /// one sample after it went, but the report window keeps what it did until the next
+    /// [`Model::rebase`]. Its memory follows what is live plus what departed within the window.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A model for screens that never report a window (the TUI, live or replayed): what departs
+    /// is dropped as soon as it has shown its last interval, so memory follows what is live
+    /// however long the session and however many processes come and go. Its [`Model::report`]
+    /// covers only what is still live. (A display could instead rebase every sample, but that
+    /// would copy every counter once more per sample for a window nobody reads.)
+    pub fn for_display() -> Self {
+        Model {
+            display_only: true,
+            ..Self::default()
+        }
     }
 
     pub fn apply(&mut self, input: &Input) {
@@ -85,6 +112,7 @@ impl Model {
             rule_hits: self.rule_hits().to_vec(),
             setup_refused: self.setup_refused.clone(),
         };
+        self.departed = Departed::default();
         for process in self.processes.values_mut() {
             for ring in process.rings.values_mut() {
                 ring.base_cq_overflows = ring.info.cq_overflows;
@@ -104,6 +132,7 @@ impl Model {
     }
 
     fn apply_sample(&mut self, sample: &Sample) {
+        self.forget_leaving();
         // The first interval runs from attach, whose time is unknown: call it 1 s. Time that does
         // not advance (a duplicate or reordered read) also gets 1 s rather than an infinite rate.
         let seconds = if self.samples > 0 && sample.time_ns > self.time_ns {
@@ -133,10 +162,15 @@ impl Model {
         }
         self.rule_hits.clone_from(&sample.rule_hits);
         for r in &sample.rings {
-            self.ring_infos.insert(r.ring, r.clone());
-            self.ring_entry(r.pid, r.ring);
+            // A ring that outlived its creator (a child holds it) is still described under the
+            // creator's pid: keep the description, without bringing the creator back.
+            let held = self.ring_infos.insert(r.ring, r.clone()).is_some();
+            if !held || self.processes.contains_key(&r.pid) {
+                self.ring_entry(r.pid, r.ring);
+            }
         }
-        // An op missing from this read (its entry was evicted) did nothing this interval.
+        // An op missing from this read did nothing this interval: the probe sends only what is
+        // new or changed (and an evicted entry is missing too).
         for process in self.processes.values_mut() {
             for ring in process.rings.values_mut() {
                 for op in ring.ops.values_mut() {
@@ -167,7 +201,106 @@ impl Model {
             counters::accumulate(&mut op.total, &d);
             op.raw.clone_from(&o.counters);
         }
+        self.mark_departures(sample);
         self.refresh(seconds);
+    }
+
+    /// Marks what the sample says went: shown one last time, forgotten at the next sample.
+    fn mark_departures(&mut self, sample: &Sample) {
+        if !sample.closed_rings.is_empty() {
+            let closed: BTreeSet<u32> = sample.closed_rings.iter().copied().collect();
+            for (&pid, process) in &mut self.processes {
+                let mut mark = |id: u32, ring: &mut RingState| {
+                    if !ring.closed {
+                        ring.closed = true;
+                        self.leaving.rings.push((pid, id));
+                    }
+                };
+                // Whichever is shorter: the closed rings, or the process's own.
+                if closed.len() < process.rings.len() {
+                    for &id in &closed {
+                        if let Some(ring) = process.rings.get_mut(&id) {
+                            mark(id, ring);
+                        }
+                    }
+                } else {
+                    for (&id, ring) in &mut process.rings {
+                        if closed.contains(&id) {
+                            mark(id, ring);
+                        }
+                    }
+                }
+            }
+            self.leaving.closed.extend(closed);
+        }
+        for &pid in &sample.exited {
+            if let Some(process) = self.processes.get_mut(&pid) {
+                process.exited = true;
+                for ring in process.rings.values_mut() {
+                    ring.closed = true;
+                }
+            }
+            self.leaving.pids.push(pid);
+        }
+    }
+
+    /// Forgets what the previous sample marked departed, keeping what the report window needs.
+    /// Costs in proportion to what departed, not to what is live or was ever seen.
+    fn forget_leaving(&mut self) {
+        if self.leaving.is_empty() {
+            return;
+        }
+        let leaving = std::mem::take(&mut self.leaving);
+        for (pid, id) in leaving.rings {
+            let Some(process) = self.processes.get_mut(&pid) else {
+                continue;
+            };
+            let Some(ring) = process.rings.remove(&id) else {
+                continue;
+            };
+            let comm = process.comm.clone();
+            if process.rings.is_empty() {
+                // Nothing left to show; its name stays in `comms` for a ring it may open later.
+                self.processes.remove(&pid);
+            }
+            self.release_ring(id);
+            if !self.display_only {
+                self.departed.keep_ring(pid, &comm, ring);
+            }
+        }
+        for pid in leaving.pids {
+            let comm = self.comms.remove(&pid);
+            if let Some(process) = self.processes.remove(&pid) {
+                for (id, ring) in process.rings {
+                    self.release_ring(id);
+                    if !self.display_only {
+                        self.departed.keep_ring(pid, &process.comm, ring);
+                    }
+                }
+            }
+            if let Some(refused) = self.setup_refused.remove(&pid) {
+                let base = self.base.setup_refused.remove(&pid);
+                if !self.display_only {
+                    let comm = comm.as_deref().unwrap_or_default();
+                    self.departed
+                        .keep_setup_refused(pid, comm, &refused, base.as_ref());
+                }
+            }
+        }
+        for id in leaving.closed {
+            self.ring_infos.remove(&id);
+        }
+    }
+
+    /// One holder fewer for ring `id`; its description goes with the last one.
+    fn release_ring(&mut self, id: u32) {
+        if let Some(n) = self.ring_holders.get_mut(&id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.ring_holders.remove(&id);
+                self.ring_infos.remove(&id);
+            }
+        }
     }
 
     /// The ring's state under `pid`, created (with the process) if new.
@@ -178,13 +311,17 @@ impl Model {
             comm: comms.get(&pid).cloned().unwrap_or_default(),
             ..ProcessState::default()
         });
-        process.rings.entry(ring).or_insert_with(|| RingState {
-            info: RingSample {
-                ring,
-                pid,
-                ..RingSample::default()
-            },
-            ..RingState::default()
+        let holders = &mut self.ring_holders;
+        process.rings.entry(ring).or_insert_with(|| {
+            *holders.entry(ring).or_insert(0) += 1;
+            RingState {
+                info: RingSample {
+                    ring,
+                    pid,
+                    ..RingSample::default()
+                },
+                ..RingState::default()
+            }
         })
     }
 
@@ -262,7 +399,8 @@ impl Model {
         &self.interval
     }
 
-    /// Processes with at least one ring, by pid.
+    /// Processes with at least one ring, by pid: every live one, and those that exited during
+    /// the latest interval ([`ProcessState::exited`]).
     pub fn processes(&self) -> impl Iterator<Item = &ProcessState> + '_ {
         self.processes.values()
     }
@@ -345,8 +483,48 @@ impl Model {
         self.rule_hits.is_some()
     }
 
-    /// io_uring_setup calls the kernel refused, by pid, then positive errno (cumulative).
+    /// Rings that went (closed, or their process exited) since the last rebase and did something
+    /// within the window, in the order they went. Always empty for a display model.
+    pub fn departed(&self) -> impl Iterator<Item = &DepartedRing> + '_ {
+        self.departed.rings.iter()
+    }
+
+    /// How much the model holds, to check that it follows what is live.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            processes: self.processes.len(),
+            rings: self.processes.values().map(|p| p.rings.len()).sum(),
+            ops: self
+                .processes
+                .values()
+                .flat_map(|p| p.rings.values())
+                .map(|r| r.ops.len())
+                .sum(),
+            ring_infos: self.ring_infos.len(),
+            comms: self.comms.len(),
+            departed_rings: self.departed.rings.len(),
+        }
+    }
+
+    /// io_uring_setup calls the kernel refused, by live pid, then positive errno (cumulative).
     pub fn setup_refused(&self) -> &BTreeMap<u32, BTreeMap<u16, u64>> {
         &self.setup_refused
     }
+}
+
+/// Sizes of what a [`Model`] holds (see [`Model::footprint`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// Processes in the live state (those that exited in the latest interval included).
+    pub processes: usize,
+    /// (process, ring) entries in the live state.
+    pub rings: usize,
+    /// (process, ring, opcode) entries in the live state.
+    pub ops: usize,
+    /// Ring descriptions.
+    pub ring_infos: usize,
+    /// Process names.
+    pub comms: usize,
+    /// Rings kept for the report window only.
+    pub departed_rings: usize,
 }

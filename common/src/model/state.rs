@@ -17,6 +17,9 @@ pub struct ProcessState {
     pub rings: BTreeMap<u32, RingState>,
     /// All of this process's rings over the latest interval.
     pub interval: IntervalStats,
+    /// The process exited during the latest interval (the sample listed it in
+    /// [`crate::input::Sample::exited`]): its counts are final, and the next sample forgets it.
+    pub exited: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,6 +38,10 @@ pub struct RingState {
     pub base_cq_overflows: u64,
     /// `info.register_ops` at the last rebase.
     pub base_register_ops: Vec<RegisterOpSample>,
+    /// The ring went away for this process during the latest interval: it was listed in
+    /// [`crate::input::Sample::closed_rings`], or the process exited. Its counts are final, and
+    /// the next sample forgets it.
+    pub closed: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -20,7 +20,7 @@ pub use error::PolicyError;
 pub use glob::glob_match;
 pub use judge::{RegisterFacts, SqeFacts};
 pub use judge_compiled::{judge_register_compiled, judge_sqe_compiled};
-pub use parse::parse;
+pub use parse::{parse, parse_all};
 pub use render::{toml_array, toml_string};
 
 use crate::verdict::Action;

@@ -30,27 +30,65 @@ const RULE_KEYS: [&str; 11] = [
     "action",
 ];
 
-/// Parses a policy file. Nothing is returned unless the whole file is valid.
+/// Parses a policy file. Nothing is returned unless the whole file is valid; the error is the
+/// first in the file (see [`parse_all`] for every one).
 pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+    parse_all(text).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// Parses a policy file, reporting every error found, as a compiler does: in file order, at
+/// least one. A TOML syntax error stops the reading, so it comes alone.
+pub fn parse_all(text: &str) -> Result<Policy, Vec<PolicyError>> {
     let doc = DeTable::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
-        PolicyError::at(text, offset, e.message().trim_end().to_string())
+        vec![PolicyError::at(
+            text,
+            offset,
+            e.message().trim_end().to_string(),
+        )]
     })?;
     let p = Parser { text };
+    let mut errors = Vec::new();
     let mut default = Action::Allow;
     let mut rules = Vec::new();
     for (key, value) in in_file_order(doc.get_ref()) {
-        match key.get_ref().as_ref() {
-            "default" => default = p.action(value, "default")?,
-            "rule" => rules = p.rules(value)?,
-            other => return Err(p.unknown_key(key.span(), other, &TOP_KEYS, "at the top level")),
-        }
+        let found = match key.get_ref().as_ref() {
+            "default" => p
+                .action(value, "default")
+                .map(|a| default = a)
+                .map_err(Found::from),
+            "rule" => p.rules(value).map(|r| rules = r),
+            other => Err(p
+                .unknown_key(key.span(), other, &TOP_KEYS, "at the top level")
+                .into()),
+        };
+        keep(&mut errors, found);
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.column));
+        return Err(errors);
     }
     Ok(Policy {
         default,
         rules,
         source: text.to_string(),
     })
+}
+
+/// Every error found in a part of the file (at least one).
+struct Found(Vec<PolicyError>);
+
+impl From<PolicyError> for Found {
+    fn from(e: PolicyError) -> Found {
+        Found(vec![e])
+    }
+}
+
+/// Adds what went wrong in one part to `errors`, so that the reading goes on with the next part.
+fn keep(errors: &mut Vec<PolicyError>, result: Result<(), impl Into<Found>>) {
+    if let Err(found) = result {
+        errors.extend(found.into().0);
+    }
 }
 
 /// A table's entries sorted by position, so the first error reported is the first in the file.
@@ -114,18 +152,20 @@ impl Parser<'_> {
         })
     }
 
-    fn rules(&self, value: &Value<'_>) -> Result<Vec<Rule>, PolicyError> {
-        let tables = match value.get_ref() {
-            DeValue::Array(items) if items.iter().all(|t| t.get_ref().is_table()) => items,
-            _ => {
-                return Err(self.error(
-                    value.span(),
-                    "\"rule\" must be a list of tables: write each rule as a [[rule]] section",
-                ))
-            }
-        };
+    fn rules(&self, value: &Value<'_>) -> Result<Vec<Rule>, Found> {
+        let tables =
+            match value.get_ref() {
+                DeValue::Array(items) if items.iter().all(|t| t.get_ref().is_table()) => items,
+                _ => return Err(self
+                    .error(
+                        value.span(),
+                        "\"rule\" must be a list of tables: write each rule as a [[rule]] section",
+                    )
+                    .into()),
+            };
+        let mut errors = Vec::new();
         if tables.len() > MAX_RULES {
-            return Err(self.error(
+            errors.push(self.error(
                 tables[MAX_RULES].span(),
                 format!(
                     "too many rules: {} (at most {MAX_RULES}; the probe keeps one bit per rule)",
@@ -133,12 +173,20 @@ impl Parser<'_> {
                 ),
             ));
         }
-        tables.iter().map(|t| self.rule(t)).collect()
+        let mut rules = Vec::new();
+        for table in tables.iter() {
+            keep(&mut errors, self.rule(table).map(|r| rules.push(r)));
+        }
+        if errors.is_empty() {
+            Ok(rules)
+        } else {
+            Err(Found(errors))
+        }
     }
 
-    fn rule(&self, value: &Value<'_>) -> Result<Rule, PolicyError> {
+    fn rule(&self, value: &Value<'_>) -> Result<Rule, Found> {
         let Some(table) = value.get_ref().as_table() else {
-            return Err(self.wrong_type(value, "rule", "a table"));
+            return Err(self.wrong_type(value, "rule", "a table").into());
         };
         let mut rule = Rule {
             line: PolicyError::at(self.text, value.span().start, "").line,
@@ -158,52 +206,75 @@ impl Parser<'_> {
         // The first SQE-only condition, to point at if the rule turns out to judge only
         // register calls.
         let mut sqe_condition: Option<(Range<usize>, &str)> = None;
+        // A key whose value is wrong is reported, and the rule's other keys are still read.
+        let mut errors = Vec::new();
+        // An "action" with a bad value, or a misspelt "action" key, is reported once: not again
+        // as a missing action.
+        let mut action_tried = false;
+        let e = &mut errors;
         for (key, v) in in_file_order(table) {
             let k = key.get_ref().as_ref();
             match k {
-                "name" => rule.name = Some(self.string(v, k)?.to_string()),
-                "comm" => rule.comm = Some(self.comm(v)?),
-                "pid" => rule.pid = Some(self.pid(v)?),
-                "uid" => rule.uid = Some(self.uid(v)?),
-                "ops" => rule.ops = Some(self.names(v, k, "opcode", opcode)?),
-                "register_ops" => {
-                    rule.register_ops = Some(self.names(v, k, "register opcode", register_op)?)
-                }
+                "name" => keep(
+                    e,
+                    self.string(v, k).map(|s| rule.name = Some(s.to_string())),
+                ),
+                "comm" => keep(e, self.comm(v).map(|c| rule.comm = Some(c))),
+                "pid" => keep(e, self.pid(v).map(|p| rule.pid = Some(p))),
+                "uid" => keep(e, self.uid(v).map(|u| rule.uid = Some(u))),
+                "ops" => keep(
+                    e,
+                    self.names(v, k, "opcode", opcode)
+                        .map(|o| rule.ops = Some(o)),
+                ),
+                "register_ops" => keep(
+                    e,
+                    self.names(v, k, "register opcode", register_op)
+                        .map(|o| rule.register_ops = Some(o)),
+                ),
                 "sqe_flags_any" | "sqe_flags_missing" => {
-                    let mask = self
-                        .names(v, k, "SQE flag", sqe_flag)?
-                        .into_iter()
-                        .fold(0u8, |m, f| m | f);
-                    if k == "sqe_flags_any" {
-                        rule.sqe_flags_any = mask;
-                    } else {
-                        rule.sqe_flags_missing = mask;
-                    }
                     sqe_condition.get_or_insert((key.span(), k));
+                    let names = self.names(v, k, "SQE flag", sqe_flag);
+                    keep(
+                        e,
+                        names.map(|flags| {
+                            let mask = flags.into_iter().fold(0u8, |m, f| m | f);
+                            if k == "sqe_flags_any" {
+                                rule.sqe_flags_any = mask;
+                            } else {
+                                rule.sqe_flags_missing = mask;
+                            }
+                        }),
+                    );
                 }
                 "personality" => {
+                    sqe_condition.get_or_insert((key.span(), k));
                     let b = v
                         .get_ref()
                         .as_bool()
-                        .ok_or_else(|| self.wrong_type(v, k, "true or false"))?;
-                    rule.personality = Some(b);
-                    sqe_condition.get_or_insert((key.span(), k));
+                        .ok_or_else(|| self.wrong_type(v, k, "true or false"));
+                    keep(e, b.map(|b| rule.personality = Some(b)));
                 }
                 "setup_flags" => {
-                    rule.setup_flags = self
-                        .names(v, k, "setup flag", setup_flag)?
-                        .into_iter()
-                        .fold(0u32, |m, f| m | f);
+                    let names = self.names(v, k, "setup flag", setup_flag);
+                    keep(
+                        e,
+                        names.map(|f| rule.setup_flags = f.into_iter().fold(0u32, |m, f| m | f)),
+                    );
                 }
-                "action" => action = Some(self.action(v, k)?),
+                "action" => {
+                    action_tried = true;
+                    keep(e, self.action(v, k).map(|a| action = Some(a)));
+                }
                 other => {
-                    return Err(self.unknown_key(key.span(), other, &RULE_KEYS, "in [[rule]]"))
+                    action_tried |= names::nearest_name(other, "", &["action"]).is_some();
+                    e.push(self.unknown_key(key.span(), other, &RULE_KEYS, "in [[rule]]"));
                 }
             }
         }
         if let Some((span, key)) = sqe_condition {
             if rule.register_ops.is_some() && rule.ops.is_none() {
-                return Err(self.error(
+                errors.push(self.error(
                     span,
                     format!(
                         "\"{key}\" is about SQEs, but this rule has register_ops and no ops, \
@@ -213,13 +284,19 @@ impl Parser<'_> {
                 ));
             }
         }
-        rule.action = action.ok_or_else(|| {
-            self.error(
+        match action {
+            Some(a) => rule.action = a,
+            None if action_tried => {}
+            None => errors.push(self.error(
                 value.span(),
                 "rule without \"action\" (one of allow, log, deny, kill)",
-            )
-        })?;
-        Ok(rule)
+            )),
+        }
+        if errors.is_empty() {
+            Ok(rule)
+        } else {
+            Err(Found(errors))
+        }
     }
 
     fn comm(&self, value: &Value<'_>) -> Result<String, PolicyError> {
@@ -287,33 +364,44 @@ impl Parser<'_> {
         key: &str,
         what: &str,
         lookup: fn(&str) -> Result<T, String>,
-    ) -> Result<Vec<T>, PolicyError> {
+    ) -> Result<Vec<T>, Found> {
         let Some(items) = value.get_ref().as_array() else {
-            return Err(self.wrong_type(value, key, &format!("a list of {what} names")));
+            return Err(self
+                .wrong_type(value, key, &format!("a list of {what} names"))
+                .into());
         };
         if items.is_empty() {
-            return Err(self.error(
-                value.span(),
-                format!("\"{key}\" is an empty list; leave the key out instead"),
-            ));
+            return Err(self
+                .error(
+                    value.span(),
+                    format!("\"{key}\" is an empty list; leave the key out instead"),
+                )
+                .into());
         }
         let mut out = Vec::new();
+        let mut errors = Vec::new();
         for item in items.iter() {
-            let name = item.get_ref().as_str().ok_or_else(|| {
-                self.error(
+            let Some(name) = item.get_ref().as_str() else {
+                errors.push(self.error(
                     item.span(),
                     format!(
                         "\"{key}\" lists {what} names as strings, not {}",
                         a_type(item.get_ref())
                     ),
-                )
-            })?;
-            let v = lookup(name).map_err(|m| self.error(item.span(), m))?;
-            if !out.contains(&v) {
-                out.push(v);
+                ));
+                continue;
+            };
+            match lookup(name) {
+                Ok(v) if !out.contains(&v) => out.push(v),
+                Ok(_) => {}
+                Err(m) => errors.push(self.error(item.span(), m)),
             }
         }
-        Ok(out)
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(Found(errors))
+        }
     }
 }
 

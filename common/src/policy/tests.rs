@@ -14,6 +14,46 @@ fn err(text: &str) -> String {
 }
 
 #[test]
+fn every_error_is_reported_in_file_order() {
+    let text = "[[rule]]\nops = [\"OPENATT\", \"NOP\", \"REDA\"]\nacton = \"deny\"\n\n\
+                [[rule]]\npid = 0\naction = \"deyn\"\n\n[[rule]]\nops = [\"READ\"]\n";
+    let errors = parse_all(text).expect_err("five mistakes");
+    let found: Vec<(usize, usize, &str)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.line,
+                e.column,
+                e.message.split([' ', ';']).take(2).last().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (2, 8, "opcode"),
+            (2, 26, "opcode"),
+            (3, 1, "key"),
+            (6, 7, "0"),
+            (7, 10, "action"),
+            (9, 1, "without"),
+        ],
+        "{errors:#?}"
+    );
+    // parse() gives the first of them.
+    assert_eq!(parse(text).unwrap_err(), errors[0]);
+    // A misspelt or wrong "action" is one error, not also a missing action.
+    assert_eq!(
+        parse_all("[[rule]]\nacton = \"deny\"\n").unwrap_err().len(),
+        1
+    );
+    assert_eq!(
+        parse_all("[[rule]]\naction = \"no\"\n").unwrap_err().len(),
+        1
+    );
+}
+
+#[test]
 fn error_toml_syntax() {
     insta::assert_snapshot!(err("default = \"deny\"\n[[rule]\naction = \"deny\"\n"));
 }

@@ -37,8 +37,10 @@ const HAS_LATENCY: u8 = 1 << 1;
 const PATH_SHIFT: u8 = 2;
 /// Format 2: a verdict byte (and the rule, when one matched) follows the CQE flags.
 const HAS_VERDICT: u8 = 1 << 4;
+/// Format 3: the CQE's index within its request (a varint) follows the verdict.
+const HAS_CQE_INDEX: u8 = 1 << 5;
 /// Bits that must be zero in a flags byte.
-const UNKNOWN_FLAGS: u8 = !0b1_1111;
+const UNKNOWN_FLAGS: u8 = !0b11_1111;
 /// Bits of the verdict byte: the action in the low two, then these.
 const VERDICT_HAS_RULE: u8 = 1 << 2;
 const VERDICT_ENFORCED: u8 = 1 << 3;
@@ -59,7 +61,8 @@ pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
         let flags = u8::from(same)
             | (u8::from(r.latency_ns.is_some()) << 1)
             | (path << PATH_SHIFT)
-            | if r.verdict.is_some() { HAS_VERDICT } else { 0 };
+            | if r.verdict.is_some() { HAS_VERDICT } else { 0 }
+            | if r.cqe_index != 0 { HAS_CQE_INDEX } else { 0 };
         out.push(flags);
         if !same {
             put_varint(out, u64::from(r.pid));
@@ -93,6 +96,9 @@ pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
             if let Some(rule) = v.rule {
                 put_varint(out, u64::from(rule));
             }
+        }
+        if r.cqe_index != 0 {
+            put_varint(out, u64::from(r.cqe_index));
         }
         prev = r.clone();
     }
@@ -173,6 +179,9 @@ pub fn decode_requests(data: &[u8]) -> Result<Vec<Request>, DecodeError> {
                 rule,
                 enforced: byte & VERDICT_ENFORCED != 0,
             });
+        }
+        if flags & HAS_CQE_INDEX != 0 {
+            r.cqe_index = c.u32()?;
         }
         prev = r.clone();
         out.push(r);

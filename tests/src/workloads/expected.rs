@@ -23,6 +23,13 @@ pub struct Expected {
     /// Whether its ring(s) used IORING_SETUP_SQPOLL (a kernel thread of the
     /// same process submitted the SQEs).
     pub setup_sqpoll: bool,
+    /// CQEs beyond one per SQE, per opcode: a multishot request's CQEs before its last, CQEs
+    /// posted with no request at all (the ring's "AUX_CQE" row). Counted in `completed` too.
+    #[serde(default)]
+    pub extra_cqes: BTreeMap<String, u64>,
+    /// Child processes the workload forked (each with work the workload documents), in order.
+    #[serde(default)]
+    pub forked: Vec<u32>,
 }
 
 /// The counters the probe keeps for one opcode.
@@ -90,6 +97,16 @@ impl Expected {
             };
         }
         self.sqes.extend(other.sqes);
+        self.forked.extend(other.forked);
+        for (name, n) in other.extra_cqes {
+            *self.extra_cqes.entry(name).or_default() += n;
+        }
+    }
+
+    /// Counts `n` CQEs of `op` that no SQE of their own accounts for (see `extra_cqes`).
+    pub(crate) fn record_extra_cqes(&mut self, op: &str, n: u64) {
+        self.ops.entry(op.to_owned()).or_default().completed += n;
+        *self.extra_cqes.entry(op.to_owned()).or_default() += n;
     }
 
     /// The counts for `op`, or all-zero counts when the workload never used it.
@@ -162,7 +179,8 @@ impl Expected {
             wrong("submitted", op.submitted, issued)?;
             wrong("rejected", op.rejected, refused.len() as u64)?;
             wrong("denied", op.denied, denied)?;
-            wrong("completed", op.completed, sqes.len() as u64)?;
+            let extra = self.extra_cqes.get(name).copied().unwrap_or(0);
+            wrong("completed", op.completed, sqes.len() as u64 + extra)?;
             ensure!(
                 op.errors == errors,
                 "{name}: errors {:?} but the SQE list says {errors:?}",

@@ -15,6 +15,12 @@ pub fn opcode_name(code: u8) -> Option<&'static str> {
         opcode::OpenAt::CODE => "OPENAT",
         opcode::Timeout::CODE => "TIMEOUT",
         opcode::LinkTimeout::CODE => "LINK_TIMEOUT",
+        opcode::AcceptMulti::CODE => "ACCEPT",
+        opcode::RecvMulti::CODE => "RECV",
+        opcode::AsyncCancel::CODE => "ASYNC_CANCEL",
+        opcode::ProvideBuffers::CODE => "PROVIDE_BUFFERS",
+        opcode::MsgRingData::CODE => "MSG_RING",
+        opcode::Statx::CODE => "STATX",
         _ => return None,
     };
     Some(name)

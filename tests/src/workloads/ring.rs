@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
-use io_uring::{squeue, types, IoUring};
+use io_uring::{register::Restriction, squeue, types, IoUring};
 
 use super::expected::{Expected, SqeExpect};
 use super::names::opcode_name;
@@ -48,6 +48,23 @@ impl Planned {
 /// kernel), at most [`MAX_ENTRIES`].
 pub(crate) fn ring_for(sqes: usize) -> Result<IoUring> {
     IoUring::new(entries_for(sqes)).context("io_uring_setup")
+}
+
+/// A ring of `entries` created disabled, given `restrictions` (IORING_REGISTER_RESTRICTIONS),
+/// then enabled.
+pub(crate) fn restricted_ring(entries: u32, restrictions: &mut [Restriction]) -> Result<IoUring> {
+    let ring = IoUring::builder()
+        .setup_r_disabled()
+        .build(entries)
+        .context("io_uring_setup with R_DISABLED")?;
+    let submitter = ring.submitter();
+    submitter
+        .register_restrictions(restrictions)
+        .context("IORING_REGISTER_RESTRICTIONS")?;
+    submitter
+        .register_enable_rings()
+        .context("IORING_REGISTER_ENABLE_RINGS")?;
+    Ok(ring)
 }
 
 pub(crate) fn entries_for(sqes: usize) -> u32 {

@@ -13,7 +13,7 @@ use io_uring::{opcode, register::Restriction, types, IoUring};
 use super::basic::nop;
 use super::expected::Expected;
 use super::file_io::IO_SIZE;
-use super::ring::{run_plan, Planned};
+use super::ring::{restricted_ring, run_plan, Planned};
 
 /// Pause between rounds: enough rounds for any sampling interval, few enough SQEs to keep the
 /// child's report small.
@@ -70,17 +70,7 @@ pub fn restricted_round_trip(
     rounds: usize,
 ) -> Result<Expected> {
     let file = tempfile::tempfile_in(dir).context("creating a file")?;
-    let mut ring = IoUring::builder()
-        .setup_r_disabled()
-        .build(4)
-        .context("io_uring_setup with R_DISABLED")?;
-    let submitter = ring.submitter();
-    submitter
-        .register_restrictions(restrictions)
-        .context("IORING_REGISTER_RESTRICTIONS")?;
-    submitter
-        .register_enable_rings()
-        .context("IORING_REGISTER_ENABLE_RINGS")?;
+    let mut ring = restricted_ring(4, restrictions)?;
     let mut expected = Expected::new(1, false);
     for _ in 0..rounds {
         round(&mut ring, &file, &mut expected)?;

@@ -1,11 +1,15 @@
-//! `--format c`: an array of `struct io_uring_restriction` per process x ring, for
-//! io_uring_register_restrictions (liburing) or IORING_REGISTER_RESTRICTIONS.
+//! `--format c`: an array of `struct io_uring_restriction` per process and set of restrictions
+//! (the rings that need the same set share one), for io_uring_register_restrictions (liburing)
+//! or IORING_REGISTER_RESTRICTIONS.
 
 use super::analysis::Advice;
 use super::header;
-use super::text::{comment_line, ident, known_sqe_flags, register_macro, ring_label};
+use super::text::{comment_line, known_sqe_flags, register_macro, same_sets, set_ident, set_label};
 use std::fmt::Write;
 use uringtop_common::names::known_opcode_name;
+
+/// Ring ids per comment line, in characters.
+const LABEL_WIDTH: usize = 90;
 
 pub fn render(advice: &Advice) -> String {
     let mut out = String::from("/*\n");
@@ -27,13 +31,19 @@ pub fn render(advice: &Advice) -> String {
     }
     out.push_str(" */\n");
     for process in &advice.processes {
-        for ring in &process.rings {
+        for rings in same_sets(process) {
+            let ring = rings[0];
             out.push('\n');
-            let _ = writeln!(out, "/* {} */", comment_safe(&ring_label(process, ring)));
+            let label = set_label(process, &rings, LABEL_WIDTH);
+            for (i, line) in label.iter().enumerate() {
+                let open = if i == 0 { "/*" } else { " *" };
+                let close = if i + 1 == label.len() { " */" } else { "" };
+                let _ = writeln!(out, "{open} {}{close}", comment_safe(line));
+            }
             let _ = writeln!(
                 out,
                 "static struct io_uring_restriction {}[] = {{",
-                ident(process, ring)
+                set_ident(process, &rings)
             );
             for &op in &ring.sqe_ops {
                 let value = match known_opcode_name(op) {

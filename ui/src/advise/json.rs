@@ -3,6 +3,7 @@
 use super::analysis::{Advice, Source};
 use super::text::known_sqe_flags;
 use serde::Serialize;
+use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::names::{opcode_name, register_opcode_name, setup_flag_names};
 
 /// Bumped on any incompatible change of the shape below.
@@ -33,13 +34,16 @@ struct ProcessDoc {
 
 #[derive(Serialize)]
 struct RingDoc {
-    ring: u32,
+    /// null for the "other rings" row, as in the dump's JSON.
+    ring: Option<u32>,
     fd: Option<i32>,
     setup_flags: Vec<&'static str>,
     sqe_ops: Vec<String>,
     sqe_flags_allowed: Vec<&'static str>,
     sqe_flags_required: Vec<&'static str>,
     register_ops: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    other_rings: bool,
 }
 
 pub fn render(advice: &Advice) -> String {
@@ -65,7 +69,7 @@ pub fn render(advice: &Advice) -> String {
                     .rings
                     .iter()
                     .map(|r| RingDoc {
-                        ring: r.ring,
+                        ring: (r.ring != OTHER_RINGS).then_some(r.ring),
                         fd: r.fd,
                         setup_flags: setup_flag_names(r.setup_flags),
                         sqe_ops: r.sqe_ops.iter().map(|&o| opcode_name(o).into()).collect(),
@@ -76,6 +80,7 @@ pub fn render(advice: &Advice) -> String {
                             .iter()
                             .map(|&o| register_opcode_name(u32::from(o)).into())
                             .collect(),
+                        other_rings: r.ring == OTHER_RINGS,
                     })
                     .collect(),
             })

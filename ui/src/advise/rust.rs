@@ -1,9 +1,10 @@
-//! `--format rust`: a function per process x ring returning the restrictions as
-//! `Vec<io_uring::register::Restriction>`, for the io-uring crate 0.7.
+//! `--format rust`: a function per process and set of restrictions (the rings that need the
+//! same set share one) returning them as `Vec<io_uring::register::Restriction>`, for the
+//! io-uring crate 0.7.
 
 use super::analysis::Advice;
 use super::header;
-use super::text::{comment_line, ident, known_sqe_flags, register_macro, ring_label};
+use super::text::{comment_line, known_sqe_flags, register_macro, same_sets, set_ident, set_label};
 use std::fmt::Write;
 use uringtop_common::names::opcode_name;
 
@@ -93,13 +94,16 @@ pub fn render(advice: &Advice) -> String {
         comment(&mut out, &line);
     }
     for process in &advice.processes {
-        for ring in &process.rings {
+        for rings in same_sets(process) {
+            let ring = rings[0];
             out.push('\n');
-            let _ = writeln!(out, "/// {}", ring_label(process, ring));
+            for line in set_label(process, &rings, 90) {
+                let _ = writeln!(out, "/// {line}");
+            }
             let _ = writeln!(
                 out,
                 "pub fn {}() -> Vec<io_uring::register::Restriction> {{",
-                ident(process, ring)
+                set_ident(process, &rings)
             );
             out.push_str("    use io_uring::register::Restriction;\n    vec![\n");
             for &op in &ring.sqe_ops {

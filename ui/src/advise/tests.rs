@@ -158,6 +158,64 @@ fn the_advice_is_what_the_kernel_accepted() {
     assert!(advise(&model(), Some(500), observed()).processes.is_empty());
 }
 
+/// A ring that closed and a process that exited before the observation ended are advised
+/// too: the model forgets them on screen, not in what it observed.
+#[test]
+fn rings_that_went_are_advised() {
+    let sample = |time_ns, ops: Vec<OpSample>, exited: Vec<u32>, closed_rings: Vec<u32>| {
+        Input::Sample(Sample {
+            time_ns,
+            processes: vec![process(100, "worker"), process(200, "job")],
+            rings: vec![
+                ring(1, 100, Some(5), 0),
+                ring(2, 100, Some(6), 0),
+                ring(3, 200, Some(3), 0),
+            ],
+            ops,
+            exited,
+            closed_rings,
+            ..Sample::default()
+        })
+    };
+    let mut model = Model::new();
+    model.apply(&sample(1, vec![], vec![], vec![]));
+    model.apply(&sample(
+        2,
+        vec![
+            op(100, 1, READ, 3, 0, 0x7f),
+            op(100, 2, WRITE, 2, 0x01, 0x7e),
+            op(200, 3, NOP, 1, 0, 0x7f),
+        ],
+        vec![200],
+        vec![2],
+    ));
+    model.apply(&Input::Sample(Sample {
+        time_ns: 3,
+        ..Sample::default()
+    }));
+    assert!(model.process(200).is_none() && model.ring(2).is_none());
+    let advice = advise(&model, None, observed());
+    let rings: Vec<(u32, u32, Vec<u8>)> = advice
+        .processes
+        .iter()
+        .flat_map(|p| {
+            p.rings
+                .iter()
+                .map(move |r| (p.pid, r.ring, r.sqe_ops.clone()))
+        })
+        .collect();
+    assert_eq!(
+        rings,
+        [
+            (100, 1, vec![READ]),
+            (100, 2, vec![WRITE]),
+            (200, 3, vec![NOP])
+        ]
+    );
+    assert_eq!(advice.processes[1].comm, "job");
+    assert_eq!(advise(&model, Some(200), observed()).processes.len(), 1);
+}
+
 #[test]
 fn policy_format() {
     insta::assert_snapshot!(render(
@@ -277,12 +335,10 @@ fn the_c_output_compiles() {
         .into_iter()
         .find(|h| compiles(&format!("#include {h}\n")).0)
     else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{NAME}: neither liburing.h nor linux/io_uring.h, and CI=true forbids skipping"
-        );
-        eprintln!(
-            "SKIPPED {NAME}: neither <liburing.h> nor <linux/io_uring.h> (install linux-libc-dev)"
+        uringtop_tests::privilege::skip(
+            NAME,
+            "<liburing.h> or <linux/io_uring.h>",
+            "install linux-libc-dev",
         );
         return;
     };
@@ -297,4 +353,77 @@ fn the_policy_output_is_a_policy_uringtop_loads() {
     let text = render(&advise(&model(), None, observed()), AdviseFormat::Policy);
     let policy = uringtop_common::policy::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(!policy.rules.is_empty());
+}
+
+/// A workload that opens a short-lived ring per task: many rings, two sets.
+fn short_lived_rings() -> Advice {
+    let files = |ring| RingAdvice {
+        ring,
+        fd: Some(4),
+        sqe_ops: vec![READ, WRITE],
+        ..RingAdvice::default()
+    };
+    let mut rings = vec![RingAdvice {
+        ring: 1,
+        sqe_ops: vec![NOP],
+        ..RingAdvice::default()
+    }];
+    rings.extend((2..42).map(files));
+    rings.push(RingAdvice {
+        ring: 42,
+        sqe_ops: vec![OPENAT],
+        ..RingAdvice::default()
+    });
+    Advice {
+        observed: observed(),
+        processes: vec![ProcessAdvice {
+            pid: 7,
+            comm: "demo_workload".into(),
+            rings,
+        }],
+    }
+}
+
+#[test]
+fn rings_with_the_same_set_share_one_array_or_function() {
+    let advice = short_lived_rings();
+    let c = c::render(&advice);
+    assert_eq!(
+        c.matches("static struct io_uring_restriction").count(),
+        3,
+        "{c}"
+    );
+    assert!(
+        c.contains("uringtop_demo_workload_7_ring2_and_39_more[]"),
+        "{c}"
+    );
+    assert!(
+        c.contains(
+            "/* demo_workload (pid 7): 40 rings with the same restrictions, rings\n * 2, 3, 4,"
+        ),
+        "{c}"
+    );
+    assert!(c.contains(" 40, 41 */\n"), "{c}");
+    // One ring alone keeps its own label and name.
+    assert!(
+        c.contains("/* demo_workload (pid 7), ring 42 (fd unknown) */"),
+        "{c}"
+    );
+    assert!(c.lines().all(|l| l.len() <= 100), "{c}");
+    let rust = rust::render(&advice);
+    assert_eq!(rust.matches("pub fn ").count(), 3, "{rust}");
+    assert!(
+        rust.contains("pub fn uringtop_demo_workload_7_ring2_and_39_more()"),
+        "{rust}"
+    );
+    assert!(rust.contains("/// 2, 3, 4,"), "{rust}");
+    // The policy format names processes, not rings: one set of rules already.
+    let policy = render(&advice, AdviseFormat::Policy);
+    assert_eq!(
+        policy
+            .matches("ops = [\"NOP\", \"OPENAT\", \"READ\", \"WRITE\"]")
+            .count(),
+        1,
+        "{policy}"
+    );
 }

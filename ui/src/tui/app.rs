@@ -156,7 +156,7 @@ impl App {
             KeyCode::Char('-') | KeyCode::Char('_') => {
                 if !self.config.refresh.faster() {
                     self.message = Some(format!(
-                        "already the shortest interval (the probe samples every {} ms; start with a smaller --interval to go lower)",
+                        "already the shortest: the probe reads every {} ms (--interval sets it)",
                         self.config.refresh.sampling().as_millis()
                     ));
                 }
@@ -273,6 +273,11 @@ impl App {
 
     pub fn paused(&self) -> bool {
         self.paused
+    }
+
+    /// Pauses or resumes the display (space toggles it); a replay pauses when a step is taken.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
     }
 
     pub fn should_quit(&self) -> bool {

@@ -206,23 +206,72 @@ pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnLayout {
     slots: [Option<(u16, u16)>; 14],
+    /// Columns left out for want of width (the header says how many, at its right end).
+    hidden: u8,
+}
+
+/// Room kept at the right end of the header for the hidden-columns marker, `+N›`.
+pub const MARKER_WIDTH: u16 = 4;
+
+/// What the rows and the sort ask of the columns' widths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Needs {
+    /// Characters of the widest RING cell: a ring id, or a process's "(1234)".
+    pub ring: u16,
+    /// The sorted column, whose header also holds the sort arrow.
+    pub sorted: Option<Column>,
 }
 
 impl ColumnLayout {
     /// `policy`: a policy is loaded, so VERDICT is one of the columns.
     pub fn fit(width: u16, policy: bool) -> Self {
-        let specs = Column::ALL.map(|c| Fit {
-            width: c.width(),
-            priority: if c == Column::Verdict && !policy {
-                HIDDEN
-            } else {
-                c.priority()
+        ColumnLayout::fit_for(
+            width,
+            policy,
+            Needs {
+                ring: 0,
+                sorted: None,
             },
-            flex: c == Column::Comm,
+        )
+    }
+
+    /// Like [`ColumnLayout::fit`], with every column at least as wide as its content needs, so
+    /// that nothing is cut: the RING column as wide as its widest cell, the sorted column as
+    /// wide as its header and arrow. When columns must be left out, the header's right end
+    /// keeps room to say how many.
+    pub fn fit_for(width: u16, policy: bool, needs: Needs) -> Self {
+        let specs = Column::ALL.map(|c| {
+            let mut w = c.width();
+            if c == Column::Ring {
+                w = w.max(needs.ring);
+            }
+            if Some(c) == needs.sorted {
+                // The arrow is one character.
+                w = w.max(c.header().len() as u16 + 1);
+            }
+            Fit {
+                width: w,
+                priority: if c == Column::Verdict && !policy {
+                    HIDDEN
+                } else {
+                    c.priority()
+                },
+                flex: c == Column::Comm,
+            }
         });
-        ColumnLayout {
-            slots: fit(&specs, width),
+        let wanted = specs.iter().filter(|c| c.priority != HIDDEN).count();
+        let shown = |slots: &[Option<(u16, u16)>; 14]| slots.iter().flatten().count();
+        let mut slots = fit(&specs, width);
+        if shown(&slots) < wanted {
+            slots = fit(&specs, width.saturating_sub(MARKER_WIDTH));
         }
+        let hidden = u8::try_from(wanted - shown(&slots)).unwrap_or(u8::MAX);
+        ColumnLayout { slots, hidden }
+    }
+
+    /// How many columns were left out for want of width.
+    pub fn hidden(&self) -> u8 {
+        self.hidden
     }
 
     /// (column, x offset, width), left to right.
@@ -267,6 +316,34 @@ mod tests {
             let (_, x, w) = layout.iter().last().unwrap();
             assert!(x + w <= width, "overflow at {width}");
         }
+    }
+
+    #[test]
+    fn columns_are_as_wide_as_their_content_and_hidden_ones_are_counted() {
+        assert_eq!(ColumnLayout::fit(240, false).hidden(), 0);
+        let ring_width = |l: &ColumnLayout| {
+            l.iter()
+                .find(|(c, _, _)| *c == Column::Ring)
+                .map(|(_, _, w)| w)
+        };
+        let needs = Needs {
+            ring: 6, // "(1000)"
+            sorted: Some(Column::Inflight),
+        };
+        let wide = ColumnLayout::fit_for(240, false, needs);
+        assert_eq!(ring_width(&wide), Some(6));
+        let inflight = wide
+            .iter()
+            .find(|(c, _, _)| *c == Column::Inflight)
+            .unwrap();
+        assert_eq!(inflight.2, 9, "INFLIGHT and its arrow");
+        // At 50 columns RING is left out too: the layout says how many are hidden, and keeps
+        // room at the right end to say it.
+        let narrow = ColumnLayout::fit(50, false);
+        assert!(!narrow.shows(Column::Ring));
+        assert_eq!(narrow.hidden() as usize, 13 - narrow.iter().count());
+        let (_, x, w) = narrow.iter().last().unwrap();
+        assert!(x + w + MARKER_WIDTH <= 50);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod app;
 pub mod columns;
 pub mod cursor;
 pub mod format;
+pub mod held;
 pub mod layout;
 pub mod main_screen;
 pub mod policy;

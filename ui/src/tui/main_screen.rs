@@ -67,6 +67,10 @@ impl MainScreen {
     /// ring wherever it moved; on its process if the ring was folded away; else on the same row
     /// number.
     pub fn sync(&mut self, model: &Model, height: usize) {
+        // Folds of processes gone for good go with them (a reused pid starts unfolded).
+        self.folds
+            .toggled
+            .retain(|&pid| model.process(pid).is_some());
         rows::build(model, &self.spec, &self.folds, &mut self.rows);
         if let Some(id) = self.selected {
             let position = |id: RowId| self.rows.iter().position(|r| r.id == id);

@@ -74,12 +74,33 @@ impl Refresh {
 #[derive(Clone, Debug, Default)]
 pub struct Decimator {
     last_applied_ns: Option<u64>,
+    /// Samples skipped since the last one applied, folded together: samples carry only what
+    /// changed, so what changed in a skipped one must reach the model with the next applied.
+    held: Option<uringtop_common::input::Sample>,
 }
 
 impl Decimator {
     /// Whether the sample taken at `time_ns` should be applied. The first always is; later ones
     /// once `interval` has passed since the last applied one, with half a base period of slack for
     /// the sampler's jitter.
+    /// The sample to apply now, if any: `sample` with whatever the samples skipped before it
+    /// carried; or None, and `sample` is held for the next one.
+    pub fn pass(
+        &mut self,
+        mut sample: uringtop_common::input::Sample,
+        refresh: &Refresh,
+    ) -> Option<uringtop_common::input::Sample> {
+        if let Some(earlier) = self.held.take() {
+            sample.absorb_earlier(earlier);
+        }
+        if self.accept(sample.time_ns, refresh) {
+            Some(sample)
+        } else {
+            self.held = Some(sample);
+            None
+        }
+    }
+
     pub fn accept(&mut self, time_ns: u64, refresh: &Refresh) -> bool {
         let interval = refresh.interval();
         let accept = match self.last_applied_ns {

@@ -42,7 +42,7 @@ impl Player {
             rec,
             playhead_ns: times.first().copied().unwrap_or(0),
             times,
-            model: Model::new(),
+            model: Model::for_display(),
             cursor: InputCursor::start(),
             applied: 0,
             speed: 1,
@@ -78,7 +78,7 @@ impl Player {
     pub fn goto_sample(&mut self, n: usize) {
         let n = n.clamp(1.min(self.times.len()), self.times.len());
         if n < self.applied {
-            self.model = Model::new();
+            self.model = Model::for_display();
             self.cursor = InputCursor::start();
             self.applied = 0;
         }
@@ -212,10 +212,11 @@ impl Player {
             }
             return true;
         }
+        if let Some(forward) = step_key(&key) {
+            self.step(forward);
+            return true;
+        }
         match key.code {
-            // t/T step through samples as in below and atop; , . do the same.
-            KeyCode::Char('.') | KeyCode::Char('t') => self.step(true),
-            KeyCode::Char(',') | KeyCode::Char('T') => self.step(false),
             // In a replay the arrows and Home/End move through time, as in a player; folding stays
             // on f / Enter / h / l, and the list's top and bottom on PgUp / PgDn.
             KeyCode::Char(']') | KeyCode::Right => self.seek(true, SEEK_NS),
@@ -262,6 +263,54 @@ impl Player {
             },
         }
     }
+}
+
+/// A step key: Some(true) one sample forward, Some(false) one back. t/T step through samples as
+/// in below and atop; . and , do the same.
+fn step_key(key: &KeyEvent) -> Option<bool> {
+    match key.code {
+        KeyCode::Char('.') | KeyCode::Char('t') => Some(true),
+        KeyCode::Char(',') | KeyCode::Char('T') => Some(false),
+        _ => None,
+    }
+}
+
+/// A key in a replay: the player's keys move through time, the others go to the app's screens
+/// (and every key to the help or the filter being typed, while they are open).
+///
+/// A step pauses the playback, as a frame step does in a video player: the sample stepped to
+/// stays on screen. Playing on from it would move on at the next frame whenever the next
+/// sample is close (a recording's last one may come 27 ms after the one before).
+pub fn key(app: &mut App, player: &mut Player, key: KeyEvent) {
+    let editing = app.main.editing_filter && app.stack.is_empty();
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    let mut message = None;
+    if !app.help && !editing && !ctrl_c && player.key(key, &mut message) {
+        if player.prompt().is_none() && step_key(&key).is_some() {
+            app.set_paused(true);
+        }
+        app.sync(player.model());
+        app.message = message;
+    } else {
+        app.key(player.model(), key);
+    }
+    show(app, player);
+}
+
+/// Playing: `elapsed` of real time passed since the last frame. True when the position moved
+/// (the screen needs drawing).
+pub fn tick(app: &mut App, player: &mut Player, elapsed: Duration) -> bool {
+    if app.paused() || player.prompt().is_some() || player.at_end() {
+        return false;
+    }
+    let before = player.position();
+    player.advance(elapsed);
+    if player.position() == before {
+        return false;
+    }
+    app.sync(player.model());
+    show(app, player);
+    true
 }
 
 /// Shows the player's position (or prompt) on the app's status line.
@@ -326,16 +375,7 @@ pub async fn run(mut player: Player, options: crate::Options) -> anyhow::Result<
                             break Err(e);
                         }
                     } else {
-                        let editing = app.main.editing_filter && app.stack.is_empty();
-                        let mut message = None;
-                        let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-                        if !app.help && !editing && !ctrl_c && player.key(key, &mut message) {
-                            app.sync(player.model());
-                            app.message = message;
-                        } else {
-                            app.key(player.model(), key);
-                        }
-                        show(&mut app, &player);
+                        self::key(&mut app, &mut player, key);
                     }
                     redraw = true;
                 }
@@ -350,15 +390,7 @@ pub async fn run(mut player: Player, options: crate::Options) -> anyhow::Result<
             now = tick.tick() => {
                 let elapsed = now.duration_since(last_tick);
                 last_tick = now;
-                if !app.paused() && player.prompt().is_none() && !player.at_end() {
-                    let before = player.position();
-                    player.advance(elapsed);
-                    if player.position() != before {
-                        app.sync(player.model());
-                        show(&mut app, &player);
-                        redraw = true;
-                    }
-                }
+                redraw |= self::tick(&mut app, &mut player, elapsed);
             }
             _ = sigterm.recv() => break Ok(()),
             _ = sighup.recv() => break Ok(()),
@@ -398,7 +430,7 @@ mod tests {
     /// The model fed the inputs directly up to and including the `n`-th sample: what live
     /// showed when that sample arrived.
     fn model_at(inputs: &[Input], n: usize) -> Model {
-        let mut model = Model::new();
+        let mut model = Model::for_display();
         let mut seen = 0;
         for input in inputs {
             model.apply(input);
@@ -479,6 +511,46 @@ mod tests {
         p.key(KeyEvent::from(KeyCode::Enter), &mut msg);
         assert!(msg.unwrap().contains("not a time"));
         assert!(!p.key(key('q'), &mut None), "not a replay key");
+    }
+
+    fn app() -> App {
+        App::new(crate::app::Config {
+            source: crate::app::SourceKind::Recording,
+            refresh: crate::refresh::Refresh::new(Duration::from_secs(1)),
+            only_pid: None,
+            theme: crate::theme::Theme::colored(),
+            utc_offset_s: 0,
+            policy: None,
+        })
+    }
+
+    #[test]
+    fn a_step_while_playing_pauses_on_the_sample_stepped_to() {
+        let (mut p, _) = player();
+        let mut app = app();
+        let key_ = |c| KeyEvent::from(KeyCode::Char(c));
+        key(&mut app, &mut p, KeyEvent::from(KeyCode::End));
+        assert!(p.at_end() && !app.paused(), "playing, at the end");
+        key(&mut app, &mut p, key_(','));
+        assert_eq!(p.position().0, 39);
+        assert!(app.paused(), "the step paused the playback");
+        // The next frames leave it there, however close the next sample is.
+        assert!(!tick(&mut app, &mut p, Duration::from_secs(5)));
+        assert_eq!(p.position().0, 39);
+        // Space plays on from it.
+        key(&mut app, &mut p, key_(' '));
+        assert!(!app.paused());
+        assert!(tick(&mut app, &mut p, Duration::from_secs(5)));
+        assert!(p.at_end());
+        // Other timeline keys do not pause.
+        key(&mut app, &mut p, KeyEvent::from(KeyCode::Home));
+        key(&mut app, &mut p, key_(']'));
+        assert!(!app.paused());
+        // Typed into the go-to prompt, t is a character, not a step.
+        key(&mut app, &mut p, key_('g'));
+        key(&mut app, &mut p, key_('t'));
+        assert_eq!(p.prompt(), Some("t"));
+        assert!(!app.paused());
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! State and keys of the request view: the live stream of one ring's requests, newest first.
 //!
 //! With the cursor on the newest request the view follows the stream (like `tail -f`); moved
-//! down, it stays on the request it is on while newer ones push in above.
+//! down, it stops following and holds the list it showed (see [`crate::held`]) until the cursor
+//! is back at the top.
 
 use crate::cursor::{move_for, Cursor};
+use crate::held::Held;
 use crate::requests::{self, RequestFilter};
 use crossterm::event::{KeyCode, KeyEvent};
 use uringtop_common::input::Request;
@@ -18,6 +20,8 @@ pub struct RequestScreen {
     pub seqs: Vec<u64>,
     pub selected: Option<u64>,
     pub cursor: Cursor,
+    /// Off the top: the list as shown when the cursor left it.
+    pub held: Held,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,25 +40,21 @@ impl RequestScreen {
             seqs: Vec::new(),
             selected: None,
             cursor: Cursor::default(),
+            held: Held::default(),
         }
     }
 
     pub fn sync(&mut self, model: &Model, height: usize) {
-        requests::build(model, self.filter, &mut self.seqs);
-        let following = self.cursor.index == 0;
-        if !following {
-            if let Some(i) = self
-                .selected
-                .and_then(|s| self.seqs.iter().position(|&q| q == s))
-            {
-                // Keep the request where it is on screen: scroll with it.
-                let moved_by = i.saturating_sub(self.cursor.index);
-                self.cursor.offset += moved_by;
-                self.cursor.index = i;
-            }
+        if !self.held.is_held() {
+            requests::build(model, self.filter, &mut self.seqs);
         }
         self.cursor.clamp(self.seqs.len(), height);
         self.selected = self.seqs.get(self.cursor.index).copied();
+    }
+
+    /// The request `seq` as this view shows it (its held copy while the view holds still).
+    pub fn request<'a>(&'a self, model: &'a Model, seq: u64) -> Option<&'a Request> {
+        self.held.get(seq, |seq| requests::get(model, seq))
     }
 
     pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> RequestAction {
@@ -64,7 +64,7 @@ impl RequestScreen {
                     RequestAction::Back
                 }
                 KeyCode::Enter => {
-                    let request = self.selected.and_then(|seq| requests::get(model, seq));
+                    let request = self.selected.and_then(|seq| self.request(model, seq));
                     request.map_or(RequestAction::None, |r| {
                         RequestAction::Open(Box::new(r.clone()))
                     })
@@ -73,6 +73,9 @@ impl RequestScreen {
             };
         };
         self.cursor.apply(m, self.seqs.len(), height);
+        self.held.after_move(self.cursor.index, &self.seqs, |seq| {
+            requests::get(model, seq)
+        });
         self.selected = self.seqs.get(self.cursor.index).copied();
         RequestAction::None
     }

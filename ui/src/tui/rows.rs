@@ -56,6 +56,9 @@ pub struct Row {
     pub fd: Option<i32>,
     /// Ring rows: the last ring of its process (for the tree glyph).
     pub last: bool,
+    /// The process exited, or the ring closed, during the latest interval: the row shows that
+    /// interval, marked, and is gone at the next sample (as htop shows a dying process).
+    pub departed: bool,
 }
 
 /// How the rows are chosen and ordered.
@@ -74,9 +77,9 @@ pub struct RowSpec {
 /// How many intervals without a completion (and with nothing in flight) make a ring idle.
 pub const IDLE_INTERVALS: usize = 10;
 
-/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: most often
-/// a closed one (the kernel does not say when a ring is destroyed), which only clutters the list
-/// of a process that creates short-lived rings.
+/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: quiet, or
+/// closed without the probe knowing (rings it knows closed leave the model on their own), which
+/// only clutters the list of a process that creates short-lived rings.
 pub fn ring_is_idle(ring: &RingState) -> bool {
     ring.interval.inflight == 0
         && ring.rate_history.len() >= IDLE_INTERVALS
@@ -86,6 +89,13 @@ pub fn ring_is_idle(ring: &RingState) -> bool {
             .rev()
             .take(IDLE_INTERVALS)
             .all(|&r| r == 0.0)
+}
+
+/// Whether a ring of `process` gets a row: busy ones always; idle ones with `i`, but only while
+/// they and their process are live (a ring that closed or a process that exited is shown for
+/// its last interval only when it did something in it).
+pub fn ring_is_shown(spec: &RowSpec, process: &ProcessState, ring: &RingState) -> bool {
+    !ring_is_idle(ring) || (spec.show_idle && !ring.closed && !process.exited)
 }
 
 /// Which processes are folded: a default for all, and the exceptions the user toggled.
@@ -126,7 +136,7 @@ pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
         .processes()
         .filter(|p| spec.only_pid.is_none_or(|only| p.pid == only))
         .filter(|p| matches_filter(p, &spec.filter))
-        .filter(|p| spec.show_idle || p.rings.is_empty() || !p.rings.values().all(ring_is_idle))
+        .filter(|p| p.rings.values().any(|r| ring_is_shown(spec, p, r)))
         .map(|p| (p, process_row(p, folds)))
         .collect();
     processes.sort_by(|(pa, a), (pb, b)| {
@@ -150,8 +160,8 @@ pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
             process
                 .rings
                 .values()
-                .filter(|r| spec.show_idle || !ring_is_idle(r))
-                .map(|r| (r, ring_row(process.pid, r))),
+                .filter(|r| ring_is_shown(spec, process, r))
+                .map(|r| (r, ring_row(process, r))),
         );
         rings.sort_by(|(ra, a), (rb, b)| {
             order(
@@ -185,7 +195,8 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
-fn ring_row(pid: u32, ring: &RingState) -> Row {
+fn ring_row(process: &ProcessState, ring: &RingState) -> Row {
+    let pid = process.pid;
     let i = &ring.interval;
     let (mut total, mut denied) = (0u64, 0u64);
     let mut verdicts = VerdictCounts::default();
@@ -220,6 +231,7 @@ fn ring_row(pid: u32, ring: &RingState) -> Row {
         setup_flags: ring.info.setup_flags,
         fd: if owned { ring.info.fd } else { None },
         last: false,
+        departed: ring.closed || process.exited,
     }
 }
 
@@ -237,7 +249,7 @@ fn process_row(p: &ProcessState, folds: &Folds) -> Row {
     };
     let mut setup_flags = 0;
     for ring in p.rings.values() {
-        let r = ring_row(p.pid, ring);
+        let r = ring_row(p, ring);
         figures.total = figures.total.saturating_add(r.figures.total);
         figures.denied = figures.denied.saturating_add(r.figures.denied);
         figures.cq_overflows = figures.cq_overflows.saturating_add(r.figures.cq_overflows);
@@ -252,6 +264,7 @@ fn process_row(p: &ProcessState, folds: &Folds) -> Row {
         setup_flags,
         fd: None,
         last: false,
+        departed: p.exited,
     }
 }
 

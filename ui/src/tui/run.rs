@@ -52,7 +52,9 @@ async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Opti
         policy: options.policy,
     };
     let mut app = App::new(config);
-    let mut model = Model::new();
+    // A display model: the TUI never reports a window, so what departs is dropped once it has
+    // shown its last interval and memory follows what is live (see Model::for_display).
+    let mut model = Model::for_display();
     // While paused the screen shows this copy; the live model keeps taking inputs, so nothing is
     // lost and resuming shows the present.
     let mut frozen: Option<Model> = None;
@@ -108,12 +110,15 @@ async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Opti
                     redraw = true;
                 }
                 for input in batch.drain(..) {
-                    // Samples are cumulative: skipping some just makes the model's interval longer.
-                    if let Input::Sample(s) = &input {
-                        if !decimator.accept(s.time_ns, app.refresh()) {
-                            continue;
-                        }
-                    }
+                    // Skipping samples makes the model's interval longer; what they carried
+                    // rides on with the next one applied.
+                    let input = match input {
+                        Input::Sample(s) => match decimator.pass(s, app.refresh()) {
+                            Some(s) => Input::Sample(s),
+                            None => continue,
+                        },
+                        other => other,
+                    };
                     model.apply(&input);
                     changed = true;
                 }

@@ -26,6 +26,9 @@ pub struct Theme {
     pub status: Style,
     pub popup: Style,
     pub paused: Style,
+    /// Rows of a process that exited or a ring that closed, in their last interval. They also
+    /// say so in words ("exited", "closed"), which is all that marks them without color.
+    pub departed: Style,
     /// Policy verdicts, by severity: log < deny < kill.
     pub log: Style,
     pub deny: Style,
@@ -60,6 +63,8 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(Color::Yellow)
                 .add_modifier(bold),
+            // htop's dying processes: dark on red.
+            departed: Style::new().fg(Color::Black).bg(Color::Red),
             log: Style::new().fg(Color::Yellow),
             deny: Style::new().fg(Color::LightRed).add_modifier(bold),
             kill: Style::new()
@@ -88,6 +93,7 @@ impl Theme {
             status: reversed,
             popup: Style::new(),
             paused: reversed.add_modifier(Modifier::BOLD),
+            departed: Style::new(),
             // Without hue, severity is in the attributes: plain, bold, bold underlined.
             log: Style::new(),
             deny: bold,

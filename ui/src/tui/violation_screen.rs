@@ -1,8 +1,9 @@
 //! State and keys of the violations view: the policy's recent violations, newest first. Like
 //! the request view, it follows new ones while the cursor is on the newest, and otherwise holds
-//! the one selected.
+//! still (see [`crate::held`]).
 
 use crate::cursor::{move_for, Cursor};
+use crate::held::Held;
 use crate::violations::{self, ViolationFilter};
 use crossterm::event::{KeyCode, KeyEvent};
 use uringtop_common::input::Request;
@@ -15,6 +16,8 @@ pub struct ViolationScreen {
     pub seqs: Vec<u64>,
     pub selected: Option<u64>,
     pub cursor: Cursor,
+    /// Off the top: the list as shown when the cursor left it.
+    pub held: Held,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,23 +35,21 @@ impl ViolationScreen {
             seqs: Vec::new(),
             selected: None,
             cursor: Cursor::default(),
+            held: Held::default(),
         }
     }
 
     pub fn sync(&mut self, model: &Model, height: usize) {
-        violations::build(model, self.filter, &mut self.seqs);
-        if self.cursor.index != 0 {
-            if let Some(i) = self
-                .selected
-                .and_then(|s| self.seqs.iter().position(|&q| q == s))
-            {
-                // Keep the violation where it is on screen while newer ones arrive above it.
-                self.cursor.offset += i.saturating_sub(self.cursor.index);
-                self.cursor.index = i;
-            }
+        if !self.held.is_held() {
+            violations::build(model, self.filter, &mut self.seqs);
         }
         self.cursor.clamp(self.seqs.len(), height);
         self.selected = self.seqs.get(self.cursor.index).copied();
+    }
+
+    /// The violation `seq` as this view shows it (its held copy while the view holds still).
+    pub fn violation<'a>(&'a self, model: &'a Model, seq: u64) -> Option<&'a Request> {
+        self.held.get(seq, |seq| violations::get(model, seq))
     }
 
     pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> ViolationAction {
@@ -59,7 +60,7 @@ impl ViolationScreen {
                 }
                 KeyCode::Enter => self
                     .selected
-                    .and_then(|seq| violations::get(model, seq))
+                    .and_then(|seq| self.violation(model, seq))
                     .map_or(ViolationAction::None, |r| {
                         ViolationAction::Open(Box::new(r.clone()))
                     }),
@@ -67,6 +68,9 @@ impl ViolationScreen {
             };
         };
         self.cursor.apply(m, self.seqs.len(), height);
+        self.held.after_move(self.cursor.index, &self.seqs, |seq| {
+            violations::get(model, seq)
+        });
         self.selected = self.seqs.get(self.cursor.index).copied();
         ViolationAction::None
     }

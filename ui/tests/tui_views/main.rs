@@ -1,6 +1,7 @@
 //! The terminal UI's screens and navigation, rendered into ratatui's TestBackend from the
 //! deterministic synthetic stream: no root, no terminal, no probe.
 
+mod churn;
 mod navigation;
 mod policy;
 mod screens;
@@ -54,7 +55,8 @@ impl Harness {
     }
 
     pub fn with_config(inputs: &[Input], width: u16, height: u16, config: Config) -> Self {
-        let mut model = Model::new();
+        // What the TUI runs on (see Model::for_display).
+        let mut model = Model::for_display();
         for input in inputs {
             model.apply(input);
         }

@@ -337,3 +337,231 @@ fn the_status_line_names_the_source_and_its_end() {
     recording.app.set_source_ended();
     assert!(status(&mut recording).contains("source ended"));
 }
+
+#[test]
+fn a_short_last_interval_is_named_on_the_status_line() {
+    // A recorder stopped 27 ms after its last regular sample: that last interval's rates are
+    // over 27 ms, and the status line says so beside the nominal interval.
+    let mut inputs = synthetic_stream(7, 3, 1, 1);
+    let Some(Input::Sample(last)) = inputs.iter().rev().find(|i| matches!(i, Input::Sample(_)))
+    else {
+        panic!("no sample");
+    };
+    let mut stop = last.clone();
+    stop.time_ns += 27_000_000;
+    inputs.push(Input::Sample(stop));
+    let mut h = Harness::with_config(
+        &inputs,
+        120,
+        10,
+        Config {
+            source: SourceKind::Recording,
+            ..config()
+        },
+    );
+    assert!((h.model.interval().seconds - 0.027).abs() < 1e-9);
+    let status = h.render().lines().last().unwrap().to_string();
+    assert!(
+        status.starts_with("\" recording · every 1s · this one 27ms · "),
+        "{status}"
+    );
+    // A regular interval is not mentioned.
+    let mut regular = Harness::with_config(&synthetic_stream(7, 3, 1, 1), 120, 10, config());
+    assert!(!regular.render().contains("this one"));
+}
+
+#[test]
+fn the_help_shows_the_keys_of_the_mode_it_is_in() {
+    let inputs = synthetic_stream(7, 3, 2, 2);
+    let mut replay = Harness::with_config(
+        &inputs,
+        100,
+        40,
+        Config {
+            source: SourceKind::Recording,
+            ..config()
+        },
+    );
+    let help = replay.press("?").render();
+    // In a replay, Home/End, g and ← → move through time: the list keys do not claim them.
+    for live_only in ["Home/g top", "End/G bottom", "← h  → l", "+  -"] {
+        assert!(!help.contains(live_only), "{live_only}:\n{help}");
+    }
+    for replay_key in [
+        "G bottom",
+        "h  l",
+        "go to a time",
+        "10 s back / forward",
+        "Home End",
+    ] {
+        assert!(help.contains(replay_key), "{replay_key}:\n{help}");
+    }
+    let mut live = Harness::with_config(&inputs, 100, 40, config());
+    let help = live.press("?").render();
+    for live_key in ["Home/g top", "← h  → l", "+  -"] {
+        assert!(help.contains(live_key), "{live_key}:\n{help}");
+    }
+    assert!(!help.contains("go to a time"), "{help}");
+}
+
+#[test]
+fn under_a_flood_the_selected_request_stays_selected_until_the_top() {
+    let mut h = Harness::synthetic(120, 40);
+    h.press("j");
+    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
+        panic!("a ring row")
+    };
+    h.press("r");
+    h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
+    h.press("jj"); // on 1007: off the top, the list holds still
+    let selected_row = |h: &mut Harness| {
+        let text = h.render();
+        let line = text
+            .lines()
+            .find(|l| l.contains("0x3ef"))
+            .map(str::to_string);
+        (text, line)
+    };
+    let (before, row) = selected_row(&mut h);
+    let row = row.unwrap_or_else(|| panic!("1007 on screen:\n{before}"));
+    assert!(before.contains("not following"), "{before}");
+    // A flood: more requests than the model keeps, so 1007 itself is dropped by the model.
+    let flood: Vec<Input> = (0..uringtop_common::model::REQUEST_HISTORY as u64 + 500)
+        .map(|u| request(ring, 100_000 + u))
+        .collect();
+    for chunk in flood.chunks(1000) {
+        h.apply(chunk);
+        let (text, same) = selected_row(&mut h);
+        assert_eq!(
+            same.as_deref(),
+            Some(row.as_str()),
+            "the row holds still:\n{text}"
+        );
+    }
+    h.press("<enter>");
+    assert!(
+        h.render().contains("0x3ef (1007)"),
+        "Enter opens the request that was highlighted"
+    );
+    h.press("<esc><home>");
+    let text = h.render();
+    assert!(
+        text.contains("following") && !text.contains("not following"),
+        "{text}"
+    );
+    let newest = format!(
+        "{:#x}",
+        100_000 + uringtop_common::model::REQUEST_HISTORY as u64 + 499
+    );
+    assert!(
+        text.contains(&newest),
+        "back at the top, it follows again:\n{text}"
+    );
+}
+
+#[test]
+fn with_only_pid_the_header_counts_that_process() {
+    let inputs = synthetic_stream(7, 30, 6, 2);
+    let mut all = Harness::with_config(&inputs, 140, 20, config());
+    let first = all.render().lines().next().unwrap().to_string();
+    assert!(first.contains("6 processes · 12 rings"), "{first}");
+    let pid = all.app.main_rows().nth(3).unwrap().pid();
+    let mut h = Harness::with_config(
+        &inputs,
+        140,
+        20,
+        Config {
+            only_pid: Some(pid),
+            ..config()
+        },
+    );
+    let process = h.model.process(pid).unwrap();
+    let rate =
+        uringtop_tui::format::to_string(uringtop_tui::format::rate, process.interval.req_per_s);
+    let machine =
+        uringtop_tui::format::to_string(uringtop_tui::format::rate, h.model.interval().req_per_s);
+    assert_ne!(rate, machine);
+    let first = h.render().lines().next().unwrap().to_string();
+    assert!(
+        first.contains(&format!("1 process · 2 rings · {rate} req/s")),
+        "{first}"
+    );
+}
+
+/// One process with `rings` rings of one NOP each, over two samples.
+fn many_rings(rings: u32) -> Vec<Input> {
+    use uringtop_common::input::{OpCounters, OpSample, ProcessSample, RingSample, Sample};
+    let sample = |time_ns: u64, n: u64| {
+        Input::Sample(Sample {
+            time_ns,
+            processes: vec![ProcessSample {
+                pid: 20131,
+                comm: "demo_workload".into(),
+                ..ProcessSample::default()
+            }],
+            rings: (1..=rings)
+                .map(|ring| RingSample {
+                    ring,
+                    pid: 20131,
+                    ..RingSample::default()
+                })
+                .collect(),
+            ops: (1..=rings)
+                .map(|ring| OpSample {
+                    slot: 0,
+                    pid: 20131,
+                    ring,
+                    opcode: 0,
+                    counters: OpCounters {
+                        submitted: n,
+                        completed: n,
+                        ..OpCounters::default()
+                    },
+                })
+                .collect(),
+            ..Sample::default()
+        })
+    };
+    vec![sample(1_000_000_000, 0), sample(2_000_000_000, 5)]
+}
+
+#[test]
+fn nothing_is_cut_without_a_sign() {
+    // A process with 1000 rings: its ring count whole, not "(100…".
+    let mut h = Harness::with_inputs(&many_rings(1000), 120, 12, Theme::colored());
+    let text = h.render();
+    assert!(text.contains("(1000)"), "{text}");
+    assert!(!text.contains('…'), "{text}");
+    // Sorted by a column whose header fills it: header and arrow whole.
+    for (key, header) in [
+        ("<f6><f6>", "▼INFLIGHT"),
+        ("D", "▼DENIED"),
+        ("A", "▼ASYNC%"),
+        ("O", "▼CQ OVFL"),
+    ] {
+        let mut h = Harness::synthetic(160, 12);
+        let text = h.press(key).render();
+        let header_line = text.lines().nth(1).unwrap();
+        assert!(header_line.contains(header), "{key}: {header_line}");
+    }
+    // Too narrow for every column: the header ends with how many are hidden.
+    for width in [50, 60, 80] {
+        let mut h = Harness::synthetic(width, 12);
+        let text = h.render();
+        let header_line = text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('"')
+            .trim_end();
+        assert!(header_line.ends_with('›'), "{width}: {header_line}");
+        assert!(!text.contains("RING") || width > 50, "{text}");
+    }
+    let mut wide = Harness::synthetic(200, 12);
+    assert!(!wide.render().contains('›'));
+    // A message longer than the room after the figures takes the line, whole.
+    let mut h = Harness::synthetic(80, 12);
+    let status = h.press("----").render().lines().last().unwrap().to_string();
+    let message = h.app.message().unwrap().to_string();
+    assert!(status.contains(&message), "{status}");
+}

@@ -11,7 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use uringtop_common::input::{ExecPath, Request};
-use uringtop_common::names::{cqe_buffer_id, cqe_flag_names, opcode_name, sqe_flag_names};
+use uringtop_common::names::{
+    cqe_buffer_id, cqe_flag_names, opcode_name, ring_name, sqe_flag_names,
+};
 use uringtop_common::verdict::{Action, Verdict};
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App, r: &Request) {
@@ -65,7 +67,7 @@ fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
         "process",
         format!("{}[{}], thread {}", r.comm, r.pid, r.tid),
     ));
-    out.push(field("ring", r.ring.to_string()));
+    out.push(field("ring", ring_name(r.ring).into_owned()));
     out.push(section("CQE"));
     let mut res_text = String::new();
     res(&mut res_text, r.res);
@@ -75,6 +77,15 @@ fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
         cflags.push_str(&format!(", buffer id {id}"));
     }
     out.push(field("cflags", cflags));
+    if r.cqe_index != 0 {
+        // One of several CQEs of this request (multishot, SEND_ZC's notification).
+        let more = if r.cflags & uringtop_common::names::CQE_F_MORE != 0 {
+            "more follow"
+        } else {
+            "the request's last"
+        };
+        out.push(field("cqe", format!("#{} ({more})", r.cqe_index)));
+    }
     out.push(section("Execution"));
     out.push(field(
         "path",

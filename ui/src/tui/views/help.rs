@@ -1,5 +1,6 @@
 //! The help overlay (`?`): the keys of the screen it was opened on, the keys that work
-//! everywhere, and what the columns mean. Sized to fit 80x24.
+//! everywhere, and what the columns mean, for the mode it is in: in a replay some keys move
+//! through time instead. Sized to fit 80x24.
 
 use crate::app::{App, ScreenKind, SourceKind};
 use crate::format;
@@ -16,11 +17,33 @@ const MAIN: &[(&str, &str)] = &[
         "on a process: fold/unfold its rings; on a ring: open it",
     ),
     ("f  F", "fold/unfold the selected process / every process"),
-    ("i", "show / hide rings idle for 10 intervals (closed ones)"),
+    ("i", "show / hide live rings idle for 10 intervals"),
     (
         "← h  → l",
         "fold / unfold; on a ring, ← goes to its process",
     ),
+    ("r", "requests of the selected ring"),
+    ("/", "filter by comm or pid; Enter keeps it, Esc clears it"),
+    ("s F6 >  <", "sort by the next / previous column"),
+    ("P N R T L", "sort by PID, COMM, REQ/s, TOTAL, p99;"),
+    (
+        "E D A O",
+        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again: reverse",
+    ),
+    ("I", "reverse the sort"),
+];
+
+/// The main view's keys in a replay, where Home, End, g and the arrows ← → move through time
+/// (see [`REPLAY`]): the same list without them.
+const MAIN_REPLAY: &[(&str, &str)] = &[
+    ("↑↓ j k PgUp PgDn", "move; G bottom"),
+    (
+        "Enter",
+        "on a process: fold/unfold its rings; on a ring: open it",
+    ),
+    ("f  F", "fold/unfold the selected process / every process"),
+    ("i", "show / hide rings idle for 10 intervals (closed ones)"),
+    ("h  l", "fold / unfold; on a ring, h goes to its process"),
     ("r", "requests of the selected ring"),
     ("/", "filter by comm or pid; Enter keeps it, Esc clears it"),
     ("s F6 >  <", "sort by the next / previous column"),
@@ -46,7 +69,7 @@ const RING: &[(&str, &str)] = &[
 const REQUESTS: &[(&str, &str)] = &[
     (
         "↑↓ PgUp PgDn",
-        "scroll; at the top the list follows new requests",
+        "scroll (then it holds still); at the top it follows",
     ),
     ("Enter", "every field of the selected request"),
     ("Esc", "back (request streaming stops)"),
@@ -55,7 +78,7 @@ const REQUESTS: &[(&str, &str)] = &[
 const VIOLATIONS: &[(&str, &str)] = &[
     (
         "↑↓ PgUp PgDn",
-        "scroll; at the top the list follows new violations",
+        "scroll (then it holds still); at the top it follows",
     ),
     (
         "Enter",
@@ -90,11 +113,14 @@ const REPLAY: &[(&str, &str)] = &[
 const MAIN_LEGEND: &str =
     "REQ/s, ERR/s (CQEs with res < 0), ASYNC% (punted to io-wq), p50/p99: over \
      the interval. TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only): since start. FLAGS: \
-     IORING_SETUP_*, abbreviated; the ring view spells them out.";
+     IORING_SETUP_*, abbreviated; the ring view spells them out. +N› ending the header: N \
+     columns hidden for want of width.";
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = &app.config.theme;
+    let replay = app.config.source == SourceKind::Recording;
     let (name, keys) = match app.screen() {
+        ScreenKind::Main if replay => ("process list", MAIN_REPLAY),
         ScreenKind::Main => ("process list", MAIN),
         ScreenKind::Ring => ("ring", RING),
         ScreenKind::Requests | ScreenKind::Detail => ("requests", REQUESTS),
@@ -117,7 +143,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         .chain(policy_keys)
         .map(|&(k, what)| key_line(k, what))
         .collect();
-    if app.config.source == SourceKind::Recording {
+    if replay {
         lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what)));
     } else {
         lines.push(key_line(

@@ -3,7 +3,7 @@
 use super::text::{cell, fill};
 use super::{empty_message, flags};
 use crate::app::App;
-use crate::columns::{Column, ColumnLayout};
+use crate::columns::{Column, ColumnLayout, Needs, MARKER_WIDTH};
 use crate::format;
 use crate::layout;
 use crate::rows::{self, Row, RowId};
@@ -13,6 +13,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use std::fmt::Write;
+use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::model::Model;
 use uringtop_common::verdict::Action;
 
@@ -20,7 +21,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, scratch);
-    let columns = ColumnLayout::fit(area.width, app.config.policy.is_some());
+    let needs = Needs {
+        ring: ring_cells_width(&app.main.rows),
+        sorted: Some(app.main.spec.sort),
+    };
+    let columns = ColumnLayout::fit_for(area.width, app.config.policy.is_some(), needs);
     header(buf, l.header, &columns, app, theme);
     let main = &app.main;
     if main.rows.is_empty() {
@@ -39,6 +44,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
         let line = Rect::new(l.body.x, y, l.body.width, 1);
         if selected {
             fill(buf, line, theme.selected);
+        } else if row.departed {
+            fill(buf, line, theme.departed);
         }
         let base = match (selected, row.id) {
             (true, _) => theme.selected,
@@ -50,6 +57,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             let emphasis = cell_text(scratch, column, row, model);
             let style = if selected {
                 base
+            } else if row.departed {
+                // One style for the whole row: it is leaving, its figures are its last.
+                base.patch(theme.departed)
             } else {
                 emphasis.style(base, theme)
             };
@@ -64,6 +74,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             );
         }
     }
+}
+
+/// The widest RING cell of `rows`: a ring id, or a process's ring count in parentheses.
+fn ring_cells_width(rows: &[Row]) -> u16 {
+    let digits = |n: u64| n.checked_ilog10().map_or(1, |d| d + 1) as u16;
+    rows.iter()
+        .map(|row| match row.id {
+            RowId::Ring { ring, .. } => digits(u64::from(ring)),
+            RowId::Process(_) => digits(row.rings as u64) + 2,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// How a value should stand out.
@@ -119,6 +141,8 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
             Emphasis::Normal
         }
         Column::Ring => match row.id {
+            // Its COMM cell says "other rings"; no number belongs here.
+            RowId::Ring { ring, .. } if ring == OTHER_RINGS => Emphasis::Normal,
             RowId::Ring { ring, .. } => {
                 let _ = write!(s, "{ring}");
                 Emphasis::Normal
@@ -182,20 +206,31 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
     }
 }
 
-/// A process: fold marker and name. A ring: tree branch and, when known, its fd.
+/// A process: fold marker and name. A ring: tree branch and, when known, its fd. Then, in its
+/// last interval, "(exited)" or "(closed)": the mark that remains without color.
 fn comm(s: &mut String, row: &Row, model: &Model) {
     match row.id {
         RowId::Process(pid) => {
             s.push_str(if row.folded { "▸ " } else { "▾ " });
             match model.process(pid).map(|p| p.comm.as_str()) {
                 Some(name) if !name.is_empty() => s.push_str(name),
+                // The probe's row of processes it could not count one by one.
+                _ if pid == 0 => s.push_str("(other processes)"),
                 _ => s.push('?'),
             }
+            if row.departed {
+                s.push_str(" (exited)");
+            }
         }
-        RowId::Ring { .. } => {
+        RowId::Ring { ring, .. } => {
             s.push_str(if row.last { "  └─" } else { "  ├─" });
-            if let Some(fd) = row.fd {
+            if ring == OTHER_RINGS {
+                s.push_str(" other rings");
+            } else if let Some(fd) = row.fd {
                 let _ = write!(s, " fd {fd}");
+            }
+            if row.departed {
+                s.push_str(" (closed)");
             }
         }
     }
@@ -203,8 +238,15 @@ fn comm(s: &mut String, row: &Row, model: &Model) {
 
 fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String) {
     let theme = &app.config.theme;
-    let processes = model.processes().count();
-    let rings: usize = model.processes().map(|p| p.rings.len()).sum();
+    let spec = &app.main.spec;
+    // With --pid, the totals are that process's: the machine's would say nothing about it.
+    let shown = || {
+        model
+            .processes()
+            .filter(|p| spec.only_pid.is_none_or(|pid| p.pid == pid))
+    };
+    let processes = shown().count();
+    let rings: usize = shown().map(|p| p.rings.len()).sum();
     s.clear();
     let _ = write!(
         s,
@@ -212,9 +254,12 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         plural_es(processes),
         plural(rings)
     );
-    format::rate(s, model.interval().req_per_s);
+    let req_per_s = match spec.only_pid {
+        Some(_) => shown().map(|p| p.interval.req_per_s).sum(),
+        None => model.interval().req_per_s,
+    };
+    format::rate(s, req_per_s);
     s.push_str(" req/s");
-    let spec = &app.main.spec;
     let _ = write!(
         s,
         " · sort {} {}",
@@ -228,10 +273,11 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         let _ = write!(s, " · filter \"{}\"", spec.filter);
     }
     if !spec.show_idle {
-        let idle = model
-            .processes()
+        // What `i` would add: idle rings of live processes.
+        let idle = shown()
+            .filter(|p| !p.exited)
             .flat_map(|p| p.rings.values())
-            .filter(|r| rows::ring_is_idle(r))
+            .filter(|r| !r.closed && rows::ring_is_idle(r))
             .count();
         if idle > 0 {
             let _ = write!(s, " · {idle} idle hidden (i)");
@@ -242,6 +288,14 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
 
 fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme: &Theme) {
     fill(buf, area, theme.header);
+    let hidden = columns.hidden();
+    if hidden > 0 && area.width >= MARKER_WIDTH {
+        // Columns left out for want of width: say how many, where the next one would be.
+        let mut marker = [0u8; 8];
+        let text = hidden_marker(&mut marker, hidden);
+        let x = area.right() - MARKER_WIDTH;
+        cell(buf, x, area.y, MARKER_WIDTH, text, theme.dim, true);
+    }
     let spec = &app.main.spec;
     for (column, x, w) in columns.iter() {
         let sorted = column == spec.sort;
@@ -277,6 +331,15 @@ fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme
             );
         }
     }
+}
+
+/// `+N›` in a stack buffer (no allocation per frame).
+fn hidden_marker(buf: &mut [u8; 8], hidden: u8) -> &str {
+    let mut w = &mut buf[..];
+    let _ = std::io::Write::write_fmt(&mut w, format_args!("+{hidden}›"));
+    let left = w.len();
+    let n = buf.len() - left;
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
 /// `name` and `arrow` in a stack buffer: the arrow first for right-aligned columns.

@@ -65,16 +65,25 @@ pub fn draw_buffer(buf: &mut Buffer, area: Rect, model: &Model, app: &App) {
     }
 }
 
+/// "ring 7", or "other rings" for the probe's row of rings it could not count one by one.
+fn ring_label(ring: u32) -> std::borrow::Cow<'static, str> {
+    if ring == uringtop_common::input::OTHER_RINGS {
+        uringtop_common::names::ring_name(ring)
+    } else {
+        format!("ring {ring}").into()
+    }
+}
+
 /// A centered two-line message in place of an empty table.
 fn empty_message(buf: &mut Buffer, area: Rect, first: &str, second: &str, theme: &Theme) {
     if area.height == 0 {
         return;
     }
-    let y = area.y + area.height.saturating_sub(2) / 2;
-    for (dy, (line, style)) in [(first, theme.title), (second, theme.dim)]
-        .into_iter()
-        .enumerate()
-    {
+    // The explanation is wrapped at spaces rather than cut mid-sentence on a narrow terminal.
+    let mut lines = vec![(first, theme.title)];
+    lines.extend(wrap(second, usize::from(area.width)).map(|l| (l, theme.dim)));
+    let y = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    for (dy, (line, style)) in lines.into_iter().enumerate() {
         let w = text::display_width(line).min(usize::from(area.width)) as u16;
         let x = area.x + (area.width - w) / 2;
         if y + (dy as u16) < area.bottom() {
@@ -83,8 +92,53 @@ fn empty_message(buf: &mut Buffer, area: Rect, first: &str, second: &str, theme:
     }
 }
 
+/// `text` in lines of at most `width` characters, broken at spaces (a word longer than the
+/// width gets a line of its own, cut).
+fn wrap(text: &str, width: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text.trim();
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let fits = |s: &str| text::display_width(s) <= width.max(1);
+        let end = if fits(rest) {
+            rest.len()
+        } else {
+            let mut end = None;
+            for (i, c) in rest.char_indices() {
+                if c == ' ' {
+                    if fits(&rest[..i]) {
+                        end = Some(i);
+                    } else {
+                        break;
+                    }
+                }
+            }
+            end.unwrap_or_else(|| rest.find(' ').unwrap_or(rest.len()))
+        };
+        let (line, tail) = rest.split_at(end);
+        rest = tail.trim_start();
+        Some(line)
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hint_wraps_at_spaces() {
+        let lines: Vec<&str> =
+            super::wrap("processes appear here as soon as they submit to a ring", 24).collect();
+        assert_eq!(
+            lines,
+            [
+                "processes appear here as",
+                "soon as they submit to a",
+                "ring"
+            ]
+        );
+        assert_eq!(super::wrap("short", 24).collect::<Vec<_>>(), ["short"]);
+    }
+
     #[test]
     fn the_too_small_message_states_the_real_minimum() {
         let size = format!("{}x{}", super::layout::MIN_WIDTH, super::layout::MIN_HEIGHT);

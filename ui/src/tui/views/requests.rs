@@ -2,13 +2,12 @@
 
 use super::request_table::{self, Columns};
 use super::text::cell;
-use super::{empty_message, flags};
+use super::{empty_message, flags, ring_label};
 use crate::app::SourceKind;
 use crate::columns::{fit, Fit};
 use crate::format;
 use crate::layout;
 use crate::request_screen::RequestScreen;
-use crate::requests;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -111,7 +110,11 @@ pub fn draw(
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
         s.clear();
-        let _ = write!(s, "waiting for requests on ring {}", screen.filter.ring);
+        let _ = write!(
+            s,
+            "waiting for requests on {}",
+            ring_label(screen.filter.ring)
+        );
         if let Some(op) = screen.filter.opcode {
             let _ = write!(s, " ({} only)", opcode_name(op));
         }
@@ -129,7 +132,7 @@ pub fn draw(
         &screen.cursor,
         theme,
         s,
-        |seq| requests::get(model, seq),
+        |seq| screen.request(model, seq),
         |s, column, r| {
             if request_cell(s, column, r, app.config.utc_offset_s) {
                 theme.bad
@@ -147,7 +150,13 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
         1 => {
             let _ = write!(s, "{}", r.tid);
         }
-        2 => s.push_str(&opcode_name(r.opcode)),
+        2 => {
+            s.push_str(&opcode_name(r.opcode));
+            // The n-th CQE of a request that posts several (multishot, SEND_ZC).
+            if r.cqe_index != 0 {
+                let _ = write!(s, " #{}", r.cqe_index);
+            }
+        }
         3 => fd(s, r),
         4 => {
             let _ = write!(s, "{}", r.off);
@@ -207,7 +216,7 @@ fn title(
     s: &mut String,
 ) {
     s.clear();
-    let _ = write!(s, "requests of ring {}", screen.filter.ring);
+    let _ = write!(s, "requests of {}", ring_label(screen.filter.ring));
     if let Some(p) = model.process(screen.pid) {
         let _ = write!(s, " · {}[{}]", p.comm, p.pid);
     }
@@ -217,6 +226,8 @@ fn title(
     let _ = write!(s, " · {} held · newest first", screen.seqs.len());
     if app.paused() {
         s.push_str(" · paused");
+    } else if screen.held.is_held() {
+        s.push_str(" · not following");
     } else if screen.cursor.index == 0 {
         s.push_str(" · following");
     }

@@ -2,7 +2,7 @@
 //! and the ring's completion rate over the last minute.
 
 use super::text::{cell, fill};
-use super::{empty_message, histogram, register_line, sparkline};
+use super::{empty_message, histogram, register_line, ring_label, sparkline};
 use crate::columns::{fit, Fit, HIDDEN};
 use crate::format;
 use crate::layout;
@@ -14,6 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Block, Widget};
 use std::fmt::Write;
+use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::latency::LatencySummary;
 use uringtop_common::model::{counters, Model, OpState, ProcessState, RingState};
 use uringtop_common::names::{errno_name, opcode_name, setup_flag_names};
@@ -69,11 +70,18 @@ pub fn draw(
 ) {
     let theme = &app.config.theme;
     let l = layout::ring(area, screen.ops.len(), screen.register_line);
-    let Some(process) = model.process(screen.pid) else {
-        return empty_message(buf, area, "this process is gone", "Esc goes back", theme);
-    };
-    let Some(ring) = process.rings.get(&screen.ring) else {
-        return empty_message(buf, area, "this ring is gone", "Esc goes back", theme);
+    let found = model
+        .process(screen.pid)
+        .and_then(|p| p.rings.get(&screen.ring).map(|r| (p, r)));
+    let Some((process, ring)) = found else {
+        s.clear();
+        let _ = write!(
+            s,
+            "{} of pid {} is gone: it closed, or the process exited",
+            ring_label(screen.ring),
+            screen.pid
+        );
+        return empty_message(buf, area, s, "Esc goes back", theme);
     };
     title(buf, l.title, process, ring, theme, s);
     summary(buf, l.summary, ring, theme, s);
@@ -216,7 +224,17 @@ fn title(
 ) {
     let info = &ring.info;
     s.clear();
-    let _ = write!(s, "ring {} · {}[{}]", info.ring, p.comm, p.pid);
+    if info.ring == OTHER_RINGS {
+        s.push_str("other rings (not counted one by one)");
+    } else {
+        let _ = write!(s, "ring {}", info.ring);
+    }
+    let _ = write!(s, " · {}[{}]", p.comm, p.pid);
+    if p.exited {
+        s.push_str(" · exited: its last interval");
+    } else if ring.closed {
+        s.push_str(" · closed: its last interval");
+    }
     if info.pid != p.pid {
         let _ = write!(s, " (created by pid {})", info.pid);
     }

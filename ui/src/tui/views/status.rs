@@ -1,11 +1,12 @@
 //! The status line: where the data comes from, how often, how much, what was lost, and keys.
 
-use super::text::{fill, spans};
+use super::text::{display_width, fill, spans};
 use crate::app::{App, ScreenKind, SourceKind};
 use crate::format;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::fmt::Write;
+use std::time::Duration;
 use uringtop_common::model::Model;
 
 pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String) {
@@ -61,9 +62,17 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
     }
     s.clear();
     s.push_str(" · every ");
-    format::interval(s, app.refresh().interval());
-    s.push_str(" · ");
+    let nominal = app.refresh().interval();
+    format::interval(s, nominal);
     let i = model.interval();
+    // The rates are over the real length of the interval shown: say it when it is not the
+    // nominal one (a recording's last sample, taken when the recorder stopped, may come 27 ms
+    // after the one before it, and its rates are over those 27 ms).
+    if let Some(real) = unusual_interval(i.seconds, nominal, model.samples()) {
+        s.push_str(" · this one ");
+        format::interval(s, real);
+    }
+    s.push_str(" · ");
     format::rate(s, i.req_per_s + i.cqe_per_s);
     s.push_str(" events/s · ");
     x = spans(buf, x, area.y, right, &[(s, theme.status)]);
@@ -109,6 +118,18 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
     }
     x = spans(buf, x, area.y, right, &[("  ", theme.status)]);
     match app.message() {
+        // A message that does not fit after the figures takes the whole line: cut, it would
+        // stop mid-sentence.
+        Some(message) if display_width(message) > usize::from(right.saturating_sub(x)) => {
+            fill(buf, area, theme.status);
+            spans(
+                buf,
+                area.x,
+                area.y,
+                right,
+                &[(" ", theme.status), (message, theme.key)],
+            )
+        }
         Some(message) => spans(buf, x, area.y, right, &[(message, theme.key)]),
         None => {
             let full = match app.config.source {
@@ -123,6 +144,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
             spans(buf, x, area.y, right, &[(text, theme.status)])
         }
     };
+}
+
+/// The real length of the latest interval when it is more than 10 % off the nominal one. Not
+/// for the first sample, whose interval (from attach) has no known length.
+fn unusual_interval(seconds: f64, nominal: Duration, samples: u64) -> Option<Duration> {
+    let nominal_s = nominal.as_secs_f64();
+    let off = (seconds - nominal_s).abs() > nominal_s / 10.0;
+    (samples > 1 && off && seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
 const REPLAY_HINTS: &str = "?:help space:play t/T:step ←→:10s {}:speed g:go to q:quit";

@@ -10,12 +10,11 @@ use crate::format;
 use crate::layout;
 use crate::policy::{action_label, PolicyLabel};
 use crate::violation_screen::ViolationScreen;
-use crate::violations;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::fmt::Write;
-use uringtop_common::input::Request;
+use uringtop_common::input::{Request, OTHER_RINGS};
 use uringtop_common::model::Model;
 use uringtop_common::names::opcode_name;
 
@@ -78,7 +77,7 @@ pub fn draw(
         &screen.cursor,
         theme,
         s,
-        |seq| violations::get(model, seq),
+        |seq| screen.violation(model, seq),
         |s, column, r| {
             violation_cell(s, column, r, app);
             match column {
@@ -95,9 +94,8 @@ fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
     let verdict = r.verdict.unwrap_or_default();
     match column {
         0 => format::clock(s, r.time_ns, app.config.utc_offset_s),
-        1 => {
-            let _ = write!(s, "{}[{}]", r.comm, r.pid);
-        }
+        1 => process(s, &r.comm, r.pid, usize::from(COLUMNS[1].width)),
+        2 if r.ring == OTHER_RINGS => s.push_str("other"),
         2 => {
             let _ = write!(s, "{}", r.ring);
         }
@@ -112,6 +110,20 @@ fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
         7 => s.push_str(action_label(&verdict)),
         _ => rule(s, verdict.rule, app.config.policy.as_ref()),
     }
+}
+
+/// `comm[pid]` in `width` characters: when it does not fit, the name is cut, never the pid
+/// (`demo_workl…[20131]`, not `demo_workload[201…`).
+fn process(s: &mut String, comm: &str, pid: u32, width: usize) {
+    let pid_part = format!("[{pid}]");
+    let room = width.saturating_sub(pid_part.chars().count());
+    if comm.chars().count() <= room {
+        s.push_str(comm);
+    } else {
+        s.extend(comm.chars().take(room.saturating_sub(1)));
+        s.push('…');
+    }
+    s.push_str(&pid_part);
 }
 
 /// `#2 deny OPENAT outside /srv`: rules numbered from 1, as they appear in the file; `default`
@@ -153,6 +165,8 @@ fn title(
     );
     if app.paused() {
         s.push_str(" · paused");
+    } else if screen.held.is_held() {
+        s.push_str(" · not following");
     } else if screen.cursor.index == 0 {
         s.push_str(" · following");
     }
@@ -174,4 +188,20 @@ fn title(
         app.config.theme.title,
         false,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_process_is_cut_in_its_name_not_its_pid() {
+        let cell = |comm: &str, pid| {
+            let mut s = String::new();
+            super::process(&mut s, comm, pid, 18);
+            s
+        };
+        assert_eq!(cell("demo_workload", 20131), "demo_workl…[20131]");
+        assert_eq!(cell("nginx", 1449), "nginx[1449]");
+        assert_eq!(cell("tokio-runtime-w", 1892), "tokio-runti…[1892]");
+        assert_eq!(cell("demo_workload", 20131).chars().count(), 18);
+    }
 }

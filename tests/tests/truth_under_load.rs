@@ -1,0 +1,210 @@
+//! Exact counts where a probe that pairs each CQE with one submission goes wrong: requests that
+//! post several CQEs (multishot ACCEPT and RECV), CQEs no request posts (MSG_RING's on its
+//! target), flags the kernel sets by itself, and churn of rings and processes past the probe's
+//! counter slots.
+
+mod support;
+
+use support::{observe, observe_with};
+use uringtop_common::input::OTHER_RINGS;
+use uringtop_common::names;
+use uringtop_common::report::Report;
+use uringtop_probe::LoadOptions;
+use uringtop_tests::workloads;
+
+/// The records of one opcode, in arrival order.
+fn records_of<'a>(o: &'a support::Observed, op: &str) -> Vec<&'a uringtop_common::input::Request> {
+    o.requests
+        .iter()
+        .filter(|r| names::opcode_name(r.opcode) == op)
+        .collect()
+}
+
+/// Every CQE of a multishot request is its own record, numbered from 1, the last without F_MORE.
+fn assert_numbered(o: &support::Observed, op: &str, cqes: u32) {
+    let records = records_of(o, op);
+    let numbers: Vec<u32> = records.iter().map(|r| r.cqe_index).collect();
+    assert_eq!(numbers, (1..=cqes).collect::<Vec<_>>(), "{op} records");
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.user_data, workloads::MULTISHOT_UD);
+        let more = r.cflags & names::CQE_F_MORE != 0;
+        assert_eq!(more, i + 1 < records.len(), "F_MORE of CQE {}", i + 1);
+    }
+    assert_eq!(o.report.lost_records, 0);
+}
+
+#[test]
+fn a_multishot_accept_counts_every_connection() {
+    let Some(o) = observe("a_multishot_accept_counts_every_connection", true, || {
+        workloads::multishot_accept(300)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["ACCEPT"].completed, 301);
+    assert_eq!(o.report.lost_updates, 0);
+    assert_numbered(&o, "ACCEPT", 301);
+}
+
+#[test]
+fn a_multishot_recv_with_provided_buffers_counts_every_message() {
+    let Some(o) = observe(
+        "a_multishot_recv_with_provided_buffers_counts_every_message",
+        true,
+        || workloads::multishot_recv(200),
+    ) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.ops()["RECV"].completed, 201);
+    assert_numbered(&o, "RECV", 201);
+}
+
+#[test]
+fn msg_ring_cqes_count_on_the_target_ring() {
+    let Some(o) = observe("msg_ring_cqes_count_on_the_target_ring", true, || {
+        workloads::msg_ring(50)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    // Each ring's completed equals the CQEs it posted: 50 on each.
+    let rings = &o.process().rings;
+    assert_eq!(rings.len(), 2, "{rings:#?}");
+    for ring in rings {
+        let completed: u64 = ring.ops.iter().map(|op| op.completed).sum();
+        assert_eq!(completed, 50, "ring {:?}", ring.ring);
+        assert_eq!(ring.ops.len(), 1, "one opcode per ring: {ring:#?}");
+    }
+    let aux = records_of(&o, "AUX_CQE");
+    assert_eq!(aux.len(), 50);
+    for (i, r) in aux.iter().enumerate() {
+        assert_eq!(r.user_data, workloads::MSG_RING_UD + i as u64);
+        assert_eq!(r.res, i as i32);
+    }
+}
+
+#[test]
+fn flags_are_the_programs_not_the_kernels() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
+    let Some(o) = observe("flags_are_the_programs_not_the_kernels", true, move || {
+        workloads::forced_async(&dir, 5)
+    }) else {
+        return;
+    };
+    o.assert_exact_counts();
+    assert_eq!(o.requests.len(), o.expected.sqes.len());
+    for r in &o.requests {
+        let want = if r.user_data == workloads::EXPLICIT_ASYNC_UD {
+            0x10
+        } else {
+            0
+        };
+        assert_eq!(
+            r.sqe_flags,
+            want,
+            "{} ud {}",
+            names::opcode_name(r.opcode),
+            r.user_data
+        );
+    }
+}
+
+/// Per process x opcode sums over every row of `pids` (their own rings and the fallback rows).
+fn totals(report: &Report, pids: &[u32]) -> std::collections::BTreeMap<String, (u64, u64)> {
+    let mut sums = std::collections::BTreeMap::new();
+    for p in report.processes.iter().filter(|p| pids.contains(&p.pid)) {
+        for ring in &p.rings {
+            for op in &ring.ops {
+                let e: &mut (u64, u64) = sums.entry(op.op.clone()).or_default();
+                e.0 += op.submitted;
+                e.1 += op.completed;
+            }
+        }
+    }
+    sums
+}
+
+fn expected_totals(
+    expected: &workloads::Expected,
+) -> std::collections::BTreeMap<String, (u64, u64)> {
+    expected
+        .ops
+        .iter()
+        .map(|(name, op)| (name.clone(), (op.submitted, op.completed)))
+        .collect()
+}
+
+#[test]
+fn ten_thousand_rings_in_one_process_lose_nothing() {
+    let Some(o) = observe(
+        "ten_thousand_rings_in_one_process_lose_nothing",
+        false,
+        || workloads::ring_churn_mixed(10_000),
+    ) else {
+        return;
+    };
+    assert_eq!(o.report.lost_updates, 0, "no update was lost");
+    assert_eq!(totals(&o.report, &[o.pid]), expected_totals(&o.expected));
+    o.assert_exact_counts();
+}
+
+#[test]
+fn fallback_rows_keep_totals_exact_when_slots_run_out() {
+    // 16 slots and one per-process fallback row for 40 rings x 3 opcodes: most keys land on the
+    // process's "other rings" row (the first opcode to need one) or the opcode rows.
+    let options = LoadOptions {
+        counter_slots: Some(16),
+        fallback_slots: Some(1),
+        ..LoadOptions::default()
+    };
+    let Some(o) = observe_with(
+        "fallback_rows_keep_totals_exact_when_slots_run_out",
+        false,
+        &options,
+        || workloads::ring_churn_mixed(40),
+    ) else {
+        return;
+    };
+    assert_eq!(o.report.lost_updates, 0);
+    // The opcode rows (pid 0) are shared by every process whose keys fell that far: other
+    // tests running beside this one may add to them, so they hold at least the rest.
+    let own = totals(&o.report, &[o.pid]);
+    let with_rows = totals(&o.report, &[o.pid, 0]);
+    for (name, (submitted, completed)) in expected_totals(&o.expected) {
+        let mine = own.get(&name).copied().unwrap_or_default();
+        let all = with_rows.get(&name).copied().unwrap_or_default();
+        assert!(
+            mine.0 <= submitted && all.0 >= submitted,
+            "{name}: {mine:?} {all:?}"
+        );
+        assert!(
+            mine.1 <= completed && all.1 >= completed,
+            "{name}: {mine:?} {all:?}"
+        );
+    }
+    let process = o.process();
+    assert!(
+        process.rings.iter().any(|r| r.ring == OTHER_RINGS),
+        "the process has an \"other rings\" row: {:#?}",
+        process.rings
+    );
+}
+
+#[test]
+fn five_hundred_short_lived_processes_are_each_counted() {
+    let Some(o) = observe(
+        "five_hundred_short_lived_processes_are_each_counted",
+        false,
+        || workloads::process_churn(500, 3),
+    ) else {
+        return;
+    };
+    assert_eq!(o.report.lost_updates, 0);
+    assert_eq!(o.expected.forked.len(), 500);
+    for &pid in &o.expected.forked {
+        let t = totals(&o.report, &[pid]);
+        assert_eq!(t.get("NOP"), Some(&(3, 3)), "pid {pid}: {t:?}");
+    }
+}
