@@ -26,10 +26,20 @@ use serde::{Deserialize, Serialize};
 
 use super::expected::Expected;
 
-/// How long [`run_in_child`] waits for the child's report before killing it. Generous: the kernel
-/// matrix runs the workloads on emulated CPUs (qemu TCG), where 10,000 rings take over a minute;
-/// the limit only turns a hang into an error.
-pub const CHILD_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long [`run_in_child`] waits for the child's report before killing it (times
+/// [`slowdown`]).
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How many times slower than real hardware this machine runs, from `URINGTOP_TEST_SLOWDOWN`
+/// (default 1): an emulated kernel (`.ci/test-other-kernel`, qemu TCG) sets it, so that wall-clock
+/// limits sized for real hardware do not fail a workload that is merely emulated.
+pub fn slowdown() -> u32 {
+    std::env::var("URINGTOP_TEST_SLOWDOWN")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
 
 /// What the child sends back through the pipe.
 #[derive(Serialize, Deserialize)]
@@ -47,7 +57,7 @@ pub fn run_in_child<F>(workload: F) -> Result<(u32, Expected)>
 where
     F: FnOnce() -> Result<Expected>,
 {
-    run_in_child_with_timeout(CHILD_TIMEOUT, workload)
+    run_in_child_with_timeout(CHILD_TIMEOUT * slowdown(), workload)
 }
 
 /// [`run_in_child`] with a chosen limit: a child that has not reported after
