@@ -86,7 +86,14 @@ impl StatMaps {
         };
 
         // Who leaves with this sample: their counts in it are final.
-        let mut gone = self.departures.due(now);
+        // Departures are announced only where their keys can be retired: otherwise a late CQE
+        // would count again, under the same slot, everything the model was told to forget.
+        let due = self.departures.due(now);
+        let mut gone = if self.reclaim.is_some() {
+            due
+        } else {
+            Gone::default()
+        };
         self.close_rings_of(&mut gone, &slots);
         let retire_now: Vec<(OpKey, u32, SlotRead)> = slots
             .iter()
