@@ -10,18 +10,25 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-const MAIN: &[(&str, &str)] = &[
-    ("↑↓ j k PgUp PgDn", "move; Home/g top, End/G bottom"),
+/// The main view's keys: moving and folding differ in a replay, where Home, End, g and the arrows
+/// ← → move through time (see [`REPLAY`]); the rest is the same in both modes.
+const MAIN_MOVE: &[(&str, &str)] = &[("↑↓ j k PgUp PgDn", "move; Home/g top, End/G bottom")];
+const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ j k PgUp PgDn", "move; G bottom")];
+const MAIN_SELECT: &[(&str, &str)] = &[
     (
         "Enter",
         "on a process: fold/unfold its rings; on a ring: open it",
     ),
     ("f  F", "fold/unfold the selected process / every process"),
     ("i", "show / hide live rings idle for 10 intervals"),
-    (
-        "← h  → l",
-        "fold / unfold; on a ring, ← goes to its process",
-    ),
+];
+const MAIN_FOLD: &[(&str, &str)] = &[(
+    "← h  → l",
+    "fold / unfold; on a ring, ← goes to its process",
+)];
+const MAIN_FOLD_REPLAY: &[(&str, &str)] =
+    &[("h  l", "fold / unfold; on a ring, h goes to its process")];
+const MAIN_SORT: &[(&str, &str)] = &[
     ("r", "requests of the selected ring"),
     ("/", "filter by comm or pid; Enter keeps it, Esc clears it"),
     ("s F6 >  <", "sort by the next / previous column"),
@@ -32,28 +39,9 @@ const MAIN: &[(&str, &str)] = &[
     ),
     ("I", "reverse the sort"),
 ];
-
-/// The main view's keys in a replay, where Home, End, g and the arrows ← → move through time
-/// (see [`REPLAY`]): the same list without them.
-const MAIN_REPLAY: &[(&str, &str)] = &[
-    ("↑↓ j k PgUp PgDn", "move; G bottom"),
-    (
-        "Enter",
-        "on a process: fold/unfold its rings; on a ring: open it",
-    ),
-    ("f  F", "fold/unfold the selected process / every process"),
-    ("i", "show / hide rings idle for 10 intervals (closed ones)"),
-    ("h  l", "fold / unfold; on a ring, h goes to its process"),
-    ("r", "requests of the selected ring"),
-    ("/", "filter by comm or pid; Enter keeps it, Esc clears it"),
-    ("s F6 >  <", "sort by the next / previous column"),
-    ("P N R T L", "sort by PID, COMM, REQ/s, TOTAL, p99;"),
-    (
-        "E D A O",
-        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again: reverse",
-    ),
-    ("I", "reverse the sort"),
-];
+const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_FOLD, MAIN_SORT];
+const MAIN_REPLAY: &[&[(&str, &str)]] =
+    &[MAIN_MOVE_REPLAY, MAIN_SELECT, MAIN_FOLD_REPLAY, MAIN_SORT];
 
 const RING: &[(&str, &str)] = &[
     ("↑↓ j k", "select an opcode"),
@@ -122,9 +110,9 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let (name, keys) = match app.screen() {
         ScreenKind::Main if replay => ("process list", MAIN_REPLAY),
         ScreenKind::Main => ("process list", MAIN),
-        ScreenKind::Ring => ("ring", RING),
-        ScreenKind::Requests | ScreenKind::Detail => ("requests", REQUESTS),
-        ScreenKind::Violations => ("policy violations", VIOLATIONS),
+        ScreenKind::Ring => ("ring", &[RING][..]),
+        ScreenKind::Requests | ScreenKind::Detail => ("requests", &[REQUESTS][..]),
+        ScreenKind::Violations => ("policy violations", &[VIOLATIONS][..]),
     };
     let policy = app.config.policy.is_some();
     let policy_keys = match app.screen() {
@@ -140,6 +128,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     };
     let mut lines: Vec<Line> = keys
         .iter()
+        .flat_map(|part| part.iter())
         .chain(policy_keys)
         .map(|&(k, what)| key_line(k, what))
         .collect();
