@@ -65,6 +65,8 @@ struct Slot {
     key: OpKey,
     index: u32,
     counters: OpCounters,
+    /// For the reclaimer, from the raw parts as it reads retired slots too (see [`raw_read`]).
+    read: SlotRead,
 }
 
 impl StatMaps {
@@ -98,12 +100,12 @@ impl StatMaps {
         let retire_now: Vec<(OpKey, u32, SlotRead)> = slots
             .iter()
             .filter(|s| s.index >= abi::FIRST_SLOT && gone.covers(&s.key))
-            .map(|s| (s.key, s.index, slot_read(&s.counters)))
+            .map(|s| (s.key, s.index, s.read))
             .collect();
         let idle: Vec<(OpKey, u32, SlotRead)> = slots
             .iter()
             .filter(|s| s.index >= abi::FIRST_SLOT && !retire_now.iter().any(|r| r.1 == s.index))
-            .map(|s| (s.key, s.index, slot_read(&s.counters)))
+            .map(|s| (s.key, s.index, s.read))
             .collect();
         self.recycle(now, &retire_now, &idle)?;
 
@@ -166,7 +168,7 @@ impl StatMaps {
         let mut slots = Vec::with_capacity(keys.len());
         for (key, index) in keys {
             // An index past the end of op_stats was never counted (the probe counts it as lost).
-            let Some(counters) = self.read_counters(index) else {
+            let Some((counters, read)) = self.read_counters(index) else {
                 continue;
             };
             if index < abi::FIRST_SLOT && uringtop_common::model::counters::is_zero(&counters) {
@@ -176,13 +178,15 @@ impl StatMaps {
                 key,
                 index,
                 counters,
+                read,
             });
         }
         Ok(slots)
     }
 
-    /// The counters at `index`, both parts, latency buckets carried into 64 bits.
-    fn read_counters(&mut self, index: u32) -> Option<OpCounters> {
+    /// The counters at `index`, both parts, latency buckets carried into 64 bits, and what the
+    /// reclaimer needs to know of the slot.
+    fn read_counters(&mut self, index: u32) -> Option<(OpCounters, SlotRead)> {
         let per_cpu = self.op_stats.get(&index, 0).ok()?;
         let shared = self.op_shared.get(&index, 0).ok()?;
         let mut c = OpCounters::default();
@@ -209,7 +213,11 @@ impl StatMaps {
         if self.rules.is_some() {
             c.verdicts = verdicts(&c, &shared.violations);
         }
-        Some(c)
+        let read = SlotRead {
+            inflight: uringtop_common::model::counters::inflight(&c),
+            ..raw_read(&per_cpu, &shared)
+        };
+        Some((c, read))
     }
 
     /// Errno counts, by the index they were counted on.
@@ -416,18 +424,9 @@ fn drain(queue: &mut Queue<MapData, u32>) -> Vec<u32> {
     out
 }
 
-/// What the reclaimer needs to know of one slot.
-fn slot_read(c: &OpCounters) -> SlotRead {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    c.hash(&mut h);
-    SlotRead {
-        fingerprint: h.finish(),
-        events: c.submitted + c.rejected + c.completed + c.async_punts + c.poll_arms,
-        inflight: uringtop_common::model::counters::inflight(c),
-    }
-}
-
-/// [`slot_read`] of a slot no key points at any more, from its raw parts.
+/// What the reclaimer needs to know of a slot, from its raw parts: the same for a live slot and
+/// for a retired one no key points at any more, so that a retired slot left untouched is seen
+/// as such (in-flight requests, which only live slots need, are left to the caller).
 fn raw_read(per_cpu: &PerCpuValues<OpStats>, shared: &OpShared) -> SlotRead {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     let mut events = shared.rejected;
