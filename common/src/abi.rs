@@ -9,7 +9,11 @@ pub const STAT_LOST_UPDATES: u32 = 1;
 pub const STAT_UNMATCHED: u32 = 2;
 pub const STAT_OPCODE_ROWS: u32 = 3;
 pub const STAT_LOST_EXITS: u32 = 4;
-pub const NSTATS: u32 = 5;
+/// SQEs submitted while another with the same (ring, user_data) and another opcode was in flight,
+/// on kernels that pair CQEs by (ring, user_data) (5.10-5.18): their CQEs may count under the
+/// other opcode.
+pub const STAT_AMBIGUOUS: u32 = 5;
+pub const NSTATS: u32 = 6;
 
 /// First index of the per-key counter pool; below it, index `1 + op` is the opcode-only row of
 /// op (see URT_FIRST_SLOT in abi.h).

@@ -30,7 +30,9 @@
 #define URT_STAT_UNMATCHED 2    /* CQEs ending a request whose submission was not seen (before attach, slot reuse) */
 #define URT_STAT_OPCODE_ROWS 3  /* events counted on the opcode-only rows (every finer key was full) */
 #define URT_STAT_LOST_EXITS 4   /* process exits or closed rings the exited/closed queues had no room for */
-#define URT_NSTATS 5
+#define URT_STAT_AMBIGUOUS 5   /* SQEs submitted while another with the same ring and user_data was in flight
+				  * for another opcode, on kernels pairing CQEs by (ring, user_data) (5.10-5.18) */
+#define URT_NSTATS 6
 
 /* How a request reached completion (bits of urt_record.path). */
 #define URT_PATH_POLL 1     /* armed a poll and completed when the file became ready */
@@ -38,6 +40,7 @@
 #define URT_PATH_REJECTED 4 /* refused at submission (io_uring_req_failed); never issued */
 #define URT_PATH_STREAMED 8 /* internal: the SQE side was stashed for a record (never in a record) */
 #define URT_PATH_MULTISHOT 16 /* internal: may post several CQEs; its owner is in `multishot` */
+#define URT_PATH_KEYED 32   /* internal: paired with its CQE by (ring, user_data) (legacy.h) */
 
 /* IORING_CQE_F_MORE (uapi, 5.13+): more CQEs of this request follow. */
 #define URT_CQE_F_MORE 2

@@ -53,7 +53,8 @@ static __always_inline __u32 current_tgid(void)
 /* The process name, from the thread group leader so that iou-sqp/iou-wrk threads name their owner. */
 static __always_inline void leader_comm(char comm[16])
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	/* bpf_get_current_task, not _btf (5.11+): the same task, read through CO-RE on every kernel. */
+	struct task_struct *task = (void *)bpf_get_current_task();
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
 
 	bpf_probe_read_kernel_str(comm, 16, &leader->comm);
@@ -69,14 +70,48 @@ static __always_inline void remember_process(__u32 tgid)
 	bpf_map_update_elem(&procs, &tgid, &proc, BPF_NOEXIST);
 }
 
-/* The next value of one of the shared sequences (ring ids from 1, op_stats indexes from 1). */
+/*
+ * The next value of one of the shared sequences (ring ids from 1, op_stats indexes from 1), unique
+ * across CPUs without an atomic fetch-and-add: those (BPF_FETCH) exist since Linux 5.12, and a
+ * kernel before it refuses a program that merely contains one. A CPU claims the value after the
+ * sequence's current one with an exclusive insert into `seq_claims` (trying the next ones when a
+ * racing CPU got there first), then advances the sequence by one. A claim is forgotten
+ * URT_SEQ_CLAIMS_KEPT values later, long after any racing CPU could still try that value.
+ * 0 when every try lost (the caller counts a lost update).
+ */
 static __always_inline __u32 seq_next(__u32 which)
 {
 	__u64 *seq = bpf_map_lookup_elem(&seqs, &which);
+	struct urt_seq_claim claim = { .which = which };
+	__u8 one = 1;
 
 	if (!seq)
 		return 0;
-	return __sync_fetch_and_add(seq, 1) + 1;
+#pragma unroll
+	for (int i = 0; i < URT_SEQ_TRIES; i++) {
+		claim.value = *seq + 1 + i;
+		if (bpf_map_update_elem(&seq_claims, &claim, &one, BPF_NOEXIST))
+			continue;
+		__sync_fetch_and_add(seq, 1); /* no fetch: an XADD every kernel since 3.18 takes */
+		if (claim.value > URT_SEQ_CLAIMS_KEPT) {
+			__u64 won = claim.value;
+
+			claim.value = won - URT_SEQ_CLAIMS_KEPT;
+			bpf_map_delete_elem(&seq_claims, &claim);
+			claim.value = won;
+		}
+		return claim.value;
+	}
+	return 0;
+}
+
+/* Moves the ring generation on (its value is never needed by the mover). */
+static __always_inline void seq_bump(__u32 which)
+{
+	__u64 *seq = bpf_map_lookup_elem(&seqs, &which);
+
+	if (seq)
+		__sync_fetch_and_add(seq, 1);
 }
 
 static __always_inline __u64 ring_generation(void)
@@ -284,6 +319,7 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	struct urt_cache_entry *hit = bpf_map_lookup_elem(&hot_cache, &slot);
 	__u64 gen = ring_generation();
 	struct urt_ring_info *ring;
+	bool judging;
 
 	if (hit && hit->ring_ctx == ctx_key && hit->tgid == tgid && hit->opcode == (0x100 | op) &&
 	    hit->gen == gen) {
@@ -302,9 +338,12 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	}
 	where->ring = ring->id;
 	where->stats = stats_index_slow(tgid, where->ring, op);
+	/* `judging` is false at compile time for a constant `judge` of false: then no policy code
+	 * (whose bpf_loop callback kernels before 5.13 cannot even parse) is left in the program. */
+	judging = judge && policy_enabled;
 	if (policy_enabled && !judge)
 		return true;
-	if (policy_enabled)
+	if (judging)
 		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, op, &where->verdict);
 	if (hit) {
 		if (policy_enabled) {
@@ -451,36 +490,63 @@ static __always_inline void remember_owner(__u64 ring_ctx, __u64 user_data, __u6
 #define URT_SETUP_SQE128 (1U << 10)
 #define URT_SETUP_NO_SQARRAY (1U << 16)
 
+/* The fields of an SQE read back from the SQ ring (ring_sqe). */
+struct urt_sqe_copy {
+	__u8 opcode;
+	__u8 flags;
+	__u16 ioprio;
+	__s32 fd;
+	__u64 off;
+	__u64 addr;
+	__u32 len;
+	__u32 op_flags;
+	__u64 user_data;
+};
+
 /*
- * The SQE's own IOSQE_* flags. io_kiocb.flags starts as a copy of them, but prep sets
- * REQ_F_FORCE_ASYNC -- the IOSQE_ASYNC bit -- by itself for STATX, creating OPENATs, RENAMEAT,
- * UNLINKAT and others. When that bit is set, read the SQE the kernel is submitting from the SQ ring:
+ * The SQE the kernel is submitting, read from the SQ ring in the submitter's context:
  * io_submit_sqes has just consumed it (cached_sq_head - 1, through sq_array unless
  * IORING_SETUP_NO_SQARRAY, doubled for SQE128), and it stays in place until the submission batch
- * ends (Linux 5.1 to 7.x). Only an SQE with this request's opcode and user_data is believed;
- * otherwise the ASYNC bit is dropped, as it is for most such requests.
+ * ends (Linux 5.1 to 7.x). False unless the SQE there has this opcode and user_data.
  */
-static __always_inline __u8 submitted_sqe_flags(struct io_kiocb *req, __u8 flags)
+static __always_inline bool ring_sqe(struct io_ring_ctx *ctx, __u8 opcode, __u64 user_data,
+				     struct urt_sqe_copy *sqe)
 {
-	struct io_ring_ctx *ctx = req->ctx;
 	__u32 setup = BPF_CORE_READ(ctx, flags);
 	__u32 entries = BPF_CORE_READ(ctx, sq_entries);
 	__u32 head = (BPF_CORE_READ(ctx, cached_sq_head) - 1) & (entries - 1);
 	__u64 array = (__u64)BPF_CORE_READ(ctx, sq_array);
 	__u64 sqes = (__u64)BPF_CORE_READ(ctx, sq_sqes);
-	struct { __u8 opcode; __u8 flags; __u8 skip[30]; __u64 user_data; } sqe;
 
 	if (!(setup & URT_SETUP_NO_SQARRAY) && array) {
 		if (bpf_probe_read_kernel(&head, sizeof(head), (void *)(array + 4 * (__u64)head)) ||
 		    head >= entries)
-			return flags & ~URT_IOSQE_ASYNC;
+			return false;
 	}
 	if (setup & URT_SETUP_SQE128)
 		head <<= 1;
-	if (bpf_probe_read_kernel(&sqe, sizeof(sqe), (void *)(sqes + 64 * (__u64)head)) ||
-	    sqe.opcode != req->opcode || sqe.user_data != req->cqe.user_data)
+	return !bpf_probe_read_kernel(sqe, sizeof(*sqe), (void *)(sqes + 64 * (__u64)head)) &&
+	       sqe->opcode == opcode && sqe->user_data == user_data;
+}
+
+/*
+ * The SQE's own IOSQE_* flags. io_kiocb.flags starts as a copy of them, but prep sets
+ * REQ_F_FORCE_ASYNC -- the IOSQE_ASYNC bit -- by itself for STATX, creating OPENATs, RENAMEAT,
+ * UNLINKAT and others. When that bit is set, read the SQE from the SQ ring (ring_sqe); if it is
+ * not there, the ASYNC bit is dropped, as it is for most such requests.
+ */
+static __always_inline __u8 sqe_flags_from_ring(struct io_ring_ctx *ctx, __u8 opcode, __u64 user_data, __u8 flags)
+{
+	struct urt_sqe_copy sqe;
+
+	if (!ring_sqe(ctx, opcode, user_data, &sqe))
 		return flags & ~URT_IOSQE_ASYNC;
 	return sqe.flags & 0x7f;
+}
+
+static __always_inline __u8 submitted_sqe_flags(struct io_kiocb *req, __u8 flags)
+{
+	return sqe_flags_from_ring(req->ctx, req->opcode, req->cqe.user_data, flags);
 }
 
 static __always_inline bool wants_record(__u32 tgid, __u32 ring)

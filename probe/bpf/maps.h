@@ -189,6 +189,22 @@ struct {
 	__type(value, __u64);
 } seqs SEC(".maps");
 
+/* Values of `seqs` being handed out (see seq_next in helpers.h). */
+#define URT_SEQ_TRIES 8
+#define URT_SEQ_CLAIMS_KEPT 256
+struct urt_seq_claim {
+	__u32 which;
+	__u32 _pad;
+	__u64 value;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * (URT_SEQ_CLAIMS_KEPT + 64));
+	__type(key, struct urt_seq_claim);
+	__type(value, __u8);
+} seq_claims SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, URT_NSTATS);

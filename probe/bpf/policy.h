@@ -143,11 +143,25 @@ static long identity_step(__u64 i, void *data)
 static __always_inline __u64 identity_rules(__u32 tgid, __u32 setup_flags)
 {
 	struct urt_identity x = {};
+	/*
+	 * 0, but not to the verifier (the clock would need 292 years to set bit 63). Kernels before
+	 * 6.7 (Debian's 6.1.0-57 among them) verify a bpf_loop callback as if it ran once, from the
+	 * loop state it starts with: had that state been constants, they would have hard-wired the
+	 * callback's branches for the first step and the rules would never match. Every field the
+	 * loop carries starts from this unknown instead.
+	 */
+	__u32 zero = bpf_ktime_get_ns() >> 63;
 
 	x.tgid = tgid;
 	x.uid = (__u32)bpf_get_current_uid_gid();
 	x.setup_flags = setup_flags;
-	x.fresh = 1;
+	x.rule = zero;
+	x.fresh = 1 ^ zero;
+	x.p = zero;
+	x.c = zero;
+	x.mark = zero;
+	x.star = (__s32)zero - 1;
+	x.mask = zero;
 	leader_comm(x.comm);
 	bpf_loop(URT_IDENTITY_STEPS, identity_step, &x, 0);
 	return x.mask;

@@ -85,9 +85,9 @@ static __always_inline void claim_slot(__u64 req, __u64 now, struct urt_where *w
 	slot->req = req;
 }
 
-/* io_uring_submit_req(struct io_kiocb *req): 6.5+. Runs in the submitter (or its SQPOLL thread). */
-SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(on_submit_req, struct io_kiocb *req)
+/* A request being submitted, paired with its CQE through its slot (by address). Runs in the
+ * submitter (or its SQPOLL thread). */
+static __always_inline int submitted(struct io_kiocb *req)
 {
 	URT_FLOOR_RETURN();
 	__u32 tgid = current_tgid();
@@ -134,6 +134,13 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	if (streamed)
 		stash_submitted(req, tgid, where.ring, op, now, sqe_flags, &v);
 	return 0;
+}
+
+/* io_uring_submit_req(struct io_kiocb *req): 6.5+. */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_submit_req, struct io_kiocb *req)
+{
+	return submitted(req);
 }
 
 /*
@@ -247,6 +254,55 @@ static __always_inline void emit_orphan_record(__u32 tgid, __u32 ring, __u64 use
 	bpf_ringbuf_submit(rec, 0);
 }
 
+/* A latency that was not measured (count_cqe). */
+#define URT_UNTIMED (~0ULL)
+
+/*
+ * Counts one CQE once its owner is known: under `where` (tgid's), with its latency (URT_UNTIMED:
+ * none measured; `now` is when it was, 0 if the clock was not read), and sends its record when
+ * the request is streamed (its SQE side stashed under `stash_key`). `orphan`: no request owns
+ * it; `unmatched`: it ends a request whose submission was not seen.
+ */
+static __always_inline void count_cqe(struct urt_where *where, __u32 tgid, __u8 path, __u64 stash_key,
+				      __u32 cqe_index, __u64 now, __u64 latency, bool unmatched, bool orphan,
+				      __u64 user_data, __s32 res, __u32 cflags)
+{
+	struct urt_op_stats *st = stats_at(where->stats);
+	bool more = cflags & URT_CQE_F_MORE;
+
+	if (st) {
+		st->completed += 1;
+		if (more || orphan)
+			st->extra_cqes += 1;
+		else if (unmatched)
+			st->unmatched += 1;
+		if (res < 0) {
+			st->errors += 1;
+			count_error(where->stats, res);
+		}
+		if (latency != URT_UNTIMED) {
+			struct urt_op_shared *sh = shared_at(where->stats);
+			__u32 bucket = latency_bucket(latency);
+
+			if (latency > st->lat_max)
+				st->lat_max = latency;
+			if (sh) {
+				__sync_fetch_and_add(&sh->lat_count, 1);
+				__sync_fetch_and_add(&sh->lat_sum, latency);
+				if (bucket < URT_LAT_BUCKETS)
+					__sync_fetch_and_add(&sh->lat_hist[bucket], 1);
+			}
+		}
+	}
+	if (orphan) {
+		if (wants_record(tgid, where->ring))
+			emit_orphan_record(tgid, where->ring, user_data, res, cflags);
+	} else if (path & URT_PATH_STREAMED) {
+		emit_record(stash_key, user_data, now ? now : bpf_ktime_get_ns(), res, cflags,
+			    path & ~(URT_PATH_STREAMED | URT_PATH_MULTISHOT | URT_PATH_KEYED), cqe_index, !more);
+	}
+}
+
 /*
  * One CQE. Who it belongs to, in order:
  *  1. the request whose slot it finds (req given: the usual case);
@@ -266,7 +322,6 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __u64 user_data, _
 	bool more = cflags & URT_CQE_F_MORE;
 	__u64 now = 0, latency = 0, stash_key = req;
 	struct urt_where where;
-	struct urt_op_stats *st;
 	bool timed = false, unmatched = false, orphan = false;
 	__u32 tgid, cqe_index = 0;
 	__u8 op, path = 0;
@@ -343,38 +398,8 @@ static __always_inline void on_cqe(void *ring_ctx, __u64 req, __u64 user_data, _
 		if (!locate(ring_ctx, tgid, op, &where, false))
 			return;
 	}
-	st = stats_at(where.stats);
-	if (st) {
-		st->completed += 1;
-		if (more || orphan)
-			st->extra_cqes += 1;
-		else if (unmatched)
-			st->unmatched += 1;
-		if (res < 0) {
-			st->errors += 1;
-			count_error(where.stats, res);
-		}
-		if (timed) {
-			struct urt_op_shared *sh = shared_at(where.stats);
-			__u32 bucket = latency_bucket(latency);
-
-			if (latency > st->lat_max)
-				st->lat_max = latency;
-			if (sh) {
-				__sync_fetch_and_add(&sh->lat_count, 1);
-				__sync_fetch_and_add(&sh->lat_sum, latency);
-				if (bucket < URT_LAT_BUCKETS)
-					__sync_fetch_and_add(&sh->lat_hist[bucket], 1);
-			}
-		}
-	}
-	if (orphan) {
-		if (wants_record(tgid, where.ring))
-			emit_orphan_record(tgid, where.ring, user_data, res, cflags);
-	} else if (path & URT_PATH_STREAMED) {
-		emit_record(stash_key, user_data, now ? now : bpf_ktime_get_ns(), res, cflags,
-			    path & ~(URT_PATH_STREAMED | URT_PATH_MULTISHOT), cqe_index, !more);
-	}
+	count_cqe(&where, tgid, path, stash_key, cqe_index, now, timed ? latency : URT_UNTIMED, unmatched, orphan,
+		  user_data, res, cflags);
 }
 
 /* io_uring_complete(ctx, req, cqe): 6.9+ passes the CQE. */
@@ -452,14 +477,14 @@ int BPF_PROG(on_create, int fd, void *ring_ctx, __u32 sq_entries, __u32 cq_entri
 	ring_closed(key);
 	ring_register(key, &fresh, true);
 	/* Void every CPU's cache: entries for a freed ring at this address must not be used again. */
-	seq_next(URT_SEQ_GEN);
+	seq_bump(URT_SEQ_GEN);
 	remember_process(tgid);
 	return 0;
 }
 
-/* io_uring_register(ctx, opcode, nr_files, nr_bufs, ret): 5.5+ (ret is long since 5.19). */
-SEC("tp_btf/io_uring_register")
-int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, unsigned nr_bufs, long ret)
+/* One io_uring_register call on a ring, and its result; judged by the policy when `judge` (a
+ * constant: see on_register_eventfd). */
+static __always_inline int registered(void *ring_ctx, unsigned opcode, long ret, bool judge)
 {
 	__u32 tgid = current_tgid();
 	struct urt_ring_info *ring = ring_of(ring_ctx, tgid);
@@ -478,7 +503,7 @@ int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, un
 		__sync_fetch_and_add(&rs->failed, 1);
 	if (ret == -EACCES || ret == -EPERM)
 		__sync_fetch_and_add(&rs->denied, 1);
-	if (policy_enabled) {
+	if (judge && policy_enabled) {
 		/* The call already ran (this tracepoint reports its result): a kill comes after it. */
 		policy_judge_register(tgid, ring->setup_flags, opcode, &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
@@ -486,6 +511,13 @@ int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, un
 		__sync_fetch_and_add(&rs->verdicts[v.action & 3], 1);
 	}
 	return 0;
+}
+
+/* io_uring_register(ctx, opcode, nr_files, nr_bufs, long ret): 5.19+. */
+SEC("tp_btf/io_uring_register")
+int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, unsigned nr_bufs, long ret)
+{
+	return registered(ring_ctx, opcode, ret, true);
 }
 
 /*
@@ -556,6 +588,9 @@ int BPF_PROG(on_cqe_overflow, void *ring_ctx, __u64 user_data, __s32 res, __u32 
 SEC("raw_tp/uringtop_invalidate_caches")
 int invalidate_caches(void *unused)
 {
-	seq_next(URT_SEQ_GEN);
+	seq_bump(URT_SEQ_GEN);
 	return 0;
 }
+
+/* Older kernels' argument lists. */
+#include "legacy.h"

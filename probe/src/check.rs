@@ -28,6 +28,8 @@ pub struct CheckReport {
     pub probe_load: Option<Result<Vec<(&'static str, &'static str)>, String>>,
     /// What the loaded probe pins in the kernel.
     pub memory: Option<crate::memory::MemoryUse>,
+    /// What uringtop can stand behind here, feature by feature (when the probe loaded).
+    pub features: Vec<(crate::support::Feature, crate::support::Level)>,
 }
 
 impl CheckReport {
@@ -42,10 +44,15 @@ pub fn run() -> CheckReport {
     let mut tracepoints: Vec<_> = ATTACHMENTS
         .iter()
         .map(|a| {
+            // The tracepoint this kernel offers for it (an older one on older kernels).
             let present = btf
                 .as_ref()
-                .is_some_and(|b| crate::load::has_tracepoint(b, a.tracepoint));
-            (a.tracepoint, present, a.degrades)
+                .and_then(|b| crate::load::present_tracepoint(b, a));
+            (
+                present.unwrap_or(a.tracepoint),
+                present.is_some(),
+                a.degrades,
+            )
         })
         .collect();
     let cap_bpf_perfmon = effective_caps().is_some_and(|c| has(c, CAP_BPF) && has(c, CAP_PERFMON));
@@ -53,17 +60,18 @@ pub fn run() -> CheckReport {
     let root = unsafe { libc::geteuid() } == 0;
     let may_load = has_bpf_privileges();
     // A kernel without the required tracepoints is told so from its BTF alone, privileged or not.
-    let missing = btf
+    let refusal = btf
         .as_ref()
-        .map(crate::load::missing_requirements)
-        .unwrap_or_default();
+        .and_then(|b| crate::load::refuse_unusable_kernel(b).err());
     let mut memory = None;
-    let probe_load = if !missing.is_empty() {
-        Some(Err(crate::ProbeError::Unsupported(missing).to_string()))
+    let mut features = Vec::new();
+    let probe_load = if let Some(refusal) = refusal {
+        Some(Err(refusal.to_string()))
     } else {
         (may_load && btf.is_some()).then(|| match Probe::load() {
             Ok(p) => {
                 memory = Some(p.memory());
+                features = p.support();
                 Ok(p.degraded().to_vec())
             }
             Err(e) => Err(e.to_string()),
@@ -87,11 +95,10 @@ pub fn run() -> CheckReport {
         setup_exit_problem,
         root,
         cap_bpf_perfmon,
-        io_uring_disabled: std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
-            .ok()
-            .and_then(|s| s.trim().parse().ok()),
+        io_uring_disabled: crate::load::io_uring_disabled(),
         probe_load,
         memory,
+        features,
         creds_flag_bit: crate::btf_enum::creds_flag_bit(),
     }
 }
@@ -202,6 +209,14 @@ impl fmt::Display for CheckReport {
                 "Not tried to load the probe: it needs root, or CAP_BPF and CAP_PERFMON. \
                  `uringtop replay` and `dump --from` need no privileges."
             )?,
+        }
+        if !self.features.is_empty() {
+            writeln!(f, "what uringtop shows here:")?;
+            for (feature, level) in &self.features {
+                writeln!(f, "  {:<17} {level}", feature.name())?;
+            }
+        } else if matches!(self.probe_load, Some(Err(_))) || !self.btf {
+            writeln!(f, "what uringtop shows here: nothing (see above)")?;
         }
         if let Some(m) = &self.memory {
             let mib = |b: u64| b as f64 / f64::from(1u32 << 20);

@@ -14,6 +14,24 @@ pub enum ProbeError {
          CONFIG_DEBUG_INFO_BTF=y (Linux 5.5+; most distribution kernels since 2021 have it)"
     )]
     NoBtf,
+    #[error(
+        "this kernel has no io_uring (built without CONFIG_IO_URING): no program can use io_uring \
+         here, so there is nothing for uringtop to observe. Run uringtop on the machines whose \
+         programs use io_uring; `uringtop replay` opens their recordings here"
+    )]
+    NoIoUring,
+    #[error(
+        "io_uring is disabled on this machine (kernel.io_uring_disabled = 2): no process can create \
+         a ring, so there is nothing for uringtop to observe. To allow io_uring again: `sysctl -w \
+         kernel.io_uring_disabled=0` (or =1 to allow it only to root and kernel.io_uring_group)"
+    )]
+    IoUringDisabled,
+    #[error(
+        "policies need Linux 6.0 or newer: on this kernel uringtop observes io_uring but cannot \
+         judge SQEs as they are submitted. Run without --policy here (`uringtop check` lists what \
+         works on this kernel), or enforce the policy on a newer kernel"
+    )]
+    PolicyUnavailable,
     /// Found in the kernel's BTF before any program is loaded, so that the verifier's log of a
     /// program written for another kernel never reaches the user.
     #[error("{}", unsupported(.0))]
@@ -25,7 +43,7 @@ pub enum ProbeError {
          tracepoint `{tracepoint}` (they are written for the arguments other kernels pass there). \
          Run uringtop on a kernel it supports (`uringtop check` lists what this one has); if this \
          kernel is newer than this uringtop, please report it with that list. The kernel said \
-         about `{program}`: {detail}"
+         about {detail}"
     )]
     NoProgramFits {
         tracepoint: &'static str,
@@ -47,37 +65,26 @@ pub struct MissingTracepoint {
     pub tracepoint: &'static str,
     /// What uringtop cannot see without it.
     pub loses: &'static str,
-    /// The tracepoint older kernels have in its place, if this kernel has it.
-    pub older: Option<&'static str>,
-    /// The first Linux release that has it, if known.
+    /// The first Linux release with it (or the older tracepoint uringtop also reads), if known.
     pub since: Option<&'static str>,
 }
 
-/// "this kernel is not supported yet: it lacks …", and what to do.
+/// "this kernel is not supported: it lacks …", and what to do.
 fn unsupported(missing: &[MissingTracepoint]) -> String {
     let what: Vec<String> = missing
         .iter()
         .map(|m| {
-            let older = m.older.map_or(String::new(), |o| {
-                format!("; this kernel has the older `{o}`, which uringtop does not read yet")
-            });
             let since = m
                 .since
-                .map_or(String::new(), |v| format!("Linux {v} and newer have it"));
-            let note = match (since.is_empty(), older.is_empty()) {
-                (true, true) => String::new(),
-                (false, true) => format!(" ({since})"),
-                (true, false) => format!(" ({})", &older[2..]),
-                (false, false) => format!(" ({since}{older})"),
-            };
+                .map_or(String::new(), |v| format!(" (Linux {v} and newer have it)"));
             format!(
-                "the io_uring tracepoint `{}`{note}, without which uringtop {}",
+                "the io_uring tracepoint `{}`{since}, without which uringtop {}",
                 m.tracepoint, m.loses
             )
         })
         .collect();
     format!(
-        "this kernel is not supported yet: it lacks {}. Run uringtop on a kernel that has {}; \
+        "this kernel is not supported: it lacks {}. Run uringtop on a kernel that has {}; \
          `uringtop check` lists what this kernel has, and recordings made on such a kernel \
          (`uringtop record`) open anywhere with `uringtop replay`",
         what.join(", and "),
@@ -109,24 +116,21 @@ fn is_eperm_or_eacces(err: &(dyn std::error::Error + 'static)) -> bool {
 mod tests {
     use super::*;
 
-    fn submit_req(older: Option<&'static str>) -> MissingTracepoint {
+    fn submit_req() -> MissingTracepoint {
         MissingTracepoint {
             tracepoint: "io_uring_submit_req",
             loses: "sees no request being submitted",
-            older,
-            since: Some("6.5"),
+            since: Some("5.10"),
         }
     }
 
     #[test]
     fn an_unsupported_kernel_hears_what_is_missing_and_what_to_do() {
-        let text =
-            ProbeError::Unsupported(vec![submit_req(Some("io_uring_submit_sqe"))]).to_string();
+        let text = ProbeError::Unsupported(vec![submit_req()]).to_string();
         assert_eq!(
             text,
-            "this kernel is not supported yet: it lacks the io_uring tracepoint \
-             `io_uring_submit_req` (Linux 6.5 and newer have it; this kernel has the older \
-             `io_uring_submit_sqe`, which uringtop does not read yet), without which uringtop sees \
+            "this kernel is not supported: it lacks the io_uring tracepoint \
+             `io_uring_submit_req` (Linux 5.10 and newer have it), without which uringtop sees \
              no request being submitted. Run uringtop on a kernel that has it; `uringtop check` \
              lists what this kernel has, and recordings made on such a kernel (`uringtop record`) \
              open anywhere with `uringtop replay`"
@@ -138,12 +142,23 @@ mod tests {
         let complete = MissingTracepoint {
             tracepoint: "io_uring_complete",
             loses: "sees no request completing",
-            older: None,
             since: None,
         };
-        let text = ProbeError::Unsupported(vec![complete, submit_req(None)]).to_string();
+        let text = ProbeError::Unsupported(vec![complete, submit_req()]).to_string();
         assert!(text.contains("lacks the io_uring tracepoint `io_uring_complete`, without which"));
-        assert!(text.contains(", and the io_uring tracepoint `io_uring_submit_req` (Linux 6.5 and newer have it), without"));
+        assert!(text.contains(", and the io_uring tracepoint `io_uring_submit_req` (Linux 5.10 and newer have it), without"));
         assert!(text.contains("on a kernel that has them;"));
+    }
+
+    #[test]
+    fn a_kernel_without_io_uring_or_with_it_disabled_is_told_what_to_do() {
+        let none = ProbeError::NoIoUring.to_string();
+        assert!(none.contains("CONFIG_IO_URING"), "{none}");
+        let disabled = ProbeError::IoUringDisabled.to_string();
+        assert!(disabled.contains("io_uring_disabled = 2"), "{disabled}");
+        assert!(
+            disabled.contains("sysctl -w kernel.io_uring_disabled=0"),
+            "{disabled}"
+        );
     }
 }

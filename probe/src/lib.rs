@@ -16,6 +16,7 @@ mod programs;
 mod read;
 mod reclaim;
 pub mod records;
+pub mod support;
 mod wrap;
 
 pub use error::ProbeError;

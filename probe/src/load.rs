@@ -1,7 +1,7 @@
 //! Loading the BPF object with aya and attaching its programs.
 
 use crate::error::{is_permission_error, MissingTracepoint, ProbeError};
-use crate::programs::ATTACHMENTS;
+use crate::programs::{Attachment, ATTACHMENTS};
 use aya::maps::Array;
 use aya::programs::{BtfTracePoint, ProgramFd, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
@@ -19,6 +19,8 @@ pub(crate) struct Loaded {
     /// kernel refused it, and then counter slots are not recycled.
     pub invalidate: Option<ProgramFd>,
     pub pools: Pools,
+    /// The program chosen for each attachment the kernel has.
+    pub chosen: Vec<&'static str>,
 }
 
 /// How to load the probe.
@@ -45,10 +47,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     raise_memlock_limit();
     let policy = options.policy.as_deref();
     let btf = Btf::from_sys_fs().map_err(|_| ProbeError::NoBtf)?;
-    let missing = missing_requirements(&btf);
-    if !missing.is_empty() {
-        return Err(ProbeError::Unsupported(missing));
-    }
+    refuse_unusable_kernel(&btf)?;
     let pools = Pools::new(options);
     let policy_enabled = u32::from(policy.is_some());
     let creds_bit = crate::btf_enum::creds_flag_bit();
@@ -104,7 +103,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     // attached can only be counted as unmatched (a flood at attach showed tens of thousands).
     let mut chosen = Vec::new();
     for att in ATTACHMENTS {
-        match load_first_accepted(&mut ebpf, &btf, att.tracepoint, att.programs) {
+        match load_first_accepted(&mut ebpf, &btf, att.programs) {
             Ok(program) => chosen.push(program),
             Err(AttachError::Permission) => return Err(ProbeError::NotPermitted),
             Err(AttachError::Missing) => match att.degrades {
@@ -130,7 +129,10 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
             },
         }
     }
-    for program in chosen {
+    if policy.is_some() && chosen.contains(&crate::support::KEYED_SUBMIT) {
+        return Err(ProbeError::PolicyUnavailable);
+    }
+    for &program in &chosen {
         attach(&mut ebpf, program).map_err(|e| match e {
             AttachError::Permission => ProbeError::NotPermitted,
             AttachError::Missing => ProbeError::Setup(format!("{program} vanished")),
@@ -142,6 +144,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         degraded,
         invalidate,
         pools,
+        chosen,
     })
 }
 
@@ -196,23 +199,22 @@ fn start_pools(ebpf: &mut Ebpf, pools: &Pools) -> Result<(), ProbeError> {
     Ok(())
 }
 
-/// What is known of the tracepoints uringtop cannot work without (those of [`ATTACHMENTS`] that
-/// degrade nothing: they are its whole view): (tracepoint, what is lost without it, the first
-/// Linux with it, the tracepoint older kernels have in its place).
-const REQUIREMENTS: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+/// What uringtop cannot see without each attachment it cannot work without (those of
+/// [`ATTACHMENTS`] that degrade nothing: they are its whole view), and the first Linux with one of
+/// its tracepoints.
+const REQUIREMENTS: &[(&str, &str, &str)] = &[
     (
         "io_uring_submit_req",
         "sees no request being submitted",
-        Some("6.5"),
-        Some("io_uring_submit_sqe"),
+        "5.10",
     ),
-    (
-        "io_uring_complete",
-        "sees no request completing",
-        None,
-        None,
-    ),
+    ("io_uring_complete", "sees no request completing", "5.10"),
 ];
+
+/// Tracepoints every kernel with io_uring has (5.5+): none of them in the BTF means io_uring is
+/// not built into this kernel.
+const IO_URING_TRACEPOINTS: &[&str] =
+    &["io_uring_create", "io_uring_complete", "io_uring_register"];
 
 /// Whether the kernel has the BTF-enabled tracepoint `name` (its BTF names `btf_trace_NAME`).
 pub(crate) fn has_tracepoint(btf: &Btf, name: &str) -> bool {
@@ -220,24 +222,54 @@ pub(crate) fn has_tracepoint(btf: &Btf, name: &str) -> bool {
         .is_ok()
 }
 
+/// The first of the attachment's tracepoints this kernel has.
+pub(crate) fn present_tracepoint(btf: &Btf, att: &Attachment) -> Option<&'static str> {
+    att.tracepoints()
+        .into_iter()
+        .find(|tp| has_tracepoint(btf, tp))
+}
+
 /// The required tracepoints this kernel's BTF lacks: asked before any program is loaded, so a
 /// kernel without them gets a message naming them rather than a verifier log.
 pub(crate) fn missing_requirements(btf: &Btf) -> Vec<MissingTracepoint> {
     ATTACHMENTS
         .iter()
-        .filter(|a| a.degrades.is_none() && !has_tracepoint(btf, a.tracepoint))
+        .filter(|a| a.degrades.is_none() && present_tracepoint(btf, a).is_none())
         .map(|a| {
             let known = REQUIREMENTS.iter().find(|r| r.0 == a.tracepoint);
             MissingTracepoint {
                 tracepoint: a.tracepoint,
                 loses: known.map_or("cannot work", |r| r.1),
-                since: known.and_then(|r| r.2),
-                older: known
-                    .and_then(|r| r.3)
-                    .filter(|older| has_tracepoint(btf, older)),
+                since: known.map(|r| r.2),
             }
         })
         .collect()
+}
+
+/// Refuses, in words a person can act on, a kernel where the probe cannot work: io_uring not built
+/// in, io_uring disabled for everyone, or a required tracepoint missing.
+pub(crate) fn refuse_unusable_kernel(btf: &Btf) -> Result<(), ProbeError> {
+    if !IO_URING_TRACEPOINTS
+        .iter()
+        .any(|tp| has_tracepoint(btf, tp))
+    {
+        return Err(ProbeError::NoIoUring);
+    }
+    if io_uring_disabled() == Some(2) {
+        return Err(ProbeError::IoUringDisabled);
+    }
+    let missing = missing_requirements(btf);
+    if !missing.is_empty() {
+        return Err(ProbeError::Unsupported(missing));
+    }
+    Ok(())
+}
+
+/// kernel.io_uring_disabled (6.6+): 0 allowed, 1 only root and kernel.io_uring_group, 2 nobody.
+pub(crate) fn io_uring_disabled() -> Option<u32> {
+    std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
 }
 
 /// Loads `invalidate_caches` (not attached: userspace runs it) and checks that it can be run.
@@ -339,35 +371,46 @@ enum AttachError {
     Rejected(&'static str, String),
 }
 
-/// Loads (verifies) the first of `programs` the kernel accepts for `tracepoint`; returns its name.
+/// Loads (verifies) the first of `programs` (tracepoint, program) whose tracepoint the kernel has
+/// and whose arguments the kernel accepts; returns the program's name.
 fn load_first_accepted(
     ebpf: &mut Ebpf,
     btf: &Btf,
-    tracepoint: &str,
-    programs: &[&'static str],
+    programs: &[(&'static str, &'static str)],
 ) -> Result<&'static str, AttachError> {
-    if !has_tracepoint(btf, tracepoint) {
-        return Err(AttachError::Missing);
-    }
-    let mut last = AttachError::Missing;
-    for &name in programs {
+    // Every refusal is kept: which program was meant for this kernel is what is unknown here.
+    let mut refused: Vec<(&'static str, String)> = Vec::new();
+    for &(tracepoint, name) in programs {
+        if !has_tracepoint(btf, tracepoint) {
+            continue;
+        }
         let Some(prog) = ebpf.program_mut(name) else {
             continue;
         };
         let prog: &mut BtfTracePoint = match prog.try_into() {
             Ok(p) => p,
             Err(e) => {
-                last = AttachError::Rejected(name, e.to_string());
+                refused.push((name, e.to_string()));
                 continue;
             }
         };
         match prog.load(tracepoint, btf) {
             Ok(()) => return Ok(name),
             Err(e) if is_permission_error(&e) => return Err(AttachError::Permission),
-            Err(e) => last = AttachError::Rejected(name, verifier_summary(&e)),
+            Err(e) => refused.push((name, verifier_summary(&e))),
         }
     }
-    Err(last)
+    match refused.first() {
+        None => Err(AttachError::Missing),
+        Some(&(first, _)) => Err(AttachError::Rejected(
+            first,
+            refused
+                .iter()
+                .map(|(name, why)| format!("`{name}`: {why}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+    }
 }
 
 /// Attaches a program that [`load_first_accepted`] loaded.
@@ -434,30 +477,29 @@ mod tests {
     }
 
     #[test]
-    fn a_kernel_with_only_the_older_submit_tracepoint_is_told_what_it_lacks() {
-        // What Linux 5.10 to 6.4 have (their io_uring_complete differs, but exists).
+    fn the_older_submit_tracepoint_serves_as_well_as_the_newer() {
+        // What Linux 5.10 to 6.4 have: their programs read io_uring_submit_sqe.
         let btf = btf_with(&[
             "io_uring_complete",
             "io_uring_submit_sqe",
             "io_uring_create",
         ]);
-        assert_eq!(
-            missing_requirements(&btf),
-            vec![MissingTracepoint {
-                tracepoint: "io_uring_submit_req",
-                loses: "sees no request being submitted",
-                older: Some("io_uring_submit_sqe"),
-                since: Some("6.5"),
-            }]
-        );
+        assert_eq!(missing_requirements(&btf), vec![]);
+        assert!(refuse_unusable_kernel(&btf).is_ok() || io_uring_disabled() == Some(2));
     }
 
     #[test]
-    fn the_older_tracepoint_is_named_only_when_the_kernel_has_it() {
-        let missing = missing_requirements(&btf_with(&[]));
-        let names: Vec<_> = missing.iter().map(|m| m.tracepoint).collect();
+    fn a_kernel_without_io_uring_is_told_so() {
+        let btf = btf_with(&["sched_process_exit"]);
+        assert!(matches!(
+            refuse_unusable_kernel(&btf),
+            Err(ProbeError::NoIoUring)
+        ));
+        let names: Vec<_> = missing_requirements(&btf)
+            .iter()
+            .map(|m| m.tracepoint)
+            .collect();
         assert_eq!(names, ["io_uring_complete", "io_uring_submit_req"]);
-        assert!(missing.iter().all(|m| m.older.is_none()));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub struct Probe {
     pub(crate) records: RingBuf<MapData>,
     pub(crate) clock: WallClock,
     degraded: Vec<(&'static str, &'static str)>,
+    chosen: Vec<&'static str>,
     memory: crate::memory::MemoryUse,
 }
 
@@ -63,6 +64,7 @@ impl Probe {
             degraded,
             invalidate,
             pools,
+            chosen,
         } = loaded;
         let memory = crate::memory::measure(&ebpf, pools.keys, pools.fallback);
         let reclaimer = Reclaimer::new(
@@ -105,6 +107,7 @@ impl Probe {
             records,
             clock: WallClock::now(),
             degraded,
+            chosen,
             memory,
         })
     }
@@ -112,6 +115,22 @@ impl Probe {
     /// Tracepoints that could not be attached, each with what is lost without it.
     pub fn degraded(&self) -> &[(&'static str, &'static str)] {
         &self.degraded
+    }
+
+    /// The programs attached, one per tracepoint (each written for one kernel's arguments).
+    pub fn programs(&self) -> &[&'static str] {
+        &self.chosen
+    }
+
+    /// What uringtop can stand behind on this kernel, feature by feature.
+    pub fn support(&self) -> Vec<(crate::support::Feature, crate::support::Level)> {
+        crate::support::levels(&self.chosen, &self.degraded)
+    }
+
+    /// SQEs submitted while another with the same (ring, user_data) and another opcode was in
+    /// flight, on kernels that pair CQEs by (ring, user_data): how often counts were best-effort.
+    pub fn ambiguous_pairs(&self) -> Result<u64, ProbeError> {
+        crate::read::stat(&self.maps, abi::STAT_AMBIGUOUS)
     }
 
     /// What the probe pins in the kernel, and its counter capacity.

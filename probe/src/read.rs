@@ -69,6 +69,16 @@ struct Slot {
     read: SlotRead,
 }
 
+/// One of the probe's own counters (URT_STAT_*), summed over CPUs.
+pub(crate) fn stat(maps: &StatMaps, i: u32) -> Result<u64, ProbeError> {
+    Ok(maps
+        .stats
+        .get(&i, 0)
+        .map_err(|e| map_err("stats", e))?
+        .iter()
+        .sum())
+}
+
 impl StatMaps {
     /// Reads every counter, retires the slots of processes that exited, rings that closed and
     /// keys that went quiet, and returns what changed.
@@ -78,14 +88,6 @@ impl StatMaps {
             .arrive(now, drain(&mut self.exited), drain(&mut self.closed));
         let mut slots = self.read_slots()?;
         self.add_errors(&mut slots);
-        let stat = |maps: &Self, i: u32| -> Result<u64, ProbeError> {
-            Ok(maps
-                .stats
-                .get(&i, 0)
-                .map_err(|e| map_err("stats", e))?
-                .iter()
-                .sum())
-        };
 
         // Who leaves with this sample: their counts in it are final.
         // Departures are announced only where their keys can be retired: otherwise a late CQE

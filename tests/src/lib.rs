@@ -5,6 +5,7 @@
 //! what a test does when it lacks root or an external tool.
 
 pub mod cpu;
+pub mod kernel;
 pub mod policies;
 pub mod privilege;
 pub mod synthetic_recording;

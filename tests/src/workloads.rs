@@ -24,7 +24,9 @@ mod ring;
 mod round_trip;
 mod sqpoll;
 
-pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_PATH};
+pub use basic::{
+    async_nops, nop_flood, nops, openat_missing, shared_user_data, timeouts, MISSING_PATH,
+};
 pub use child::{
     run_in_child, run_in_child_with_timeout, slowdown, start_in_child, RunningChild, CHILD_TIMEOUT,
 };

@@ -202,8 +202,16 @@ fn an_enforced_kill_kills_the_offender_and_nothing_else() {
     let policy =
         policy::parse("[[rule]]\ncomm = \"urt-victim\"\nops = [\"OPENAT\"]\naction = \"kill\"\n")
             .unwrap();
-    let mut probe = uringtop_probe::Probe::load_with_policy(&policy.compile(true))
-        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let options = uringtop_probe::LoadOptions {
+        policy: Some(Box::new(policy.compile(true))),
+        ..Default::default()
+    };
+    let Some(mut probe) = support::load_or_refused(
+        "an_enforced_kill_kills_the_offender_and_nothing_else",
+        &options,
+    ) else {
+        return;
+    };
     let (victim, victim_status) = run_named_child("urt-victim", nops_then_openat);
     let (bystander, bystander_status) = run_named_child("urt-bystander", nops_then_openat);
     assert!(
@@ -292,7 +300,11 @@ impl Drop for IoUringDisabled {
 
 #[test]
 fn a_refused_io_uring_setup_is_the_kernels_denial() {
-    if !require_root("a_refused_io_uring_setup_is_the_kernels_denial") {
+    if !require_root("a_refused_io_uring_setup_is_the_kernels_denial")
+        || !uringtop_tests::kernel::has_io_uring_disabled_sysctl(
+            "a_refused_io_uring_setup_is_the_kernels_denial",
+        )
+    {
         return;
     }
     let _disabled = IoUringDisabled::set("1");
@@ -355,8 +367,16 @@ fn an_enforced_kill_reaches_a_process_through_its_sqpoll_thread() {
     let policy =
         policy::parse("[[rule]]\ncomm = \"urt-sqpoll\"\nops = [\"NOP\"]\naction = \"kill\"\n")
             .unwrap();
-    let _probe = uringtop_probe::Probe::load_with_policy(&policy.compile(true))
-        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let options = uringtop_probe::LoadOptions {
+        policy: Some(Box::new(policy.compile(true))),
+        ..Default::default()
+    };
+    let Some(_probe) = support::load_or_refused(
+        "an_enforced_kill_reaches_a_process_through_its_sqpoll_thread",
+        &options,
+    ) else {
+        return;
+    };
     let (_, status) = run_named_child("urt-sqpoll", sqpoll_nops_then_wait);
     assert!(
         libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL,

@@ -132,3 +132,36 @@ pub(crate) fn ensure_missing() -> Result<()> {
     );
     Ok(())
 }
+
+/// `rounds` submissions of one TIMEOUT (1 ms) and `nops` NOPs that all carry user_data 0, so that
+/// requests of two opcodes with the same user_data are in flight together: what programs that
+/// ignore user_data do, and the worst case of kernels that pair CQEs by (ring, user_data)
+/// (before 5.19). The counts are exact; the SQE list is left empty, as user_data identifies no
+/// SQE here.
+pub fn shared_user_data(rounds: usize, nops: usize) -> Result<Expected> {
+    let timespec = types::Timespec::from(TIMEOUT);
+    let mut ring = ring_for(nops + 1)?;
+    let mut batch = vec![opcode::Timeout::new(&timespec)
+        .count(0)
+        .build()
+        .user_data(0)];
+    batch.extend((0..nops).map(|_| nop(0)));
+    for _ in 0..rounds {
+        // SAFETY: `timespec` outlives the call; NOPs point at no memory.
+        unsafe { ring.submission().push_multiple(&batch) }.context("the SQ is not empty")?;
+        ring.submit_and_wait(batch.len())
+            .context("io_uring_enter")?;
+        for cqe in ring.completion() {
+            let res = cqe.result();
+            ensure!(res == 0 || res == -libc::ETIME, "a CQE with {res}");
+        }
+    }
+    drop(ring);
+    let mut expected = Expected::new(1, false);
+    let nop = expected.ops.entry("NOP".into()).or_default();
+    (nop.submitted, nop.completed) = ((rounds * nops) as u64, (rounds * nops) as u64);
+    let timeout = expected.ops.entry("TIMEOUT".into()).or_default();
+    (timeout.submitted, timeout.completed) = (rounds as u64, rounds as u64);
+    timeout.errors.insert("ETIME".into(), rounds as u64);
+    Ok(expected)
+}

@@ -9,7 +9,8 @@ use std::time::Duration;
 use uringtop_common::input::{Input, Request};
 use uringtop_common::model::Model;
 use uringtop_common::report::{OpReport, ProcessReport, Report};
-use uringtop_probe::RecordFilter;
+use uringtop_probe::support::{Feature, Level};
+use uringtop_probe::{ProbeError, RecordFilter};
 use uringtop_tests::privilege::require_root;
 use uringtop_tests::workloads::{run_in_child, Expected, OpExpect};
 
@@ -19,9 +20,20 @@ pub struct Observed {
     pub report: Report,
     /// The child's request records, in arrival order.
     pub requests: Vec<Request>,
+    /// What the probe stands behind on this kernel (`uringtop check`'s table).
+    pub support: Vec<(Feature, Level)>,
 }
 
 impl Observed {
+    /// Whether the probe shows `feature` exactly on this kernel. Where it does not, `expected`
+    /// already says what the probe can show (see [`as_shown`]); a test checks what only the
+    /// exact feature would show after asking this.
+    pub fn exact(&self, feature: Feature) -> bool {
+        self.support
+            .iter()
+            .any(|(f, level)| *f == feature && level.is_exact())
+    }
+
     pub fn process(&self) -> &ProcessReport {
         self.report
             .processes
@@ -184,6 +196,28 @@ pub fn observe_with<F>(
 where
     F: FnOnce() -> anyhow::Result<Expected>,
 {
+    observe_checked(test, records, options, workload, true)
+}
+
+/// [`observe`] for a workload whose expectations list counts but no SQEs (its user_data identify
+/// none): only its counts are checked for consistency.
+pub fn observe_counts<F>(test: &str, workload: F) -> Option<Observed>
+where
+    F: FnOnce() -> anyhow::Result<Expected>,
+{
+    observe_checked(test, false, &Default::default(), workload, false)
+}
+
+fn observe_checked<F>(
+    test: &str,
+    records: bool,
+    options: &uringtop_probe::LoadOptions,
+    workload: F,
+    with_sqes: bool,
+) -> Option<Observed>
+where
+    F: FnOnce() -> anyhow::Result<Expected>,
+{
     if !require_root(test) {
         return None;
     }
@@ -192,8 +226,8 @@ where
         .enable_all()
         .build()
         .unwrap();
-    let probe = uringtop_probe::Probe::load_with(options)
-        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let probe = load_or_refused(test, options)?;
+    let support = probe.support();
     let (mut inputs, control) = runtime
         .block_on(async { uringtop_probe::spawn(probe, Duration::from_millis(100)) })
         .unwrap_or_else(|e| panic!("starting the live source: {e}"));
@@ -211,9 +245,12 @@ where
     });
     let (pid, expected) =
         run_in_child(workload).unwrap_or_else(|e| panic!("{test}: workload failed: {e:#}"));
-    expected
-        .validate()
-        .unwrap_or_else(|e| panic!("{test}: inconsistent expectations: {e:#}"));
+    if with_sqes {
+        expected
+            .validate()
+            .unwrap_or_else(|e| panic!("{test}: inconsistent expectations: {e:#}"));
+    }
+    let expected = as_shown(expected, &support);
     control.stop();
     let inputs = runtime.block_on(collector).expect("collector");
     let mut model = Model::new();
@@ -231,5 +268,43 @@ where
         expected,
         report: model.report(),
         requests,
+        support,
     })
+}
+
+/// The one place where tests learn what this kernel lets the probe show: the workload's exact
+/// expectations, turned into what the probe can show where a feature is not exact here. Every
+/// test's count and record assertions go through it, on every kernel of the matrix.
+pub fn as_shown(expected: Expected, support: &[(Feature, Level)]) -> Expected {
+    let exact = |f: Feature| support.iter().any(|(g, l)| *g == f && l.is_exact());
+    if exact(Feature::Denials) {
+        expected
+    } else {
+        expected.without_refusals_seen()
+    }
+}
+
+/// The probe loaded with `options`; None when a policy was asked for on a kernel where the probe
+/// cannot judge SQEs, after checking it says so in plain words (the degraded assertion of every
+/// policy test there).
+pub fn load_or_refused(
+    test: &str,
+    options: &uringtop_probe::LoadOptions,
+) -> Option<uringtop_probe::Probe> {
+    match uringtop_probe::Probe::load_with(options) {
+        Ok(probe) => Some(probe),
+        Err(e @ ProbeError::PolicyUnavailable) if options.policy.is_some() => {
+            let text = e.to_string();
+            assert!(
+                text.starts_with("policies need Linux 6.0 or newer"),
+                "{text}"
+            );
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr().lock(),
+                format!("NOT RUN {test}: {text}\n").as_bytes(),
+            );
+            None
+        }
+        Err(e) => panic!("loading the probe: {e}"),
+    }
 }
