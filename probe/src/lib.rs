@@ -1,12 +1,14 @@
 //! uringtop's eBPF probe: C programs on io_uring's tracepoints (probe/bpf), loaded with aya, and the
 //! live source that turns their maps and records into the model's inputs.
 
+mod batch;
 pub mod bpf_sources;
 mod btf_enum;
 mod cache_flush;
 mod changes;
 pub mod check;
 mod departures;
+mod dirty;
 mod error;
 pub mod live;
 mod load;
