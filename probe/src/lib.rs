@@ -13,6 +13,7 @@ mod error;
 pub mod live;
 mod load;
 pub mod memory;
+mod missed;
 mod probe;
 mod programs;
 mod read;

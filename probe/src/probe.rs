@@ -128,6 +128,13 @@ impl Probe {
         })
     }
 
+    /// Each loaded program's id as read by the recursion-miss reader and by aya (a test checks
+    /// they agree, i.e. that the reader sees the kernel's description of each program).
+    #[doc(hidden)]
+    pub fn program_ids(&self) -> Vec<(String, Option<u32>, Option<u32>)> {
+        crate::missed::ids(&self.ebpf)
+    }
+
     /// Tracepoints that could not be attached, each with what is lost without it.
     pub fn degraded(&self) -> &[(&'static str, &'static str)] {
         &self.degraded
@@ -140,7 +147,9 @@ impl Probe {
 
     /// Reads every counter now (and recycles the counter slots of keys that went quiet).
     pub fn sample(&mut self) -> Result<Sample, ProbeError> {
-        self.maps.sample(wall_now_ns())
+        let mut sample = self.maps.sample(wall_now_ns())?;
+        sample.lost_updates += crate::missed::total(&self.ebpf);
+        Ok(sample)
     }
 
     /// Starts (Some) or stops (None) streaming individual requests.
