@@ -1,11 +1,10 @@
 //! `uringtop replay FILE`: the live view's screens over a recording, with a timeline.
 
 use crate::cli::ReplayArgs;
-use crate::trace_line;
 use anyhow::{bail, Result};
 use std::time::Duration;
 use uringtop_common::recording::Recording;
-use uringtop_tui::replay::Player;
+use uringtop_tui::Player;
 
 pub async fn run(args: ReplayArgs) -> Result<()> {
     // Everything that can fail with a message happens before the terminal is taken over.
@@ -28,7 +27,7 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         }
         None => None,
     };
-    let offset = trace_line::local_utc_offset_s();
+    let offset = crate::local_time::utc_offset_s();
     let mut player = Player::new(rec, offset);
     if let Some(start) = args.start {
         player.goto_time(start.resolve(first, offset));
@@ -40,7 +39,7 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         utc_offset_s: offset,
         policy,
     };
-    uringtop_tui::replay::run(player, options).await
+    uringtop_tui::run(uringtop_tui::ReplayDriver::new(player), options).await
 }
 
 /// The interval the recording was made with (its header says), else the median sample spacing.

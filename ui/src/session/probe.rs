@@ -52,26 +52,19 @@ pub fn report_sampler_error(control: &LiveControl) {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn interrupted() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
-}
+/// The probe's controls as the TUI asks for them (the TUI library does not link the probe).
+pub struct TuiControl(pub LiveControl);
 
-/// Resolves after `limit`, or never.
-pub async fn deadline(limit: Option<Duration>) {
-    match limit {
-        Some(d) => tokio::time::sleep(d).await,
-        None => std::future::pending().await,
+impl uringtop_tui::SourceControl for TuiControl {
+    fn stream_requests(&self, ring: Option<u32>) -> Result<(), String> {
+        let filter = ring.map(|ring| uringtop_probe::RecordFilter {
+            pid: None,
+            ring: Some(ring),
+        });
+        self.0.set_records(filter).map_err(|e| e.to_string())
+    }
+
+    fn stop(&self) {
+        self.0.stop();
     }
 }
