@@ -71,6 +71,65 @@ pub enum Command {
     /// Observe (live, or from a recording), then print the least-privilege io_uring
     /// restrictions per process and ring: what was seen used, and nothing else.
     Advise(AdviseArgs),
+    /// Serve the counters to Prometheus: OpenMetrics on http://ADDR:PORT/metrics, until
+    /// Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Where to listen. Loopback by default: to let a Prometheus on another host scrape,
+    /// give an address of this host (or 0.0.0.0:9753 for every one) deliberately.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9753")]
+    pub listen: std::net::SocketAddr,
+    /// The labels that tell series apart (besides op): comm (one series per process name),
+    /// pid (comm and pid: per process) or ring (comm, pid and ring).
+    #[arg(long, value_enum, default_value_t = LabelsArg::Pid)]
+    pub labels: LabelsArg,
+    /// At most this many label sets (processes, or rings with --labels ring, or names with
+    /// --labels comm) get series of their own; past it, new ones are counted under "other".
+    #[arg(long, default_value = "500", value_parser = parse_limit)]
+    pub limit: usize,
+    /// How often to read the probe's counters, in seconds (a scrape sees the latest read).
+    #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true)]
+    pub interval: Duration,
+    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
+    pub duration: Option<Duration>,
+    /// Serve a deterministic synthetic stream (this seed) instead of the probe: for tests,
+    /// needs no privileges.
+    #[arg(long, hide = true, value_name = "SEED")]
+    pub synthetic: Option<u64>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LabelsArg {
+    Comm,
+    Pid,
+    Ring,
+}
+
+impl LabelsArg {
+    pub fn setting(self) -> uringtop_common::exposition::LabelSetting {
+        use uringtop_common::exposition::LabelSetting;
+        match self {
+            LabelsArg::Comm => LabelSetting::Comm,
+            LabelsArg::Pid => LabelSetting::Pid,
+            LabelsArg::Ring => LabelSetting::Ring,
+        }
+    }
+}
+
+/// A number of label sets: at least 1.
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "`{text}` is not a number of label sets (at least 1; e.g. 500)"
+        )),
+        Ok(n) => Ok(n),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -137,7 +196,7 @@ pub struct DumpArgs {
     /// Only this process.
     #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
-    /// Output format.
+    /// Output format (openmetrics: one exposition, as `serve` would answer a scrape at the end).
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
     /// Read a recording (`uringtop record`) instead of the live probe: no privileges needed.
@@ -183,6 +242,8 @@ pub struct RecordArgs {
 pub enum Format {
     Json,
     Csv,
+    /// One OpenMetrics exposition (what `serve` answers a scrape with), counters since the start.
+    Openmetrics,
 }
 
 #[derive(Args, Debug)]
@@ -257,6 +318,24 @@ fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>
         }
     }
     if let Some(Command::Dump(dump)) = &cli.command {
+        if dump.format == Format::Openmetrics {
+            for (set, flag) in [
+                (dump.interval.is_some(), "--interval"),
+                (dump.start.is_some(), "--start"),
+                (dump.pid.is_some(), "--pid"),
+            ] {
+                if set {
+                    return Some((
+                        Some("dump"),
+                        format!(
+                            "{flag} does not apply to --format openmetrics: an exposition holds \
+                             every process's counters from the start (`uringtop serve` serves \
+                             them as they grow; Prometheus picks windows and processes)"
+                        ),
+                    ));
+                }
+            }
+        }
         if dump.from.is_none() {
             for (set, flag) in [
                 (dump.start.is_some(), "--start"),

@@ -7,6 +7,7 @@ use crate::trace_line;
 use anyhow::{bail, Result};
 use std::io::Write;
 use std::path::Path;
+use uringtop_common::exposition::{Exporter, ExpositionConfig, ProbeFacts, TextFormat};
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::report::Report;
@@ -24,13 +25,18 @@ pub async fn run(args: DumpArgs) -> Result<()> {
     }
     let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     let sample_every = args.interval.unwrap_or(args.duration);
-    let (mut inputs, control) = live_session::start(sample_every, policy.as_ref())?;
+    let (mut inputs, control, memory) =
+        live_session::start_measured(sample_every, policy.as_ref())?;
     eprintln!(
         "uringtop: observing io_uring for {:?} (Ctrl-C to stop early)",
         args.duration
     );
     let mut model = Model::new();
     let mut out = Sink::new(&args);
+    out.facts = ProbeFacts {
+        map_memory_bytes: Some(memory.bytes()),
+        key_slots: Some(memory.key_slots),
+    };
     let stop = async {
         tokio::select! {
             _ = tokio::time::sleep(args.duration) => {}
@@ -46,6 +52,7 @@ pub async fn run(args: DumpArgs) -> Result<()> {
                 let Some(input) = input else { break };
                 model.apply(&input);
                 if matches!(input, Input::Sample(_)) {
+                    out.observe(&model);
                     samples += 1;
                     // The first sample opens the window; each later one closes an interval.
                     if args.interval.is_some() && samples > 1 {
@@ -114,6 +121,9 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
             }
         }
         model.apply(&input);
+        if matches!(input, Input::Sample(_)) {
+            out.observe(&model);
+        }
         if let (Input::Sample(s), Some(every)) = (&input, interval_ns) {
             // A tenth of slack for the sampler's jitter.
             let elapsed = s.time_ns.saturating_sub(model.base_time_ns());
@@ -141,6 +151,9 @@ struct Sink {
     /// With `--interval`: the number of the next interval (from 1), which CSV rows carry.
     interval: Option<u64>,
     header_done: bool,
+    /// With `--format openmetrics`: the exposition, folded over every sample.
+    exporter: Option<Exporter>,
+    facts: ProbeFacts,
 }
 
 impl Sink {
@@ -150,6 +163,16 @@ impl Sink {
             pid: args.pid,
             interval: args.interval.map(|_| 1),
             header_done: false,
+            exporter: (args.format == Format::Openmetrics)
+                .then(|| Exporter::new(ExpositionConfig::default())),
+            facts: ProbeFacts::default(),
+        }
+    }
+
+    /// After every sample the model applies (the exposition's counters add up samples).
+    fn observe(&mut self, model: &Model) {
+        if let Some(exporter) = &mut self.exporter {
+            exporter.observe(model);
         }
     }
 
@@ -161,6 +184,15 @@ impl Sink {
         let mut w = stdout.lock();
         match self.format {
             Format::Json => writeln!(w, "{}", report.to_json())?,
+            Format::Openmetrics => {
+                if let Some(exporter) = &self.exporter {
+                    w.write_all(
+                        exporter
+                            .render(TextFormat::OpenMetrics, &self.facts)
+                            .as_bytes(),
+                    )?;
+                }
+            }
             Format::Csv => {
                 // One header for the whole output, also when there is a block of rows per interval.
                 let mut block = Vec::new();

@@ -12,6 +12,7 @@ mod live_session;
 mod policy_file;
 mod protobuf;
 mod recording_file;
+mod serve;
 mod trace_line;
 
 use cli::{Cli, Command};
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
             Some(Command::Replay(args)) => cmd_replay::run(args).await,
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
+            Some(Command::Serve(args)) => serve::run(args).await,
             None => tui(cli.tui).await,
         }
     });
