@@ -214,10 +214,22 @@ pub struct DumpArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("destination").required(true).args(["output", "dir"])))]
 pub struct RecordArgs {
     /// The file to create (mode 0600; an existing file is not overwritten).
     #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Record as a service: a series of files in DIR (created mode 0700), a new one every
+    /// --rotate, the oldest deleted past --keep; one recorder per directory (a lock).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// With --dir: start a new file this often (e.g. 10m, 1h, 90s).
+    #[arg(long, value_name = "PERIOD", default_value = "10m", value_parser = parse_period, requires = "dir")]
+    pub rotate: Duration,
+    /// With --dir: delete the oldest files past this age (24h, 7d) or total size (10GiB,
+    /// 500MB); give both to keep within both.
+    #[arg(long, value_name = "AGE|SIZE", value_parser = parse_keep, requires = "dir")]
+    pub keep: Vec<KeepLimit>,
     /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub duration: Option<Duration>,
@@ -356,6 +368,68 @@ fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>
     None
 }
 
+/// A retention limit of `record --dir`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepLimit {
+    Age(Duration),
+    Bytes(u64),
+}
+
+/// `24h`, `7d`, `90m`, `3600s`: a period of at least a second.
+pub fn parse_period(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a period (try 90s, 10m, 24h or 7d)"))?;
+    let scale = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a period (try 90s, 10m, 24h or 7d)"
+            ))
+        }
+    };
+    match n.checked_mul(scale) {
+        Some(s) if s > 0 => Ok(Duration::from_secs(s)),
+        _ => Err(format!("`{text}` must be at least a second")),
+    }
+}
+
+/// An age (`24h`, see [`parse_period`]) or a size (`10GiB`, `500MB`, `1TiB`).
+pub fn parse_keep(text: &str) -> Result<KeepLimit, String> {
+    if let Ok(age) = parse_period(text) {
+        return Ok(KeepLimit::Age(age));
+    }
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000_u64.pow(2),
+        "gb" => 1000_u64.pow(3),
+        "tb" => 1000_u64.pow(4),
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{text}` is neither an age (24h, 7d) nor a size (10GiB, 500MB)"
+            ))
+        }
+    };
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)) {
+        Some(b) if b > 0 => Ok(KeepLimit::Bytes(b)),
+        _ => Err(format!("`{text}` is not a size (try 10GiB or 500MB)")),
+    }
+}
+
 /// A process id: not 0, which the probe's filters would read as "every process".
 pub fn parse_pid(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
@@ -475,6 +549,27 @@ mod tests {
         ] {
             Cli::try_parse_checked_from(ok).unwrap();
         }
+    }
+
+    #[test]
+    fn retention_limits_parse() {
+        assert_eq!(
+            parse_keep("24h"),
+            Ok(KeepLimit::Age(Duration::from_secs(86_400)))
+        );
+        assert_eq!(parse_keep("10GiB"), Ok(KeepLimit::Bytes(10 << 30)));
+        assert_eq!(parse_keep("500MB"), Ok(KeepLimit::Bytes(500_000_000)));
+        assert!(parse_keep("lots").is_err());
+        assert!(parse_keep("0h").is_err());
+        assert_eq!(parse_period("90s"), Ok(Duration::from_secs(90)));
+        assert!(parse_period("10x").is_err());
+        let err = Cli::try_parse_from(["uringtop", "record"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["uringtop", "record", "-o", "f", "--dir", "d"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err =
+            Cli::try_parse_from(["uringtop", "record", "-o", "f", "--keep", "1h"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "--keep needs --dir");
     }
 
     #[test]

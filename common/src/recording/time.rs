@@ -119,3 +119,43 @@ mod tests {
         assert_eq!(at("+10s", 0), start + 10 * NS);
     }
 }
+
+/// `YYYYMMDDTHHMMSSZ` for a time in ns since the Unix epoch (UTC): the names of a rotated
+/// recording's files, which therefore sort by time.
+pub fn utc_file_stamp(time_ns: u64) -> String {
+    let secs = time_ns / 1_000_000_000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days to a civil date (the proleptic Gregorian calendar), after Howard Hinnant's algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    #[test]
+    fn file_stamps_are_utc_and_sort_by_time() {
+        assert_eq!(super::utc_file_stamp(0), "19700101T000000Z");
+        // 2026-12-02 08:59:07 UTC
+        assert_eq!(
+            super::utc_file_stamp(1_796_201_947_000_000_000),
+            "20261202T085907Z"
+        );
+        assert_eq!(
+            super::utc_file_stamp(951_782_400_000_000_000),
+            "20000229T000000Z"
+        );
+    }
+}
