@@ -14,6 +14,7 @@ pub mod recorder;
 pub mod report;
 pub mod rotating;
 pub mod trace;
+pub mod trace_line;
 
 use anyhow::Result;
 use uringtop_common::input::Input;
