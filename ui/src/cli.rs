@@ -224,11 +224,11 @@ pub struct RecordArgs {
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// With --dir: start a new file this often (e.g. 10m, 1h, 90s).
-    #[arg(long, value_name = "PERIOD", default_value = "10m", value_parser = parse_period, requires = "dir")]
+    #[arg(long, value_name = "PERIOD", default_value = "10m", value_parser = parse_period)]
     pub rotate: Duration,
     /// With --dir: delete the oldest files past this age (24h, 7d) or total size (10GiB,
     /// 500MB); give both to keep within both.
-    #[arg(long, value_name = "AGE|SIZE", value_parser = parse_keep, requires = "dir")]
+    #[arg(long, value_name = "AGE|SIZE", value_parser = parse_keep)]
     pub keep: Vec<KeepLimit>,
     /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
@@ -326,6 +326,21 @@ fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>
                      command); options of `{name}` come after it: `uringtop {name} {flag} …`"
                     ),
                 ));
+            }
+        }
+    }
+    if let Some(("record", sub)) = matches.subcommand() {
+        if !given(sub, "dir") {
+            for (id, flag) in [("rotate", "--rotate"), ("keep", "--keep")] {
+                if given(sub, id) {
+                    return Some((
+                        Some("record"),
+                        format!(
+                            "{flag} applies to a directory of recordings: \
+                             `uringtop record --dir DIR {flag} …` (-o FILE writes one file)"
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -567,9 +582,12 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let err = Cli::try_parse_from(["uringtop", "record", "-o", "f", "--dir", "d"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        let err =
-            Cli::try_parse_from(["uringtop", "record", "-o", "f", "--keep", "1h"]).unwrap_err();
-        assert_eq!(err.exit_code(), 2, "--keep needs --dir");
+        for flag in ["--keep", "--rotate"] {
+            let err = Cli::try_parse_checked_from(["uringtop", "record", "-o", "f", flag, "1h"])
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{flag} needs --dir");
+            assert!(err.to_string().contains("applies to a directory"), "{err}");
+        }
     }
 
     #[test]

@@ -41,23 +41,29 @@ pub async fn run(args: DumpArgs) -> Result<()> {
 
 /// `--from FILE`: the same reports, through the same model, from a recording's inputs.
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
-    let rec = crate::recording_file::open(path)?;
+    let offset = crate::local_time::utc_offset_s();
+    let window = |first: u64| {
+        (
+            args.start.map(|t| t.resolve(first, offset)),
+            args.end.map(|t| t.resolve(first, offset)),
+        )
+    };
+    // Of a `record --dir` directory, only the files the window needs.
+    let (rec, first) = crate::recording_file::open_window(path, window)?;
     // Verdicts in the report are the recorded ones; say which policy made them.
     match LoadedPolicy::from_header(&rec.header().options) {
         Some(Ok(p)) => eprintln!("uringtop: recorded with {}", p.summary()),
         Some(Err(e)) => eprintln!("uringtop: warning: {e:#}"),
         None => {}
     }
-    let Some((first, last)) = rec.time_range() else {
+    let Some((_, last)) = rec.time_range() else {
         bail!(
             "{}: the recording holds no sample ({})",
             path.display(),
             rec.summary()
         );
     };
-    let offset = crate::local_time::utc_offset_s();
-    let start = args.start.map(|t| t.resolve(first, offset));
-    let end = args.end.map(|t| t.resolve(first, offset));
+    let (start, end) = window(first);
     if let (Some(s), Some(e)) = (start, end) {
         if e < s {
             bail!("--end is before --start");

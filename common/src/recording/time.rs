@@ -143,8 +143,44 @@ pub fn utc_file_stamp(time_ns: u64) -> String {
     )
 }
 
+/// The time (ns since the epoch) of a [`utc_file_stamp`] at the start of `text`
+/// (`20261202T020000Z…`), if there is one.
+pub fn parse_utc_file_stamp(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() < 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { text.get(r)?.parse().ok() };
+    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // A civil date to days since the epoch (the inverse of utc_file_stamp's conversion).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
+    u64::try_from(secs).ok().map(|s| s * 1_000_000_000)
+}
+
 #[cfg(test)]
 mod stamp_tests {
+    #[test]
+    fn file_stamps_parse_back() {
+        for t in [0u64, 951_782_400, 1_796_201_947, 4_102_444_799] {
+            let ns = t * 1_000_000_000;
+            let stamp = super::utc_file_stamp(ns);
+            assert_eq!(super::parse_utc_file_stamp(&stamp), Some(ns), "{stamp}");
+        }
+        assert_eq!(super::parse_utc_file_stamp("20261302T000000Z"), None);
+        assert_eq!(super::parse_utc_file_stamp("sample"), None);
+    }
+
     #[test]
     fn file_stamps_are_utc_and_sort_by_time() {
         assert_eq!(super::utc_file_stamp(0), "19700101T000000Z");
