@@ -5,9 +5,11 @@
 //! what a test does when it lacks root or an external tool.
 
 pub mod cpu;
+pub mod http;
 pub mod kernel;
 pub mod policies;
 pub mod privilege;
+pub mod prometheus;
 pub mod synthetic_recording;
 pub mod tmux;
 pub mod workloads;
