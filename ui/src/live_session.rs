@@ -13,10 +13,21 @@ pub fn start(
     interval: Duration,
     policy: Option<&LoadedPolicy>,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+    start_scoped(interval, policy, 0)
+}
+
+/// [`start`] with the policy judging only descendants of process `scope` (0: every process).
+pub fn start_scoped(
+    interval: Duration,
+    policy: Option<&LoadedPolicy>,
+    scope: u32,
+) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
     warn_if_io_uring_disabled();
     let probe = match policy {
         Some(p) => {
-            let probe = Probe::load_with_policy(&p.compiled())?;
+            let mut compiled = p.compiled();
+            compiled.scope_tgid = scope;
+            let probe = Probe::load_with_policy(&compiled)?;
             eprintln!("uringtop: {}", p.summary());
             if p.enforce && p.policy.default == uringtop_common::verdict::Action::Kill {
                 eprintln!(

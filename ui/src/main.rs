@@ -7,11 +7,13 @@ mod cmd_dump;
 mod cmd_export;
 mod cmd_record;
 mod cmd_replay;
+mod cmd_run;
 mod cmd_trace;
 mod live_session;
 mod policy_file;
 mod protobuf;
 mod recording_file;
+mod task_restrict;
 mod trace_line;
 
 use cli::{Cli, Command};
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
             Some(Command::Replay(args)) => cmd_replay::run(args).await,
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
+            Some(Command::Run(args)) => cmd_run::run(args).await,
             None => tui(cli.tui).await,
         }
     });

@@ -58,11 +58,13 @@ pub fn text(r: &Request, utc_offset_s: i64) -> String {
     line
 }
 
-/// What a verdict did, in one word: a kill without --enforce only would have.
+/// What a verdict did, in one word: a kill without --enforce only would have; a deny the kernel
+/// carried out (refused with -EACCES) was refused.
 pub fn verdict_word(v: &Verdict) -> &'static str {
     match v.action {
         Action::Kill if !v.enforced => "would-kill",
         Action::Kill => "killed",
+        Action::Deny if v.enforced => "refused",
         a => a.name(),
     }
 }
@@ -247,6 +249,10 @@ mod tests {
         assert_eq!(
             tail(&judged(Action::Kill, Some(0), true)),
             " [killed rule #1]"
+        );
+        assert_eq!(
+            tail(&judged(Action::Deny, Some(0), true)),
+            " [refused rule #1]"
         );
         assert_eq!(tail(&judged(Action::Log, None, false)), " [log default]");
         let v: serde_json::Value =
