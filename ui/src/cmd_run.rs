@@ -7,8 +7,8 @@
 //! exits, what happened, and uringtop exits with CMD's status.
 
 use crate::cli::RunArgs;
-use crate::live_session;
 use crate::policy_file::LoadedPolicy;
+use crate::session::probe as live_session;
 use crate::task_restrict::{self, InstallStep, Installer};
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Write;
