@@ -62,3 +62,20 @@ pub fn report_sampler_error(control: &LiveControl) {
         eprintln!("uringtop: warning: some samples could not be read: {e}");
     }
 }
+
+/// The probe's controls as the TUI asks for them (the TUI library does not link the probe).
+pub struct TuiControl(pub LiveControl);
+
+impl uringtop_tui::SourceControl for TuiControl {
+    fn stream_requests(&self, ring: Option<u32>) -> Result<(), String> {
+        let filter = ring.map(|ring| uringtop_probe::RecordFilter {
+            pid: None,
+            ring: Some(ring),
+        });
+        self.0.set_records(filter).map_err(|e| e.to_string())
+    }
+
+    fn stop(&self) {
+        self.0.stop();
+    }
+}
