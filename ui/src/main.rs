@@ -13,6 +13,7 @@ mod local_time;
 mod policy_file;
 mod protobuf;
 mod recording_file;
+mod serve;
 mod session;
 mod sink;
 mod task_restrict;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
             Some(Command::Run(args)) => cmd_run::run(args).await,
+            Some(Command::Serve(args)) => serve::run(args).await,
             None => tui(cli.tui).await,
         }
     });

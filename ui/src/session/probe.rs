@@ -5,6 +5,7 @@ use anyhow::Result;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
+use uringtop_probe::memory::MemoryUse;
 use uringtop_probe::{LiveControl, Probe};
 
 /// Loads the probe (with the policy, if one is given), says on stderr what this kernel cannot
@@ -13,7 +14,8 @@ pub fn start(
     interval: Duration,
     policy: Option<&LoadedPolicy>,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
-    start_scoped(interval, policy, 0)
+    let (inputs, control, _) = start_measured(interval, policy, 0)?;
+    Ok((inputs, control))
 }
 
 /// [`start`] with the policy judging only descendants of process `scope` (0: every process).
@@ -22,6 +24,16 @@ pub fn start_scoped(
     policy: Option<&LoadedPolicy>,
     scope: u32,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+    let (inputs, control, _) = start_measured(interval, policy, scope)?;
+    Ok((inputs, control))
+}
+
+/// [`start_scoped`], also saying what the probe pins in the kernel (for `serve`'s health metrics).
+pub fn start_measured(
+    interval: Duration,
+    policy: Option<&LoadedPolicy>,
+    scope: u32,
+) -> Result<(mpsc::Receiver<Input>, LiveControl, MemoryUse)> {
     warn_if_io_uring_disabled();
     let probe = match policy {
         Some(p) => {
@@ -42,7 +54,9 @@ pub fn start_scoped(
     for (tracepoint, what) in probe.degraded() {
         eprintln!("uringtop: warning: without {tracepoint}: {what}");
     }
-    Ok(uringtop_probe::spawn(probe, interval)?)
+    let memory = probe.memory();
+    let (inputs, control) = uringtop_probe::spawn(probe, interval)?;
+    Ok((inputs, control, memory))
 }
 
 fn warn_if_io_uring_disabled() {
