@@ -8,6 +8,7 @@ mod changes;
 pub mod check;
 mod departures;
 mod error;
+mod fd_files;
 pub mod live;
 mod load;
 pub mod memory;

@@ -192,6 +192,7 @@ mod tests {
             path: ExecPath::Inline,
             verdict: None,
             cqe_index: 0,
+            args: None,
         }
     }
 
