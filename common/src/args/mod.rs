@@ -11,6 +11,7 @@
 //! args.h).
 
 mod decode;
+pub mod present;
 pub mod result;
 pub mod sockaddr;
 mod value;
