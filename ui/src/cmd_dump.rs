@@ -1,20 +1,18 @@
-//! `uringtop dump`: observe, then print the JSON contract (or CSV) — once, or once per interval.
+//! `uringtop dump`: observe, then print the JSON contract (or CSV) — once, or once per interval
+//! (see [`crate::sink::report`]).
 
-use crate::cli::{DumpArgs, Format};
-use crate::live_session;
-use crate::policy_file::LoadedPolicy;
+use crate::cli::DumpArgs;
+use crate::policy_file::{LoadedPolicy, UsageError};
+use crate::session::{self, Source};
+use crate::sink::report::{ReportSink, Windows};
 use crate::trace_line;
-use anyhow::{bail, Result};
-use std::io::Write;
+use anyhow::{anyhow, bail, Result};
 use std::path::Path;
-use uringtop_common::input::Input;
-use uringtop_common::model::Model;
-use uringtop_common::report::Report;
 
 pub async fn run(args: DumpArgs) -> Result<()> {
     if let Some(path) = &args.from {
         if args.policy.policy.is_some() {
-            return Err(anyhow::anyhow!(crate::policy_file::UsageError(
+            return Err(anyhow!(UsageError(
                 "--policy judges live requests; a recording keeps the verdicts it was recorded with \
                  (drop --policy, or record again with it)"
                     .into()
@@ -24,55 +22,19 @@ pub async fn run(args: DumpArgs) -> Result<()> {
     }
     let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     let sample_every = args.interval.unwrap_or(args.duration);
-    let (mut inputs, control) = live_session::start(sample_every, policy.as_ref())?;
+    let source = Source::probe(sample_every, policy.as_ref())?;
     eprintln!(
         "uringtop: observing io_uring for {:?} (Ctrl-C to stop early)",
         args.duration
     );
-    let mut model = Model::new();
-    let mut out = Sink::new(&args);
-    let stop = async {
-        tokio::select! {
-            _ = tokio::time::sleep(args.duration) => {}
-            _ = live_session::interrupted() => {}
-        }
+    let windows = Windows::Live {
+        per_interval: args.interval.is_some(),
     };
-    tokio::pin!(stop);
-    let mut stopped = false;
-    let mut samples = 0u64;
-    loop {
-        tokio::select! {
-            input = inputs.recv() => {
-                let Some(input) = input else { break };
-                model.apply(&input);
-                if matches!(input, Input::Sample(_)) {
-                    samples += 1;
-                    // The first sample opens the window; each later one closes an interval.
-                    if args.interval.is_some() && samples > 1 {
-                        out.print(model.report())?;
-                        model.rebase();
-                    }
-                }
-            }
-            _ = &mut stop, if !stopped => {
-                stopped = true;
-                control.stop();
-            }
-        }
-    }
-    if args.interval.is_none() {
-        out.print(model.report())?;
-    }
-    live_session::report_sampler_error(&control);
-    Ok(())
+    let sink = ReportSink::new(windows, args.format, args.pid);
+    session::run(source, vec![Box::new(sink)], Some(args.duration)).await
 }
 
 /// `--from FILE`: the same reports, through the same model, from a recording's inputs.
-///
-/// The window: from the last sample at or before `--start` (the model is rebased there; without
-/// `--start`, from the probe's attach, as live) to the last sample at or before `--end`. With
-/// `--interval`, one report each time that much recorded time has passed, and one for what is left
-/// after the last of them (live `dump --interval` prints that partial interval when it stops).
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     let rec = crate::recording_file::open(path)?;
     // Verdicts in the report are the recorded ones; say which policy made them.
@@ -99,91 +61,11 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     if start.is_some_and(|s| s > last) {
         bail!("--start is after the recording's last sample");
     }
-    let mut model = Model::new();
-    let mut out = Sink::new(args);
-    let mut started = start.is_none();
-    let interval_ns = args.interval.map(|d| d.as_nanos() as u64);
-    for input in rec.inputs() {
-        if let Input::Sample(s) = &input {
-            if end.is_some_and(|e| s.time_ns > e) {
-                break;
-            }
-            if !started && start.is_some_and(|t| s.time_ns > t) {
-                model.rebase();
-                started = true;
-            }
-        }
-        model.apply(&input);
-        if let (Input::Sample(s), Some(every)) = (&input, interval_ns) {
-            // A tenth of slack for the sampler's jitter.
-            let elapsed = s.time_ns.saturating_sub(model.base_time_ns());
-            if started
-                && model.samples() > 1
-                && elapsed.saturating_mul(10) >= every.saturating_mul(9)
-            {
-                out.print(model.report())?;
-                model.rebase();
-            }
-        }
-    }
-    // The interval the recording ended in (or --end cut), as live dump prints it when it stops:
-    // the last sample recorded was the one live took on stopping.
-    let partial = started && model.samples() > 1 && model.time_ns() > model.base_time_ns();
-    if interval_ns.is_none() || partial {
-        out.print(model.report())?;
-    }
-    Ok(())
-}
-
-struct Sink {
-    format: Format,
-    pid: Option<u32>,
-    /// With `--interval`: the number of the next interval (from 1), which CSV rows carry.
-    interval: Option<u64>,
-    header_done: bool,
-}
-
-impl Sink {
-    fn new(args: &DumpArgs) -> Sink {
-        Sink {
-            format: args.format,
-            pid: args.pid,
-            interval: args.interval.map(|_| 1),
-            header_done: false,
-        }
-    }
-
-    fn print(&mut self, mut report: Report) -> Result<()> {
-        if let Some(pid) = self.pid {
-            report.processes.retain(|p| p.pid == pid);
-        }
-        let stdout = std::io::stdout();
-        let mut w = stdout.lock();
-        match self.format {
-            Format::Json => writeln!(w, "{}", report.to_json())?,
-            Format::Csv => {
-                // One header for the whole output, also when there is a block of rows per interval.
-                let mut block = Vec::new();
-                match self.interval {
-                    Some(n) => report.write_csv_interval(&mut block, n)?,
-                    None => report.write_csv(&mut block)?,
-                }
-                let rows = if self.header_done {
-                    block
-                        .iter()
-                        .position(|&b| b == b'\n')
-                        .map_or(&block[..0], |nl| &block[nl + 1..])
-                } else {
-                    &block[..]
-                };
-                w.write_all(rows)?;
-                self.header_done = true;
-            }
-        }
-        w.flush()?;
-        if let Some(n) = &mut self.interval {
-            *n += 1;
-        }
-        Ok(())
-    }
+    let windows = Windows::Recorded {
+        start,
+        end,
+        every_ns: args.interval.map(|d| d.as_nanos() as u64),
+    };
+    let sink = ReportSink::new(windows, args.format, args.pid);
+    session::replay(rec.inputs(), vec![Box::new(sink)])
 }

@@ -8,10 +8,11 @@ mod cmd_export;
 mod cmd_record;
 mod cmd_replay;
 mod cmd_trace;
-mod live_session;
 mod policy_file;
 mod protobuf;
 mod recording_file;
+mod session;
+mod sink;
 mod trace_line;
 
 use cli::{Cli, Command};
@@ -75,11 +76,20 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
     let refresh = uringtop_tui::Refresh::new(args.interval);
     let policy =
         policy_file::LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
-    let (inputs, control) = live_session::start(refresh.sampling(), policy.as_ref())?;
+    let (inputs, control) = session::probe::start(refresh.sampling(), policy.as_ref())?;
+    // The recorder beside the UI: every input the UI gets, flushed every half second.
     let (inputs, recorder) = match &args.record {
         Some(path) => {
-            let (inputs, task) =
-                cmd_record::tee(inputs, path, refresh.sampling(), policy.as_ref())?;
+            let recorder = sink::recorder::RecorderSink::create(
+                path,
+                tui_recording_options(&refresh, policy.as_ref()),
+                sink::recorder::Keep {
+                    pid: None,
+                    all_requests: true,
+                },
+                false,
+            )?;
+            let (inputs, task) = session::beside(inputs, vec![Box::new(recorder)]);
             (inputs, Some((path.clone(), task)))
         }
         None => (inputs, None),
@@ -96,8 +106,7 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         // The source was stopped: the recorder ends with its last inputs (bounded, in case the
         // UI failed before it could stop the source; the file then lacks only its summary).
         match tokio::time::timeout(std::time::Duration::from_secs(5), task).await {
-            Ok(Ok(Ok(summary))) => eprintln!("uringtop: {summary}"),
-            Ok(Ok(Err(e))) => eprintln!("uringtop: recording to {}: {e:#}", path.display()),
+            Ok(Ok(outcome)) => outcome.print(),
             Ok(Err(e)) => eprintln!("uringtop: recording to {}: {e}", path.display()),
             Err(_) => eprintln!(
                 "uringtop: recording to {}: not finished (readable up to its last flush)",
@@ -106,6 +115,24 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         }
     }
     result
+}
+
+/// What the header of a recording made beside the TUI says about how it was made.
+fn tui_recording_options(
+    refresh: &uringtop_tui::Refresh,
+    policy: Option<&policy_file::LoadedPolicy>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut options = std::collections::BTreeMap::new();
+    options.insert(
+        "interval_s".into(),
+        refresh.sampling().as_secs_f64().to_string(),
+    );
+    options.insert("requests".into(), "while a request view streams".into());
+    options.insert("from".into(), "tui".into());
+    if let Some(p) = policy {
+        p.header_options(&mut options);
+    }
+    options
 }
 
 fn check() -> anyhow::Result<()> {

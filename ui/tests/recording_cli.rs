@@ -511,3 +511,38 @@ fn a_closed_pipe_ends_the_output_quietly() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// Every headless command stops the same way (one session): INT, TERM and HUP each end the
+/// recorder with a finished file and its closing line, exit status 0.
+#[test]
+fn a_recorder_stopped_by_int_term_or_hup_finishes_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, signal) in [
+        ("int", libc::SIGINT),
+        ("term", libc::SIGTERM),
+        ("hup", libc::SIGHUP),
+    ] {
+        let file = dir.path().join(format!("{name}.mcap"));
+        let mut child = Command::new(BIN)
+            .args(["record", "--synthetic", "7", "--interval", "0.05", "-o"])
+            .arg(&file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Three samples written: the session is running, its signal handlers in place.
+        for _ in 0..3 {
+            lines.next().unwrap().unwrap();
+        }
+        // SAFETY: kill(2) on our own child.
+        assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "SIG{name}: {:?} {stderr}", out.status);
+        assert!(stderr.contains("recorded "), "SIG{name}: {stderr}");
+        let rec = Recording::open(&file).unwrap();
+        assert!(rec.damage().is_none(), "SIG{name}: {}", rec.summary());
+        assert!(rec.sample_count() >= 3, "SIG{name}: {}", rec.summary());
+    }
+}
