@@ -10,6 +10,7 @@ pub mod names;
 pub mod policy;
 pub mod recording;
 pub mod report;
+pub mod request_fields;
 pub mod synthetic;
 mod synthetic_churn;
 mod synthetic_policy;

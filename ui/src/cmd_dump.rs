@@ -5,7 +5,6 @@ use crate::cli::DumpArgs;
 use crate::policy_file::{LoadedPolicy, UsageError};
 use crate::session::{self, Source};
 use crate::sink::report::{ReportSink, Windows};
-use crate::trace_line;
 use anyhow::{anyhow, bail, Result};
 use std::path::Path;
 
@@ -50,7 +49,7 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
             rec.summary()
         );
     };
-    let offset = trace_line::local_utc_offset_s();
+    let offset = crate::local_time::utc_offset_s();
     let start = args.start.map(|t| t.resolve(first, offset));
     let end = args.end.map(|t| t.resolve(first, offset));
     if let (Some(s), Some(e)) = (start, end) {

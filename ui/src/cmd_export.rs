@@ -4,7 +4,8 @@
 //! ("ring N · comm[pid]"), one slice per request from its submission to its completion, with the
 //! SQE/CQE fields as debug annotations. Requests of a ring overlap (that is the point of a ring),
 //! and slices on one track must nest, so each ring's requests are laid out on child tracks
-//! ("lanes"), as few as keep them from overlapping (the first free lane).
+//! ("lanes"), as few as keep them from overlapping (the first free lane). Annotations spell a
+//! request's fields as every other output does ([`uringtop_common::request_fields`]).
 
 use crate::cli::ExportArgs;
 use crate::protobuf::Message;
@@ -14,7 +15,7 @@ use std::io::{BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use uringtop_common::input::{Input, Request};
-use uringtop_common::names::opcode_name;
+use uringtop_common::request_fields as fields;
 
 /// Lanes per ring at most: past that, a request goes on the lane that ends first.
 const MAX_LANES: usize = 256;
@@ -157,23 +158,39 @@ fn slice_event(w: &mut impl Write, ring: u32, s: &Slice, begin: bool) -> std::io
         .uint(EVENT_TRACK_UUID, lane_uuid(ring, s.lane));
     if begin {
         event
-            .string(EVENT_NAME, &opcode_name(r.opcode))
-            .string(EVENT_CATEGORIES, r.path.name());
+            .string(EVENT_NAME, &fields::opcode(r))
+            .string(EVENT_CATEGORIES, fields::path(r));
         let mut add = |a: &mut Message| {
             event.message(EVENT_ANNOTATIONS, a);
         };
-        add(annotation("process").string(ANNOTATION_STRING, &format!("{}[{}]", r.comm, r.pid)));
+        let mut text = String::new();
+        fields::process(&mut text, &r.comm, r.pid);
+        add(annotation("process").string(ANNOTATION_STRING, &text));
         add(annotation("tid").uint(ANNOTATION_UINT, u64::from(r.tid)));
-        add(annotation("fd").int(ANNOTATION_INT, i64::from(r.fd)));
+        // The one spelling of an fd: `5`, `f:5` (a registered file's index), `-`.
+        add(annotation("fd").string(ANNOTATION_STRING, &fields::fd(r).to_string()));
         add(annotation("off").uint(ANNOTATION_UINT, r.off));
         add(annotation("len").uint(ANNOTATION_UINT, u64::from(r.len)));
         add(annotation("user_data").uint(ANNOTATION_UINT, r.user_data));
         add(annotation("res").int(ANNOTATION_INT, i64::from(r.res)));
+        if let Some(errno) = fields::errno(r.res) {
+            add(annotation("errno").string(ANNOTATION_STRING, &errno));
+        }
         add(annotation("cflags").uint(ANNOTATION_UINT, u64::from(r.cflags)));
         add(annotation("sqe_flags").uint(ANNOTATION_UINT, u64::from(r.sqe_flags)));
-        add(annotation("path").string(ANNOTATION_STRING, r.path.name()));
+        add(annotation("path").string(ANNOTATION_STRING, fields::path(r)));
         if let Some(ns) = r.latency_ns {
             add(annotation("latency_ns").uint(ANNOTATION_UINT, ns));
+        }
+        if let Some(cqe) = fields::cqe(r) {
+            let text = format!("{cqe} {}", cqe.word());
+            add(annotation("cqe").string(ANNOTATION_STRING, &text));
+        }
+        if let Some(v) = r.verdict {
+            add(annotation("verdict").string(ANNOTATION_STRING, fields::verdict_word(&v)));
+            let mut rule = String::new();
+            fields::rule(&mut rule, v.rule);
+            add(annotation("rule").string(ANNOTATION_STRING, &rule));
         }
     }
     let mut packet = Message::new();
@@ -319,5 +336,31 @@ mod tests {
         }
         assert!(rest.is_empty());
         assert_eq!(packets, 7);
+    }
+
+    #[test]
+    fn annotations_spell_fields_as_every_output_does() {
+        let r = Request {
+            time_ns: 2_000,
+            latency_ns: Some(1_000),
+            comm: "fio".into(),
+            pid: 7,
+            fd: 5,
+            sqe_flags: 1, // a registered file
+            res: -2,
+            cqe_index: 2,
+            verdict: Some(uringtop_common::verdict::Verdict {
+                action: uringtop_common::verdict::Action::Kill,
+                rule: Some(0),
+                enforced: false,
+            }),
+            ..Request::default()
+        };
+        let mut out = Vec::new();
+        write_trace([r].into_iter(), &mut out).unwrap();
+        let has = |text: &str| out.windows(text.len()).any(|w| w == text.as_bytes());
+        for text in ["fio[7]", "f:5", "ENOENT", "#2 last", "would-kill", "#1"] {
+            assert!(has(text), "{text} missing");
+        }
     }
 }

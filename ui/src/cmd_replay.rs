@@ -1,7 +1,6 @@
 //! `uringtop replay FILE`: the live view's screens over a recording, with a timeline.
 
 use crate::cli::ReplayArgs;
-use crate::trace_line;
 use anyhow::{bail, Result};
 use std::time::Duration;
 use uringtop_common::recording::Recording;
@@ -28,7 +27,7 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         }
         None => None,
     };
-    let offset = trace_line::local_utc_offset_s();
+    let offset = crate::local_time::utc_offset_s();
     let mut player = Player::new(rec, offset);
     if let Some(start) = args.start {
         player.goto_time(start.resolve(first, offset));

@@ -5,7 +5,6 @@ use crate::cli::TraceArgs;
 use crate::policy_file::LoadedPolicy;
 use crate::session::{self, Source};
 use crate::sink::trace::TraceSink;
-use crate::trace_line;
 use anyhow::Result;
 use std::time::Duration;
 use uringtop_probe::RecordFilter;
@@ -23,7 +22,7 @@ pub async fn run(args: TraceArgs) -> Result<()> {
         args.pid,
         args.ring,
         args.json,
-        trace_line::local_utc_offset_s(),
+        crate::local_time::utc_offset_s(),
     );
     session::run(source, vec![Box::new(sink)], args.duration).await
 }

@@ -8,12 +8,12 @@ mod cmd_export;
 mod cmd_record;
 mod cmd_replay;
 mod cmd_trace;
+mod local_time;
 mod policy_file;
 mod protobuf;
 mod recording_file;
 mod session;
 mod sink;
-mod trace_line;
 
 use cli::{Cli, Command};
 use std::io::Write;
@@ -98,7 +98,7 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         refresh,
         only_pid: args.pid,
         theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
-        utc_offset_s: trace_line::local_utc_offset_s(),
+        utc_offset_s: crate::local_time::utc_offset_s(),
         policy: policy.as_ref().map(policy_file::LoadedPolicy::label),
     };
     let result = uringtop_tui::run(uringtop_tui::Source::live(inputs, control), options).await;

@@ -10,6 +10,7 @@ pub mod advice;
 pub mod recorder;
 pub mod report;
 pub mod trace;
+pub mod trace_line;
 
 use anyhow::Result;
 use uringtop_common::input::Input;

@@ -1,8 +1,8 @@
 //! The trace sink of `uringtop trace`: one line per request (text or JSON), and a closing line
 //! counting what was traced and what the kernel dropped.
 
+use super::trace_line;
 use super::{Flow, Sink};
-use crate::trace_line;
 use anyhow::Result;
 use std::io::Write;
 use uringtop_common::input::Input;

@@ -63,16 +63,6 @@ fn scaled(out: &mut String, v: f64, units: &[(f64, &str)]) {
     };
 }
 
-/// A latency as the trace lines print it: `850ns`, `12.3µs`, `4.56ms`, `1.20s`.
-pub fn trace_duration(out: &mut String, ns: u64) {
-    let _ = match ns {
-        0..=999 => write!(out, "{ns}ns"),
-        1_000..=999_999 => write!(out, "{:.1}µs", ns as f64 / 1e3),
-        1_000_000..=999_999_999 => write!(out, "{:.2}ms", ns as f64 / 1e6),
-        _ => write!(out, "{:.2}s", ns as f64 / 1e9),
-    };
-}
-
 /// A latency bound as short as possible, for histogram labels: `850ns`, `12µs`, `4.5ms`, `1.2s`.
 pub fn short_duration(out: &mut String, ns: u64) {
     let (v, unit) = match ns {
@@ -111,26 +101,8 @@ pub fn interval(out: &mut String, d: std::time::Duration) {
     };
 }
 
-/// `HH:MM:SS.micros` of a wall-clock time in ns since the epoch, shifted by `utc_offset_s`.
-pub fn clock(out: &mut String, time_ns: u64, utc_offset_s: i64) {
-    let local_s = (time_ns / 1_000_000_000) as i64 + utc_offset_s;
-    let day_s = local_s.rem_euclid(86_400);
-    let micros = time_ns % 1_000_000_000 / 1000;
-    let _ = write!(
-        out,
-        "{:02}:{:02}:{:02}.{micros:06}",
-        day_s / 3600,
-        day_s / 60 % 60,
-        day_s % 60
-    );
-}
-
 /// Convenience for one-off texts (tests, titles): runs a formatter into a new `String`.
-pub fn to_string<T>(f: fn(&mut String, T), value: T) -> String {
-    let mut s = String::new();
-    f(&mut s, value);
-    s
-}
+pub use uringtop_common::request_fields::to_string;
 
 #[cfg(test)]
 mod tests {
@@ -194,7 +166,8 @@ mod tests {
         ] {
             assert!(d(ns).chars().count() <= 6, "{}", d(ns));
         }
-        let t = |v| to_string(trace_duration, v);
+        // A request's latency in full (the detail, the trace) is request_fields::latency.
+        let t = |v| to_string(uringtop_common::request_fields::latency, v);
         assert_eq!(t(12_300), "12.3µs");
         assert_eq!(t(4_560_000), "4.56ms");
         let s = |v| to_string(short_duration, v);
@@ -217,7 +190,7 @@ mod tests {
         assert_eq!(i(2500), "2.5s");
         assert_eq!(i(120_000), "2m");
         let mut s = String::new();
-        clock(&mut s, 43_201_123_456_789, 0);
+        uringtop_common::request_fields::time(&mut s, 43_201_123_456_789, 0);
         assert_eq!(s, "12:00:01.123456");
     }
 }

@@ -2,7 +2,7 @@
 //! read policy files itself, so it does not depend on the parser; the live and replay entry
 //! points pass a [`PolicyLabel`] in their options (None: no policy, and no verdict anywhere).
 
-use uringtop_common::verdict::{Action, Verdict};
+use uringtop_common::verdict::Action;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyLabel {
@@ -33,18 +33,11 @@ impl PolicyLabel {
     }
 }
 
-/// The verdict's action as users should read it: a kill that was not carried out is a
-/// "would-kill" (audit), so nobody thinks a process was killed when it was not.
-pub fn action_label(v: &Verdict) -> &'static str {
-    match v.action {
-        Action::Kill if !v.enforced => "would-kill",
-        a => a.name(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uringtop_common::request_fields::verdict_word;
+    use uringtop_common::verdict::Verdict;
 
     #[test]
     fn rules_by_position_and_kills_by_enforcement() {
@@ -58,16 +51,18 @@ mod tests {
         assert_eq!(label.rule_text(Some(1)), "default");
         assert_eq!(label.rule_text(None), "default");
         assert_eq!(label.mode(), "audit");
+        // How a kill reads, enforced or not: see request_fields::verdict_word.
         let kill = Verdict {
             action: Action::Kill,
             rule: None,
             enforced: false,
         };
-        assert_eq!(action_label(&kill), "would-kill");
+        assert_eq!(verdict_word(&kill), "would-kill");
         let enforced = Verdict {
             enforced: true,
             ..kill
         };
-        assert_eq!(action_label(&enforced), "kill");
+        // One spelling with the trace: "killed" (this view said "kill").
+        assert_eq!(verdict_word(&enforced), "killed");
     }
 }

@@ -7,7 +7,6 @@
 //! position shows exactly what the model held when the recorder wrote that sample.
 
 use crate::app::App;
-use crate::format;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use uringtop_common::input::Input;
@@ -166,7 +165,7 @@ impl Player {
     /// The timeline for the status line: `12:03:10.123 · 17/300 (+16.0s) · 4x`.
     pub fn status(&self) -> String {
         let mut s = String::new();
-        format::clock(&mut s, self.current_time_ns(), self.utc_offset_s);
+        uringtop_common::request_fields::time(&mut s, self.current_time_ns(), self.utc_offset_s);
         // Milliseconds are plenty for a position.
         s.truncate(s.len().saturating_sub(3));
         let (at, total) = self.position();

@@ -14,7 +14,8 @@ use ratatui::layout::Rect;
 use std::fmt::Write;
 use uringtop_common::input::{ExecPath, Request};
 use uringtop_common::model::Model;
-use uringtop_common::names::{errno_name, opcode_name};
+use uringtop_common::names::opcode_name;
+use uringtop_common::request_fields as fields;
 
 const HEADERS: [&str; 11] = [
     "TIME",
@@ -146,18 +147,20 @@ pub fn draw(
 /// One cell of a request row; true when it shows a failure.
 fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -> bool {
     match column {
-        0 => format::clock(s, r.time_ns, utc_offset_s),
+        0 => fields::time(s, r.time_ns, utc_offset_s),
         1 => {
             let _ = write!(s, "{}", r.tid);
         }
         2 => {
-            s.push_str(&opcode_name(r.opcode));
+            s.push_str(&fields::opcode(r));
             // The n-th CQE of a request that posts several (multishot, SEND_ZC).
-            if r.cqe_index != 0 {
-                let _ = write!(s, " #{}", r.cqe_index);
+            if let Some(cqe) = fields::cqe(r) {
+                let _ = write!(s, " {cqe}");
             }
         }
-        3 => fd(s, r),
+        3 => {
+            let _ = write!(s, "{}", fields::fd(r));
+        }
         4 => {
             let _ = write!(s, "{}", r.off);
         }
@@ -169,7 +172,7 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
             let _ = write!(s, "{:#x}", r.user_data);
         }
         8 => {
-            res(s, r.res);
+            fields::result(s, r.res);
             return r.res < 0;
         }
         9 => match r.latency_ns {
@@ -177,34 +180,11 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
             None => s.push('-'),
         },
         _ => {
-            s.push_str(r.path.name());
+            s.push_str(fields::path(r));
             return r.path == ExecPath::Rejected;
         }
     }
     false
-}
-
-/// The fd as submitted: `f:3` for a fixed-file index, `-` when the opcode has none.
-pub fn fd(s: &mut String, r: &Request) {
-    if r.fd < 0 {
-        s.push('-');
-    } else if r.sqe_flags & 1 != 0 {
-        let _ = write!(s, "f:{}", r.fd);
-    } else {
-        let _ = write!(s, "{}", r.fd);
-    }
-}
-
-/// `4096`, or `-2 ENOENT`.
-pub fn res(s: &mut String, res: i32) {
-    let _ = write!(s, "{res}");
-    if res < 0 {
-        let _ = write!(
-            s,
-            " {}",
-            errno_name(u16::try_from(res.unsigned_abs()).unwrap_or(u16::MAX))
-        );
-    }
 }
 
 fn title(

@@ -2,13 +2,12 @@
 //! rule that decided; above them, what the kernel itself refused.
 
 use super::request_table::{self, Columns};
-use super::requests::fd;
 use super::text::cell;
 use super::{empty_message, kernel_denials};
 use crate::columns::{fit, Fit};
 use crate::format;
 use crate::layout;
-use crate::policy::{action_label, PolicyLabel};
+use crate::policy::PolicyLabel;
 use crate::violation_screen::ViolationScreen;
 use crate::App;
 use ratatui::buffer::Buffer;
@@ -16,7 +15,7 @@ use ratatui::layout::Rect;
 use std::fmt::Write;
 use uringtop_common::input::{Request, OTHER_RINGS};
 use uringtop_common::model::Model;
-use uringtop_common::names::opcode_name;
+use uringtop_common::request_fields as fields;
 
 const HEADERS: [&str; 9] = [
     "TIME", "PROCESS", "RING", "OP", "FD", "OFF", "LEN", "ACTION", "RULE",
@@ -93,21 +92,23 @@ pub fn draw(
 fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
     let verdict = r.verdict.unwrap_or_default();
     match column {
-        0 => format::clock(s, r.time_ns, app.config.utc_offset_s),
+        0 => fields::time(s, r.time_ns, app.config.utc_offset_s),
         1 => process(s, &r.comm, r.pid, usize::from(COLUMNS[1].width)),
         2 if r.ring == OTHER_RINGS => s.push_str("other"),
         2 => {
             let _ = write!(s, "{}", r.ring);
         }
-        3 => s.push_str(&opcode_name(r.opcode)),
-        4 => fd(s, r),
+        3 => s.push_str(&fields::opcode(r)),
+        4 => {
+            let _ = write!(s, "{}", fields::fd(r));
+        }
         5 => {
             let _ = write!(s, "{}", r.off);
         }
         6 => {
             let _ = write!(s, "{}", r.len);
         }
-        7 => s.push_str(action_label(&verdict)),
+        7 => s.push_str(fields::verdict_word(&verdict)),
         _ => rule(s, verdict.rule, app.config.policy.as_ref()),
     }
 }
@@ -129,15 +130,9 @@ fn process(s: &mut String, comm: &str, pid: u32, width: usize) {
 /// `#2 deny OPENAT outside /srv`: rules numbered from 1, as they appear in the file; `default`
 /// when no rule matched.
 pub fn rule(s: &mut String, rule: Option<u16>, policy: Option<&PolicyLabel>) {
-    match rule {
-        Some(r) => {
-            let _ = write!(s, "#{}", u32::from(r) + 1);
-            if let Some(p) = policy {
-                let text = p.rule_text(Some(r));
-                let _ = write!(s, " {text}");
-            }
-        }
-        None => s.push_str("default"),
+    fields::rule(s, rule);
+    if let (Some(r), Some(p)) = (rule, policy) {
+        let _ = write!(s, " {}", p.rule_text(Some(r)));
     }
 }
 

@@ -4,103 +4,49 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use uringtop_common::input::Request;
 use uringtop_common::names;
-use uringtop_common::verdict::{Action, Verdict};
+use uringtop_common::request_fields::{self as fields, Fd};
+use uringtop_common::verdict::Action;
 
 /// `12:00:01.123456 fio[4242] ring 1 READ fd=5 off=4096 len=4096 ud=0x7 = 4096 12.3µs inline`
 pub fn text(r: &Request, utc_offset_s: i64) -> String {
     let mut line = String::with_capacity(120);
-    let _ = write!(
-        line,
-        "{} {}[{}] ring {} {}",
-        clock_time(r.time_ns, utc_offset_s),
-        r.comm,
-        r.pid,
-        r.ring,
-        names::opcode_name(r.opcode)
-    );
-    if r.fd >= 0 {
-        let fixed = if r.sqe_flags & 1 != 0 { "fixed:" } else { "" };
-        let _ = write!(line, " fd={fixed}{}", r.fd);
+    fields::time(&mut line, r.time_ns, utc_offset_s);
+    line.push(' ');
+    fields::process(&mut line, &r.comm, r.pid);
+    let _ = write!(line, " ring {} {}", r.ring, fields::opcode(r));
+    let fd = fields::fd(r);
+    if fd != Fd::None {
+        let _ = write!(line, " fd={fd}");
     }
-    if r.off != 0 || r.len != 0 {
-        let _ = write!(line, " off={} len={}", r.off, r.len);
+    let arguments = fields::arguments(r);
+    if !arguments.is_empty() {
+        let _ = write!(line, " {arguments}");
     }
     let flags = names::sqe_flag_names(r.sqe_flags);
     if !flags.is_empty() {
         let _ = write!(line, " flags={}", flags.join("|"));
     }
-    let _ = write!(line, " ud={:#x} = {}", r.user_data, r.res);
-    if r.res < 0 {
-        let _ = write!(line, " {}", names::errno_name(r.res.unsigned_abs() as u16));
-    }
-    if r.cqe_index != 0 {
+    let _ = write!(line, " ud={:#x} = ", r.user_data);
+    fields::result(&mut line, r.res);
+    if let Some(cqe) = fields::cqe(r) {
         // One of several CQEs of one request (multishot, SEND_ZC): F_MORE says more follow.
-        let more = if r.cflags & names::CQE_F_MORE != 0 {
-            "more"
-        } else {
-            "last"
-        };
-        let _ = write!(line, " cqe#{} {more}", r.cqe_index);
+        let _ = write!(line, " cqe{cqe} {}", cqe.word());
     }
     if let Some(ns) = r.latency_ns {
-        let _ = write!(line, " {}", human_ns(ns));
+        line.push(' ');
+        fields::latency(&mut line, ns);
     }
-    let _ = write!(line, " {}", r.path.name());
+    let _ = write!(line, " {}", fields::path(r));
     if let Some(v) = r.verdict.filter(|v| v.action != Action::Allow) {
-        let _ = write!(line, " [{}", verdict_word(&v));
-        match v.rule {
-            Some(rule) => {
-                let _ = write!(line, " rule #{}]", u32::from(rule) + 1);
-            }
-            None => line.push_str(" default]"),
+        let _ = write!(line, " [{}", fields::verdict_word(&v));
+        if v.rule.is_some() {
+            line.push_str(" rule");
         }
+        line.push(' ');
+        fields::rule(&mut line, v.rule);
+        line.push(']');
     }
     line
-}
-
-/// What a verdict did, in one word: a kill without --enforce only would have.
-pub fn verdict_word(v: &Verdict) -> &'static str {
-    match v.action {
-        Action::Kill if !v.enforced => "would-kill",
-        Action::Kill => "killed",
-        a => a.name(),
-    }
-}
-
-/// 850ns, 12.3µs, 4.56ms, 1.20s
-pub fn human_ns(ns: u64) -> String {
-    match ns {
-        0..=999 => format!("{ns}ns"),
-        1_000..=999_999 => format!("{:.1}µs", ns as f64 / 1e3),
-        1_000_000..=999_999_999 => format!("{:.2}ms", ns as f64 / 1e6),
-        _ => format!("{:.2}s", ns as f64 / 1e9),
-    }
-}
-
-/// HH:MM:SS.micros of a wall-clock time, shifted to local time by `utc_offset_s`.
-pub fn clock_time(time_ns: u64, utc_offset_s: i64) -> String {
-    let local_s = (time_ns / 1_000_000_000) as i64 + utc_offset_s;
-    let day_s = local_s.rem_euclid(86_400);
-    format!(
-        "{:02}:{:02}:{:02}.{:06}",
-        day_s / 3600,
-        day_s / 60 % 60,
-        day_s % 60,
-        time_ns % 1_000_000_000 / 1000
-    )
-}
-
-/// The local time zone's offset from UTC now, in seconds (0 if it cannot be known).
-pub fn local_utc_offset_s() -> i64 {
-    // SAFETY: time and localtime_r write into values we own.
-    unsafe {
-        let now = libc::time(std::ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&now, &mut tm).is_null() {
-            return 0;
-        }
-        tm.tm_gmtoff
-    }
 }
 
 #[derive(Serialize)]
@@ -145,24 +91,24 @@ pub fn json(r: &Request) -> String {
         tid: r.tid,
         comm: &r.comm,
         ring: r.ring,
-        op: names::opcode_name(r.opcode).into_owned(),
-        fd: (r.fd >= 0).then_some(r.fd),
+        op: fields::opcode(r).into_owned(),
+        fd: fields::fd(r).raw(),
         off: r.off,
         addr: r.addr,
         len: r.len,
         sqe_flags: names::sqe_flag_names(r.sqe_flags),
         user_data: r.user_data,
         res: r.res,
-        errno: (r.res < 0).then(|| names::errno_name(r.res.unsigned_abs() as u16).into_owned()),
+        errno: fields::errno(r.res).map(|e| e.into_owned()),
         cflags: r.cflags,
         latency_ns: r.latency_ns,
-        path: r.path.name(),
+        path: fields::path(r),
         verdict: r.verdict.map(|v| VerdictJson {
             action: v.action.name(),
             rule: v.rule.map(|i| u32::from(i) + 1),
             enforced: v.enforced,
         }),
-        cqe_index: (r.cqe_index != 0).then_some(r.cqe_index),
+        cqe_index: fields::cqe(r).map(|c| c.index),
     };
     serde_json::to_string(&j).unwrap_or_default()
 }
@@ -171,6 +117,7 @@ pub fn json(r: &Request) -> String {
 mod tests {
     use super::*;
     use uringtop_common::input::ExecPath;
+    use uringtop_common::verdict::Verdict;
 
     fn read() -> Request {
         Request {
@@ -262,7 +209,20 @@ mod tests {
     }
 
     #[test]
+    fn a_registered_file_reads_as_its_index() {
+        let r = Request {
+            sqe_flags: 1, // IOSQE_FIXED_FILE
+            ..read()
+        };
+        assert_eq!(
+            text(&r, 0),
+            "12:00:01.123456 fio[4242] ring 1 READ fd=f:5 off=4096 len=4096 flags=FIXED_FILE ud=0x7 = 4096 12.3µs inline"
+        );
+    }
+
+    #[test]
     fn durations_read_naturally() {
+        let human_ns = |ns| fields::to_string(fields::latency, ns);
         assert_eq!(human_ns(850), "850ns");
         assert_eq!(human_ns(12_300), "12.3µs");
         assert_eq!(human_ns(4_560_000), "4.56ms");
