@@ -8,9 +8,12 @@
 //! completion, while the process and its fds are still there; a replay or a later print cannot look
 //! at a process that is gone, so the answer is kept in the request (and its recording).
 //!
-//! What it cannot see: an fd closed, or closed and reused, between the request's completion and
-//! the record's arrival. CLOSE's own fd is always gone by then: it is named from the last record
-//! of the same process that named that fd (a small cache, forgotten at the CLOSE).
+//! What it cannot see exactly: an fd closed, or closed and reused, between the request's
+//! completion and the record's arrival (usually milliseconds; hundreds of them on a starved CPU).
+//! An fd already gone is named from the last record of the same process that named it (a small
+//! cache, forgotten at the fd's CLOSE): CLOSE's own fd is always gone by then. A socket is named
+//! by its endpoints once it is bound or connected (`TCP:[127.0.0.1:40000->127.0.0.1:5000]`);
+//! before, it is in no table of /proc/net and reads `socket:[INODE]`.
 
 use std::collections::HashMap;
 use uringtop_common::args::FdFile;
@@ -39,14 +42,17 @@ impl FdFiles {
             let what = if req.opcode == CLOSE {
                 self.last_seen.remove(&(req.pid, fd))
             } else {
-                let what = what_is(req.pid, fd);
-                if let Some(w) = &what {
-                    if self.last_seen.len() >= MAX_REMEMBERED {
-                        self.last_seen.clear();
+                match what_is(req.pid, fd) {
+                    Some(w) => {
+                        if self.last_seen.len() >= MAX_REMEMBERED {
+                            self.last_seen.clear();
+                        }
+                        self.last_seen.insert((req.pid, fd), w.clone());
+                        Some(w)
                     }
-                    self.last_seen.insert((req.pid, fd), w.clone());
+                    // Closed (or the process gone) before the record arrived.
+                    None => self.last_seen.get(&(req.pid, fd)).cloned(),
                 }
-                what
             };
             if let Some(what) = what {
                 args.files.push(FdFile { fd, what });

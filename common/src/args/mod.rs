@@ -16,7 +16,7 @@ pub mod result;
 pub mod sockaddr;
 mod value;
 
-pub use value::{args_json, args_text, quote, Arg, FdArg, Value};
+pub use value::{args_json, args_text, quote, quote_into, Arg, FdArg, Value};
 
 use crate::abi;
 use serde::{Deserialize, Serialize};

@@ -3,9 +3,13 @@
 //! fields for `trace --json` and Perfetto's annotations.
 
 use super::result::decode_result;
-use super::value::{args_json, args_text, Arg, FdArg, Value};
+use super::sockaddr::SockAddr;
+use super::value::{args_json, args_text, quote_into, Arg};
+use super::Mem;
 use crate::input::Request;
+use crate::names;
 use serde_json::{json, Value as Json};
+use std::fmt::Write as _;
 
 /// The decoded arguments of a request, empty when none were captured.
 pub fn decoded(r: &Request) -> Vec<Arg> {
@@ -24,16 +28,46 @@ pub fn call(r: &Request) -> Option<(String, String)> {
     Some((format!("({text})"), result))
 }
 
-/// The one argument that says most about a request in a list: its path, else its socket address,
-/// else its fd and what that is.
-pub fn telling(r: &Request) -> Option<String> {
-    let args = decoded(r);
-    let pick = |want: fn(&Value) -> bool| args.iter().find(|a| want(&a.value));
-    pick(|v| matches!(v, Value::Str { .. }))
-        .or_else(|| pick(|v| matches!(v, Value::SockAddr(_))))
-        .or_else(|| pick(|v| matches!(v, Value::Fd(FdArg::Plain(_) | FdArg::Fixed(_), _))))
-        .or_else(|| pick(|v| matches!(v, Value::Unreadable { .. })))
-        .map(|a| a.value.text())
+/// The one argument that says most about a request in a list, into a caller's buffer: its path
+/// (or attribute name), else its socket address, else what its fd is. Read straight from the
+/// capture, without decoding every argument: a TUI frame writes one per visible row.
+pub fn telling(out: &mut String, r: &Request) {
+    let Some(a) = r.args.as_deref() else {
+        return;
+    };
+    match &a.mem[0] {
+        Mem::Str { bytes, cut } => {
+            quote_into(out, &String::from_utf8_lossy(bytes));
+            if *cut {
+                out.push_str("...");
+            }
+        }
+        Mem::Bytes { bytes, .. } if carries_sockaddr(r.opcode) => {
+            if let Some(addr) = SockAddr::parse(bytes) {
+                out.push_str(&addr.text());
+            }
+        }
+        Mem::Unreadable { errno } => {
+            let _ = write!(out, "<unreadable: {}>", names::errno_name(*errno));
+        }
+        _ => {
+            let fd = if r.fd >= 0 && r.sqe_flags & 1 == 0 {
+                r.fd
+            } else {
+                a.sqe.fd
+            };
+            let made = super::result::new_fd(r.opcode, r.res, a);
+            if let Some(what) = a.file(fd).or_else(|| made.and_then(|m| a.file(m))) {
+                out.push_str(what);
+            }
+        }
+    }
+}
+
+/// Opcodes whose first piece of user memory is a socket address (CONNECT, BIND, SENDMSG(_ZC)'s
+/// msg_name, SEND(_ZC)'s destination).
+fn carries_sockaddr(opcode: u8) -> bool {
+    matches!(opcode, 9 | 16 | 26 | 47 | 48 | 56)
 }
 
 /// The JSON fields a request's arguments add to its object: `args` (by name), `res_fd`,
@@ -62,7 +96,7 @@ pub fn lines(r: &Request) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{Mem, OpArgs, Sqe, SqeSource};
+    use crate::args::{OpArgs, Sqe, SqeSource};
 
     fn connect() -> Request {
         let mut addr = vec![2, 0];
@@ -102,7 +136,9 @@ mod tests {
                 "-111 ECONNREFUSED".to_string()
             )
         );
-        assert_eq!(telling(&r).unwrap(), "{AF_INET, 10.0.0.7:5000}");
+        let mut t = String::new();
+        telling(&mut t, &r);
+        assert_eq!(t, "{AF_INET, 10.0.0.7:5000}");
         let mut o = serde_json::Map::new();
         json_fields(&r, &mut o);
         assert_eq!(o["args"]["addr"]["port"], 5000);
@@ -113,6 +149,8 @@ mod tests {
         );
         let bare = Request::default();
         assert_eq!(call(&bare), None);
-        assert_eq!(telling(&bare), None);
+        t.clear();
+        telling(&mut t, &bare);
+        assert_eq!(t, "");
     }
 }

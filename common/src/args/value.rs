@@ -165,6 +165,12 @@ pub fn args_json(args: &[Arg]) -> Json {
 /// A string in double quotes, with quotes, backslashes and unprintable bytes escaped as C does.
 pub fn quote(text: &str) -> String {
     let mut s = String::with_capacity(text.len() + 2);
+    quote_into(&mut s, text);
+    s
+}
+
+/// [`quote`] into a caller's buffer (no allocation: a TUI cell).
+pub fn quote_into(s: &mut String, text: &str) {
     s.push('"');
     for c in text.chars() {
         match c {
@@ -179,5 +185,4 @@ pub fn quote(text: &str) -> String {
         }
     }
     s.push('"');
-    s
 }
