@@ -22,7 +22,8 @@ pub struct Sample {
     pub time_ns: u64,
     /// Request records dropped in the kernel (ring buffer or stash full).
     pub lost_records: u64,
-    /// Counter updates dropped in the kernel (a map was full).
+    /// Counter updates dropped in the kernel: a map was full, or the kernel skipped one of the
+    /// probe's programs because it was already running on that CPU (recursion_misses).
     pub lost_updates: u64,
     /// CQEs whose submission the probe did not see (submitted before attach, multishot, slot reuse).
     pub unmatched_cqes: u64,

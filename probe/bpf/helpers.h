@@ -114,14 +114,30 @@ static __always_inline void ring_closed(__u64 ctx_key)
 		count_stat(URT_STAT_LOST_EXITS);
 }
 
+/*
+ * Tells userspace the counters at `index` are about to change (see op_dirty). Marked before the
+ * update, as every counting path goes through stats_at/shared_at: userspace reads a marked slot
+ * in that sample and in the next one, so an update landing just after its read is not missed.
+ * The load first: the line stays shared between CPUs until userspace clears the word.
+ */
+static __always_inline void mark_dirty(__u32 index)
+{
+	__u64 *dirty = bpf_map_lookup_elem(&op_dirty, &index);
+
+	if (dirty && !*dirty)
+		*dirty = 1;
+}
+
 /* Counts a log, deny or kill verdict on a key (allow: every other judged SQE). */
 static __always_inline void count_violation(__u32 index, __u8 action)
 {
 	struct urt_op_shared *sh = bpf_map_lookup_elem(&op_shared, &index);
 	__u32 i = (action & 3) - 1;
 
-	if (sh && i < 3)
+	if (sh && i < 3) {
+		mark_dirty(index);
 		__sync_fetch_and_add(&sh->violations[i], 1);
+	}
 }
 
 /* Describes a new ring under a new id and points its context at it (replacing an older ring's
@@ -244,6 +260,8 @@ static __always_inline struct urt_op_stats *stats_at(__u32 index)
 
 	if (!st)
 		count_stat(URT_STAT_LOST_UPDATES);
+	else
+		mark_dirty(index);
 	return st;
 }
 
@@ -254,6 +272,8 @@ static __always_inline struct urt_op_shared *shared_at(__u32 index)
 
 	if (!sh)
 		count_stat(URT_STAT_LOST_UPDATES);
+	else
+		mark_dirty(index);
 	return sh;
 }
 

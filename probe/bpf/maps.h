@@ -66,6 +66,21 @@ struct {
 	__type(value, __u32);
 } op_index SEC(".maps");
 
+/*
+ * Which counter indexes changed since userspace last looked: one word per index of op_stats,
+ * set to 1 (a plain store: every writer stores the same value, so no race loses it) and swapped
+ * back to 0 by userspace through a shared mapping (probe/src/dirty.rs). A sample then reads only
+ * the slots that changed, not every live key. BPF_F_MMAPABLE arrays: Linux 5.5+. Sized like
+ * op_stats by the loader.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, URT_MAX_KEYS);
+	__uint(map_flags, 1U << 10); /* BPF_F_MMAPABLE */
+	__type(key, __u32);
+	__type(value, __u64);
+} op_dirty SEC(".maps");
+
 /* End of the per-key pool and of the per-process fallback pool (set by the loader). */
 const volatile __u32 stats_end = URT_FIRST_SLOT;
 const volatile __u32 coarse_end = URT_FIRST_SLOT;

@@ -2,72 +2,40 @@
 //! keeps what it was told, so an op, ring or process left out did nothing new. This keeps the
 //! stream (and recordings) in proportion to activity, however many keys are live.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
-use uringtop_common::input::Sample;
+use uringtop_common::input::{ProcessSample, RingSample, Sample};
 
-/// Fingerprints of what the previous sample read, by key.
+/// What the previous samples carried of each ring and process still live. Ops are compared
+/// where they are read (only the slots the probe marked changed are, see [`crate::dirty`]).
 #[derive(Default)]
 pub struct Sent {
-    ops: HashMap<(u32, u32, u8), u64>,
-    rings: HashMap<u32, u64>,
-    processes: HashMap<u32, u64>,
-}
-
-fn fingerprint(value: &impl Hash) -> u64 {
-    let mut h = DefaultHasher::new();
-    value.hash(&mut h);
-    h.finish()
+    rings: HashMap<u32, RingSample>,
+    processes: HashMap<u32, ProcessSample>,
 }
 
 impl Sent {
-    /// `sample` (a full read) without the ops, rings and processes the previous sample already
+    /// `sample` (with every live ring and process) without those the previous sample already
     /// carried unchanged.
     pub fn changes(&mut self, mut sample: Sample) -> Sample {
-        let ops: HashMap<_, _> = sample
-            .ops
-            .iter()
-            .map(|o| {
-                (
-                    (o.pid, o.ring, o.opcode),
-                    fingerprint(&(o.slot, &o.counters)),
-                )
-            })
-            .collect();
-        sample.ops.retain(|o| {
-            self.ops.get(&(o.pid, o.ring, o.opcode)) != ops.get(&(o.pid, o.ring, o.opcode))
-        });
-        let rings: HashMap<_, _> = sample
-            .rings
-            .iter()
-            .map(|r| (r.ring, fingerprint(&format!("{r:?}"))))
-            .collect();
-        sample
-            .rings
-            .retain(|r| self.rings.get(&r.ring) != rings.get(&r.ring));
-        let processes: HashMap<_, _> = sample
+        let rings: HashMap<u32, RingSample> =
+            sample.rings.iter().map(|r| (r.ring, r.clone())).collect();
+        sample.rings.retain(|r| self.rings.get(&r.ring) != Some(r));
+        let processes: HashMap<u32, ProcessSample> = sample
             .processes
             .iter()
-            .map(|p| (p.pid, fingerprint(&(&p.comm, &p.setup_refused))))
+            .map(|p| (p.pid, p.clone()))
             .collect();
         sample
             .processes
-            .retain(|p| self.processes.get(&p.pid) != processes.get(&p.pid));
+            .retain(|p| self.processes.get(&p.pid) != Some(p));
         // What the maps no longer hold is dropped here too, so this stays as large as what is live.
-        *self = Sent {
-            ops,
-            rings,
-            processes,
-        };
+        *self = Sent { rings, processes };
         sample
     }
 
     /// Forgets processes and rings that left, so that the same pid or ring id seen again is sent
     /// in full.
     pub fn forget(&mut self, pids: &BTreeSet<u32>, rings: &BTreeSet<u32>) {
-        self.ops
-            .retain(|&(pid, ring, _), _| !pids.contains(&pid) && !rings.contains(&ring));
         self.rings.retain(|ring, _| !rings.contains(ring));
         self.processes.retain(|pid, _| !pids.contains(pid));
     }
@@ -76,18 +44,13 @@ impl Sent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uringtop_common::input::{OpCounters, OpSample, ProcessSample};
 
-    fn op(pid: u32, submitted: u64) -> OpSample {
-        OpSample {
-            pid,
-            ring: 1,
-            opcode: 0,
-            counters: OpCounters {
-                submitted,
-                ..OpCounters::default()
-            },
-            slot: 300,
+    fn ring(ring: u32, cq_overflows: u64) -> RingSample {
+        RingSample {
+            ring,
+            pid: 1,
+            cq_overflows,
+            ..RingSample::default()
         }
     }
 
@@ -95,7 +58,7 @@ mod tests {
     fn only_what_changed_is_sent_again() {
         let mut sent = Sent::default();
         let full = |a: u64, b: u64| Sample {
-            ops: vec![op(1, a), op(2, b)],
+            rings: vec![ring(1, a), ring(2, b)],
             processes: vec![ProcessSample {
                 pid: 1,
                 comm: "a".into(),
@@ -103,13 +66,13 @@ mod tests {
             }],
             ..Sample::default()
         };
-        assert_eq!(sent.changes(full(5, 7)).ops.len(), 2);
+        assert_eq!(sent.changes(full(5, 7)).rings.len(), 2);
         let second = sent.changes(full(5, 9));
-        assert_eq!(second.ops, vec![op(2, 9)]);
+        assert_eq!(second.rings, vec![ring(2, 9)]);
         assert!(second.processes.is_empty());
-        sent.forget(&BTreeSet::from([1]), &BTreeSet::new());
+        sent.forget(&BTreeSet::from([1]), &BTreeSet::from([1]));
         let third = sent.changes(full(5, 9));
-        assert_eq!(third.ops, vec![op(1, 5)]);
+        assert_eq!(third.rings, vec![ring(1, 5)]);
         assert_eq!(third.processes.len(), 1);
     }
 }

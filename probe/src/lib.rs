@@ -1,17 +1,20 @@
 //! uringtop's eBPF probe: C programs on io_uring's tracepoints (probe/bpf), loaded with aya, and the
 //! live source that turns their maps and records into the model's inputs.
 
+mod batch;
 pub mod bpf_sources;
 mod btf_enum;
 mod cache_flush;
 mod changes;
 pub mod check;
 mod departures;
+mod dirty;
 mod error;
 mod fd_files;
 pub mod live;
 mod load;
 pub mod memory;
+mod missed;
 mod probe;
 mod programs;
 mod read;

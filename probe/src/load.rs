@@ -57,6 +57,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         .btf(Some(&btf))
         .map_max_entries("op_stats", pools.coarse_end)
         .map_max_entries("op_shared", pools.coarse_end)
+        .map_max_entries("op_dirty", pools.coarse_end)
         .map_max_entries("op_index", pools.keys + pools.fallback)
         .map_max_entries("op_errors", pools.keys + pools.fallback)
         .override_global("policy_enabled", &policy_enabled, true)

@@ -32,6 +32,15 @@ where
     T::try_from(map).map_err(|e| ProbeError::Setup(format!("map `{name}`: {e}")))
 }
 
+/// The probe's marks of changed slots, mapped; None (every live slot read each sample) where
+/// the kernel cannot map the array.
+fn dirty_slots(ebpf: &mut Ebpf, entries: u32) -> Option<crate::dirty::DirtySlots> {
+    match ebpf.take_map("op_dirty")? {
+        aya::maps::Map::Array(data) => crate::dirty::DirtySlots::new(data, entries).ok(),
+        _ => None,
+    }
+}
+
 impl Probe {
     /// Loads the probe and attaches it to every io_uring tracepoint this kernel has.
     pub fn load() -> Result<Probe, ProbeError> {
@@ -60,10 +69,17 @@ impl Probe {
     fn from_loaded(loaded: load::Loaded, options: &LoadOptions) -> Result<Probe, ProbeError> {
         let load::Loaded {
             mut ebpf,
-            degraded,
+            mut degraded,
             invalidate,
             pools,
         } = loaded;
+        let dirty = dirty_slots(&mut ebpf, pools.coarse_end);
+        if dirty.is_none() {
+            degraded.push((
+                "BPF_F_MMAPABLE array (Linux 5.5+)",
+                "every live counter slot is read each sample, not only those that changed: the cost grows with live keys",
+            ));
+        }
         let memory = crate::memory::measure(&ebpf, pools.keys, pools.fallback);
         let reclaimer = Reclaimer::new(
             options.reclaim_idle.unwrap_or(crate::reclaim::IDLE),
@@ -95,6 +111,9 @@ impl Probe {
             hist: Default::default(),
             departures: Default::default(),
             sent: Default::default(),
+            dirty,
+            keys: Default::default(),
+            slots: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;
@@ -109,6 +128,13 @@ impl Probe {
         })
     }
 
+    /// Each loaded program's id as read by the recursion-miss reader and by aya (a test checks
+    /// they agree, i.e. that the reader sees the kernel's description of each program).
+    #[doc(hidden)]
+    pub fn program_ids(&self) -> Vec<(String, Option<u32>, Option<u32>)> {
+        crate::missed::ids(&self.ebpf)
+    }
+
     /// Tracepoints that could not be attached, each with what is lost without it.
     pub fn degraded(&self) -> &[(&'static str, &'static str)] {
         &self.degraded
@@ -121,7 +147,9 @@ impl Probe {
 
     /// Reads every counter now (and recycles the counter slots of keys that went quiet).
     pub fn sample(&mut self) -> Result<Sample, ProbeError> {
-        self.maps.sample(wall_now_ns())
+        let mut sample = self.maps.sample(wall_now_ns())?;
+        sample.lost_updates += crate::missed::total(&self.ebpf);
+        Ok(sample)
     }
 
     /// Starts (Some) or stops (None) streaming individual requests.

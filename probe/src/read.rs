@@ -1,12 +1,18 @@
 //! Reading the probe's maps into a [`Sample`]: cumulative counters, summed over CPUs, with ring
 //! identities as the probe's small ids (kernel addresses stay here: they are only map keys).
 //!
+//! Only the counter slots the probe marked as changed are read (see [`crate::dirty`]); the others
+//! are remembered from their last read, so a sample costs in proportion to what changed, not to
+//! every live key. Hash maps are read in batches (see [`crate::batch`]).
+//!
 //! A sample carries only what changed since the previous one (see [`crate::changes`]), and says
 //! which processes exited and which rings closed (see [`crate::departures`]); their counter slots
 //! are retired at once, and every slot idle for long is recycled (see [`crate::reclaim`]).
 
+use crate::batch;
 use crate::changes::Sent;
 use crate::departures::{Departures, Gone};
+use crate::dirty::DirtySlots;
 use crate::error::ProbeError;
 use crate::load::Pools;
 use crate::reclaim::{Reclaimer, SlotRead};
@@ -54,14 +60,22 @@ pub(crate) struct StatMaps {
     pub hist: StdHashMap<u32, HistCarry>,
     pub departures: Departures,
     pub sent: Sent,
+    /// Marks of the slots that changed; None where the kernel cannot map them (every live slot
+    /// is then read each sample).
+    pub dirty: Option<DirtySlots>,
+    /// Which key each live index counts (op_index, read again when an unknown index shows up).
+    pub keys: StdHashMap<u32, OpKey>,
+    /// Every live slot as last read.
+    pub slots: StdHashMap<u32, Slot>,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
     ProbeError::Setup(format!("reading the {what} map: {e}"))
 }
 
-/// One counter slot as read now.
-struct Slot {
+/// One counter slot as last read.
+#[derive(Clone)]
+pub(crate) struct Slot {
     key: OpKey,
     index: u32,
     counters: OpCounters,
@@ -76,8 +90,8 @@ impl StatMaps {
         let now = Instant::now();
         self.departures
             .arrive(now, drain(&mut self.exited), drain(&mut self.closed));
-        let mut slots = self.read_slots()?;
-        self.add_errors(&mut slots);
+        let changed = self.read_slots()?;
+        self.add_errors(&changed);
         let stat = |maps: &Self, i: u32| -> Result<u64, ProbeError> {
             Ok(maps
                 .stats
@@ -96,29 +110,26 @@ impl StatMaps {
         } else {
             Gone::default()
         };
-        self.close_rings_of(&mut gone, &slots);
-        let retire_now: Vec<(OpKey, u32, SlotRead)> = slots
+        self.close_rings_of(&mut gone);
+        let ops: Vec<OpSample> = changed
             .iter()
-            .filter(|s| s.index >= abi::FIRST_SLOT && gone.covers(&s.key))
-            .map(|s| (s.key, s.index, s.read))
-            .collect();
-        let idle: Vec<(OpKey, u32, SlotRead)> = slots
-            .iter()
-            .filter(|s| s.index >= abi::FIRST_SLOT && !retire_now.iter().any(|r| r.1 == s.index))
-            .map(|s| (s.key, s.index, s.read))
-            .collect();
-        self.recycle(now, &retire_now, &idle)?;
-
-        let ops: Vec<OpSample> = slots
-            .into_iter()
+            .filter_map(|index| self.slots.get(index))
             .map(|s| OpSample {
                 slot: self.slot_id(s.index),
                 pid: s.key.tgid,
                 ring: s.key.ring,
                 opcode: s.key.opcode as u8,
-                counters: s.counters,
+                counters: s.counters.clone(),
             })
             .collect();
+        let (retire_now, idle): (Vec<_>, Vec<_>) = self
+            .slots
+            .values()
+            .filter(|s| s.index >= abi::FIRST_SLOT)
+            .map(|s| (s.key, s.index, s.read))
+            .partition(|(key, _, _)| gone.covers(key));
+        self.recycle(now, &retire_now, &idle)?;
+
         let rings = self.read_rings();
         let processes = self.read_processes();
         let rule_hits = self.read_rule_hits()?;
@@ -146,27 +157,47 @@ impl StatMaps {
         Ok(sample)
     }
 
-    /// Every key's slot, and the opcode-only rows when the probe had to use them.
-    fn read_slots(&mut self) -> Result<Vec<Slot>, ProbeError> {
-        let mut keys: Vec<(OpKey, u32)> = self.op_index.iter().filter_map(Result::ok).collect();
-        let opcode_rows: u64 = self
-            .stats
-            .get(&abi::STAT_OPCODE_ROWS, 0)
-            .map_err(|e| map_err("stats", e))?
-            .iter()
-            .sum();
-        if opcode_rows > 0 {
-            keys.extend((0..=255u32).map(|op| {
-                let key = OpKey {
+    /// Reads the slots that changed (every live one without marks) into `slots`, and returns
+    /// the indexes whose counters differ from their last read, sorted.
+    fn read_slots(&mut self) -> Result<Vec<u32>, ProbeError> {
+        let indexes = match &mut self.dirty {
+            Some(dirty) => dirty.take(),
+            None => {
+                self.refresh_keys();
+                let mut all: Vec<u32> = self.keys.keys().copied().collect();
+                let opcode_rows: u64 = self
+                    .stats
+                    .get(&abi::STAT_OPCODE_ROWS, 0)
+                    .map_err(|e| map_err("stats", e))?
+                    .iter()
+                    .sum();
+                if opcode_rows > 0 {
+                    all.extend(1..abi::FIRST_SLOT);
+                }
+                all.sort_unstable();
+                all
+            }
+        };
+        let unknown = |maps: &Self, i: &u32| *i >= abi::FIRST_SLOT && !maps.keys.contains_key(i);
+        if self.dirty.is_some() && indexes.iter().any(|i| unknown(self, i)) {
+            self.refresh_keys();
+        }
+        let mut changed = Vec::new();
+        for index in indexes {
+            let key = if index < abi::FIRST_SLOT {
+                // The opcode rows (see stats_index_slow in helpers.h).
+                OpKey {
                     tgid: 0,
                     ring: OTHER_RINGS,
-                    opcode: op,
-                };
-                (key, 1 + op)
-            }));
-        }
-        let mut slots = Vec::with_capacity(keys.len());
-        for (key, index) in keys {
+                    opcode: index - 1,
+                }
+            } else {
+                match self.keys.get(&index) {
+                    Some(key) => *key,
+                    // Retired: a late count there is the reclaimer's to find.
+                    None => continue,
+                }
+            };
             // An index past the end of op_stats was never counted (the probe counts it as lost).
             let Some((counters, read)) = self.read_counters(index) else {
                 continue;
@@ -174,14 +205,30 @@ impl StatMaps {
             if index < abi::FIRST_SLOT && uringtop_common::model::counters::is_zero(&counters) {
                 continue; // an opcode row nobody used
             }
-            slots.push(Slot {
+            let slot = Slot {
                 key,
                 index,
                 counters,
                 read,
-            });
+            };
+            let same = self
+                .slots
+                .get(&index)
+                .is_some_and(|old| old.key == key && old.counters == slot.counters);
+            if !same {
+                changed.push(index);
+            }
+            self.slots.insert(index, slot);
         }
-        Ok(slots)
+        Ok(changed)
+    }
+
+    /// Which key each index counts, from op_index.
+    fn refresh_keys(&mut self) {
+        self.keys = batch::entries(&self.op_index)
+            .into_iter()
+            .map(|(key, index)| (index, key))
+            .collect();
     }
 
     /// The counters at `index`, both parts, latency buckets carried into 64 bits, and what the
@@ -220,16 +267,21 @@ impl StatMaps {
         Some((c, read))
     }
 
-    /// Errno counts, by the index they were counted on.
-    fn add_errors(&self, slots: &mut [Slot]) {
-        let at: StdHashMap<u32, usize> = slots
+    /// Errno counts of the slots just read, by the index they were counted on.
+    fn add_errors(&mut self, read: &[u32]) {
+        if !read
             .iter()
-            .enumerate()
-            .map(|(i, s)| (s.index, i))
-            .collect();
-        for (key, n) in self.op_errors.iter().filter_map(Result::ok) {
-            if let Some(&i) = at.get(&key.stats) {
-                *slots[i]
+            .any(|i| self.slots.get(i).is_some_and(|s| s.counters.errors > 0))
+        {
+            return;
+        }
+        let read: BTreeSet<u32> = read.iter().copied().collect();
+        for (key, n) in batch::entries(&self.op_errors) {
+            if !read.contains(&key.stats) {
+                continue;
+            }
+            if let Some(slot) = self.slots.get_mut(&key.stats) {
+                *slot
                     .counters
                     .errnos
                     .entry(key.err.min(u32::from(u16::MAX)) as u16)
@@ -239,16 +291,17 @@ impl StatMaps {
     }
 
     /// A process that exits takes along the rings it created that no other process counts on.
-    fn close_rings_of(&self, gone: &mut Gone, slots: &[Slot]) {
+    fn close_rings_of(&self, gone: &mut Gone) {
         if gone.pids.is_empty() {
             return;
         }
-        let shared: BTreeSet<u32> = slots
-            .iter()
+        let shared: BTreeSet<u32> = self
+            .slots
+            .values()
             .filter(|s| !gone.pids.contains(&s.key.tgid))
             .map(|s| s.key.ring)
             .collect();
-        for (id, ring) in self.rings.iter().filter_map(Result::ok) {
+        for (id, ring) in batch::entries(&self.rings) {
             if gone.pids.contains(&ring.owner_tgid) && !shared.contains(&id) {
                 gone.rings.insert(id);
             }
@@ -263,7 +316,7 @@ impl StatMaps {
 
     fn read_rings(&self) -> Vec<RingSample> {
         let mut register_ops: BTreeMap<u32, Vec<RegisterOpSample>> = BTreeMap::new();
-        for (key, rs) in self.register_stats.iter().filter_map(Result::ok) {
+        for (key, rs) in batch::entries(&self.register_stats) {
             register_ops
                 .entry(key.ring)
                 .or_default()
@@ -275,10 +328,8 @@ impl StatMaps {
                     verdicts: verdict_counts(&rs.verdicts),
                 });
         }
-        let mut rings: Vec<RingSample> = self
-            .rings
-            .iter()
-            .filter_map(Result::ok)
+        let mut rings: Vec<RingSample> = batch::entries(&self.rings)
+            .into_iter()
             .map(|(_, r)| {
                 let mut ring = ring_sample(&r);
                 if let Some(mut ops) = register_ops.remove(&r.id) {
@@ -298,17 +349,15 @@ impl StatMaps {
 
     fn read_processes(&self) -> Vec<ProcessSample> {
         let mut refused: BTreeMap<u32, BTreeMap<u16, u64>> = BTreeMap::new();
-        for (key, n) in self.setup_refused.iter().filter_map(Result::ok) {
+        for (key, n) in batch::entries(&self.setup_refused) {
             *refused
                 .entry(key.tgid)
                 .or_default()
                 .entry(key.err.min(u32::from(u16::MAX)) as u16)
                 .or_default() += n;
         }
-        let mut processes: Vec<ProcessSample> = self
-            .procs
-            .iter()
-            .filter_map(Result::ok)
+        let mut processes: Vec<ProcessSample> = batch::entries(&self.procs)
+            .into_iter()
             .map(|(pid, p)| ProcessSample {
                 pid,
                 comm: abi::comm_str(&p.comm),
@@ -375,6 +424,12 @@ impl StatMaps {
             let _ = self.op_index.remove(key);
         }
         if !retire.is_empty() {
+            // Retired slots are no longer reported; a late count there is the reclaimer's.
+            let retired: BTreeSet<OpKey> = retire.iter().copied().collect();
+            self.slots.retain(|_, s| !retired.contains(&s.key));
+            self.keys.retain(|_, key| !retired.contains(key));
+        }
+        if !retire.is_empty() {
             crate::cache_flush::run_once(invalidate)
                 .map_err(|e| ProbeError::Setup(format!("voiding the probe's caches: {e}")))?;
         }
@@ -383,10 +438,9 @@ impl StatMaps {
         }
         let freed: BTreeSet<u32> = plan.free.iter().copied().collect();
         // The freed slots' errno counts go with them: a key that comes back starts from zero.
-        let doomed: Vec<ErrKey> = self
-            .op_errors
-            .keys()
-            .filter_map(Result::ok)
+        let doomed: Vec<ErrKey> = batch::entries(&self.op_errors)
+            .into_iter()
+            .map(|(e, _)| e)
             .filter(|e| freed.contains(&e.stats))
             .collect();
         for e in doomed {

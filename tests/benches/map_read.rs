@@ -1,7 +1,7 @@
 //! What one sample costs uringtop as live keys grow: the probe holds K (process, ring, opcode)
-//! keys (K rings kept open, one NOP each), and `Probe::sample` reads them all. Reading costs in
-//! proportion to live keys; what a sample carries is what changed (nothing, once the NOPs are
-//! counted), so the model's cost follows activity instead.
+//! keys (K rings kept open, one NOP each). `Probe::sample` reads only the counter slots the probe
+//! marked as changed (none once the NOPs are counted; then 100 of them, one more NOP each), and
+//! every ring and process in batches. What a sample carries is what changed.
 //!
 //!   cargo bench -p uringtop-tests --bench map_read          (as root)
 //!
@@ -40,10 +40,10 @@ fn main() {
         return;
     }
     raise_fd_limit(20_000);
-    println!("keys    ms/sample   µs/key   ops carried (after the first)");
+    println!("keys   idle: ms/sample  µs/key  ops carried   100 changed: ms/sample  ops carried");
     for keys in [100, 1_000, 4_000, 12_000] {
         let mut probe = Probe::load().unwrap_or_else(|e| panic!("{e}"));
-        let rings = rings_with_one_nop(keys);
+        let mut rings = rings_with_one_nop(keys);
         let _ = probe.sample().expect("first sample");
         std::thread::sleep(Duration::from_millis(50));
         let rounds = 10;
@@ -52,12 +52,26 @@ fn main() {
         for _ in 0..rounds {
             carried += probe.sample().expect("sample").ops.len();
         }
-        let per = start.elapsed().as_secs_f64() / f64::from(rounds);
+        let idle = start.elapsed().as_secs_f64() / f64::from(rounds);
+        let (mut busy, mut busy_carried) = (Duration::ZERO, 0);
+        for _ in 0..rounds {
+            for ring in rings.iter_mut().take(100) {
+                // SAFETY: a NOP points at no memory.
+                unsafe { ring.submission().push(&opcode::Nop::new().build()) }.expect("push");
+                ring.submit_and_wait(1).expect("submit");
+                ring.completion().for_each(drop);
+            }
+            let start = Instant::now();
+            busy_carried += probe.sample().expect("sample").ops.len();
+            busy += start.elapsed();
+        }
         println!(
-            "{keys:>6} {:>10.2} {:>9.2}   {}",
-            per * 1e3,
-            per * 1e6 / keys as f64,
-            carried / rounds as usize
+            "{keys:>6} {:>15.2} {:>8.2} {:>10}   {:>22.2} {:>12}",
+            idle * 1e3,
+            idle * 1e6 / keys as f64,
+            carried / rounds as usize,
+            busy.as_secs_f64() * 1e3 / f64::from(rounds),
+            busy_carried / rounds as usize
         );
         drop(rings);
     }

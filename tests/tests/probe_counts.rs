@@ -181,3 +181,21 @@ fn a_new_ring_at_a_freed_rings_address_is_told_apart() {
         );
     }
 }
+
+/// Runs the kernel skipped (a program already running on that CPU) are read from each program's
+/// bpf_prog_info and added to lost_updates: the reader must see the kernel's own description.
+#[test]
+fn skipped_program_runs_are_read_from_the_kernels_program_info() {
+    if !uringtop_tests::privilege::require_root(
+        "skipped_program_runs_are_read_from_the_kernels_program_info",
+    ) {
+        return;
+    }
+    let probe = uringtop_probe::Probe::load().unwrap_or_else(|e| panic!("{e}"));
+    let ids = probe.program_ids();
+    assert!(ids.len() > 3, "{ids:?}");
+    for (name, ours, aya) in ids {
+        assert!(ours.is_some(), "{name}: bpf_prog_info read");
+        assert_eq!(ours, aya, "{name}");
+    }
+}

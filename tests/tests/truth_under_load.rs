@@ -208,3 +208,47 @@ fn five_hundred_short_lived_processes_are_each_counted() {
         assert_eq!(t.get("NOP"), Some(&(3, 3)), "pid {pid}: {t:?}");
     }
 }
+
+#[test]
+fn a_sample_reads_and_carries_only_the_counters_that_changed() {
+    use io_uring::{opcode, IoUring};
+    if !uringtop_tests::privilege::require_root(
+        "a_sample_reads_and_carries_only_the_counters_that_changed",
+    ) {
+        return;
+    }
+    let mut probe = uringtop_probe::Probe::load().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !probe
+            .degraded()
+            .iter()
+            .any(|(what, _)| what.contains("MMAPABLE")),
+        "the probe marks changed slots on this kernel: {:?}",
+        probe.degraded()
+    );
+    let nop = |ring: &mut IoUring| {
+        // SAFETY: a NOP points at no memory.
+        unsafe { ring.submission().push(&opcode::Nop::new().build()) }.expect("push");
+        ring.submit_and_wait(1).expect("submit");
+        ring.completion().for_each(drop);
+    };
+    let mut rings: Vec<IoUring> = (0..200).map(|_| IoUring::new(2).expect("setup")).collect();
+    rings.iter_mut().for_each(nop);
+    let pid = std::process::id();
+    let mine = |s: &uringtop_common::input::Sample| -> Vec<(u32, u64)> {
+        s.ops
+            .iter()
+            .filter(|o| o.pid == pid)
+            .map(|o| (o.ring, o.counters.submitted))
+            .collect()
+    };
+    let first = probe.sample().expect("sample");
+    assert_eq!(mine(&first).len(), 200, "every new key is carried once");
+    // Marked slots are read twice (see probe/src/dirty.rs): the second read finds them unchanged.
+    let idle = probe.sample().expect("sample");
+    assert!(mine(&idle).is_empty(), "nothing changed: {:?}", mine(&idle));
+    nop(&mut rings[7]);
+    let one = probe.sample().expect("sample");
+    assert_eq!(mine(&one).len(), 1, "{:?}", mine(&one));
+    assert_eq!(mine(&one)[0].1, 2, "the ring's second NOP is counted");
+}
