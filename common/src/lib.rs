@@ -3,6 +3,7 @@
 pub mod abi;
 pub mod arg_names;
 pub mod args;
+pub mod exposition;
 pub mod input;
 pub mod latency;
 pub mod model;
