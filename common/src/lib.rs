@@ -1,6 +1,7 @@
 //! Shared by the probe, the UI and the tests: the BPF ABI, name tables, and the deterministic model.
 
 pub mod abi;
+pub mod exposition;
 pub mod input;
 pub mod latency;
 pub mod model;

@@ -4,7 +4,7 @@ use crate::cli::ReplayArgs;
 use anyhow::{bail, Result};
 use std::time::Duration;
 use uringtop_common::recording::Recording;
-use uringtop_tui::replay::Player;
+use uringtop_tui::Player;
 
 pub async fn run(args: ReplayArgs) -> Result<()> {
     // Everything that can fail with a message happens before the terminal is taken over.
@@ -39,7 +39,7 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
         utc_offset_s: offset,
         policy,
     };
-    uringtop_tui::replay::run(player, options).await
+    uringtop_tui::run(uringtop_tui::ReplayDriver::new(player), options).await
 }
 
 /// The interval the recording was made with (its header says), else the median sample spacing.

@@ -12,6 +12,7 @@ mod local_time;
 mod policy_file;
 mod protobuf;
 mod recording_file;
+mod serve;
 mod session;
 mod sink;
 
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
             Some(Command::Replay(args)) => cmd_replay::run(args).await,
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
+            Some(Command::Serve(args)) => serve::run(args).await,
             Some(Command::Completions { shell }) => {
                 Cli::completions(shell, &mut std::io::stdout().lock());
                 Ok(())
@@ -106,7 +108,9 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         utc_offset_s: crate::local_time::utc_offset_s(),
         policy: policy.as_ref().map(policy_file::LoadedPolicy::label),
     };
-    let result = uringtop_tui::run(uringtop_tui::Source::live(inputs, control), options).await;
+    let control = Box::new(session::probe::TuiControl(control));
+    let driver = uringtop_tui::LiveDriver::new(inputs, Some(control));
+    let result = uringtop_tui::run(driver, options).await;
     if let Some((path, task)) = recorder {
         // The source was stopped: the recorder ends with its last inputs (bounded, in case the
         // UI failed before it could stop the source; the file then lacks only its summary).

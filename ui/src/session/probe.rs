@@ -5,6 +5,7 @@ use anyhow::Result;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
+use uringtop_probe::memory::MemoryUse;
 use uringtop_probe::{LiveControl, Probe};
 
 /// Loads the probe (with the policy, if one is given), says on stderr what this kernel cannot
@@ -13,6 +14,15 @@ pub fn start(
     interval: Duration,
     policy: Option<&LoadedPolicy>,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+    let (inputs, control, _) = start_measured(interval, policy)?;
+    Ok((inputs, control))
+}
+
+/// [`start`], also saying what the probe pins in the kernel (for `serve`'s health metrics).
+pub fn start_measured(
+    interval: Duration,
+    policy: Option<&LoadedPolicy>,
+) -> Result<(mpsc::Receiver<Input>, LiveControl, MemoryUse)> {
     warn_if_io_uring_disabled();
     let probe = match policy {
         Some(p) => {
@@ -31,7 +41,9 @@ pub fn start(
     for (tracepoint, what) in probe.degraded() {
         eprintln!("uringtop: warning: without {tracepoint}: {what}");
     }
-    Ok(uringtop_probe::spawn(probe, interval)?)
+    let memory = probe.memory();
+    let (inputs, control) = uringtop_probe::spawn(probe, interval)?;
+    Ok((inputs, control, memory))
 }
 
 fn warn_if_io_uring_disabled() {
@@ -49,5 +61,22 @@ fn warn_if_io_uring_disabled() {
 pub fn report_sampler_error(control: &LiveControl) {
     if let Some(e) = control.last_error() {
         eprintln!("uringtop: warning: some samples could not be read: {e}");
+    }
+}
+
+/// The probe's controls as the TUI asks for them (the TUI library does not link the probe).
+pub struct TuiControl(pub LiveControl);
+
+impl uringtop_tui::SourceControl for TuiControl {
+    fn stream_requests(&self, ring: Option<u32>) -> Result<(), String> {
+        let filter = ring.map(|ring| uringtop_probe::RecordFilter {
+            pid: None,
+            ring: Some(ring),
+        });
+        self.0.set_records(filter).map_err(|e| e.to_string())
+    }
+
+    fn stop(&self) {
+        self.0.stop();
     }
 }

@@ -3,6 +3,7 @@
 //! not, which interval, quit) and makes it so. That keeps every decision testable without a
 //! terminal or a probe.
 
+use crate::event::EventState;
 use crate::layout;
 use crate::main_screen::{MainAction, MainScreen};
 use crate::policy::PolicyLabel;
@@ -82,8 +83,6 @@ pub struct App {
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
-    /// Replaying: the timeline's position (or the go-to prompt), for the status line.
-    pub(crate) replay_status: Option<String>,
 }
 
 impl App {
@@ -99,7 +98,6 @@ impl App {
             area: Rect::new(0, 0, 80, 24),
             message: None,
             source_ended: false,
-            replay_status: None,
         }
     }
 
@@ -124,26 +122,41 @@ impl App {
         }
     }
 
+    /// A key: first the keys the app owns whatever the source ([`App::key_first`]), then the
+    /// screens'. A driver with keys of its own (a replay's timeline) asks in between.
     pub fn key(&mut self, model: &Model, key: KeyEvent) {
+        if self.key_first(model, key) == EventState::NotConsumed {
+            self.key_screens(model, key);
+        }
+    }
+
+    /// The keys the app takes before anyone else: a release is ignored, Ctrl-C quits, any key
+    /// closes the help, and a filter being typed takes every key. Clears the last message.
+    pub fn key_first(&mut self, model: &Model, key: KeyEvent) -> EventState {
         if key.kind == KeyEventKind::Release {
-            return;
+            return EventState::Consumed;
         }
         self.message = None;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && matches!(key.code, KeyCode::Char('c')) {
             self.quit = true;
-            return;
+            return EventState::Consumed;
         }
         if self.help {
             // Any key closes the help, and does nothing else.
             self.help = false;
-            return;
+            return EventState::Consumed;
         }
         if self.stack.is_empty() && self.main.editing_filter {
             let height = self.table_height();
             self.main.key(model, key, height);
-            return;
+            return EventState::Consumed;
         }
+        EventState::NotConsumed
+    }
+
+    /// The keys of the app's screens: quit, help, pause, interval, then the screen on top.
+    pub fn key_screens(&mut self, model: &Model, key: KeyEvent) {
         match key.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
@@ -310,11 +323,6 @@ impl App {
     /// Shows `text` in the status line until the next key (e.g. an error from the source).
     pub fn set_message(&mut self, text: String) {
         self.message = Some(text);
-    }
-
-    /// Replaying: what the status line says of the timeline.
-    pub fn set_replay_status(&mut self, text: Option<String>) {
-        self.replay_status = text;
     }
 
     /// The source has no more inputs (the probe stopped, or the recording ended).

@@ -2,15 +2,19 @@
 //!
 //! - [`App`] holds the view state and reacts to keys; pure, no I/O.
 //! - [`views`] draw the model and the app's state; read-only.
-//! - [`run`] owns the terminal and the event loop over a [`Source`] (the live probe, or later a
-//!   recording), so both show the same screens.
+//! - [`run`] owns the terminal and the one event loop over a [`Driver`]: [`LiveDriver`] (a
+//!   channel of inputs, with the source's controls) or [`ReplayDriver`] (a recording's timeline),
+//!   so both show the same screens.
 
 pub mod app;
 pub mod columns;
 pub mod cursor;
+pub mod driver;
+pub mod event;
 pub mod format;
 pub mod held;
 pub mod layout;
+pub mod live;
 pub mod main_screen;
 pub mod policy;
 pub mod refresh;
@@ -19,9 +23,8 @@ pub mod request_screen;
 pub mod requests;
 pub mod ring_screen;
 pub mod rows;
-mod run;
-pub mod source;
-mod terminal;
+pub mod run;
+pub mod terminal;
 pub mod theme;
 pub mod verdicts;
 pub mod views;
@@ -29,9 +32,12 @@ pub mod violation_screen;
 pub mod violations;
 
 pub use app::{App, Config, ScreenKind, SourceKind};
+pub use driver::Driver;
+pub use event::{Event, EventState};
+pub use live::{LiveDriver, SourceControl};
 pub use policy::PolicyLabel;
 pub use refresh::{Decimator, Refresh};
-pub use run::{run, Options};
-pub use source::{Source, SourceControl};
-pub use terminal::check_terminal;
+pub use replay::{Player, ReplayDriver};
+pub use run::{run, run_on, Options};
+pub use terminal::{check_terminal, Screen};
 pub use theme::Theme;

@@ -1,12 +1,14 @@
 //! Replaying a recording in the UI: a [`Player`] over the recording's inputs with a timeline
-//! (play/pause, step, seek, speed, go to a time), and the event loop that shows it with the live
-//! view's screens.
+//! (play/pause, step, seek, speed, go to a time), and the [`ReplayDriver`] that runs it in the
+//! event loop, with the live view's screens.
 //!
 //! The player is pure: the model shown is always "the recording's inputs up to and including
 //! sample n", built by applying them in order; going back rebuilds from the start, so any
 //! position shows exactly what the model held when the recorder wrote that sample.
 
-use crate::app::App;
+use crate::app::{App, SourceKind};
+use crate::driver::Driver;
+use crate::event::{Event, EventState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
 use uringtop_common::input::Input;
@@ -274,133 +276,89 @@ fn step_key(key: &KeyEvent) -> Option<bool> {
     }
 }
 
-/// A key in a replay: the player's keys move through time, the others go to the app's screens
-/// (and every key to the help or the filter being typed, while they are open).
+/// The replay driver: the player's model on screen, its keys (they move through time and come
+/// before the screens'), and its playback at each frame.
 ///
 /// A step pauses the playback, as a frame step does in a video player: the sample stepped to
 /// stays on screen. Playing on from it would move on at the next frame whenever the next
 /// sample is close (a recording's last one may come 27 ms after the one before).
-pub fn key(app: &mut App, player: &mut Player, key: KeyEvent) {
-    let editing = app.main.editing_filter && app.stack.is_empty();
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    let mut message = None;
-    if !app.help && !editing && !ctrl_c && player.key(key, &mut message) {
-        if player.prompt().is_none() && step_key(&key).is_some() {
+pub struct ReplayDriver {
+    player: Player,
+    /// The position (or the go-to prompt) for the status line, made when it changes.
+    timeline: String,
+}
+
+impl ReplayDriver {
+    pub fn new(player: Player) -> Self {
+        let mut driver = ReplayDriver {
+            player,
+            timeline: String::new(),
+        };
+        driver.show();
+        driver
+    }
+
+    pub fn player(&self) -> &Player {
+        &self.player
+    }
+
+    fn show(&mut self) {
+        self.timeline = match self.player.prompt() {
+            Some(typed) => format!("go to (12:03:10, +90s, start, end): {typed}█"),
+            None => self.player.status(),
+        };
+    }
+}
+
+impl Driver for ReplayDriver {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Recording
+    }
+
+    fn model(&self) -> &Model {
+        self.player.model()
+    }
+
+    fn timeline(&self) -> Option<&str> {
+        Some(&self.timeline)
+    }
+
+    /// The recording is all there: frames move the playhead.
+    async fn wait(&mut self) -> Event {
+        std::future::pending().await
+    }
+
+    fn key(&mut self, app: &mut App, key: KeyEvent) -> EventState {
+        let mut message = None;
+        if !self.player.key(key, &mut message) {
+            return EventState::NotConsumed;
+        }
+        if self.player.prompt().is_none() && step_key(&key).is_some() {
             app.set_paused(true);
         }
+        app.sync(self.player.model());
+        if let Some(text) = message {
+            app.set_message(text);
+        }
+        self.show();
+        EventState::Consumed
+    }
+
+    /// Playing: moves the playhead by `elapsed` times the speed; true when the position moved.
+    fn frame(&mut self, app: &mut App, elapsed: Duration) -> bool {
+        let player = &mut self.player;
+        if app.paused() || player.prompt().is_some() || player.at_end() {
+            return false;
+        }
+        let before = player.position();
+        player.advance(elapsed);
+        if player.position() == before {
+            return false;
+        }
         app.sync(player.model());
-        app.message = message;
-    } else {
-        app.key(player.model(), key);
+        self.show();
+        true
     }
-    show(app, player);
-}
-
-/// Playing: `elapsed` of real time passed since the last frame. True when the position moved
-/// (the screen needs drawing).
-pub fn tick(app: &mut App, player: &mut Player, elapsed: Duration) -> bool {
-    if app.paused() || player.prompt().is_some() || player.at_end() {
-        return false;
-    }
-    let before = player.position();
-    player.advance(elapsed);
-    if player.position() == before {
-        return false;
-    }
-    app.sync(player.model());
-    show(app, player);
-    true
-}
-
-/// Shows the player's position (or prompt) on the app's status line.
-pub fn show(app: &mut App, player: &Player) {
-    let text = match player.prompt() {
-        Some(typed) => format!("go to (12:03:10, +90s, start, end): {typed}█"),
-        None => player.status(),
-    };
-    app.set_replay_status(Some(text));
-}
-
-/// How often the playhead moves while playing.
-const FRAME: Duration = Duration::from_millis(100);
-
-/// Runs the UI over `player` until the user quits or SIGTERM/SIGINT/SIGHUP; the terminal is
-/// restored in every case. `space` (the live view's pause) plays and pauses.
-pub async fn run(mut player: Player, options: crate::Options) -> anyhow::Result<()> {
-    use crate::app::{Config, SourceKind};
-    use crate::terminal::TerminalGuard;
-    use anyhow::Context;
-    use crossterm::event::{Event, EventStream, KeyEventKind};
-    use futures::StreamExt;
-    use tokio::signal::unix::{signal, SignalKind};
-
-    let mut guard = TerminalGuard::enter()?;
-    let config = Config {
-        source: SourceKind::Recording,
-        refresh: options.refresh,
-        only_pid: options.only_pid,
-        theme: options.theme,
-        utc_offset_s: options.utc_offset_s,
-        policy: options.policy,
-    };
-    let mut app = App::new(config);
-    let size = guard.terminal.size().context("reading the terminal size")?;
-    app.resize(player.model(), size.width, size.height);
-    show(&mut app, &player);
-
-    let mut events = EventStream::new();
-    let mut sigterm = signal(SignalKind::terminate()).context("handling SIGTERM")?;
-    let mut sighup = signal(SignalKind::hangup()).context("handling SIGHUP")?;
-    let mut sigint = signal(SignalKind::interrupt()).context("handling SIGINT")?;
-    let mut tick = tokio::time::interval(FRAME);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut last_tick = tokio::time::Instant::now();
-    let mut redraw = true;
-    let result = loop {
-        if redraw {
-            if let Err(e) = guard
-                .terminal
-                .draw(|frame| crate::views::draw(frame, player.model(), &app))
-            {
-                break Err(e).context("drawing");
-            }
-            redraw = false;
-        }
-        tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                    if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
-                        if let Err(e) = guard.suspend() {
-                            break Err(e);
-                        }
-                    } else {
-                        self::key(&mut app, &mut player, key);
-                    }
-                    redraw = true;
-                }
-                Some(Ok(Event::Resize(width, height))) => {
-                    app.resize(player.model(), width, height);
-                    redraw = true;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => break Err(e).context("reading the terminal"),
-                None => break Ok(()),
-            },
-            now = tick.tick() => {
-                let elapsed = now.duration_since(last_tick);
-                last_tick = now;
-                redraw |= self::tick(&mut app, &mut player, elapsed);
-            }
-            _ = sigterm.recv() => break Ok(()),
-            _ = sighup.recv() => break Ok(()),
-            _ = sigint.recv() => break Ok(()),
-        }
-        if app.should_quit() {
-            break Ok(());
-        }
-    };
-    drop(guard);
-    result
 }
 
 #[cfg(test)]
@@ -523,24 +481,34 @@ mod tests {
         })
     }
 
+    /// A key as the event loop hands it out: the app's own keys, the driver's, the screens'.
+    fn key(app: &mut App, d: &mut ReplayDriver, key: KeyEvent) {
+        crate::run::dispatch_key(app, d, key);
+    }
+
+    fn tick(app: &mut App, d: &mut ReplayDriver, elapsed: Duration) -> bool {
+        d.frame(app, elapsed)
+    }
+
     #[test]
     fn a_step_while_playing_pauses_on_the_sample_stepped_to() {
-        let (mut p, _) = player();
+        let (p, _) = player();
+        let mut p = ReplayDriver::new(p);
         let mut app = app();
         let key_ = |c| KeyEvent::from(KeyCode::Char(c));
         key(&mut app, &mut p, KeyEvent::from(KeyCode::End));
-        assert!(p.at_end() && !app.paused(), "playing, at the end");
+        assert!(p.player().at_end() && !app.paused(), "playing, at the end");
         key(&mut app, &mut p, key_(','));
-        assert_eq!(p.position().0, 39);
+        assert_eq!(p.player().position().0, 39);
         assert!(app.paused(), "the step paused the playback");
         // The next frames leave it there, however close the next sample is.
         assert!(!tick(&mut app, &mut p, Duration::from_secs(5)));
-        assert_eq!(p.position().0, 39);
+        assert_eq!(p.player().position().0, 39);
         // Space plays on from it.
         key(&mut app, &mut p, key_(' '));
         assert!(!app.paused());
         assert!(tick(&mut app, &mut p, Duration::from_secs(5)));
-        assert!(p.at_end());
+        assert!(p.player().at_end());
         // Other timeline keys do not pause.
         key(&mut app, &mut p, KeyEvent::from(KeyCode::Home));
         key(&mut app, &mut p, key_(']'));
@@ -548,7 +516,7 @@ mod tests {
         // Typed into the go-to prompt, t is a character, not a step.
         key(&mut app, &mut p, key_('g'));
         key(&mut app, &mut p, key_('t'));
-        assert_eq!(p.prompt(), Some("t"));
+        assert_eq!(p.player().prompt(), Some("t"));
         assert!(!app.paused());
     }
 

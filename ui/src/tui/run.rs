@@ -1,28 +1,31 @@
-//! The event loop: keys and resizes from the terminal, inputs from the source, a frame tick, and
-//! signals, in one `tokio::select!`. The app decides; this loop carries the decisions out (pause,
-//! request streaming, interval, quit) and draws.
+//! The event loop, one for live and replay: keys and resizes from the terminal, the driver's
+//! inputs, a frame clock, and signals, merged into one [`Event`]. The app decides; the driver
+//! carries out what concerns the source; this loop draws, suspends, and quits.
+//!
+//! It is generic over the ratatui backend and the terminal's event stream, so tests drive this
+//! very loop on a `TestBackend` (see ui/tests/tui_loop.rs).
 
 use crate::app::{App, Config};
+use crate::driver::Driver;
+use crate::event::{Event, EventState};
 use crate::policy::PolicyLabel;
-use crate::refresh::{Decimator, Refresh};
-use crate::source::Source;
-use crate::terminal::TerminalGuard;
+use crate::refresh::Refresh;
+use crate::terminal::{Screen, TerminalGuard};
 use crate::theme::Theme;
 use crate::views;
 use anyhow::{Context, Result};
-use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
-use futures::StreamExt;
+use crossterm::event::KeyModifiers;
+use crossterm::event::{Event as TerminalEvent, EventStream, KeyCode, KeyEvent, KeyEventKind};
+use futures::{Stream, StreamExt};
+use ratatui::backend::Backend;
 use std::time::Duration;
-use tokio::signal::unix::{signal, SignalKind};
-use uringtop_common::input::Input;
-use uringtop_common::model::Model;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
-/// How often streamed requests may redraw the screen. Samples are rarer; keys redraw at once.
+/// How often a frame passes: streamed requests redraw at most this often, a replay's playhead
+/// moves this often. Keys redraw at once.
 const FRAME: Duration = Duration::from_millis(100);
-/// Inputs taken from the channel per wake-up, so a flood of requests cannot starve the keys.
-const BATCH: usize = 4096;
 
-/// What the UI starts with, apart from the source.
+/// What the UI starts with, apart from its driver.
 #[derive(Clone, Debug)]
 pub struct Options {
     pub refresh: Refresh,
@@ -33,18 +36,30 @@ pub struct Options {
     pub policy: Option<PolicyLabel>,
 }
 
-/// Runs the UI on `source` until the user quits, the terminal goes away, or SIGTERM/SIGINT/SIGHUP.
-/// The terminal is restored in every case.
-pub async fn run(source: Source, options: Options) -> Result<()> {
+/// Runs the UI on the terminal until the user quits, the terminal goes away, or
+/// SIGTERM/SIGINT/SIGHUP. The terminal is restored in every case, panics included.
+pub async fn run(driver: impl Driver, options: Options) -> Result<()> {
     let mut guard = TerminalGuard::enter()?;
-    let result = event_loop(&mut guard, source, options).await;
+    let result = run_on(&mut guard, EventStream::new(), driver, options).await;
     drop(guard);
     result
 }
 
-async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Options) -> Result<()> {
+/// The loop itself, on any [`Screen`] and stream of terminal events.
+pub async fn run_on<S, E, D>(
+    screen: &mut S,
+    mut events: E,
+    mut driver: D,
+    options: Options,
+) -> Result<()>
+where
+    S: Screen,
+    <S::Backend as Backend>::Error: Send + Sync + 'static,
+    E: Stream<Item = std::io::Result<TerminalEvent>> + Unpin,
+    D: Driver,
+{
     let config = Config {
-        source: source.kind,
+        source: driver.kind(),
         refresh: options.refresh,
         only_pid: options.only_pid,
         theme: options.theme,
@@ -52,115 +67,130 @@ async fn event_loop(guard: &mut TerminalGuard, mut source: Source, options: Opti
         policy: options.policy,
     };
     let mut app = App::new(config);
-    // A display model: the TUI never reports a window, so what departs is dropped once it has
-    // shown its last interval and memory follows what is live (see Model::for_display).
-    let mut model = Model::for_display();
-    // While paused the screen shows this copy; the live model keeps taking inputs, so nothing is
-    // lost and resuming shows the present.
-    let mut frozen: Option<Model> = None;
-    let size = guard.terminal.size().context("reading the terminal size")?;
-    app.resize(&model, size.width, size.height);
+    let size = screen
+        .terminal()
+        .size()
+        .context("reading the terminal size")?;
+    app.resize(driver.model(), size.width, size.height);
+    driver.after_event(&mut app);
 
-    let mut events = EventStream::new();
-    let mut sigterm = signal(SignalKind::terminate()).context("handling SIGTERM")?;
-    let mut sighup = signal(SignalKind::hangup()).context("handling SIGHUP")?;
-    let mut sigint = signal(SignalKind::interrupt()).context("handling SIGINT")?;
-    let mut tick = tokio::time::interval(FRAME);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut decimator = Decimator::default();
-    let mut streaming: Option<u32> = None;
-    let mut batch = Vec::with_capacity(BATCH);
-    let (mut changed, mut redraw, mut inputs_open) = (false, true, true);
-
+    let mut quit = QuitSignals::new()?;
+    let mut frames = tokio::time::interval(FRAME);
+    frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_frame = tokio::time::Instant::now();
+    let mut redraw = true;
     let result = loop {
         if redraw {
-            let shown = frozen.as_ref().unwrap_or(&model);
-            if let Err(e) = guard.terminal.draw(|frame| views::draw(frame, shown, &app)) {
+            let (model, timeline) = (driver.model(), driver.timeline());
+            let drawn = screen
+                .terminal()
+                .draw(|frame| views::draw_with_timeline(frame, model, &app, timeline));
+            if let Err(e) = drawn {
                 break Err(e).context("drawing");
             }
             redraw = false;
         }
-        tokio::select! {
-            event = events.next() => {
-                let shown = frozen.as_ref().unwrap_or(&model);
-                match event {
-                    Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                        if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) {
-                            if let Err(e) = guard.suspend() {
-                                break Err(e);
-                            }
-                        } else {
-                            app.key(shown, key);
-                        }
-                        redraw = true;
-                    }
-                    Some(Ok(Event::Resize(width, height))) => {
-                        app.resize(shown, width, height);
-                        redraw = true;
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => break Err(e).context("reading the terminal"),
-                    None => break Ok(()), // the terminal is gone
-                }
+        let event = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(TerminalEvent::Key(key))) if key.kind != KeyEventKind::Release => Event::Key(key),
+                Some(Ok(TerminalEvent::Resize(width, height))) => Event::Resize(width, height),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => break Err(e).context("reading the terminal"),
+                None => Event::Quit, // the terminal is gone
+            },
+            event = driver.wait() => event,
+            now = frames.tick() => {
+                let elapsed = now.duration_since(last_frame);
+                last_frame = now;
+                Event::Frame(elapsed)
             }
-            n = source.inputs.recv_many(&mut batch, BATCH), if inputs_open => {
-                if n == 0 {
-                    inputs_open = false;
-                    app.set_source_ended();
-                    redraw = true;
-                }
-                for input in batch.drain(..) {
-                    // Skipping samples makes the model's interval longer; what they carried
-                    // rides on with the next one applied.
-                    let input = match input {
-                        Input::Sample(s) => match decimator.pass(s, app.refresh()) {
-                            Some(s) => Input::Sample(s),
-                            None => continue,
-                        },
-                        other => other,
-                    };
-                    model.apply(&input);
-                    changed = true;
-                }
-            }
-            _ = tick.tick() => {
-                if changed && frozen.is_none() {
-                    app.sync(&model);
-                    changed = false;
-                    redraw = true;
-                }
-            }
-            _ = sigterm.recv() => break Ok(()),
-            _ = sighup.recv() => break Ok(()),
-            _ = sigint.recv() => break Ok(()),
-        }
-        if app.should_quit() {
-            break Ok(());
-        }
-        match (app.paused(), frozen.is_some()) {
-            (true, false) => frozen = Some(model.clone()),
-            (false, true) => {
-                frozen = None;
-                app.sync(&model);
-            }
-            _ => {}
-        }
-        if let Some(control) = &source.control {
-            let wanted = app.records_wanted();
-            if wanted != streaming {
-                streaming = wanted;
-                if let Err(e) = control.set_records(wanted) {
-                    app.set_message(format!("cannot stream requests: {e}"));
-                    redraw = true;
-                }
-            }
+            () = quit.received() => Event::Quit,
+        };
+        match handle(event, &mut app, &mut driver, screen) {
+            Ok(Some(draw)) => redraw |= draw,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
         }
     };
-    if let Some(control) = &source.control {
-        if streaming.is_some() {
-            let _ = control.set_records(None);
-        }
-        control.stop();
-    }
+    driver.stop();
     result
+}
+
+/// One event: Some(true) when the screen needs drawing, None when the UI ends.
+fn handle<S: Screen, D: Driver>(
+    event: Event,
+    app: &mut App,
+    driver: &mut D,
+    screen: &mut S,
+) -> Result<Option<bool>> {
+    let redraw = match event {
+        Event::Quit => return Ok(None),
+        // Ctrl-C and Ctrl-Z arrive as keys in raw mode; Ctrl-Z stops the process as a shell
+        // expects, with the terminal given back meanwhile.
+        Event::Key(key)
+            if key.code == KeyCode::Char('z') && key.modifiers.contains(KeyModifiers::CONTROL) =>
+        {
+            screen.suspend()?;
+            true
+        }
+        Event::Key(key) => {
+            dispatch_key(app, driver, key);
+            true
+        }
+        Event::Resize(width, height) => {
+            app.resize(driver.model(), width, height);
+            true
+        }
+        Event::Inputs => {
+            driver.take_inputs(app);
+            false
+        }
+        Event::SourceEnded => {
+            app.set_source_ended();
+            true
+        }
+        Event::Frame(elapsed) => driver.frame(app, elapsed),
+    };
+    if app.should_quit() {
+        return Ok(None);
+    }
+    Ok(Some(driver.after_event(app) || redraw))
+}
+
+/// Asks, in order, until one takes the key: the app's own keys (quit, an open help, a filter
+/// being typed), the driver's (a replay's timeline), the app's screens.
+pub(crate) fn dispatch_key<D: Driver>(app: &mut App, driver: &mut D, key: KeyEvent) {
+    if app.key_first(driver.model(), key) == EventState::Consumed {
+        return;
+    }
+    if driver.key(app, key) == EventState::Consumed {
+        return;
+    }
+    app.key_screens(driver.model(), key);
+}
+
+/// SIGINT, SIGTERM and SIGHUP end the UI (the loop returns and the terminal is restored).
+struct QuitSignals {
+    signals: [Signal; 3],
+}
+
+impl QuitSignals {
+    fn new() -> Result<Self> {
+        Ok(QuitSignals {
+            signals: [
+                signal(SignalKind::terminate()).context("handling SIGTERM")?,
+                signal(SignalKind::hangup()).context("handling SIGHUP")?,
+                signal(SignalKind::interrupt()).context("handling SIGINT")?,
+            ],
+        })
+    }
+
+    async fn received(&mut self) {
+        let [term, hup, int] = &mut self.signals;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
 }

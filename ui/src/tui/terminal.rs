@@ -3,8 +3,31 @@
 //! loop ends and the guard drops), and Ctrl-Z (given back while stopped, taken again on resume).
 
 use anyhow::{bail, Context, Result};
-use ratatui::DefaultTerminal;
-use std::io::IsTerminal;
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
+use ratatui::{DefaultTerminal, Terminal};
+use std::io::{IsTerminal, Stdout};
+
+/// Where the event loop draws: the real terminal (behind its [`TerminalGuard`]), or an in-memory
+/// one in tests.
+pub trait Screen {
+    type Backend: Backend;
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend>;
+    /// Ctrl-Z: stop the process, the terminal given back meanwhile.
+    fn suspend(&mut self) -> Result<()>;
+}
+
+/// An in-memory terminal has nothing to give back, and a test process is not stopped.
+impl Screen for Terminal<TestBackend> {
+    type Backend = TestBackend;
+
+    fn terminal(&mut self) -> &mut Terminal<TestBackend> {
+        self
+    }
+
+    fn suspend(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
 
 /// Fails, with advice, when stdout is not a terminal: call before loading the probe, so the
 /// user gets the message on a normal screen and a non-zero exit.
@@ -28,10 +51,18 @@ impl TerminalGuard {
         guard.terminal.hide_cursor().context("hiding the cursor")?;
         Ok(guard)
     }
+}
+
+impl Screen for TerminalGuard {
+    type Backend = CrosstermBackend<Stdout>;
+
+    fn terminal(&mut self) -> &mut DefaultTerminal {
+        &mut self.terminal
+    }
 
     /// Ctrl-C/Ctrl-Z arrive as keys in raw mode: Ctrl-Z stops the process the way a shell
     /// expects, with the terminal given back meanwhile.
-    pub fn suspend(&mut self) -> Result<()> {
+    fn suspend(&mut self) -> Result<()> {
         ratatui::try_restore().context("restoring the terminal")?;
         // SAFETY: raise(2) on our own process; SIGTSTP's default action stops us until SIGCONT.
         unsafe { libc::raise(libc::SIGTSTP) };

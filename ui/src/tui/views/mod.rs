@@ -30,12 +30,22 @@ const TOO_SMALL: &str = "terminal too small (need 40x8)";
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, model: &Model, app: &App) {
+    draw_with_timeline(frame, model, app, None);
+}
+
+/// Draws the whole screen, with a replay's position on its timeline (or its go-to prompt) on
+/// the status line.
+pub fn draw_with_timeline(frame: &mut Frame, model: &Model, app: &App, timeline: Option<&str>) {
     let area = frame.area();
-    draw_buffer(frame.buffer_mut(), area, model, app);
+    draw_into(frame.buffer_mut(), area, model, app, timeline);
 }
 
 /// Draws the whole screen into `buf` (what [`draw`] does, for callers without a `Frame`).
 pub fn draw_buffer(buf: &mut Buffer, area: Rect, model: &Model, app: &App) {
+    draw_into(buf, area, model, app, None);
+}
+
+fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: Option<&str>) {
     let theme = &app.config.theme;
     if layout::too_small(area) {
         cell(buf, area.x, area.y, area.width, TOO_SMALL, theme.bad, false);
@@ -59,7 +69,14 @@ pub fn draw_buffer(buf: &mut Buffer, area: Rect, model: &Model, app: &App) {
     if let Some(Screen::Detail(request)) = app.stack.last() {
         detail::draw(buf, content, app, request);
     }
-    status::draw(buf, layout::status(area), model, app, &mut scratch);
+    status::draw(
+        buf,
+        layout::status(area),
+        model,
+        app,
+        timeline,
+        &mut scratch,
+    );
     if app.help {
         help::draw(buf, area, app);
     }

@@ -9,7 +9,15 @@ use std::fmt::Write;
 use std::time::Duration;
 use uringtop_common::model::Model;
 
-pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String) {
+/// `timeline`: a replay's position (or its go-to prompt), after the source's name.
+pub fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &Model,
+    app: &App,
+    timeline: Option<&str>,
+    s: &mut String,
+) {
     let theme = &app.config.theme;
     fill(buf, area, theme.status);
     let right = area.right();
@@ -39,7 +47,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut Stri
         right,
         &[(" ", theme.status), (app.config.source.label(), theme.key)],
     );
-    if let Some(timeline) = &app.replay_status {
+    if let Some(timeline) = timeline {
         x = spans(
             buf,
             x,

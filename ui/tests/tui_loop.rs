@@ -1,0 +1,182 @@
+//! The TUI's one event loop, driven for real on a TestBackend: live from the synthetic stream
+//! through a channel, and replay from a recording file. The clock is paused, so time moves only
+//! when the loop has nothing left to do: what it shows is deterministic.
+
+use crossterm::event::{Event as TerminalEvent, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc::{unbounded, UnboundedSender};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use uringtop_common::model::Model;
+use uringtop_common::recording::{Header, Recording, RecordingWriter};
+use uringtop_common::synthetic::synthetic_stream;
+use uringtop_tui::{
+    run_on, views, App, Config, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind,
+    Theme,
+};
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 30;
+
+fn options() -> Options {
+    Options {
+        refresh: Refresh::new(Duration::from_secs(1)),
+        only_pid: None,
+        theme: Theme::colored(),
+        utc_offset_s: 0,
+        policy: None,
+    }
+}
+
+type Keys = UnboundedSender<std::io::Result<TerminalEvent>>;
+
+fn press(keys: &Keys, code: KeyCode) {
+    keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::from(code))))
+        .expect("the loop is running");
+}
+
+/// Lets the loop run until it is idle and `d` of frames have passed.
+async fn settle(d: Duration) {
+    tokio::time::sleep(d).await;
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[tokio::test(start_paused = true)]
+async fn live_shows_what_the_views_show_for_the_model_fed_directly() {
+    let inputs = synthetic_stream(7, 20, 4, 2);
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let sent = inputs.clone();
+    let script = async move {
+        for input in sent {
+            tx.send(input).await.unwrap();
+        }
+        drop(tx); // the source ends
+        settle(Duration::from_secs(1)).await;
+        press(&keys, KeyCode::Char('q'));
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+
+    // The same inputs straight into a display model, drawn by the pure views.
+    let mut model = Model::for_display();
+    for input in &inputs {
+        model.apply(input);
+    }
+    let mut app = App::new(Config {
+        source: SourceKind::Live,
+        refresh: Refresh::new(Duration::from_secs(1)),
+        only_pid: None,
+        theme: Theme::colored(),
+        utc_offset_s: 0,
+        policy: None,
+    });
+    app.resize(&model, WIDTH, HEIGHT);
+    app.set_source_ended();
+    let mut expected = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    expected
+        .draw(|frame| views::draw(frame, &model, &app))
+        .unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert_eq!(shown, text(expected.backend().buffer()));
+    assert!(shown.contains("source ended"), "{shown}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn live_keys_reach_the_app_and_ctrl_c_quits() {
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in synthetic_stream(7, 5, 2, 1) {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        press(&keys, KeyCode::Char('?'));
+        settle(Duration::from_millis(300)).await;
+        keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))))
+        .unwrap();
+        // The source stays open: Ctrl-C alone ends the loop.
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains("any key closes"),
+        "the help was open:\n{shown}"
+    );
+    assert!(!shown.contains("source ended"), "{shown}");
+}
+
+fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("replay.mcap");
+    let mut w = RecordingWriter::create(&path, &Header::default()).unwrap();
+    for input in synthetic_stream(3, 40, 3, 2) {
+        w.write(&input).unwrap();
+    }
+    w.finish().unwrap();
+    path
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_moves_through_a_recording_file_by_its_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recording::open(&recording_file(dir.path())).unwrap();
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::End);
+        press(&keys, KeyCode::Char(','));
+        // A step pauses: frames leave the position where it is.
+        settle(Duration::from_secs(5)).await;
+        press(&keys, KeyCode::Char('q'));
+    };
+    let driver = ReplayDriver::new(Player::new(rec, 0));
+    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    let status = shown.lines().last().unwrap();
+    assert!(status.contains("recording"), "{status}");
+    assert!(status.contains("39/40"), "{status}");
+    assert!(status.contains("PAUSED"), "{status}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_plays_in_recorded_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recording::open(&recording_file(dir.path())).unwrap();
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        // Samples are about a second apart: 10.5 s of playing at 1x moves 10 samples on.
+        settle(Duration::from_millis(10_500)).await;
+        press(&keys, KeyCode::Char('q'));
+    };
+    let driver = ReplayDriver::new(Player::new(rec, 0));
+    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    let status = shown.lines().last().unwrap();
+    assert!(status.contains("11/40"), "{status}");
+    assert!(!status.contains("PAUSED"), "{status}");
+}
