@@ -215,7 +215,7 @@ static __always_inline __u64 matching_rules(__u64 by_op, __u32 tgid, __u32 setup
 #define URT_ARGS_UNKNOWN 0
 #define URT_ARGS_SOCKET 1
 #define URT_ARGS_OPEN 2
-struct urt_args {
+struct urt_rule_args {
 	__u32 kind;   /* URT_ARGS_* */
 	__u32 domain; /* SOCKET: address family */
 	__u32 type;   /* SOCKET: type (flags above the low 4 bits) */
@@ -226,10 +226,10 @@ struct urt_args {
 /* State of the argument loop: candidates left, lowest first. */
 struct urt_arg_walk {
 	__u64 mask;
-	struct urt_args args;
+	struct urt_rule_args args;
 };
 
-static __always_inline bool rule_args_hold(struct urt_rule *r, struct urt_args *a)
+static __always_inline bool rule_args_hold(struct urt_rule *r, struct urt_rule_args *a)
 {
 	if (a->kind == URT_ARGS_SOCKET)
 		return (r->socket_domains || r->socket_types) &&
@@ -256,7 +256,7 @@ static long arg_step(__u64 i, void *data)
 }
 
 /* `mask` less the argument rules, lowest first, that do not hold before the first that decides. */
-static __always_inline __u64 args_filter(struct urt_policy *pol, __u64 mask, struct urt_args *args)
+static __always_inline __u64 args_filter(struct urt_policy *pol, __u64 mask, struct urt_rule_args *args)
 {
 	struct urt_arg_walk w = {};
 
@@ -292,9 +292,9 @@ static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, _
 /* Hot path: the verdict on one SQE, from what the cache entry kept. `flags` indexes
  * urt_policy.flags (IOSQE bits | URT_FLAG_PERSONALITY); `args` (NULL: unknown) are its arguments. */
 static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cached, __u32 flags,
-					     struct urt_args *args, struct urt_verdict *v)
+					     struct urt_rule_args *args, struct urt_verdict *v)
 {
-	struct urt_args none = {};
+	struct urt_rule_args none = {};
 	struct urt_policy *pol;
 
 	*v = *cached;
