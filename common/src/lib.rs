@@ -1,6 +1,8 @@
 //! Shared by the probe, the UI and the tests: the BPF ABI, name tables, and the deterministic model.
 
 pub mod abi;
+pub mod arg_names;
+pub mod args;
 pub mod exposition;
 pub mod input;
 pub mod latency;
