@@ -21,6 +21,7 @@ mod programs;
 mod read;
 mod reclaim;
 pub mod records;
+mod sys_bpf;
 mod wrap;
 
 pub use error::ProbeError;
