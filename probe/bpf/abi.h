@@ -103,7 +103,7 @@ struct urt_op_shared {
 	__u64 lat_count;   /* completions with a measured submit->complete latency */
 	__u64 lat_sum;     /* ns */
 	__u64 violations[3]; /* policy verdicts log, deny, kill; allow is every other judged SQE */
-	__u64 _pad;
+	__u64 kernel_denied; /* deny verdicts the kernel carried out: refused with -EACCES */
 	__u32 lat_hist[URT_LAT_BUCKETS];
 };
 
@@ -145,6 +145,9 @@ struct urt_ring_info {
 /* Value of the `procs` map (keyed by tgid): the process name when it was first seen. */
 struct urt_proc {
 	char comm[16];
+	__u32 uid;       /* real uid of the task first seen; URT_ANY_UID when another process's event */
+	__u32 _pad;
+	__u64 cgroup_id; /* its cgroup v2 id (the cgroup directory's inode); 0 when unknown */
 };
 
 /* Key of the `register_stats` hash: io_uring_register calls on one ring with one opcode. */
@@ -178,13 +181,15 @@ struct urt_setup_key {
 #define URT_ACTION_KILL 3
 #define URT_ANY_UID 0xffffffffU
 #define URT_NO_RULE 0xffff
+#define URT_ANY_RING_FD (-1)
+#define URT_SCOPE_DEPTH 16
 /* Bit of an index into urt_policy.flags: the SQE named a personality (sqe->personality != 0). */
 #define URT_FLAG_PERSONALITY 0x80
 
 /* Bits of urt_record.verdict */
 #define URT_VERDICT_ACTION 3     /* mask: URT_ACTION_* */
 #define URT_VERDICT_PRESENT 4    /* a policy was loaded and judged this SQE */
-#define URT_VERDICT_ENFORCED 8   /* a kill was carried out (SIGKILL sent) */
+#define URT_VERDICT_ENFORCED 8   /* carried out: a kill sent SIGKILL; a deny was refused by the kernel */
 
 struct urt_rule {
 	__u32 pid;         /* 0: any process */
@@ -194,6 +199,11 @@ struct urt_rule {
 	__u8 comm_len;     /* 0: any process name; else the length of the glob in comm */
 	__u8 _pad[2];
 	char comm[16];     /* glob over the process name: '*' any run of bytes, '?' any one byte */
+	__s32 ring_fd;     /* URT_ANY_RING_FD: every ring; else rings created with this fd */
+	__u32 open_flags_any;  /* OPENAT/OPENAT2 with one of these O_* bits (0: no condition) */
+	__u64 socket_domains;  /* SOCKET with family d: bit d (0: no condition) */
+	__u16 socket_types;    /* SOCKET with type t (low 4 bits): bit t (0: no condition) */
+	__u8 _pad2[6];
 };
 
 struct urt_policy {
@@ -203,7 +213,11 @@ struct urt_policy {
 	__u8 _pad[2];
 	__u64 sqe_rules;          /* rules that judge SQEs */
 	__u64 register_rules;     /* rules that judge io_uring_register calls */
-	__u64 conditional;        /* rules with an SQE flag or personality condition */
+	__u64 conditional;        /* rules with an SQE flag, personality or argument condition */
+	__u64 arg_rules;          /* rules with an argument condition (socket family/type, open flags) */
+	__u32 scope_tgid;         /* 0: every process; else only descendants of this process (uringtop
+				   * run: its command's tree), up to URT_SCOPE_DEPTH generations */
+	__u32 _pad2;
 	__u64 setup_requires[32]; /* [b]: rules that only match rings with IORING_SETUP bit b (for
 				   * userspace's evaluator; the probe tests rules[i].setup_flags) */
 	__u64 sqe_ops[256];       /* [op]: rules covering IORING_OP op */
@@ -220,7 +234,48 @@ struct urt_config {
 	__u32 _pad;
 };
 
-/* One SQE/CQE pair, sent through the `records` ring buffer at completion. */
+/*
+ * The argument part of a streamed request: the SQE as the program wrote it (all 64 bytes of it, so
+ * that every opcode's arguments decode in userspace, common/src/args) and up to two pieces of user
+ * memory its pointers name (a path, a socket address, an open_how, a timespec...), read at
+ * submission in the submitter's context (or its SQPOLL thread, which shares its memory). Which
+ * piece means what is the opcode's business: probe/bpf/args.h reads them, common/src/args decodes.
+ */
+#define URT_ARG_MEM 256 /* bytes per piece of user memory; longer strings are cut (URT_MEM_CUT) */
+
+/* Where urt_args.sqe came from. */
+#define URT_SQE_NONE 0    /* nothing: an AUX_CQE record, or a request seen only at completion */
+#define URT_SQE_RING 1    /* read from the SQ ring at io_uring_submit_req: the program's own SQE */
+#define URT_SQE_FAILED 2  /* the SQE io_uring_req_failed passes (a request refused at submission) */
+#define URT_SQE_REQUEST 3 /* rebuilt from the io_kiocb (the SQ ring slot no longer held it): only
+			   * opcode, flags, fd, user_data and read/write's off/addr/len; no user memory */
+
+/* urt_mem.state */
+#define URT_MEM_NONE 0       /* this opcode reads no (more) user memory */
+#define URT_MEM_STR 1        /* a NUL-terminated string: `len` bytes without the NUL */
+#define URT_MEM_BYTES 2      /* a structure: `len` bytes */
+#define URT_MEM_UNREADABLE 3 /* the pointer could not be read: `len` holds -errno (e.g. -EFAULT) */
+#define URT_MEM_CUT 0x80     /* flag: the string or structure was longer than URT_ARG_MEM */
+
+struct urt_mem {
+	__s16 len;
+	__u8 state;
+	__u8 _pad;
+};
+
+struct urt_args {
+	__u8 sqe[64];          /* struct io_uring_sqe, the first 64 bytes (SQE128's second half is not kept) */
+	__u8 source;           /* URT_SQE_* */
+	__u8 _pad[3];
+	struct urt_mem mem[2]; /* what follows the record (URT_ARG_MEM bytes each) */
+	__u32 _pad2;
+};
+
+/*
+ * One SQE/CQE pair, sent through the `records` ring buffer at completion: sizeof(struct urt_record)
+ * bytes, followed by 2 * URT_ARG_MEM bytes of user memory when args.mem[0].state is not
+ * URT_MEM_NONE (struct urt_stashed).
+ */
 struct urt_record {
 	__u64 submit_ns;   /* CLOCK_MONOTONIC; the time of rejection for rejected SQEs */
 	__u64 complete_ns; /* CLOCK_MONOTONIC */
@@ -243,6 +298,13 @@ struct urt_record {
 	char comm[16];  /* the process's (thread group leader's) name */
 	__u32 cqe_index; /* 0: the request's only CQE; n >= 1: its n-th CQE (multishot, notifications) */
 	__u32 _pad2;
+	struct urt_args args;
+};
+
+/* A streamed request's record with its user memory, as kept from submission to completion. */
+struct urt_stashed {
+	struct urt_record rec;
+	char mem[2][URT_ARG_MEM];
 };
 
 _Static_assert(sizeof(struct urt_op_key) == 12, "urt_op_key layout");
@@ -252,12 +314,16 @@ _Static_assert(sizeof(struct urt_multishot) == 32, "urt_multishot layout");
 _Static_assert(sizeof(struct urt_register_key) == 8, "urt_register_key layout");
 _Static_assert(sizeof(struct urt_register_stats) == 56, "urt_register_stats layout");
 _Static_assert(sizeof(struct urt_setup_key) == 8, "urt_setup_key layout");
-_Static_assert(sizeof(struct urt_rule) == 32, "urt_rule layout");
-_Static_assert(sizeof(struct urt_policy) == 32 + 8 * (32 + 256 + 64 + 256) + 32 * URT_MAX_RULES,
+_Static_assert(sizeof(struct urt_rule) == 56, "urt_rule layout");
+_Static_assert(sizeof(struct urt_policy) == 48 + 8 * (32 + 256 + 64 + 256) + 56 * URT_MAX_RULES,
 	       "urt_policy layout");
 _Static_assert(sizeof(struct urt_err_key) == 8, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");
+_Static_assert(sizeof(struct urt_proc) == 32, "urt_proc layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
-_Static_assert(sizeof(struct urt_record) == 104, "urt_record layout");
+_Static_assert(sizeof(struct urt_mem) == 4, "urt_mem layout");
+_Static_assert(sizeof(struct urt_args) == 80, "urt_args layout");
+_Static_assert(sizeof(struct urt_record) == 184, "urt_record layout");
+_Static_assert(sizeof(struct urt_stashed) == 184 + 2 * URT_ARG_MEM, "urt_stashed layout");
 
 #endif

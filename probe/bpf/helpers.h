@@ -60,13 +60,22 @@ static __always_inline void leader_comm(char comm[16])
 	bpf_probe_read_kernel_str(comm, 16, &leader->comm);
 }
 
+/*
+ * A process's name, uid and cgroup at its first sight. Only the current task can be described:
+ * an event counted under another process (a CQE posted to a ring it owns) leaves them unknown,
+ * and userspace reads them from /proc instead. bpf_get_current_cgroup_id: 4.18+, cgroup v2.
+ */
 static __always_inline void remember_process(__u32 tgid)
 {
-	struct urt_proc proc = {};
+	struct urt_proc proc = { .uid = URT_ANY_UID };
 
 	if (bpf_map_lookup_elem(&procs, &tgid))
 		return;
-	leader_comm(proc.comm);
+	if ((bpf_get_current_pid_tgid() >> 32) == tgid) {
+		leader_comm(proc.comm);
+		proc.uid = (__u32)bpf_get_current_uid_gid();
+		proc.cgroup_id = bpf_get_current_cgroup_id();
+	}
 	bpf_map_update_elem(&procs, &tgid, &proc, BPF_NOEXIST);
 }
 
@@ -364,7 +373,7 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	if (policy_enabled && !judge)
 		return true;
 	if (judging)
-		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, op, &where->verdict);
+		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, ring->fd, op, &where->verdict);
 	if (hit) {
 		if (policy_enabled) {
 			hit->cand = where->cand;
@@ -442,6 +451,11 @@ static __always_inline bool take_latency_sample(struct urt_op_stats *st)
 	return (rng & st->sample_mask) == 0;
 }
 
+/* Opcodes whose arguments policy rules can judge (include/uapi/linux/io_uring.h). */
+#define URT_OP_OPENAT 18
+#define URT_OP_OPENAT2 28
+#define URT_OP_SOCKET 45
+
 static __always_inline bool is_rw_opcode(__u8 op)
 {
 	/* READV, WRITEV, READ_FIXED, WRITE_FIXED, READ, WRITE, READ_MULTISHOT, READV/WRITEV_FIXED (6.15+) */
@@ -510,17 +524,22 @@ static __always_inline void remember_owner(__u64 ring_ctx, __u64 user_data, __u6
 #define URT_SETUP_SQE128 (1U << 10)
 #define URT_SETUP_NO_SQARRAY (1U << 16)
 
-/* The fields of an SQE read back from the SQ ring (ring_sqe). */
-struct urt_sqe_copy {
+/* uapi struct io_uring_sqe: a stable ABI, so a plain struct over the copied bytes, no CO-RE. */
+struct urt_sqe {
 	__u8 opcode;
 	__u8 flags;
 	__u16 ioprio;
 	__s32 fd;
-	__u64 off;
+	__u64 off; /* addr2 */
 	__u64 addr;
 	__u32 len;
-	__u32 op_flags;
+	__u32 op_flags; /* open_flags, msg_flags, timeout_flags, ... */
 	__u64 user_data;
+	__u16 buf_index;
+	__u16 personality;
+	__u32 file_index; /* splice_fd_in; addr_len in its low 16 bits for SEND(_ZC) */
+	__u64 addr3;
+	__u64 _pad;
 };
 
 /*
@@ -529,8 +548,7 @@ struct urt_sqe_copy {
  * IORING_SETUP_NO_SQARRAY, doubled for SQE128), and it stays in place until the submission batch
  * ends (Linux 5.1 to 7.x). False unless the SQE there has this opcode and user_data.
  */
-static __always_inline bool ring_sqe(struct io_ring_ctx *ctx, __u8 opcode, __u64 user_data,
-				     struct urt_sqe_copy *sqe)
+static __always_inline bool ring_sqe(struct io_ring_ctx *ctx, __u8 opcode, __u64 user_data, struct urt_sqe *sqe)
 {
 	__u32 setup = BPF_CORE_READ(ctx, flags);
 	__u32 entries = BPF_CORE_READ(ctx, sq_entries);
@@ -557,7 +575,7 @@ static __always_inline bool ring_sqe(struct io_ring_ctx *ctx, __u8 opcode, __u64
  */
 static __always_inline __u8 sqe_flags_from_ring(struct io_ring_ctx *ctx, __u8 opcode, __u64 user_data, __u8 flags)
 {
-	struct urt_sqe_copy sqe;
+	struct urt_sqe sqe;
 
 	if (!ring_sqe(ctx, opcode, user_data, &sqe))
 		return flags & ~URT_IOSQE_ASYNC;
@@ -578,9 +596,9 @@ static __always_inline bool wants_record(__u32 tgid, __u32 ring)
 	       (!cfg->filter_ring || cfg->filter_ring == ring);
 }
 
-static __always_inline void stash_record(__u64 req, struct urt_record *rec)
+static __always_inline void stash_record(__u64 req, struct urt_stashed *s)
 {
-	if (bpf_map_update_elem(&stash, &req, rec, BPF_ANY))
+	if (bpf_map_update_elem(&stash, &req, s, BPF_ANY))
 		count_stat(URT_STAT_LOST_RECORDS);
 }
 

@@ -79,34 +79,42 @@ static __always_inline void pair_by_key(void *ring_ctx, __u64 user_data, __u64 r
 		count_stat(URT_STAT_LOST_UPDATES);
 }
 
-/* Stashes the SQE side of a streamed request, read back from the SQ ring (where io_kiocb has no
- * fd before 5.19). Without it there, the record keeps what the tracepoint passed. */
+/* Stashes the SQE side of a streamed request with its arguments, read back from the SQ ring (where
+ * io_kiocb has no fd before 5.19). Without the SQE there, the record keeps what the tracepoint
+ * passed and carries no arguments. */
 static __always_inline void stash_from_ring(void *ring_ctx, __u64 req, __u32 tgid, __u32 ring, __u8 op,
 					    __u64 user_data, __u64 now, __u8 sqe_flags)
 {
-	struct urt_record rec = {};
-	struct urt_sqe_copy sqe;
+	struct urt_stashed *s = scratch_record();
+	struct urt_record *rec;
+	struct urt_sqe *sqe;
 
-	rec.submit_ns = now;
-	rec.user_data = user_data;
-	rec.fd = -1;
-	if (ring_sqe(ring_ctx, op, user_data, &sqe)) {
+	if (!s) {
+		count_stat(URT_STAT_LOST_RECORDS);
+		return;
+	}
+	rec = &s->rec;
+	sqe = (void *)rec->args.sqe;
+	rec->submit_ns = now;
+	rec->user_data = user_data;
+	rec->fd = -1;
+	if (capture_keyed_args(ring_ctx, op, user_data, s)) {
 		if (opcode_has_fd(op))
-			rec.fd = sqe.fd;
+			rec->fd = sqe->fd;
 		if (is_rw_opcode(op)) {
-			rec.off = sqe.off;
-			rec.addr = sqe.addr;
-			rec.len = sqe.len;
+			rec->off = sqe->off;
+			rec->addr = sqe->addr;
+			rec->len = sqe->len;
 		}
 	}
-	rec.sqe_flags = sqe_flags;
-	rec.rule = URT_NO_RULE;
-	rec.opcode = op;
-	rec.tgid = tgid;
-	rec.tid = (__u32)bpf_get_current_pid_tgid();
-	rec.ring = ring;
-	leader_comm(rec.comm);
-	stash_record(req, &rec);
+	rec->sqe_flags = sqe_flags;
+	rec->rule = URT_NO_RULE;
+	rec->opcode = op;
+	rec->tgid = tgid;
+	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->ring = ring;
+	leader_comm(rec->comm);
+	stash_record(req, s);
 }
 
 /*

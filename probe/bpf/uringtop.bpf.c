@@ -15,6 +15,7 @@
 #include "abi.h"
 #include "maps.h"
 #include "helpers.h"
+#include "args.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -40,30 +41,38 @@ static __always_inline void record_verdict(struct urt_record *rec, struct urt_ve
 	rec->rule = v->rule;
 }
 
-/* Stash the SQE side of a request being streamed; emitted with its CQE in complete(). */
+/* Stash the SQE side of a request being streamed, with its arguments; emitted with its CQE in
+ * complete(). */
 static __always_inline void stash_submitted(struct io_kiocb *req, __u32 tgid, __u32 ring, __u8 op, __u64 now,
 					    __u8 sqe_flags, struct urt_verdict *v)
 {
-	struct urt_record rec = {};
+	struct urt_stashed *s = scratch_record();
+	struct urt_record *rec;
 
-	rec.submit_ns = now;
-	rec.user_data = req->cqe.user_data;
-	rec.fd = opcode_has_fd(op) ? req->cqe.fd : -1;
-	rec.sqe_flags = sqe_flags;
-	record_verdict(&rec, v);
-	rec.opcode = op;
-	rec.tgid = tgid;
-	rec.tid = (__u32)bpf_get_current_pid_tgid();
-	rec.ring = ring;
+	if (!s) {
+		count_stat(URT_STAT_LOST_RECORDS);
+		return;
+	}
+	rec = &s->rec;
+	rec->submit_ns = now;
+	rec->user_data = req->cqe.user_data;
+	rec->fd = opcode_has_fd(op) ? req->cqe.fd : -1;
+	rec->sqe_flags = sqe_flags;
+	record_verdict(rec, v);
+	rec->opcode = op;
+	rec->tgid = tgid;
+	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->ring = ring;
 	if (is_rw_opcode(op)) {
 		struct io_rw *rw = (void *)&req->cmd;
 
-		rec.off = BPF_CORE_READ(rw, kiocb.ki_pos);
-		rec.addr = BPF_CORE_READ(rw, addr);
-		rec.len = BPF_CORE_READ(rw, len);
+		rec->off = BPF_CORE_READ(rw, kiocb.ki_pos);
+		rec->addr = BPF_CORE_READ(rw, addr);
+		rec->len = BPF_CORE_READ(rw, len);
 	}
-	leader_comm(rec.comm);
-	stash_record((__u64)req, &rec);
+	leader_comm(rec->comm);
+	capture_submitted_args(req, s);
+	stash_record((__u64)req, s);
 }
 
 /* Remembers a request until its CQE: when, where it counts, and how it executes. */
@@ -83,6 +92,42 @@ static __always_inline void claim_slot(__u64 req, __u64 now, struct urt_where *w
 	/* Claim the slot last, so a reader that sees our req also sees our fields. */
 	asm volatile("" ::: "memory");
 	slot->req = req;
+}
+
+/* The arguments rules can judge, from a request prep has read (SOCKET, OPENAT, OPENAT2): prep
+ * ran before io_uring_submit_req (6.5+) and before io_uring_submit_sqe(req, ...) (6.0-6.4).
+ * OPENAT's flags carry the O_LARGEFILE prep adds, as the kernel's BPF filters see them. */
+static __always_inline void prepped_args(struct io_kiocb *req, __u8 op, struct urt_rule_args *a)
+{
+	if (op == URT_OP_SOCKET) {
+		struct io_socket *sock = (void *)&req->cmd;
+
+		a->kind = URT_ARGS_SOCKET;
+		a->domain = BPF_CORE_READ(sock, domain);
+		a->type = BPF_CORE_READ(sock, type);
+	} else if (op == URT_OP_OPENAT || op == URT_OP_OPENAT2) {
+		struct io_open *open = (void *)&req->cmd;
+
+		a->kind = URT_ARGS_OPEN;
+		a->oflags = BPF_CORE_READ(open, how.flags);
+	}
+}
+
+/* The same arguments from the SQE itself, for a request refused before (or during) prep. */
+static __always_inline void sqe_args(const struct io_uring_sqe *sqe, __u8 op, struct urt_rule_args *a)
+{
+	if (op == URT_OP_SOCKET) {
+		a->kind = URT_ARGS_SOCKET;
+		a->domain = sqe->fd;
+		a->type = sqe->off;
+	} else if (op == URT_OP_OPENAT) {
+		a->kind = URT_ARGS_OPEN;
+		a->oflags = sqe->rw_flags; /* open_flags, in the same union */
+	} else if (op == URT_OP_OPENAT2) {
+		/* struct open_how in the submitter's memory at addr2; flags come first. */
+		if (bpf_probe_read_user(&a->oflags, sizeof(a->oflags), (void *)sqe->addr2) == 0)
+			a->kind = URT_ARGS_OPEN;
+	}
 }
 
 /* A request being submitted, paired with its CQE through its slot (by address). Runs in the
@@ -106,7 +151,11 @@ static __always_inline int submitted(struct io_kiocb *req)
 	if (!locate(req->ctx, tgid, op, &where, true))
 		return 0;
 	if (policy_enabled) {
-		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &v);
+		struct urt_rule_args args = {};
+
+		if (where.cand)
+			prepped_args(req, op, &args);
+		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &args, &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 	}
@@ -163,8 +212,16 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		return 0;
 	/* Judged like any SQE the process tried: the kernel's refusal is shown apart (denied). */
 	if (policy_enabled) {
+		struct urt_rule_args args = {};
+
+		if (where.cand)
+			sqe_args(sqe, op, &args);
 		policy_judge_sqe(where.cand, &where.verdict,
-				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &v);
+				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &args, &v);
+		/* A deny the kernel refused with -EACCES (its restrictions or BPF filters, e.g. those
+		 * `uringtop run` installs) was carried out: the SQE never ran. */
+		if (v.action == URT_ACTION_DENY && error == -EACCES)
+			v.enforced = 1;
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 		if (v.action != URT_ACTION_ALLOW)
@@ -175,26 +232,35 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		__sync_fetch_and_add(&sh->rejected, 1);
 		if (error == -EACCES || error == -EPERM)
 			__sync_fetch_and_add(&sh->denied, 1);
+		if (v.enforced && v.action == URT_ACTION_DENY)
+			__sync_fetch_and_add(&sh->kernel_denied, 1);
 	}
 	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	claim_slot((__u64)req, now, &where, tgid, op, URT_PATH_REJECTED | (streamed ? URT_PATH_STREAMED : 0));
 	if (streamed) {
-		struct urt_record rec = {};
+		struct urt_stashed *s = scratch_record();
+		struct urt_record *rec;
 
-		rec.submit_ns = now;
-		rec.user_data = sqe->user_data;
-		rec.fd = sqe->fd;
-		rec.off = sqe->off;
-		rec.addr = sqe->addr;
-		rec.len = sqe->len;
-		rec.sqe_flags = sqe->flags;
-		record_verdict(&rec, &v);
-		rec.opcode = op;
-		rec.tgid = tgid;
-		rec.tid = (__u32)bpf_get_current_pid_tgid();
-		rec.ring = where.ring;
-		leader_comm(rec.comm);
-		stash_record((__u64)req, &rec);
+		if (!s) {
+			count_stat(URT_STAT_LOST_RECORDS);
+			return 0;
+		}
+		rec = &s->rec;
+		rec->submit_ns = now;
+		rec->user_data = sqe->user_data;
+		rec->fd = sqe->fd;
+		rec->off = sqe->off;
+		rec->addr = sqe->addr;
+		rec->len = sqe->len;
+		rec->sqe_flags = sqe->flags;
+		record_verdict(rec, &v);
+		rec->opcode = op;
+		rec->tgid = tgid;
+		rec->tid = (__u32)bpf_get_current_pid_tgid();
+		rec->ring = where.ring;
+		leader_comm(rec->comm);
+		capture_failed_args(sqe, s);
+		stash_record((__u64)req, s);
 	}
 	return 0;
 }
@@ -207,24 +273,20 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 static __always_inline void emit_record(__u64 req, __u64 user_data, __u64 now, __s32 res, __u32 cflags, __u8 path,
 					__u32 cqe_index, bool last)
 {
-	struct urt_record *stashed = bpf_map_lookup_elem(&stash, &req);
-	struct urt_record *rec;
+	struct urt_stashed *stashed = bpf_map_lookup_elem(&stash, &req);
 
-	if (!stashed || stashed->user_data != user_data)
+	if (!stashed || stashed->rec.user_data != user_data)
 		return;
-	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
-	if (!rec) {
-		/* Never wait for the reader: drop, and say so. */
+	/* The stash is this request's alone, and its CQEs are posted one at a time (under the
+	 * ring's completion lock): completing the record in place is safe. */
+	stashed->rec.complete_ns = now;
+	stashed->rec.res = res;
+	stashed->rec.cflags = cflags;
+	stashed->rec.path = path;
+	stashed->rec.cqe_index = cqe_index;
+	/* Never wait for the reader: drop, and say so. */
+	if (bpf_ringbuf_output(&records, stashed, record_size(stashed), 0))
 		count_stat(URT_STAT_LOST_RECORDS);
-	} else {
-		__builtin_memcpy(rec, stashed, sizeof(*rec));
-		rec->complete_ns = now;
-		rec->res = res;
-		rec->cflags = cflags;
-		rec->path = path;
-		rec->cqe_index = cqe_index;
-		bpf_ringbuf_submit(rec, 0);
-	}
 	if (last)
 		bpf_map_delete_elem(&stash, &req);
 }
@@ -505,7 +567,7 @@ static __always_inline int registered(void *ring_ctx, unsigned opcode, long ret,
 		__sync_fetch_and_add(&rs->denied, 1);
 	if (judge && policy_enabled) {
 		/* The call already ran (this tracepoint reports its result): a kill comes after it. */
-		policy_judge_register(tgid, ring->setup_flags, opcode, &v);
+		policy_judge_register(tgid, ring->setup_flags, ring->fd, opcode, &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 		__sync_fetch_and_add(&rs->verdicts[v.action & 3], 1);

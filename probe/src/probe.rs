@@ -116,6 +116,7 @@ impl Probe {
             dirty,
             keys: Default::default(),
             slots: Default::default(),
+            contexts: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;

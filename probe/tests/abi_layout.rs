@@ -63,12 +63,14 @@ layouts! {
     RingInfo = "urt_ring_info" {
         id, owner_tgid, fd, setup_flags, sq_entries, cq_entries, cq_overflows,
     }
-    Proc = "urt_proc" { comm }
+    Proc = "urt_proc" { comm, uid, cgroup_id }
     Config = "urt_config" { records_enabled, filter_tgid, filter_ring, _pad }
     Record = "urt_record" {
         submit_ns, complete_ns, user_data, off, addr, len, tgid, tid, ring, fd, res, cflags,
-        sqe_flags, opcode, path, verdict, rule, comm, cqe_index,
+        sqe_flags, opcode, path, verdict, rule, comm, cqe_index, args,
     }
+    Args = "urt_args" { sqe, source, mem, _pad2 }
+    Mem = "urt_mem" { len, state }
     Policy = "urt_policy" { rules }
 }
 

@@ -9,6 +9,8 @@
 //! Run a workload through [`run_in_child`] to give it a process of its own,
 //! so the probe's per-process counters hold that workload and nothing else.
 
+mod args;
+mod arguments;
 mod basic;
 mod child;
 mod churn;
@@ -24,6 +26,10 @@ mod ring;
 mod round_trip;
 mod sqpoll;
 
+pub use args::{decoded_args, ArgsExpect, PATH_CUT};
+pub use arguments::{
+    command_under_policy, one, rings_with_different_rules, socket_and_open, SELECTED_RING_FD,
+};
 pub use basic::{
     async_nops, nop_flood, nops, openat_missing, shared_user_data, timeouts, MISSING_PATH,
 };
