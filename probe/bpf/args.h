@@ -71,12 +71,22 @@ static __always_inline void read_user_str(struct urt_mem *m, char *dst, __u64 pt
 static __always_inline void read_user_bytes(struct urt_mem *m, char *dst, __u64 ptr, __u64 len)
 {
 	__u32 n = len > URT_ARG_MEM ? URT_ARG_MEM : len;
-	long err;
+	__u32 size;
+	long err = 0;
 
-	n &= 0x1ff; /* the verifier wants the bound in the register itself */
-	if (n > URT_ARG_MEM)
-		n = URT_ARG_MEM;
-	err = bpf_probe_read_user(dst, n, (void *)ptr);
+	if (n) {
+		/*
+		 * The size is bounded by arithmetic on the very register passed (n - 1 is 0..255, so
+		 * size == n), after a barrier that keeps clang from dropping a mask it can prove
+		 * redundant. A bound from a comparison is not enough: clang compares one register and
+		 * passes a 32-bit copy of it, and 5.10's verifier does not carry the bound over to the
+		 * copy ("R2 unbounded memory access").
+		 */
+		size = n - 1;
+		asm volatile("" : "+r"(size));
+		size = (size & (URT_ARG_MEM - 1)) + 1;
+		err = bpf_probe_read_user(dst, size, (void *)ptr);
+	}
 	if (err < 0) {
 		m->state = URT_MEM_UNREADABLE;
 		m->len = err;
@@ -85,6 +95,8 @@ static __always_inline void read_user_bytes(struct urt_mem *m, char *dst, __u64 
 	m->state = URT_MEM_BYTES | (len > URT_ARG_MEM ? URT_MEM_CUT : 0);
 	m->len = n;
 }
+
+_Static_assert((URT_ARG_MEM & (URT_ARG_MEM - 1)) == 0, "read_user_bytes masks by URT_ARG_MEM - 1");
 
 #define URT_TIMEOUT_UPDATE 2 /* IORING_TIMEOUT_UPDATE, timeout_flags of TIMEOUT_REMOVE (5.11+) */
 

@@ -19,6 +19,8 @@ pub enum Feature {
     AsyncPunts,
     /// Per-request records (trace, records in recordings).
     Records,
+    /// A record's arguments: the SQE the program wrote and the user memory it points to.
+    Arguments,
     /// The policy's log/deny/kill verdicts on every SQE.
     PolicyVerdicts,
     /// Killing a process on a `kill` verdict.
@@ -26,13 +28,14 @@ pub enum Feature {
 }
 
 impl Feature {
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 9] = [
         Feature::Counts,
         Feature::ErrorsByOpcode,
         Feature::Latency,
         Feature::Denials,
         Feature::AsyncPunts,
         Feature::Records,
+        Feature::Arguments,
         Feature::PolicyVerdicts,
         Feature::Kill,
     ];
@@ -45,6 +48,7 @@ impl Feature {
             Feature::Denials => "denials",
             Feature::AsyncPunts => "async punts",
             Feature::Records => "request records",
+            Feature::Arguments => "request arguments",
             Feature::PolicyVerdicts => "policy verdicts",
             Feature::Kill => "kill",
         }
@@ -119,6 +123,9 @@ pub fn levels(chosen: &[&str], degraded: &[(&str, &str)]) -> Vec<(Feature, Level
                 Feature::PolicyVerdicts | Feature::Kill if no_policy => {
                     Level::Unavailable(NO_POLICY_HERE)
                 }
+                // Arguments are the SQE read back from the SQ ring at submission, checked against
+                // the request's opcode and user_data, on every kernel (5.10+): exact where the
+                // record carrying them is shown (Records says how that record is paired).
                 _ => Level::Exact,
             };
             (f, level)
@@ -152,5 +159,6 @@ mod tests {
         ));
         assert!(matches!(level(Feature::Kill), Level::Unavailable(_)));
         assert_eq!(level(Feature::AsyncPunts), Level::Exact);
+        assert_eq!(level(Feature::Arguments), Level::Exact);
     }
 }

@@ -3,6 +3,7 @@
 mod support;
 
 use support::observe;
+use uringtop_common::args::{args_text, quote, SqeSource};
 use uringtop_probe::support::Feature;
 use uringtop_tests::workloads;
 
@@ -50,6 +51,22 @@ fn openat_of_a_missing_file_counts_enoent() {
     assert_eq!(o.ops()["OPENAT"].errors["ENOENT"], 37);
     o.assert_latencies();
     o.assert_records_match_sqes();
+    // Every record carries the SQE the program wrote and the path it points to (read from the
+    // SQ ring and the submitter's memory; on 5.10-5.18 through the (ring, user_data) programs).
+    let want = format!(
+        "AT_FDCWD, {}, O_RDONLY|O_CLOEXEC",
+        quote(workloads::MISSING_PATH)
+    );
+    for r in &o.requests {
+        let args = r.args.as_deref().expect("arguments captured");
+        assert_eq!(args.source, SqeSource::Ring, "ud={}", r.user_data);
+        assert_eq!(
+            args_text(&args.decode(r.opcode, r.sqe_flags)),
+            want,
+            "ud={}",
+            r.user_data
+        );
+    }
 }
 
 #[test]
