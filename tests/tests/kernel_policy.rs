@@ -13,6 +13,7 @@ use uringtop_common::input::Sample;
 use uringtop_common::policy;
 use uringtop_common::report::{OpReport, ProcessReport, Report};
 use uringtop_common::verdict::VerdictCounts;
+use uringtop_probe::ProbeError;
 use uringtop_tests::privilege::{require_root, skip};
 use uringtop_tests::workloads::{self, SELECTED_RING_FD};
 
@@ -77,15 +78,37 @@ fn in_child(workload: impl FnOnce() -> anyhow::Result<()>) -> (u32, bool) {
     }
 }
 
+/// How the probe refuses a policy on a kernel where it cannot judge SQEs as they are submitted
+/// (`uringtop check`: policy verdicts unavailable; before Linux 6.0).
+const NO_POLICY_HERE: &str = "policies need Linux 6.0 or newer";
+
+/// The probe loaded with `policy`, or None (saying NOT RUN) on a kernel whose probe refuses
+/// policies, after checking it refuses them in plain words.
+fn load_judging(test: &str, policy: &policy::Policy) -> Option<uringtop_probe::Probe> {
+    match uringtop_probe::Probe::load_with_policy(&policy.compile(false)) {
+        Ok(probe) => Some(probe),
+        Err(e @ ProbeError::PolicyUnavailable) => {
+            let text = e.to_string();
+            assert!(text.starts_with(NO_POLICY_HERE), "{text}");
+            eprintln!("NOT RUN {test}: {text}");
+            None
+        }
+        Err(e) => panic!("loading the probe: {e}"),
+    }
+}
+
 /// Loads the probe with `text` as policy, runs `workload` in a child, and returns the child's
-/// pid and a sample taken after it ended.
-fn judged(text: &str, workload: impl FnOnce() -> anyhow::Result<()>) -> (u32, Sample) {
+/// pid and a sample taken after it ended; None on a kernel whose probe refuses policies.
+fn judged(
+    test: &str,
+    text: &str,
+    workload: impl FnOnce() -> anyhow::Result<()>,
+) -> Option<(u32, Sample)> {
     let policy = policy::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let mut probe = uringtop_probe::Probe::load_with_policy(&policy.compile(false))
-        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let mut probe = load_judging(test, &policy)?;
     let (pid, ok) = in_child(workload);
     assert!(ok, "the workload failed (its error is above)");
-    (pid, probe.sample().expect("sample"))
+    Some((pid, probe.sample().expect("sample")))
 }
 
 /// Verdicts per (ring, opcode) of one process.
@@ -112,7 +135,13 @@ fn two_rings_of_one_process_get_different_rules() {
         "[[rule]]\nname = \"the selected ring\"\nring_fd = {SELECTED_RING_FD}\nops = [\"NOP\"]\naction = \"deny\"\n\n\
          [[rule]]\nname = \"clamped rings\"\nsetup_flags = [\"CLAMP\"]\nops = [\"NOP\"]\naction = \"log\"\n"
     );
-    let (pid, sample) = judged(&text, workloads::rings_with_different_rules);
+    let Some((pid, sample)) = judged(
+        "two_rings_of_one_process_get_different_rules",
+        &text,
+        workloads::rings_with_different_rules,
+    ) else {
+        return;
+    };
     let rings: Vec<_> = sample.rings.iter().filter(|r| r.pid == pid).collect();
     assert_eq!(rings.len(), 3, "{rings:#?}");
     let v = verdicts(&sample, pid);
@@ -152,12 +181,18 @@ fn socket_and_open_arguments_are_judged() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let (pid, sample) = judged(ARGUMENT_POLICY, || {
-        let results = workloads::socket_and_open(dir.path())?;
-        // Nothing is installed in the kernel here: the probe only judges.
-        anyhow::ensure!(results.iter().all(|&(_, res)| res != EACCES), "{results:?}");
-        Ok(())
-    });
+    let Some((pid, sample)) = judged(
+        "socket_and_open_arguments_are_judged",
+        ARGUMENT_POLICY,
+        || {
+            let results = workloads::socket_and_open(dir.path())?;
+            // Nothing is installed in the kernel here: the probe only judges.
+            anyhow::ensure!(results.iter().all(|&(_, res)| res != EACCES), "{results:?}");
+            Ok(())
+        },
+    ) else {
+        return;
+    };
     let mut by_op: BTreeMap<u8, VerdictCounts> = BTreeMap::new();
     for ((_, op), c) in verdicts(&sample, pid) {
         let e = by_op.entry(op).or_default();
@@ -343,6 +378,20 @@ fn run_enforces_in_the_kernel_or_says_why_not() {
             assert!(refused.stderr.contains(says), "{says}: {}", refused.stderr);
         }
         assert!(refused.report.is_none());
+        let policy = policy::parse(RUN_POLICY).expect("the run policy parses");
+        if load_judging(test, &policy).is_none() {
+            // Nor can uringtop judge SQEs here: `run --audit` says so and starts nothing.
+            let audit = uringtop_run(&uringtop, dir.path(), &["--audit"], &[]);
+            assert_eq!(audit.status.code(), Some(1), "{}", audit.stderr);
+            assert!(audit.stderr.contains(NO_POLICY_HERE), "{}", audit.stderr);
+            assert!(
+                audit.results.is_empty(),
+                "the command ran: {:?}",
+                audit.results
+            );
+            assert!(audit.report.is_none());
+            return;
+        }
     }
     let extra: &[&str] = if kernel_enforces { &[] } else { &["--audit"] };
     let run = uringtop_run(&uringtop, dir.path(), extra, &[]);
