@@ -37,7 +37,7 @@ pub async fn run(args: DumpArgs) -> Result<()> {
 fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     let rec = crate::recording_file::open(path)?;
     // Verdicts in the report are the recorded ones; say which policy made them.
-    match LoadedPolicy::from_header(&rec.header().options) {
+    match LoadedPolicy::from_recording(&rec.header().recording_options()) {
         Some(Ok(p)) => eprintln!("uringtop: recorded with {}", p.summary()),
         Some(Err(e)) => eprintln!("uringtop: warning: {e:#}"),
         None => {}

@@ -6,7 +6,7 @@ use crate::policy_file::LoadedPolicy;
 use crate::session::{self, Source};
 use crate::sink::recorder::{Keep, RecorderSink};
 use anyhow::Result;
-use std::collections::BTreeMap;
+use uringtop_common::recording::{RecordedRequests, RecordingOptions};
 use uringtop_probe::RecordFilter;
 
 /// Samples in the synthetic stream of `--synthetic`.
@@ -28,32 +28,24 @@ pub async fn run(args: RecordArgs) -> Result<()> {
             source
         }
     };
-    let mut options = options(&args);
-    if let Some(p) = &policy {
-        p.header_options(&mut options);
-    }
+    let options = RecordingOptions {
+        interval: Some(args.interval),
+        requests: Some(if args.requests {
+            RecordedRequests::All
+        } else {
+            RecordedRequests::ViolationsOnly
+        }),
+        pid: args.pid,
+        duration: args.duration,
+        synthetic_seed: args.synthetic,
+        policy: policy.as_ref().map(LoadedPolicy::recorded),
+        ..RecordingOptions::default()
+    };
     let keep = Keep {
         pid: args.pid,
         all_requests: args.requests,
     };
     let progress = args.synthetic.is_some();
-    let sink = RecorderSink::create(&args.output, options, keep, progress)?;
+    let sink = RecorderSink::create(&args.output, &options, keep, progress)?;
     session::run(source, vec![Box::new(sink)], args.duration).await
-}
-
-/// What the recording's header says about how it was made.
-fn options(args: &RecordArgs) -> BTreeMap<String, String> {
-    let mut options = BTreeMap::new();
-    options.insert("interval_s".into(), args.interval.as_secs_f64().to_string());
-    options.insert("requests".into(), args.requests.to_string());
-    if let Some(pid) = args.pid {
-        options.insert("pid".into(), pid.to_string());
-    }
-    if let Some(d) = args.duration {
-        options.insert("duration_s".into(), d.as_secs_f64().to_string());
-    }
-    if let Some(seed) = args.synthetic {
-        options.insert("synthetic_seed".into(), seed.to_string());
-    }
-    options
 }
