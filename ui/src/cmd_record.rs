@@ -7,7 +7,7 @@ use crate::session::{self, Source};
 use crate::sink::recorder::{Keep, RecorderSink};
 use anyhow::Result;
 use uringtop_common::recording::{RecordedRequests, RecordingOptions};
-use uringtop_probe::RecordFilter;
+use uringtop_probe::RequestFilter;
 
 /// Samples in the synthetic stream of `--synthetic`.
 pub const SYNTHETIC_SAMPLES: usize = 1000;
@@ -20,7 +20,7 @@ pub async fn run(args: RecordArgs) -> Result<()> {
         None => {
             let source = Source::probe(args.interval, policy.as_ref())?;
             if args.requests {
-                source.stream_requests(RecordFilter {
+                source.stream_requests(RequestFilter {
                     pid: args.pid,
                     ring: None,
                 })?;
