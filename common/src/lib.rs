@@ -6,6 +6,7 @@
 //! probe, no terminal, no clock.
 
 pub mod abi;
+pub mod exposition;
 pub mod input;
 pub mod latency;
 pub mod model;

@@ -5,8 +5,10 @@
 //! what a test does when it lacks root or an external tool.
 
 pub mod cpu;
+pub mod http;
 pub mod policies;
 pub mod privilege;
+pub mod prometheus;
 pub mod synthetic_recording;
 pub mod tmux;
 pub mod workloads;

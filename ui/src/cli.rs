@@ -71,6 +71,65 @@ pub enum Command {
     /// Observe (live, or from a recording), then print the least-privilege io_uring
     /// restrictions per process and ring: what was seen used, and nothing else.
     Advise(AdviseArgs),
+    /// Serve the counters to Prometheus: OpenMetrics on http://ADDR:PORT/metrics, until
+    /// Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Where to listen. Loopback by default: to let a Prometheus on another host scrape,
+    /// give an address of this host (or 0.0.0.0:9753 for every one) deliberately.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9753")]
+    pub listen: std::net::SocketAddr,
+    /// The labels that tell series apart (besides op): comm (one series per process name),
+    /// pid (comm and pid: per process) or ring (comm, pid and ring).
+    #[arg(long, value_enum, default_value_t = LabelsArg::Pid)]
+    pub labels: LabelsArg,
+    /// At most this many label sets (processes, or rings with --labels ring, or names with
+    /// --labels comm) get series of their own; past it, new ones are counted under "other".
+    #[arg(long, default_value = "500", value_parser = parse_limit)]
+    pub limit: usize,
+    /// How often to read the probe's counters, in seconds (a scrape sees the latest read).
+    #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true)]
+    pub interval: Duration,
+    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
+    pub duration: Option<Duration>,
+    /// Serve a deterministic synthetic stream (this seed) instead of the probe: for tests,
+    /// needs no privileges.
+    #[arg(long, hide = true, value_name = "SEED")]
+    pub synthetic: Option<u64>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LabelsArg {
+    Comm,
+    Pid,
+    Ring,
+}
+
+impl LabelsArg {
+    pub fn setting(self) -> uringtop_common::exposition::LabelSetting {
+        use uringtop_common::exposition::LabelSetting;
+        match self {
+            LabelsArg::Comm => LabelSetting::Comm,
+            LabelsArg::Pid => LabelSetting::Pid,
+            LabelsArg::Ring => LabelSetting::Ring,
+        }
+    }
+}
+
+/// A number of label sets: at least 1.
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "`{text}` is not a number of label sets (at least 1; e.g. 500)"
+        )),
+        Ok(n) => Ok(n),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -137,7 +196,7 @@ pub struct DumpArgs {
     /// Only this process.
     #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
-    /// Output format.
+    /// Output format (openmetrics: one exposition, as `serve` would answer a scrape at the end).
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
     /// Read a recording (`uringtop record`) instead of the live probe: no privileges needed.
@@ -155,10 +214,22 @@ pub struct DumpArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("destination").required(true).args(["output", "dir"])))]
 pub struct RecordArgs {
     /// The file to create (mode 0600; an existing file is not overwritten).
     #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
+    /// Record as a service: a series of files in DIR (created mode 0700), a new one every
+    /// --rotate, the oldest deleted past --keep; one recorder per directory (a lock).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// With --dir: start a new file this often (e.g. 10m, 1h, 90s).
+    #[arg(long, value_name = "PERIOD", default_value = "10m", value_parser = parse_period)]
+    pub rotate: Duration,
+    /// With --dir: delete the oldest files past this age (24h, 7d) or total size (10GiB,
+    /// 500MB); give both to keep within both.
+    #[arg(long, value_name = "AGE|SIZE", value_parser = parse_keep)]
+    pub keep: Vec<KeepLimit>,
     /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub duration: Option<Duration>,
@@ -183,6 +254,8 @@ pub struct RecordArgs {
 pub enum Format {
     Json,
     Csv,
+    /// One OpenMetrics exposition (what `serve` answers a scrape with), counters since the start.
+    Openmetrics,
 }
 
 #[derive(Args, Debug)]
@@ -256,7 +329,40 @@ fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>
             }
         }
     }
+    if let Some(("record", sub)) = matches.subcommand() {
+        if !given(sub, "dir") {
+            for (id, flag) in [("rotate", "--rotate"), ("keep", "--keep")] {
+                if given(sub, id) {
+                    return Some((
+                        Some("record"),
+                        format!(
+                            "{flag} applies to a directory of recordings: \
+                             `uringtop record --dir DIR {flag} …` (-o FILE writes one file)"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     if let Some(Command::Dump(dump)) = &cli.command {
+        if dump.format == Format::Openmetrics {
+            for (set, flag) in [
+                (dump.interval.is_some(), "--interval"),
+                (dump.start.is_some(), "--start"),
+                (dump.pid.is_some(), "--pid"),
+            ] {
+                if set {
+                    return Some((
+                        Some("dump"),
+                        format!(
+                            "{flag} does not apply to --format openmetrics: an exposition holds \
+                             every process's counters from the start (`uringtop serve` serves \
+                             them as they grow; Prometheus picks windows and processes)"
+                        ),
+                    ));
+                }
+            }
+        }
         if dump.from.is_none() {
             for (set, flag) in [
                 (dump.start.is_some(), "--start"),
@@ -275,6 +381,68 @@ fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>
         }
     }
     None
+}
+
+/// A retention limit of `record --dir`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepLimit {
+    Age(Duration),
+    Bytes(u64),
+}
+
+/// `24h`, `7d`, `90m`, `3600s`: a period of at least a second.
+pub fn parse_period(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a period (try 90s, 10m, 24h or 7d)"))?;
+    let scale = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a period (try 90s, 10m, 24h or 7d)"
+            ))
+        }
+    };
+    match n.checked_mul(scale) {
+        Some(s) if s > 0 => Ok(Duration::from_secs(s)),
+        _ => Err(format!("`{text}` must be at least a second")),
+    }
+}
+
+/// An age (`24h`, see [`parse_period`]) or a size (`10GiB`, `500MB`, `1TiB`).
+pub fn parse_keep(text: &str) -> Result<KeepLimit, String> {
+    if let Ok(age) = parse_period(text) {
+        return Ok(KeepLimit::Age(age));
+    }
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.to_ascii_lowercase().as_str() {
+        "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000_u64.pow(2),
+        "gb" => 1000_u64.pow(3),
+        "tb" => 1000_u64.pow(4),
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{text}` is neither an age (24h, 7d) nor a size (10GiB, 500MB)"
+            ))
+        }
+    };
+    match num.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)) {
+        Some(b) if b > 0 => Ok(KeepLimit::Bytes(b)),
+        _ => Err(format!("`{text}` is not a size (try 10GiB or 500MB)")),
+    }
 }
 
 /// A process id: not 0, which the probe's filters would read as "every process".
@@ -395,6 +563,30 @@ mod tests {
             &["uringtop", "--pid", "7", "--interval", "2"][..],
         ] {
             Cli::try_parse_checked_from(ok).unwrap();
+        }
+    }
+
+    #[test]
+    fn retention_limits_parse() {
+        assert_eq!(
+            parse_keep("24h"),
+            Ok(KeepLimit::Age(Duration::from_secs(86_400)))
+        );
+        assert_eq!(parse_keep("10GiB"), Ok(KeepLimit::Bytes(10 << 30)));
+        assert_eq!(parse_keep("500MB"), Ok(KeepLimit::Bytes(500_000_000)));
+        assert!(parse_keep("lots").is_err());
+        assert!(parse_keep("0h").is_err());
+        assert_eq!(parse_period("90s"), Ok(Duration::from_secs(90)));
+        assert!(parse_period("10x").is_err());
+        let err = Cli::try_parse_from(["uringtop", "record"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let err = Cli::try_parse_from(["uringtop", "record", "-o", "f", "--dir", "d"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        for flag in ["--keep", "--rotate"] {
+            let err = Cli::try_parse_checked_from(["uringtop", "record", "-o", "f", flag, "1h"])
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{flag} needs --dir");
+            assert!(err.to_string().contains("applies to a directory"), "{err}");
         }
     }
 

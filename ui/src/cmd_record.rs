@@ -1,10 +1,13 @@
 //! `uringtop record`: the probe's inputs to a recording file, headless, until a duration or a
 //! signal (see [`crate::sink::recorder`]).
 
+use crate::cli::KeepLimit;
 use crate::cli::RecordArgs;
 use crate::policy_file::LoadedPolicy;
 use crate::session::{self, Source};
 use crate::sink::recorder::{Keep, RecorderSink};
+use crate::sink::rotating::{Retention, RotatingSink};
+use crate::sink::Sink;
 use anyhow::Result;
 use uringtop_common::recording::{RecordedRequests, RecordingOptions};
 use uringtop_probe::RequestFilter;
@@ -46,6 +49,26 @@ pub async fn run(args: RecordArgs) -> Result<()> {
         all_requests: args.requests,
     };
     let progress = args.synthetic.is_some();
-    let sink = RecorderSink::create(&args.output, &options, keep, progress)?;
-    session::run(source, vec![Box::new(sink)], args.duration).await
+    let sink: Box<dyn Sink> = match (&args.output, &args.dir) {
+        (Some(file), _) => Box::new(RecorderSink::create(file, &options, keep, progress)?),
+        (None, Some(dir)) => {
+            let mut retention = Retention::default();
+            for limit in &args.keep {
+                match *limit {
+                    KeepLimit::Age(age) => retention.max_age = Some(age),
+                    KeepLimit::Bytes(bytes) => retention.max_bytes = Some(bytes),
+                }
+            }
+            Box::new(RotatingSink::create(
+                dir,
+                args.rotate,
+                retention,
+                options,
+                keep,
+            )?)
+        }
+        // clap requires one of the two.
+        (None, None) => anyhow::bail!("record needs -o FILE or --dir DIR"),
+    };
+    session::run(source, vec![sink], args.duration).await
 }

@@ -12,6 +12,7 @@ mod local_time;
 mod policy_file;
 mod protobuf;
 mod recording_file;
+mod serve;
 mod session;
 mod sink;
 
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
             Some(Command::Replay(args)) => cmd_replay::run(args).await,
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
+            Some(Command::Serve(args)) => serve::run(args).await,
             None => tui(cli.tui).await,
         }
     });

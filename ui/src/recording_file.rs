@@ -1,11 +1,18 @@
 //! Opening a recording for `dump --from`, `replay` and `export`: a clear error if it cannot be read
-//! at all, and a warning saying what was recovered if it is damaged.
+//! at all, and a warning saying what was recovered if it is damaged. A directory written by
+//! `record --dir` opens as one recording: its files, oldest first, as one timeline.
 
-use anyhow::{anyhow, Result};
-use std::path::Path;
-use uringtop_common::recording::{OpenError, Recording};
+use crate::sink::rotating::recording_files;
+use anyhow::{anyhow, bail, Context, Result};
+use std::path::{Path, PathBuf};
+use uringtop_common::recording::time::parse_utc_file_stamp;
+use uringtop_common::recording::{OpenError, Recording, RecordingWriter};
 
 pub fn open(path: &Path) -> Result<Recording> {
+    if path.is_dir() {
+        let files = recording_files(path).with_context(|| format!("reading {}", path.display()))?;
+        return join(path, &files);
+    }
     let rec = Recording::open(path).map_err(|e| match e {
         // "cannot read FILE: …" names the file already.
         OpenError::Io(_) => anyhow!(e),
@@ -15,4 +22,92 @@ pub fn open(path: &Path) -> Result<Recording> {
         eprintln!("uringtop: warning: {}: {}", path.display(), rec.summary());
     }
     Ok(rec)
+}
+
+/// A recording for a window of it: `window` turns the time of the recording's first sample
+/// into the window's (start, end). A file is opened whole; of a directory, only the files the
+/// window needs are read (each file starts with a sample carrying everything live, the
+/// counters since the recorder's start, so the window's reports are what the whole directory
+/// gives). Returns the recording and the time of the first sample of the whole.
+pub fn open_window(
+    path: &Path,
+    window: impl Fn(u64) -> (Option<u64>, Option<u64>),
+) -> Result<(Recording, u64)> {
+    if !path.is_dir() {
+        let rec = open(path)?;
+        let first = rec.time_range().map_or(0, |(first, _)| first);
+        return Ok((rec, first));
+    }
+    let files = recording_files(path).with_context(|| format!("reading {}", path.display()))?;
+    let Some(oldest) = files.first() else {
+        return Ok((join(path, &files)?, 0)); // says there is no recording
+    };
+    let first = join(path, std::slice::from_ref(oldest))?
+        .time_range()
+        .map_or(0, |(first, _)| first);
+    let (start, end) = window(first);
+    // A file's name is its first sample's time, to the second (rounded down).
+    let stamps: Vec<Option<u64>> = files
+        .iter()
+        .map(|f| {
+            let name = f.file_name()?.to_str()?;
+            parse_utc_file_stamp(name.strip_prefix("uringtop-")?)
+        })
+        .collect();
+    const SECOND: u64 = 1_000_000_000;
+    // From the last file surely begun before the start (its sample at or before the start is
+    // there or later) to the last file begun by the end.
+    let from = start.map_or(0, |s| {
+        stamps
+            .iter()
+            .rposition(|t| t.is_some_and(|t| t + SECOND <= s))
+            .unwrap_or(0)
+    });
+    let to = end.map_or(files.len() - 1, |e| {
+        stamps
+            .iter()
+            .rposition(|t| t.is_none_or(|t| t <= e))
+            .unwrap_or(0)
+    });
+    Ok((join(path, &files[from..=to.max(from)])?, first))
+}
+
+/// `files` of a `record --dir` directory, oldest first, joined into one recording (in memory),
+/// with the first file's header. Each file starts with a sample carrying everything live, so
+/// the join is the recorder's timeline. A file that cannot be read at all is skipped with a
+/// warning; the one being written (no summary yet) reads up to its last flush, as any
+/// recording.
+fn join(dir: &Path, files: &[PathBuf]) -> Result<Recording> {
+    let mut joined: Option<RecordingWriter<std::io::Cursor<Vec<u8>>>> = None;
+    for file in files {
+        let rec = match Recording::open(file) {
+            Ok(rec) => rec,
+            Err(e) => {
+                eprintln!("uringtop: warning: skipping {}: {e}", file.display());
+                continue;
+            }
+        };
+        if rec.damage().is_some() && Some(file) != files.last() {
+            eprintln!("uringtop: warning: {}: {}", file.display(), rec.summary());
+        }
+        let writer = match &mut joined {
+            Some(w) => w,
+            None => joined.insert(RecordingWriter::new(
+                std::io::Cursor::new(Vec::new()),
+                rec.header(),
+            )?),
+        };
+        for input in rec.inputs() {
+            writer.write(&input)?;
+        }
+    }
+    let Some(writer) = joined else {
+        bail!(
+            "{} is a directory without a recording in it (uringtop-*.mcap files, as `uringtop \
+             record --dir` writes them)",
+            dir.display()
+        );
+    };
+    let bytes = writer.finish()?.into_inner();
+    Recording::from_bytes(&bytes).map_err(|e| anyhow!("{}: {e}", dir.display()))
 }

@@ -7,6 +7,7 @@ pub mod counters;
 mod departed;
 mod history;
 mod interval;
+mod snapshot;
 mod state;
 mod window;
 

@@ -119,3 +119,79 @@ mod tests {
         assert_eq!(at("+10s", 0), start + 10 * NS);
     }
 }
+
+/// `YYYYMMDDTHHMMSSZ` for a time in ns since the Unix epoch (UTC): the names of a rotated
+/// recording's files, which therefore sort by time.
+pub fn utc_file_stamp(time_ns: u64) -> String {
+    let secs = time_ns / 1_000_000_000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Days to a civil date (the proleptic Gregorian calendar), after Howard Hinnant's algorithm.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The time (ns since the epoch) of a [`utc_file_stamp`] at the start of `text`
+/// (`20261202T020000Z…`), if there is one.
+pub fn parse_utc_file_stamp(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() < 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> { text.get(r)?.parse().ok() };
+    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    // A civil date to days since the epoch (the inverse of utc_file_stamp's conversion).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
+    u64::try_from(secs).ok().map(|s| s * 1_000_000_000)
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    #[test]
+    fn file_stamps_parse_back() {
+        for t in [0u64, 951_782_400, 1_796_201_947, 4_102_444_799] {
+            let ns = t * 1_000_000_000;
+            let stamp = super::utc_file_stamp(ns);
+            assert_eq!(super::parse_utc_file_stamp(&stamp), Some(ns), "{stamp}");
+        }
+        assert_eq!(super::parse_utc_file_stamp("20261302T000000Z"), None);
+        assert_eq!(super::parse_utc_file_stamp("sample"), None);
+    }
+
+    #[test]
+    fn file_stamps_are_utc_and_sort_by_time() {
+        assert_eq!(super::utc_file_stamp(0), "19700101T000000Z");
+        // 2026-12-02 08:59:07 UTC
+        assert_eq!(
+            super::utc_file_stamp(1_796_201_947_000_000_000),
+            "20261202T085907Z"
+        );
+        assert_eq!(
+            super::utc_file_stamp(951_782_400_000_000_000),
+            "20000229T000000Z"
+        );
+    }
+}

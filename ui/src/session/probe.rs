@@ -5,6 +5,7 @@ use anyhow::Result;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
+use uringtop_probe::memory::MemoryUse;
 use uringtop_probe::{LiveControl, Probe};
 
 /// Loads the probe (with the policy, if one is given), says on stderr what this kernel cannot
@@ -13,6 +14,15 @@ pub fn start(
     interval: Duration,
     policy: Option<&LoadedPolicy>,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+    let (inputs, control, _) = start_measured(interval, policy)?;
+    Ok((inputs, control))
+}
+
+/// [`start`], also saying what the probe pins in the kernel (for `serve`'s health metrics).
+pub fn start_measured(
+    interval: Duration,
+    policy: Option<&LoadedPolicy>,
+) -> Result<(mpsc::Receiver<Input>, LiveControl, MemoryUse)> {
     warn_if_io_uring_disabled();
     let probe = match policy {
         Some(p) => {
@@ -31,7 +41,9 @@ pub fn start(
     for (tracepoint, what) in probe.degraded() {
         eprintln!("uringtop: warning: without {tracepoint}: {what}");
     }
-    Ok(uringtop_probe::spawn(probe, interval)?)
+    let memory = probe.memory();
+    let (inputs, control) = uringtop_probe::spawn(probe, interval)?;
+    Ok((inputs, control, memory))
 }
 
 fn warn_if_io_uring_disabled() {

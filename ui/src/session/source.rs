@@ -7,11 +7,14 @@ use anyhow::Result;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
+use uringtop_probe::memory::MemoryUse;
 use uringtop_probe::{LiveControl, RequestFilter};
 
 pub struct Source {
     inputs: mpsc::Receiver<Input>,
     kind: Kind,
+    /// What the probe pins in the kernel (None for the synthetic stream).
+    memory: Option<MemoryUse>,
 }
 
 enum Kind {
@@ -33,10 +36,11 @@ pub enum AfterStop {
 impl Source {
     /// Loads the probe (see [`probe::start`]) and samples every `interval`.
     pub fn probe(interval: Duration, policy: Option<&LoadedPolicy>) -> Result<Source> {
-        let (inputs, control) = probe::start(interval, policy)?;
+        let (inputs, control, memory) = probe::start_measured(interval, policy)?;
         Ok(Source {
             inputs,
             kind: Kind::Probe(control),
+            memory: Some(memory),
         })
     }
 
@@ -59,7 +63,13 @@ impl Source {
         Source {
             inputs,
             kind: Kind::Synthetic(task),
+            memory: None,
         }
+    }
+
+    /// What the probe pins in the kernel and its counter slots (None: not the probe).
+    pub fn memory(&self) -> Option<MemoryUse> {
+        self.memory
     }
 
     /// Streams the individual requests `filter` selects (the synthetic stream has its own).

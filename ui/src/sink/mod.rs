@@ -5,10 +5,14 @@
 //! - [`trace::TraceSink`]: one line per request, for `trace`.
 //! - [`recorder::RecorderSink`]: the inputs to a recording file (`record`, `--record`).
 //! - [`advice::AdviceSink`]: the least-privilege restrictions of `advise`.
+//! - [`rotating::RotatingSink`]: `record --dir`, a series of recordings with retention.
+//! - [`exposition::ExpositionSink`]: OpenMetrics for `serve` and `dump --format openmetrics`.
 
 pub mod advice;
+pub mod exposition;
 pub mod recorder;
 pub mod report;
+pub mod rotating;
 pub mod trace;
 pub mod trace_line;
 

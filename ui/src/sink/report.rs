@@ -146,6 +146,8 @@ impl Printer {
         let mut w = stdout.lock();
         match self.format {
             Format::Json => writeln!(w, "{}", report.to_json())?,
+            // `dump` gives this format to the exposition sink, never to a report.
+            Format::Openmetrics => anyhow::bail!("a report has no OpenMetrics form"),
             Format::Csv => {
                 // One header for the whole output, also when there is a block of rows per interval.
                 let mut block = Vec::new();

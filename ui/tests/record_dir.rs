@@ -1,0 +1,171 @@
+//! `uringtop record --dir` (no privileges: the synthetic stream): files rotated, each readable
+//! alone, the directory read as one timeline by `dump --from DIR`, the oldest deleted past the
+//! size retention, the directory mode 0700, and a second recorder refused by the lock.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
+
+fn files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut f: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mcap"))
+        .collect();
+    f.sort();
+    f
+}
+
+fn dump_json(from: &Path) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args(["dump", "--from"])
+        .arg(from)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn rotated_files_read_alone_and_as_one_timeline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let out = Command::new(BIN)
+        // The whole synthetic stream (1000 samples, 1 s apart in recorded time), as fast as
+        // it comes: the recording ends with it, whatever the machine's load.
+        .args(["record", "--synthetic", "5", "--interval", "0.001"])
+        .args(["--rotate", "100s", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    let parts = files(&dir);
+    assert!(parts.len() >= 9, "{parts:?}");
+    // Each file holds about 100 of the samples, the whole directory all of them.
+    let mut sum_ns = 0;
+    for part in &parts {
+        let alone = dump_json(part);
+        assert!(
+            !alone["processes"].as_array().unwrap().is_empty(),
+            "{part:?}"
+        );
+        sum_ns += alone["duration_ns"].as_u64().unwrap();
+    }
+    let whole = dump_json(&dir);
+    let whole_ns = whole["duration_ns"].as_u64().unwrap();
+    assert!(
+        whole_ns > sum_ns,
+        "one timeline: {whole_ns} ns, the files {sum_ns} ns"
+    );
+    // The last file's counts are cumulative (its first sample carries everything live), so
+    // they equal the whole directory's for the processes that never exited.
+    let last = dump_json(parts.last().unwrap());
+    let submitted = |v: &serde_json::Value| -> u64 {
+        v["processes"][0]["rings"][0]["ops"][0]["submitted"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(submitted(&last), submitted(&whole));
+}
+
+#[test]
+fn retention_deletes_the_oldest_and_the_lock_refuses_a_second_recorder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let first = Command::new(BIN)
+        .args([
+            "record",
+            "--synthetic",
+            "6",
+            "--interval",
+            "0.1",
+            "--rotate",
+            "1s",
+        ])
+        .args(["--keep", "1B", "--duration", "4", "--dir"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !dir.join(".uringtop-record.lock").exists() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let second = Command::new(BIN)
+        .args(["record", "--synthetic", "6", "--duration", "1", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("is being recorded into by another uringtop (pid "),
+        "{err}"
+    );
+    let out = first.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 1 byte of retention: only the newest file survives each rotation.
+    assert_eq!(files(&dir).len(), 1, "{:?}", files(&dir));
+}
+
+/// `dump --from DIR --start T --end T` reads only the files the window needs, and reports what
+/// a single recording of the same stream reports for that window.
+#[test]
+fn a_window_of_a_directory_equals_the_same_window_of_one_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rec");
+    let file = tmp.path().join("one.mcap");
+    // The whole synthetic stream, twice (1000 samples 1 s apart in recorded time): with
+    // --rotate 60s, 17 files.
+    for dest in [
+        vec!["--dir", dir.to_str().unwrap(), "--rotate", "60s"],
+        vec!["-o", file.to_str().unwrap()],
+    ] {
+        let out = Command::new(BIN)
+            .args(["record", "--synthetic", "9", "--interval", "0.001"])
+            .args(dest)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(files(&dir).len() >= 16, "{:?}", files(&dir));
+    let window = |from: &Path| {
+        let out = Command::new(BIN)
+            .args(["dump", "--start", "+250s", "--end", "+400s", "--from"])
+            .arg(from)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (from_dir, from_file) = (window(&dir), window(&file));
+    assert!(from_file["duration_ns"].as_u64().unwrap() > 140_000_000_000);
+    assert_eq!(from_dir, from_file);
+}
