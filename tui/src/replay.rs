@@ -262,25 +262,13 @@ impl Driver for ReplayDriver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
     use uringtop_common::input::Input;
-    use uringtop_common::recording::{Header, RecordingWriter};
+    use uringtop_common::recording::in_memory;
     use uringtop_common::synthetic::synthetic_stream;
 
     fn player() -> (Player, Vec<Input>) {
         let inputs = synthetic_stream(3, 40, 3, 2);
-        let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &Header::default()).unwrap();
-        for (i, input) in inputs.iter().enumerate() {
-            w.write(input).unwrap();
-            if i % 7 == 0 {
-                w.flush().unwrap();
-            }
-        }
-        let bytes = w.finish().unwrap().into_inner();
-        (
-            Player::new(Recording::from_bytes(&bytes).unwrap(), 0),
-            inputs,
-        )
+        (Player::new(in_memory(&inputs), 0), inputs)
     }
 
     #[test]

@@ -97,3 +97,18 @@ impl Header {
         })
     }
 }
+
+/// A recording of `inputs`, in memory, in several chunks (flushed every 7 inputs): for tests and
+/// benchmarks that replay a known stream.
+pub fn in_memory(inputs: &[crate::input::Input]) -> Recording {
+    let mut w = RecordingWriter::new(std::io::Cursor::new(Vec::new()), &Header::default())
+        .expect("writing to memory");
+    for (i, input) in inputs.iter().enumerate() {
+        w.write(input).expect("writing to memory");
+        if i % 7 == 0 {
+            w.flush().expect("writing to memory");
+        }
+    }
+    let bytes = w.finish().expect("writing to memory").into_inner();
+    Recording::from_bytes(&bytes).expect("a recording just written")
+}

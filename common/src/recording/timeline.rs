@@ -169,26 +169,14 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recording::{Header, RecordingWriter};
+    use crate::recording::in_memory;
     use crate::synthetic::synthetic_stream;
-    use std::io::Cursor;
 
     const SEEK_NS: u64 = 10_000_000_000;
 
     fn player() -> (Timeline, Vec<Input>) {
         let inputs = synthetic_stream(3, 40, 3, 2);
-        let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &Header::default()).unwrap();
-        for (i, input) in inputs.iter().enumerate() {
-            w.write(input).unwrap();
-            if i % 7 == 0 {
-                w.flush().unwrap();
-            }
-        }
-        let bytes = w.finish().unwrap().into_inner();
-        (
-            Timeline::new(Recording::from_bytes(&bytes).unwrap()),
-            inputs,
-        )
+        (Timeline::new(in_memory(&inputs)), inputs)
     }
 
     /// The model fed the inputs directly up to and including the `n`-th sample: what live
