@@ -101,6 +101,11 @@ pub struct RingInfo {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Proc {
     pub comm: [u8; 16],
+    /// Real uid of the task first seen; [`ANY_UID`] when unknown.
+    pub uid: u32,
+    pub _pad: u32,
+    /// cgroup v2 id (the cgroup directory's inode number); 0 when unknown.
+    pub cgroup_id: u64,
 }
 
 #[repr(C)]

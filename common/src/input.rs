@@ -2,6 +2,7 @@
 //! free of kernel addresses, and enough to rebuild the model's state exactly: a replay of the same
 //! inputs shows what live showed.
 
+use crate::process_context::ProcessContext;
 use crate::verdict::{Verdict, VerdictCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,6 +87,10 @@ pub struct ProcessSample {
     /// (EPERM: io_uring_disabled, or not in io_uring_group).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub setup_refused: BTreeMap<u16, u64>,
+    /// User, cgroup and command line, read at the process's first sight (empty in recordings
+    /// made before uringtop read them).
+    #[serde(default, skip_serializing_if = "ProcessContext::is_empty")]
+    pub context: ProcessContext,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ pub mod latency;
 pub mod model;
 pub mod names;
 pub mod policy;
+pub mod process_context;
 pub mod recording;
 pub mod report;
 pub mod request_fields;

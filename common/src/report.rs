@@ -4,6 +4,7 @@
 
 use crate::input::OTHER_RINGS;
 use crate::latency::LatencySummary;
+use crate::process_context::ProcessContext;
 use crate::verdict::VerdictCounts;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -56,6 +57,9 @@ pub struct RegisterReport {
 pub struct ProcessReport {
     pub pid: u32,
     pub comm: String,
+    /// `uid`, `user`, `cgroup`, `cmdline` beside `comm`, each left out when unknown.
+    #[serde(flatten)]
+    pub context: ProcessContext,
     pub rings: Vec<RingReport>,
 }
 
@@ -289,6 +293,7 @@ mod tests {
             processes: vec![ProcessReport {
                 pid: 7,
                 comm: "x".into(),
+                context: ProcessContext::default(),
                 rings: vec![RingReport {
                     ring: 1,
                     cq_overflows: 3,
@@ -311,6 +316,7 @@ mod tests {
             processes: vec![ProcessReport {
                 pid: 7,
                 comm: "x".into(),
+                context: ProcessContext::default(),
                 rings: vec![RingReport {
                     ring: 1,
                     ops: vec![OpReport {

@@ -326,6 +326,7 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
                 pid: 11,
                 comm: "locked-out".into(),
                 setup_refused: [(1, n)].into(),
+                ..ProcessSample::default()
             },
         ],
         rings: vec![RingSample {

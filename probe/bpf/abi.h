@@ -142,6 +142,9 @@ struct urt_ring_info {
 /* Value of the `procs` map (keyed by tgid): the process name when it was first seen. */
 struct urt_proc {
 	char comm[16];
+	__u32 uid;       /* real uid of the task first seen; URT_ANY_UID when another process's event */
+	__u32 _pad;
+	__u64 cgroup_id; /* its cgroup v2 id (the cgroup directory's inode); 0 when unknown */
 };
 
 /* Key of the `register_stats` hash: io_uring_register calls on one ring with one opcode. */
@@ -254,6 +257,7 @@ _Static_assert(sizeof(struct urt_policy) == 32 + 8 * (32 + 256 + 64 + 256) + 32 
 	       "urt_policy layout");
 _Static_assert(sizeof(struct urt_err_key) == 8, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");
+_Static_assert(sizeof(struct urt_proc) == 32, "urt_proc layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
 _Static_assert(sizeof(struct urt_record) == 104, "urt_record layout");
 

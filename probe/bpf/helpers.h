@@ -59,13 +59,22 @@ static __always_inline void leader_comm(char comm[16])
 	bpf_probe_read_kernel_str(comm, 16, &leader->comm);
 }
 
+/*
+ * A process's name, uid and cgroup at its first sight. Only the current task can be described:
+ * an event counted under another process (a CQE posted to a ring it owns) leaves them unknown,
+ * and userspace reads them from /proc instead. bpf_get_current_cgroup_id: 4.18+, cgroup v2.
+ */
 static __always_inline void remember_process(__u32 tgid)
 {
-	struct urt_proc proc = {};
+	struct urt_proc proc = { .uid = URT_ANY_UID };
 
 	if (bpf_map_lookup_elem(&procs, &tgid))
 		return;
-	leader_comm(proc.comm);
+	if ((bpf_get_current_pid_tgid() >> 32) == tgid) {
+		leader_comm(proc.comm);
+		proc.uid = (__u32)bpf_get_current_uid_gid();
+		proc.cgroup_id = bpf_get_current_cgroup_id();
+	}
 	bpf_map_update_elem(&procs, &tgid, &proc, BPF_NOEXIST);
 }
 

@@ -7,6 +7,7 @@ mod btf_enum;
 mod cache_flush;
 mod changes;
 pub mod check;
+mod context;
 mod departures;
 mod dirty;
 mod error;

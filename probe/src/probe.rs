@@ -115,6 +115,7 @@ impl Probe {
             dirty,
             keys: Default::default(),
             slots: Default::default(),
+            contexts: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let request_stream = take(&mut ebpf, "records")?;

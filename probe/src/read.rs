@@ -67,6 +67,8 @@ pub(crate) struct StatMaps {
     pub keys: StdHashMap<u32, OpKey>,
     /// Every live slot as last read.
     pub slots: StdHashMap<u32, Slot>,
+    /// User, cgroup and command line of each live process.
+    pub contexts: crate::context::Contexts,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
@@ -149,6 +151,7 @@ impl StatMaps {
         // Forget what left, so that a pid or ring id seen again later is sent in full.
         for &pid in &gone.pids {
             let _ = self.procs.remove(&pid);
+            self.contexts.forget(pid);
         }
         for &ring in &gone.rings {
             let _ = self.rings.remove(&ring);
@@ -347,7 +350,7 @@ impl StatMaps {
         rings
     }
 
-    fn read_processes(&self) -> Vec<ProcessSample> {
+    fn read_processes(&mut self) -> Vec<ProcessSample> {
         let mut refused: BTreeMap<u32, BTreeMap<u16, u64>> = BTreeMap::new();
         for (key, n) in batch::entries(&self.setup_refused) {
             *refused
@@ -358,10 +361,20 @@ impl StatMaps {
         }
         let mut processes: Vec<ProcessSample> = batch::entries(&self.procs)
             .into_iter()
-            .map(|(pid, p)| ProcessSample {
-                pid,
-                comm: abi::comm_str(&p.comm),
-                setup_refused: refused.remove(&pid).unwrap_or_default(),
+            .map(|(pid, p)| {
+                let mut comm = abi::comm_str(&p.comm);
+                if comm.is_empty() {
+                    // Seen only through another process's event (see remember_process).
+                    comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                        .map(|c| c.trim_end().to_string())
+                        .unwrap_or_default();
+                }
+                ProcessSample {
+                    pid,
+                    comm,
+                    setup_refused: refused.remove(&pid).unwrap_or_default(),
+                    context: self.contexts.of(pid, &p),
+                }
             })
             .collect();
         // Refusals of a process the procs map no longer holds (evicted) still count.
@@ -370,8 +383,8 @@ impl StatMaps {
                 .into_iter()
                 .map(|(pid, setup_refused)| ProcessSample {
                     pid,
-                    comm: String::new(),
                     setup_refused,
+                    ..ProcessSample::default()
                 }),
         );
         processes.sort_by_key(|p| p.pid);

@@ -63,7 +63,7 @@ layouts! {
     RingInfo = "urt_ring_info" {
         id, owner_tgid, fd, setup_flags, sq_entries, cq_entries, cq_overflows,
     }
-    Proc = "urt_proc" { comm }
+    Proc = "urt_proc" { comm, uid, cgroup_id }
     Config = "urt_config" { records_enabled, filter_tgid, filter_ring, _pad }
     Record = "urt_record" {
         submit_ns, complete_ns, user_data, off, addr, len, tgid, tid, ring, fd, res, cflags,

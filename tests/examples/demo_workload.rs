@@ -10,6 +10,12 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
+    // Said first, so a second terminal can follow it: `uringtop --pid PID`.
+    println!(
+        "demo_workload: pid {}, running for {secs} s (uringtop --pid {} shows only it)",
+        std::process::id(),
+        std::process::id()
+    );
     let until = Instant::now() + Duration::from_secs(secs);
     let dir = std::env::temp_dir();
     let flood = std::thread::spawn(move || {

@@ -199,3 +199,32 @@ fn skipped_program_runs_are_read_from_the_kernels_program_info() {
         assert_eq!(ours, aya, "{name}");
     }
 }
+
+/// Who ran the requests: the report names the process's uid and user and its cgroup v2 path,
+/// even when the process exited before uringtop read /proc (the probe's uid and cgroup id).
+#[test]
+fn the_report_names_each_processs_user_and_cgroup() {
+    let Some(o) = observe(
+        "the_report_names_each_processs_user_and_cgroup",
+        false,
+        || workloads::nops(1, 8),
+    ) else {
+        return;
+    };
+    let p = o.process();
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    assert_eq!(p.context.uid, Some(uid), "{p:?}");
+    if uid == 0 {
+        assert_eq!(p.context.user, "root");
+    }
+    // The workload runs in a child forked from this test: the same cgroup.
+    let own = std::fs::read_to_string("/proc/self/cgroup").expect("/proc/self/cgroup");
+    let path = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .expect("cgroup v2");
+    assert_eq!(p.context.cgroup, path, "{p:?}");
+    let json = serde_json::to_value(p).expect("json");
+    assert_eq!(json["uid"], uid, "flattened beside comm: {json}");
+}

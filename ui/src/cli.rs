@@ -8,10 +8,21 @@ use std::path::PathBuf;
 use std::time::Duration;
 use uringtop_common::recording::time::TimeSpec;
 
+/// `uringtop --version`: the crate version, the git revision and the BPF object's hash (see
+/// ui/build.rs), so that a report names exactly the build and the probe that ran.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (git ",
+    env!("URINGTOP_GIT_REV"),
+    ", BPF object sha256 ",
+    env!("URINGTOP_BPF_SHA256"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "uringtop",
-    version,
+    version = VERSION,
     about = "top for Linux io_uring: what each process does through its rings, seen from an eBPF probe",
     long_about = "top for Linux io_uring: SQEs, CQEs, errors, denials, io-wq punts and latency per process, \
                   ring and opcode, from an eBPF probe on io_uring's tracepoints. Without a subcommand it opens \
@@ -74,6 +85,65 @@ pub enum Command {
     /// Serve the counters to Prometheus: OpenMetrics on http://ADDR:PORT/metrics, until
     /// Ctrl-C or SIGTERM.
     Serve(ServeArgs),
+    /// Print a shell completion script: `uringtop completions bash > /etc/bash_completion.d/uringtop`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print uringtop's manual page (roff): `uringtop man > uringtop.1 && man ./uringtop.1`.
+    Man,
+}
+
+/// The shells `completions` writes for.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Cli {
+    /// Writes the completion script for `shell` to `out`.
+    pub fn completions(shell: Shell, out: &mut dyn std::io::Write) {
+        let mut cmd = Cli::command();
+        let shell = match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        };
+        clap_complete::generate(shell, &mut cmd, "uringtop", out);
+    }
+
+    /// Writes the manual page (roff), with a section per subcommand, to `out`.
+    pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let cmd = Cli::command();
+        let man = clap_mangen::Man::new(cmd.clone());
+        man.render_title(out)?;
+        man.render_name_section(out)?;
+        man.render_synopsis_section(out)?;
+        man.render_description_section(out)?;
+        man.render_options_section(out)?;
+        man.render_subcommands_section(out)?;
+        // One section per subcommand, its synopsis, description and options as subsections.
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = sub.get_name();
+            writeln!(out, ".SH \"URINGTOP {}\"", name.to_uppercase())?;
+            let page = clap_mangen::Man::new(sub.clone().bin_name(format!("uringtop {name}")));
+            let mut part = Vec::new();
+            page.render_synopsis_section(&mut part)?;
+            page.render_description_section(&mut part)?;
+            page.render_options_section(&mut part)?;
+            let part = String::from_utf8_lossy(&part);
+            for line in part.lines() {
+                match line.strip_prefix(".SH ") {
+                    Some(title) => writeln!(out, ".SS {title}")?,
+                    None => writeln!(out, "{line}")?,
+                }
+            }
+        }
+        man.render_version_section(out)?;
+        Ok(())
+    }
 }
 
 #[derive(Args, Debug)]

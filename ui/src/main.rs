@@ -44,6 +44,11 @@ fn main() -> ExitCode {
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
             Some(Command::Serve(args)) => serve::run(args).await,
+            Some(Command::Completions { shell }) => {
+                Cli::completions(shell, &mut std::io::stdout().lock());
+                Ok(())
+            }
+            Some(Command::Man) => Ok(Cli::man_page(&mut std::io::stdout().lock())?),
             None => tui(cli.tui).await,
         }
     });

@@ -53,6 +53,8 @@ pub(super) struct Departed {
     pub rings: Vec<DepartedRing>,
     /// io_uring_setup refusals of exited processes within the window: pid -> (comm, errno -> n).
     pub setup_refused: BTreeMap<u32, (String, BTreeMap<u16, u64>)>,
+    /// User, cgroup and command line of processes that left, for reports of the window.
+    pub contexts: BTreeMap<u32, crate::process_context::ProcessContext>,
 }
 
 impl Departed {

@@ -17,6 +17,7 @@ pub use interval::IntervalStats;
 pub use state::{OpState, ProcessState, RingState, RATE_HISTORY};
 
 use crate::input::{Input, OpCounters, Request, RingSample, Sample};
+use crate::process_context::ProcessContext;
 use crate::verdict::Action;
 use departed::{Departed, Leaving};
 use interval::IntervalAccum;
@@ -37,6 +38,8 @@ pub struct Model {
     unmatched_cqes: u64,
     /// Names by pid, including processes that have no ring yet (until they exit).
     comms: BTreeMap<u32, String>,
+    /// User, cgroup and command line by live pid (see [`ProcessContext`]).
+    contexts: BTreeMap<u32, ProcessContext>,
     /// Latest description of every ring some live process holds, by ring id.
     ring_infos: BTreeMap<u32, RingSample>,
     /// How many processes hold each ring (entries in their `rings`): a ring's description is
@@ -157,6 +160,9 @@ impl Model {
             if !p.comm.is_empty() {
                 self.comms.insert(p.pid, p.comm.clone());
             }
+            if !p.context.is_empty() {
+                self.contexts.insert(p.pid, p.context.clone());
+            }
             if !p.setup_refused.is_empty() {
                 self.setup_refused.insert(p.pid, p.setup_refused.clone());
             }
@@ -271,6 +277,11 @@ impl Model {
         }
         for pid in leaving.pids {
             let comm = self.comms.remove(&pid);
+            if let Some(context) = self.contexts.remove(&pid) {
+                if !self.display_only {
+                    self.departed.contexts.insert(pid, context);
+                }
+            }
             if let Some(process) = self.processes.remove(&pid) {
                 for (id, ring) in process.rings {
                     self.release_ring(id);
@@ -440,6 +451,11 @@ impl Model {
     /// The name the probe reported for a pid, even one without rings.
     pub fn comm(&self, pid: u32) -> Option<&str> {
         self.comms.get(&pid).map(String::as_str)
+    }
+
+    /// User, cgroup and command line of a live pid, as read at its first sight.
+    pub fn context(&self, pid: u32) -> Option<&ProcessContext> {
+        self.contexts.get(&pid)
     }
 
     /// The latest [`REQUEST_HISTORY`] streamed requests, oldest first.

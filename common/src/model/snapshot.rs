@@ -7,7 +7,7 @@ use crate::input::{OpSample, ProcessSample, Sample};
 
 impl Model {
     /// What the latest sample would have carried had everything live changed: every live
-    /// process (name, refused setups), ring description and op with its counters as last read
+    /// process (name, refused setups, context), ring description and op with its counters as last read
     /// from the kernel (cumulative, so applying it after the samples it summarises changes
     /// nothing). What departed in the latest sample is left out. Lost counts, rule hits and the
     /// time are the latest sample's.
@@ -31,6 +31,7 @@ impl Model {
                 pid,
                 comm: comm.clone(),
                 setup_refused: self.setup_refused.get(&pid).cloned().unwrap_or_default(),
+                context: self.contexts.get(&pid).cloned().unwrap_or_default(),
             });
         }
         for (id, info) in &self.ring_infos {

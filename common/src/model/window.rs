@@ -45,6 +45,11 @@ impl Model {
             processes: pids
                 .into_iter()
                 .filter_map(|(pid, w)| w.report(pid, policy))
+                .map(|mut p| {
+                    let context = self.context(p.pid).or(self.departed.contexts.get(&p.pid));
+                    p.context = context.cloned().unwrap_or_default();
+                    p
+                })
                 .collect(),
             rule_hits: policy.then(|| {
                 self.rule_hits()
@@ -166,6 +171,7 @@ impl<'a> PidWindow<'a> {
         (!rings.is_empty()).then(|| ProcessReport {
             pid,
             comm: self.comm.to_string(),
+            context: Default::default(),
             rings,
         })
     }

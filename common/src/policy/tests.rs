@@ -345,6 +345,10 @@ fn example_policies_parse() {
             "policy-deny-network.toml",
             include_str!("../../../assets/policy-deny-network.toml"),
         ),
+        (
+            "demo-policy.toml",
+            include_str!("../../../assets/demo-policy.toml"),
+        ),
     ] {
         let p = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!p.rules.is_empty(), "{name}");
