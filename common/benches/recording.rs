@@ -133,6 +133,7 @@ fn busy(seconds: u64) -> Vec<Input> {
                 path: ExecPath::Inline,
                 verdict: None,
                 cqe_index: 0,
+                args: None,
             }));
             n += 1;
         }

@@ -141,7 +141,58 @@ pub struct Record {
     pub comm: [u8; 16],
     pub cqe_index: u32,
     pub _pad2: u32,
+    pub args: Args,
 }
+
+/// Bytes per piece of user memory an argument part carries (`URT_ARG_MEM`).
+pub const ARG_MEM: usize = 256;
+/// Where [`Args::sqe`] came from (`URT_SQE_*`).
+pub const SQE_NONE: u8 = 0;
+pub const SQE_RING: u8 = 1;
+pub const SQE_FAILED: u8 = 2;
+pub const SQE_REQUEST: u8 = 3;
+/// [`Mem::state`] (`URT_MEM_*`): the low bits say what the piece is, [`MEM_CUT`] that it was cut.
+pub const MEM_NONE: u8 = 0;
+pub const MEM_STR: u8 = 1;
+pub const MEM_BYTES: u8 = 2;
+pub const MEM_UNREADABLE: u8 = 3;
+pub const MEM_CUT: u8 = 0x80;
+
+/// One piece of user memory of [`Args`]: `len` bytes (or -errno when unreadable).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Mem {
+    pub len: i16,
+    pub state: u8,
+    pub _pad: u8,
+}
+
+/// The argument part of a [`Record`] (`struct urt_args`): the SQE's 64 bytes, and how the
+/// [`ARG_MEM`]-byte pieces of user memory that follow the record (when any is present) are filled.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Args {
+    pub sqe: [u8; 64],
+    pub source: u8,
+    pub _pad: [u8; 3],
+    pub mem: [Mem; 2],
+    pub _pad2: u32,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            sqe: [0; 64],
+            source: SQE_NONE,
+            _pad: [0; 3],
+            mem: [Mem::default(); 2],
+            _pad2: 0,
+        }
+    }
+}
+
+/// Size of a record with its user memory (`struct urt_stashed`).
+pub const RECORD_WITH_MEM: usize = core::mem::size_of::<Record>() + 2 * ARG_MEM;
 
 pub const MAX_RULES: usize = 64;
 pub const ANY_UID: u32 = u32::MAX;
@@ -241,7 +292,9 @@ const _: () = {
     assert!(core::mem::size_of::<ErrKey>() == 8);
     assert!(core::mem::size_of::<RingInfo>() == 32);
     assert!(core::mem::size_of::<Config>() == 16);
-    assert!(core::mem::size_of::<Record>() == 104);
+    assert!(core::mem::size_of::<Mem>() == 4);
+    assert!(core::mem::size_of::<Args>() == 80);
+    assert!(core::mem::size_of::<Record>() == 184);
 };
 
 /// The bytes of a NUL-padded kernel `comm` as text.

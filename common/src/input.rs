@@ -282,6 +282,10 @@ pub struct Request {
     /// notification). The last one has no IORING_CQE_F_MORE in `cflags`.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub cqe_index: u32,
+    /// The request's arguments as the probe captured them at submission (None: not captured, or
+    /// a recording made before uringtop captured them). Decoded by [`crate::args`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Box<crate::args::OpArgs>>,
 }
 
 fn is_zero_u32(v: &u32) -> bool {

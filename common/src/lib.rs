@@ -6,6 +6,8 @@
 //! probe, no terminal, no clock.
 
 pub mod abi;
+pub mod arg_names;
+pub mod args;
 pub mod exposition;
 pub mod input;
 pub mod latency;

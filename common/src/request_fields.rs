@@ -6,6 +6,7 @@
 //! Writers append to a caller-owned `String` (a TUI frame reuses one buffer for every cell);
 //! small values ([`Fd`], [`Cqe`]) implement `Display`.
 
+use crate::args;
 use crate::input::{ExecPath, Request};
 use crate::names::{self, errno_name};
 use crate::verdict::{Action, Verdict};
@@ -81,9 +82,10 @@ pub fn fd(r: &Request) -> Fd {
     }
 }
 
-/// The request's arguments beyond its file: today the SQE's offset and length, when either is
-/// set. Decoded arguments (paths, flags, addresses) belong here: every output shows them
-/// through this.
+/// The request's arguments. When the probe captured them (see [`crate::args`]): every one,
+/// decoded, as strace prints a call's (`AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC`, the fd
+/// among them); otherwise (a recording made before, an AUX_CQE) the SQE's offset and length as
+/// `off=4096 len=4096`, when either is set.
 #[derive(Clone, Copy, Debug)]
 pub struct Arguments<'a> {
     r: &'a Request,
@@ -92,13 +94,25 @@ pub struct Arguments<'a> {
 impl Arguments<'_> {
     /// True when the request has none to show.
     pub fn is_empty(&self) -> bool {
-        self.r.off == 0 && self.r.len == 0
+        !self.decoded() && self.r.off == 0 && self.r.len == 0
+    }
+
+    /// True when these are the decoded arguments (strace's shape, fd included).
+    pub fn decoded(&self) -> bool {
+        self.r.args.is_some()
+    }
+
+    /// Every argument by name with its value's text, for a detail view (empty when not decoded).
+    pub fn lines(&self) -> Vec<(&'static str, String)> {
+        args::present::lines(self.r)
     }
 }
 
-/// `name=value` pairs separated by spaces: `off=4096 len=4096` (nothing when empty).
 impl fmt::Display for Arguments<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.decoded() {
+            return f.write_str(&args::args_text(&args::present::decoded(self.r)));
+        }
         if self.is_empty() {
             return Ok(());
         }
@@ -108,6 +122,24 @@ impl fmt::Display for Arguments<'_> {
 
 pub fn arguments(r: &Request) -> Arguments<'_> {
     Arguments { r }
+}
+
+/// The one argument that says most about a request, for a list row: its path, its socket
+/// address, or what its fd is (nothing when its arguments were not captured).
+pub fn telling_argument(out: &mut String, r: &Request) {
+    args::present::telling(out, r);
+}
+
+/// The CQE's result as the request's opcode means it: the new fd and what it is
+/// (`5</etc/passwd>`), a registered slot (`0 (fixed:3)`), `-2 ENOENT`, CQE flags
+/// (`4096 [BUFFER(7)|MORE]`). Without captured arguments, as [`result`].
+pub fn outcome(out: &mut String, r: &Request) {
+    match r.args.as_deref() {
+        Some(a) => {
+            out.push_str(&args::result::decode_result(r.opcode, r.res, r.cflags, Some(a)).text())
+        }
+        None => result(out, r.res),
+    }
 }
 
 /// The CQE's result: `4096`, or `-2 ENOENT`.

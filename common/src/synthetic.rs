@@ -377,6 +377,7 @@ fn request(
         path,
         verdict: None,
         cqe_index: 0,
+        args: None,
     }
 }
 

@@ -130,6 +130,7 @@ fn judge(
                 path: ExecPath::Inline,
                 verdict: Some(verdict(action, rule)),
                 cqe_index: 0,
+                args: None,
             });
         }
         c.verdicts = *counts;

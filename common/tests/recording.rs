@@ -395,6 +395,7 @@ fn busy_stream(seconds: u64) -> Vec<Input> {
                 path: uringtop_common::input::ExecPath::Inline,
                 verdict: None,
                 cqe_index: 0,
+                args: None,
             }));
             n += 1;
         }

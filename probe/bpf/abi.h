@@ -220,7 +220,48 @@ struct urt_config {
 	__u32 _pad;
 };
 
-/* One SQE/CQE pair, sent through the `records` ring buffer at completion. */
+/*
+ * The argument part of a streamed request: the SQE as the program wrote it (all 64 bytes of it, so
+ * that every opcode's arguments decode in userspace, common/src/args) and up to two pieces of user
+ * memory its pointers name (a path, a socket address, an open_how, a timespec...), read at
+ * submission in the submitter's context (or its SQPOLL thread, which shares its memory). Which
+ * piece means what is the opcode's business: probe/bpf/args.h reads them, common/src/args decodes.
+ */
+#define URT_ARG_MEM 256 /* bytes per piece of user memory; longer strings are cut (URT_MEM_CUT) */
+
+/* Where urt_args.sqe came from. */
+#define URT_SQE_NONE 0    /* nothing: an AUX_CQE record, or a request seen only at completion */
+#define URT_SQE_RING 1    /* read from the SQ ring at io_uring_submit_req: the program's own SQE */
+#define URT_SQE_FAILED 2  /* the SQE io_uring_req_failed passes (a request refused at submission) */
+#define URT_SQE_REQUEST 3 /* rebuilt from the io_kiocb (the SQ ring slot no longer held it): only
+			   * opcode, flags, fd, user_data and read/write's off/addr/len; no user memory */
+
+/* urt_mem.state */
+#define URT_MEM_NONE 0       /* this opcode reads no (more) user memory */
+#define URT_MEM_STR 1        /* a NUL-terminated string: `len` bytes without the NUL */
+#define URT_MEM_BYTES 2      /* a structure: `len` bytes */
+#define URT_MEM_UNREADABLE 3 /* the pointer could not be read: `len` holds -errno (e.g. -EFAULT) */
+#define URT_MEM_CUT 0x80     /* flag: the string or structure was longer than URT_ARG_MEM */
+
+struct urt_mem {
+	__s16 len;
+	__u8 state;
+	__u8 _pad;
+};
+
+struct urt_args {
+	__u8 sqe[64];          /* struct io_uring_sqe, the first 64 bytes (SQE128's second half is not kept) */
+	__u8 source;           /* URT_SQE_* */
+	__u8 _pad[3];
+	struct urt_mem mem[2]; /* what follows the record (URT_ARG_MEM bytes each) */
+	__u32 _pad2;
+};
+
+/*
+ * One SQE/CQE pair, sent through the `records` ring buffer at completion: sizeof(struct urt_record)
+ * bytes, followed by 2 * URT_ARG_MEM bytes of user memory when args.mem[0].state is not
+ * URT_MEM_NONE (struct urt_stashed).
+ */
 struct urt_record {
 	__u64 submit_ns;   /* CLOCK_MONOTONIC; the time of rejection for rejected SQEs */
 	__u64 complete_ns; /* CLOCK_MONOTONIC */
@@ -243,6 +284,13 @@ struct urt_record {
 	char comm[16];  /* the process's (thread group leader's) name */
 	__u32 cqe_index; /* 0: the request's only CQE; n >= 1: its n-th CQE (multishot, notifications) */
 	__u32 _pad2;
+	struct urt_args args;
+};
+
+/* A streamed request's record with its user memory, as kept from submission to completion. */
+struct urt_stashed {
+	struct urt_record rec;
+	char mem[2][URT_ARG_MEM];
 };
 
 _Static_assert(sizeof(struct urt_op_key) == 12, "urt_op_key layout");
@@ -259,6 +307,9 @@ _Static_assert(sizeof(struct urt_err_key) == 8, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");
 _Static_assert(sizeof(struct urt_proc) == 32, "urt_proc layout");
 _Static_assert(sizeof(struct urt_config) == 16, "urt_config layout");
-_Static_assert(sizeof(struct urt_record) == 104, "urt_record layout");
+_Static_assert(sizeof(struct urt_mem) == 4, "urt_mem layout");
+_Static_assert(sizeof(struct urt_args) == 80, "urt_args layout");
+_Static_assert(sizeof(struct urt_record) == 184, "urt_record layout");
+_Static_assert(sizeof(struct urt_stashed) == 184 + 2 * URT_ARG_MEM, "urt_stashed layout");
 
 #endif

@@ -521,9 +521,9 @@ static __always_inline bool wants_record(__u32 tgid, __u32 ring)
 	       (!cfg->filter_ring || cfg->filter_ring == ring);
 }
 
-static __always_inline void stash_record(__u64 req, struct urt_record *rec)
+static __always_inline void stash_record(__u64 req, struct urt_stashed *s)
 {
-	if (bpf_map_update_elem(&stash, &req, rec, BPF_ANY))
+	if (bpf_map_update_elem(&stash, &req, s, BPF_ANY))
 		count_stat(URT_STAT_LOST_RECORDS);
 }
 

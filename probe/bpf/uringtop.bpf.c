@@ -15,6 +15,7 @@
 #include "abi.h"
 #include "maps.h"
 #include "helpers.h"
+#include "args.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -40,30 +41,38 @@ static __always_inline void record_verdict(struct urt_record *rec, struct urt_ve
 	rec->rule = v->rule;
 }
 
-/* Stash the SQE side of a request being streamed; emitted with its CQE in complete(). */
+/* Stash the SQE side of a request being streamed, with its arguments; emitted with its CQE in
+ * complete(). */
 static __always_inline void stash_submitted(struct io_kiocb *req, __u32 tgid, __u32 ring, __u8 op, __u64 now,
 					    __u8 sqe_flags, struct urt_verdict *v)
 {
-	struct urt_record rec = {};
+	struct urt_stashed *s = scratch_record();
+	struct urt_record *rec;
 
-	rec.submit_ns = now;
-	rec.user_data = req->cqe.user_data;
-	rec.fd = opcode_has_fd(op) ? req->cqe.fd : -1;
-	rec.sqe_flags = sqe_flags;
-	record_verdict(&rec, v);
-	rec.opcode = op;
-	rec.tgid = tgid;
-	rec.tid = (__u32)bpf_get_current_pid_tgid();
-	rec.ring = ring;
+	if (!s) {
+		count_stat(URT_STAT_LOST_RECORDS);
+		return;
+	}
+	rec = &s->rec;
+	rec->submit_ns = now;
+	rec->user_data = req->cqe.user_data;
+	rec->fd = opcode_has_fd(op) ? req->cqe.fd : -1;
+	rec->sqe_flags = sqe_flags;
+	record_verdict(rec, v);
+	rec->opcode = op;
+	rec->tgid = tgid;
+	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->ring = ring;
 	if (is_rw_opcode(op)) {
 		struct io_rw *rw = (void *)&req->cmd;
 
-		rec.off = BPF_CORE_READ(rw, kiocb.ki_pos);
-		rec.addr = BPF_CORE_READ(rw, addr);
-		rec.len = BPF_CORE_READ(rw, len);
+		rec->off = BPF_CORE_READ(rw, kiocb.ki_pos);
+		rec->addr = BPF_CORE_READ(rw, addr);
+		rec->len = BPF_CORE_READ(rw, len);
 	}
-	leader_comm(rec.comm);
-	stash_record((__u64)req, &rec);
+	leader_comm(rec->comm);
+	capture_submitted_args(req, s);
+	stash_record((__u64)req, s);
 }
 
 /* Remembers a request until its CQE: when, where it counts, and how it executes. */
@@ -172,22 +181,29 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	claim_slot((__u64)req, now, &where, tgid, op, URT_PATH_REJECTED | (streamed ? URT_PATH_STREAMED : 0));
 	if (streamed) {
-		struct urt_record rec = {};
+		struct urt_stashed *s = scratch_record();
+		struct urt_record *rec;
 
-		rec.submit_ns = now;
-		rec.user_data = sqe->user_data;
-		rec.fd = sqe->fd;
-		rec.off = sqe->off;
-		rec.addr = sqe->addr;
-		rec.len = sqe->len;
-		rec.sqe_flags = sqe->flags;
-		record_verdict(&rec, &v);
-		rec.opcode = op;
-		rec.tgid = tgid;
-		rec.tid = (__u32)bpf_get_current_pid_tgid();
-		rec.ring = where.ring;
-		leader_comm(rec.comm);
-		stash_record((__u64)req, &rec);
+		if (!s) {
+			count_stat(URT_STAT_LOST_RECORDS);
+			return 0;
+		}
+		rec = &s->rec;
+		rec->submit_ns = now;
+		rec->user_data = sqe->user_data;
+		rec->fd = sqe->fd;
+		rec->off = sqe->off;
+		rec->addr = sqe->addr;
+		rec->len = sqe->len;
+		rec->sqe_flags = sqe->flags;
+		record_verdict(rec, &v);
+		rec->opcode = op;
+		rec->tgid = tgid;
+		rec->tid = (__u32)bpf_get_current_pid_tgid();
+		rec->ring = where.ring;
+		leader_comm(rec->comm);
+		capture_failed_args(sqe, s);
+		stash_record((__u64)req, s);
 	}
 	return 0;
 }
@@ -200,24 +216,20 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 static __always_inline void emit_record(__u64 req, __u64 user_data, __u64 now, __s32 res, __u32 cflags, __u8 path,
 					__u32 cqe_index, bool last)
 {
-	struct urt_record *stashed = bpf_map_lookup_elem(&stash, &req);
-	struct urt_record *rec;
+	struct urt_stashed *stashed = bpf_map_lookup_elem(&stash, &req);
 
-	if (!stashed || stashed->user_data != user_data)
+	if (!stashed || stashed->rec.user_data != user_data)
 		return;
-	rec = bpf_ringbuf_reserve(&records, sizeof(*rec), 0);
-	if (!rec) {
-		/* Never wait for the reader: drop, and say so. */
+	/* The stash is this request's alone, and its CQEs are posted one at a time (under the
+	 * ring's completion lock): completing the record in place is safe. */
+	stashed->rec.complete_ns = now;
+	stashed->rec.res = res;
+	stashed->rec.cflags = cflags;
+	stashed->rec.path = path;
+	stashed->rec.cqe_index = cqe_index;
+	/* Never wait for the reader: drop, and say so. */
+	if (bpf_ringbuf_output(&records, stashed, record_size(stashed), 0))
 		count_stat(URT_STAT_LOST_RECORDS);
-	} else {
-		__builtin_memcpy(rec, stashed, sizeof(*rec));
-		rec->complete_ns = now;
-		rec->res = res;
-		rec->cflags = cflags;
-		rec->path = path;
-		rec->cqe_index = cqe_index;
-		bpf_ringbuf_submit(rec, 0);
-	}
 	if (last)
 		bpf_map_delete_elem(&stash, &req);
 }

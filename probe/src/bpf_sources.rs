@@ -11,6 +11,7 @@ pub const SOURCES: &[&str] = &[
     "helpers.h",
     "policy.h",
     "kernel_types.h",
+    "args.h",
 ];
 pub const OBJECT: &str = "uringtop.bpf.o";
 /// Holds the digest of SOURCES and CLANG_FLAGS that OBJECT was built from.

@@ -11,6 +11,7 @@ mod context;
 mod departures;
 mod dirty;
 mod error;
+mod fd_files;
 pub mod live;
 mod load;
 pub mod memory;

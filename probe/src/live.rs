@@ -7,6 +7,7 @@
 //! it drops.
 
 use crate::error::ProbeError;
+use crate::fd_files::FdFiles;
 use crate::probe::{stream_requests, Probe};
 use crate::request_stream::{self, RequestFilter, WallClock};
 use aya::maps::{Array, MapData, RingBuf};
@@ -130,6 +131,7 @@ async fn drain(
     tx: mpsc::Sender<Input>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let mut files = FdFiles::default();
     loop {
         let stopping = tokio::select! {
             ready = ring.readable_mut() => {
@@ -146,7 +148,9 @@ async fn drain(
                 batch.push(req);
             }
         }
-        for req in batch {
+        // After the ring buffer is drained, not while: the buffer never waits for /proc.
+        for mut req in batch {
+            files.describe(&mut req);
             if tx.send(Input::Request(req)).await.is_err() {
                 return;
             }

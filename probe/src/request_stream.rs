@@ -3,6 +3,7 @@
 //! `records`, one [`Record`] an item) into a [`Request`] with wall-clock times.
 
 use uringtop_common::abi::{self, Record};
+use uringtop_common::args::OpArgs;
 use uringtop_common::input::{ExecPath, Request};
 use uringtop_common::verdict::{Action, Verdict};
 
@@ -57,18 +58,21 @@ pub fn clock_ns(clock: libc::clockid_t) -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
-/// Decodes one ring-buffer item; None if it is not a whole record (cannot happen with this probe,
+/// Decodes one ring-buffer item: a record, followed by its user memory when it has some (see
+/// `struct urt_record` in abi.h). None if it is not a whole record (cannot happen with this probe,
 /// but a short read must not become a panic).
 pub(crate) fn decode(bytes: &[u8], clock: &WallClock) -> Option<Request> {
-    if bytes.len() < std::mem::size_of::<Record>() {
+    let size = std::mem::size_of::<Record>();
+    if bytes.len() < size {
         return None;
     }
     // SAFETY: Record is plain old data of exactly this size; read_unaligned copes with alignment.
     let r: Record = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast()) };
-    Some(request_of(&r, clock))
+    let mem = bytes.get(size..abi::RECORD_WITH_MEM).unwrap_or_default();
+    Some(request_of(&r, mem, clock))
 }
 
-fn request_of(r: &Record, clock: &WallClock) -> Request {
+fn request_of(r: &Record, mem: &[u8], clock: &WallClock) -> Request {
     let path = if r.path & abi::PATH_REJECTED != 0 {
         ExecPath::Rejected
     } else if r.path & abi::PATH_IOWQ != 0 {
@@ -98,6 +102,7 @@ fn request_of(r: &Record, clock: &WallClock) -> Request {
         path,
         verdict: verdict_of(r),
         cqe_index: r.cqe_index,
+        args: OpArgs::from_abi(&r.args, mem).map(Box::new),
     }
 }
 

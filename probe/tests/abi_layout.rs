@@ -67,8 +67,10 @@ layouts! {
     Config = "urt_config" { records_enabled, filter_tgid, filter_ring, _pad }
     Record = "urt_record" {
         submit_ns, complete_ns, user_data, off, addr, len, tgid, tid, ring, fd, res, cflags,
-        sqe_flags, opcode, path, verdict, rule, comm, cqe_index,
+        sqe_flags, opcode, path, verdict, rule, comm, cqe_index, args,
     }
+    Args = "urt_args" { sqe, source, mem, _pad2 }
+    Mem = "urt_mem" { len, state }
     Policy = "urt_policy" { rules }
 }
 

@@ -9,6 +9,7 @@
 //! Run a workload through [`run_in_child`] to give it a process of its own,
 //! so the probe's per-process counters hold that workload and nothing else.
 
+mod args;
 mod basic;
 mod child;
 mod churn;
@@ -24,6 +25,7 @@ mod ring;
 mod round_trip;
 mod sqpoll;
 
+pub use args::{decoded_args, ArgsExpect, PATH_CUT};
 pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_PATH};
 pub use child::{
     run_in_child, run_in_child_with_timeout, slowdown, start_in_child, RunningChild, CHILD_TIMEOUT,

@@ -170,8 +170,10 @@ pub struct Fit {
 pub const HIDDEN: u8 = u8::MAX;
 
 /// Places the columns of a table in `width`: drops the least important until the rest fit,
-/// then gives the spare width to the flex column. Returns (x, width) of each shown column, in
-/// the given order; fixed size, so it can run every frame without allocating.
+/// then gives the spare width to the flex column (the last shown one, when several are flex: a
+/// wide column that is dropped first hands the spare back to the one before it). Returns (x,
+/// width) of each shown column, in the given order; fixed size, so it can run every frame
+/// without allocating.
 pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)>; N] {
     let needed = |max_priority: u8| -> u16 {
         let shown = columns
@@ -190,11 +192,17 @@ pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)
         .unwrap_or(0);
     let max_priority = (0..=top).rev().find(|&p| needed(p) <= width).unwrap_or(0);
     let spare = width.saturating_sub(needed(max_priority));
+    let shown = |c: &Fit| c.priority <= max_priority && c.priority != HIDDEN;
+    let flex = columns.iter().rposition(|c| c.flex && shown(c));
     let mut placed = [None; N];
     let mut x = 0u16;
-    for (slot, c) in placed.iter_mut().zip(columns) {
-        if c.priority <= max_priority && c.priority != HIDDEN {
-            let w = if c.flex { c.width + spare } else { c.width };
+    for (i, (slot, c)) in placed.iter_mut().zip(columns).enumerate() {
+        if shown(c) {
+            let w = if Some(i) == flex {
+                c.width + spare
+            } else {
+                c.width
+            };
             *slot = Some((x, w));
             x = x.saturating_add(w + GAP);
         }

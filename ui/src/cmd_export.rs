@@ -186,6 +186,16 @@ fn slice_event(w: &mut impl Write, ring: u32, s: &Slice, begin: bool) -> std::io
             let text = format!("{cqe} {}", cqe.word());
             add(annotation("cqe").string(ANNOTATION_STRING, &text));
         }
+        // Decoded arguments (when captured), each its own annotation under args.
+        let arguments = fields::arguments(r);
+        if arguments.decoded() {
+            for (name, value) in arguments.lines() {
+                add(annotation(&format!("args.{name}")).string(ANNOTATION_STRING, &value));
+            }
+            let mut outcome = String::new();
+            fields::outcome(&mut outcome, r);
+            add(annotation("result").string(ANNOTATION_STRING, &outcome));
+        }
         if let Some(v) = r.verdict {
             add(annotation("verdict").string(ANNOTATION_STRING, fields::verdict_word(&v)));
             let mut rule = String::new();
@@ -360,6 +370,48 @@ mod tests {
         write_trace([r].into_iter(), &mut out).unwrap();
         let has = |text: &str| out.windows(text.len()).any(|w| w == text.as_bytes());
         for text in ["fio[7]", "f:5", "ENOENT", "#2 last", "would-kill", "#1"] {
+            assert!(has(text), "{text} missing");
+        }
+    }
+
+    #[test]
+    fn decoded_arguments_become_annotations() {
+        use uringtop_common::args::{Mem, OpArgs, Sqe, SqeSource};
+        let r = Request {
+            time_ns: 2_000,
+            latency_ns: Some(1_000),
+            opcode: 36, // UNLINKAT
+            res: 0,
+            args: Some(Box::new(OpArgs {
+                source: SqeSource::Ring,
+                sqe: Sqe {
+                    fd: -100,
+                    op_flags: 0x200,
+                    ..Sqe::default()
+                },
+                mem: [
+                    Mem::Str {
+                        bytes: b"/srv/gone".to_vec(),
+                        cut: false,
+                    },
+                    Mem::None,
+                ],
+                files: Vec::new(),
+            })),
+            ..Request::default()
+        };
+        let mut out = Vec::new();
+        write_trace([r].into_iter(), &mut out).unwrap();
+        let has = |text: &str| out.windows(text.len()).any(|w| w == text.as_bytes());
+        for text in [
+            "args.dirfd",
+            "AT_FDCWD",
+            "args.path",
+            "\"/srv/gone\"",
+            "args.flags",
+            "AT_REMOVEDIR",
+            "result",
+        ] {
             assert!(has(text), "{text} missing");
         }
     }

@@ -19,6 +19,11 @@ struct WaitingWorkload {
 
 impl WaitingWorkload {
     fn fork() -> WaitingWorkload {
+        WaitingWorkload::fork_with(|| workloads::nops(5, 32).is_ok())
+    }
+
+    /// A child that runs `work` once told to (true: it succeeded).
+    fn fork_with(work: impl FnOnce() -> bool) -> WaitingWorkload {
         let mut fds = [0; 2];
         // SAFETY: pipe writes two fds into the array we own.
         assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
@@ -30,10 +35,7 @@ impl WaitingWorkload {
             let mut byte = [0u8; 1];
             // SAFETY: reading into our buffer from the pipe's read end.
             unsafe { libc::read(fds[0], byte.as_mut_ptr().cast(), 1) };
-            let code = match workloads::nops(5, 32) {
-                Ok(_) => 0,
-                Err(_) => 1,
-            };
+            let code = if work() { 0 } else { 1 };
             // SAFETY: ends the child without running the parent's destructors.
             unsafe { libc::_exit(code) };
         }
@@ -245,6 +247,48 @@ fn trace_prints_one_line_per_request() {
         "every NOP traced once"
     );
     assert!(err.contains("160 requests traced, 0 records lost"), "{err}");
+}
+
+#[test]
+fn trace_prints_each_requests_arguments_like_strace() {
+    if !require_root("trace_prints_each_requests_arguments_like_strace") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let d = dir.path().to_str().unwrap().to_string();
+    let path = dir.path().to_path_buf();
+    let workload = WaitingWorkload::fork_with(move || {
+        workloads::decoded_args(&path, Duration::from_millis(500)).is_ok()
+    });
+    let pid = workload.pid.to_string();
+    let (status, out, err) = observe(&["trace", "--pid", &pid, "--duration", "4"], workload);
+    assert_eq!(status, 0, "{err}");
+    let file = format!("{d}/args-a");
+    let line = |needle: &str| -> &str {
+        out.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}:\n{out}"))
+    };
+    let created = line(&format!(
+        "OPENAT(AT_FDCWD, \"{file}\", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0640) ud=0x1 = "
+    ));
+    assert!(
+        created.ends_with(" inline") || created.contains(" io-wq"),
+        "{created}"
+    );
+    assert!(
+        created.contains(&format!("<{file}> ")),
+        "the new fd names its file: {created}"
+    );
+    let v6 = line("CONNECT(");
+    assert!(v6.contains("{AF_INET, 127.0.0.1:"), "{v6}");
+    line("{AF_INET6, [::1]:");
+    line(&format!("{{AF_UNIX, \"{d}/args.sock\"}}"));
+    line("OPENAT(AT_FDCWD, 0x10 <unreadable: EFAULT>, O_RDONLY) ud=0x9 = -14 EFAULT");
+    line("CLOSE(fixed:1) ud=");
+    // The file's fd (`N</path>`), as the CLOSE at the end names it.
+    let fd = &created[created.find(" = ").unwrap() + 3..created.find("> ").unwrap() + 1];
+    line(&format!("CLOSE({fd}) ud="));
 }
 
 #[test]

@@ -95,6 +95,13 @@ fn records_a_known_workload_exactly() {
             (r.user_data, r.off, r.len, r.res),
             (sqe.user_data, sqe.off, sqe.len, sqe.res)
         );
+        // Format 4: each request keeps the arguments the probe captured (the SQE as written).
+        let args = r
+            .args
+            .as_deref()
+            .expect("the request's arguments are recorded");
+        assert_eq!(args.source, uringtop_common::args::SqeSource::Ring);
+        assert_eq!((args.sqe.fd, args.sqe.len), (sqe.fd, sqe.len));
     }
     // No kernel address: every address is the user's buffer, in the lower half.
     for input in rec.inputs() {

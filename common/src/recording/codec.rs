@@ -7,6 +7,7 @@
 //!   of them as zigzag deltas from the previous request of the batch, and the process/thread/ring
 //!   context only when it changed. zstd then compresses the chunk.
 
+use crate::args::{FdFile, Mem, OpArgs, Sqe, SqeSource};
 use crate::input::{ExecPath, Request, Sample};
 use crate::verdict::{Action, Verdict};
 use std::fmt;
@@ -39,8 +40,19 @@ const PATH_SHIFT: u8 = 2;
 const HAS_VERDICT: u8 = 1 << 4;
 /// Format 3: the CQE's index within its request (a varint) follows the verdict.
 const HAS_CQE_INDEX: u8 = 1 << 5;
+/// Format 4: the request's arguments ([`OpArgs`]) follow the CQE index.
+const HAS_ARGS: u8 = 1 << 6;
 /// Bits that must be zero in a flags byte.
-const UNKNOWN_FLAGS: u8 = !0b11_1111;
+const UNKNOWN_FLAGS: u8 = !0b111_1111;
+/// Tags of an argument's piece of user memory; `MEM_CUT` marks one that was cut.
+const MEM_NONE: u8 = 0;
+const MEM_STR: u8 = 1;
+const MEM_BYTES: u8 = 2;
+const MEM_UNREADABLE: u8 = 3;
+const MEM_CUT: u8 = 0x80;
+/// Bounds a damaged file cannot make a reader exceed.
+const MAX_MEM: u64 = 4096;
+const MAX_FILES: u64 = 64;
 /// Bits of the verdict byte: the action in the low two, then these.
 const VERDICT_HAS_RULE: u8 = 1 << 2;
 const VERDICT_ENFORCED: u8 = 1 << 3;
@@ -62,7 +74,8 @@ pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
             | (u8::from(r.latency_ns.is_some()) << 1)
             | (path << PATH_SHIFT)
             | if r.verdict.is_some() { HAS_VERDICT } else { 0 }
-            | if r.cqe_index != 0 { HAS_CQE_INDEX } else { 0 };
+            | if r.cqe_index != 0 { HAS_CQE_INDEX } else { 0 }
+            | if r.args.is_some() { HAS_ARGS } else { 0 };
         out.push(flags);
         if !same {
             put_varint(out, u64::from(r.pid));
@@ -99,6 +112,9 @@ pub fn encode_requests(requests: &[Request], out: &mut Vec<u8>) {
         }
         if r.cqe_index != 0 {
             put_varint(out, u64::from(r.cqe_index));
+        }
+        if let Some(args) = &r.args {
+            put_args(out, args);
         }
         prev = r.clone();
     }
@@ -183,6 +199,9 @@ pub fn decode_requests(data: &[u8]) -> Result<Vec<Request>, DecodeError> {
         if flags & HAS_CQE_INDEX != 0 {
             r.cqe_index = c.u32()?;
         }
+        if flags & HAS_ARGS != 0 {
+            r.args = Some(Box::new(c.args()?));
+        }
         prev = r.clone();
         out.push(r);
     }
@@ -190,6 +209,53 @@ pub fn decode_requests(data: &[u8]) -> Result<Vec<Request>, DecodeError> {
         return Err(DecodeError("a request batch has trailing bytes"));
     }
     Ok(out)
+}
+
+/// An [`OpArgs`]: its source, the SQE's fields as varints, each piece of user memory (a tag, then
+/// its bytes or errno), and what its fds were.
+fn put_args(out: &mut Vec<u8>, a: &OpArgs) {
+    out.push(match a.source {
+        SqeSource::None => 0,
+        SqeSource::Ring => 1,
+        SqeSource::Failed => 2,
+        SqeSource::Request => 3,
+    });
+    let s = &a.sqe;
+    put_varint(out, u64::from(s.ioprio));
+    put_varint(out, zigzag(i64::from(s.fd)));
+    put_varint(out, s.off);
+    put_varint(out, s.addr);
+    put_varint(out, u64::from(s.len));
+    put_varint(out, u64::from(s.op_flags));
+    put_varint(out, u64::from(s.buf_index));
+    put_varint(out, u64::from(s.personality));
+    put_varint(out, u64::from(s.file_index));
+    put_varint(out, s.addr3);
+    for m in &a.mem {
+        match m {
+            Mem::None => out.push(MEM_NONE),
+            Mem::Str { bytes, cut } | Mem::Bytes { bytes, cut } => {
+                let tag = if matches!(m, Mem::Str { .. }) {
+                    MEM_STR
+                } else {
+                    MEM_BYTES
+                };
+                out.push(tag | if *cut { MEM_CUT } else { 0 });
+                put_varint(out, bytes.len() as u64);
+                out.extend_from_slice(bytes);
+            }
+            Mem::Unreadable { errno } => {
+                out.push(MEM_UNREADABLE);
+                put_varint(out, u64::from(*errno));
+            }
+        }
+    }
+    put_varint(out, a.files.len() as u64);
+    for f in &a.files {
+        put_varint(out, zigzag(i64::from(f.fd)));
+        put_varint(out, f.what.len() as u64);
+        out.extend_from_slice(f.what.as_bytes());
+    }
 }
 
 fn zigzag(v: i64) -> u64 {
@@ -262,6 +328,84 @@ impl Cursor<'_> {
     fn delta(&mut self, prev: u64) -> Result<u64, DecodeError> {
         Ok(prev.wrapping_add(unzigzag(self.varint()?) as u64))
     }
+
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        u16::try_from(self.varint()?).map_err(|_| DecodeError("a 16-bit field is out of range"))
+    }
+
+    fn i32(&mut self) -> Result<i32, DecodeError> {
+        i32::try_from(unzigzag(self.varint()?)).map_err(|_| DecodeError("an fd is out of range"))
+    }
+
+    /// `n` bytes after a length no larger than `max`.
+    fn bytes(&mut self, max: u64) -> Result<Vec<u8>, DecodeError> {
+        let len = self.varint()?;
+        if len > max {
+            return Err(DecodeError("a request's argument is too long"));
+        }
+        Ok(self.take(len as usize)?.to_vec())
+    }
+
+    fn args(&mut self) -> Result<OpArgs, DecodeError> {
+        let source = match self.byte()? {
+            0 => SqeSource::None,
+            1 => SqeSource::Ring,
+            2 => SqeSource::Failed,
+            3 => SqeSource::Request,
+            _ => return Err(DecodeError("a request's arguments have an unknown source")),
+        };
+        let sqe = Sqe {
+            ioprio: self.u16()?,
+            fd: self.i32()?,
+            off: self.varint()?,
+            addr: self.varint()?,
+            len: self.u32()?,
+            op_flags: self.u32()?,
+            buf_index: self.u16()?,
+            personality: self.u16()?,
+            file_index: self.u32()?,
+            addr3: self.varint()?,
+        };
+        let mut mem = [Mem::None, Mem::None];
+        for m in &mut mem {
+            let tag = self.byte()?;
+            let cut = tag & MEM_CUT != 0;
+            *m = match tag & !MEM_CUT {
+                MEM_NONE if !cut => Mem::None,
+                MEM_STR => Mem::Str {
+                    bytes: self.bytes(MAX_MEM)?,
+                    cut,
+                },
+                MEM_BYTES => Mem::Bytes {
+                    bytes: self.bytes(MAX_MEM)?,
+                    cut,
+                },
+                MEM_UNREADABLE if !cut => Mem::Unreadable { errno: self.u16()? },
+                _ => {
+                    return Err(DecodeError(
+                        "a request's argument memory has an unknown tag",
+                    ))
+                }
+            };
+        }
+        let count = self.varint()?;
+        if count > MAX_FILES {
+            return Err(DecodeError("a request names too many files"));
+        }
+        let mut files = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let fd = self.i32()?;
+            let what = String::from_utf8(self.bytes(MAX_MEM)?)
+                .map_err(|_| DecodeError("a request's file name is not UTF-8"))?;
+            files.push(FdFile { fd, what });
+        }
+        Ok(OpArgs {
+            source,
+            sqe,
+            mem,
+            files,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -314,6 +458,41 @@ mod tests {
             });
             all.push(r);
         }
+        // Arguments (format 4): every kind of memory, cut or not, fds and their files.
+        let mut with_args = requests[0].clone();
+        with_args.args = Some(Box::new(OpArgs {
+            source: SqeSource::Ring,
+            sqe: Sqe {
+                ioprio: 3,
+                fd: -100,
+                off: u64::MAX,
+                addr: 0x7fff_0000_1000,
+                len: 0o644,
+                op_flags: 0o2000000,
+                buf_index: 7,
+                personality: 2,
+                file_index: u32::MAX,
+                addr3: 1,
+            },
+            mem: [
+                Mem::Str {
+                    bytes: b"/etc/passwd".to_vec(),
+                    cut: true,
+                },
+                Mem::Bytes {
+                    bytes: vec![2, 0, 1, 2, 127, 0, 0, 1],
+                    cut: false,
+                },
+            ],
+            files: vec![FdFile {
+                fd: 5,
+                what: "TCP:[127.0.0.1:1->127.0.0.1:2]".into(),
+            }],
+        }));
+        all.push(with_args.clone());
+        with_args.args.as_mut().unwrap().mem = [Mem::Unreadable { errno: 14 }, Mem::None];
+        with_args.args.as_mut().unwrap().source = SqeSource::Failed;
+        all.push(with_args);
         let mut out = Vec::new();
         encode_requests(&all, &mut out);
         assert_eq!(decode_requests(&out).unwrap(), all);

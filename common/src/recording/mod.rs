@@ -43,8 +43,10 @@ pub const REQUESTS_ENCODING: &str = "x-uringtop-requests-v1";
 /// Version 2 added policy verdicts to requests (and the policy to the header's options); a
 /// version-2 reader reads version-1 files as they were. Version 3 numbers the CQEs of requests
 /// that post several (`Request::cqe_index`), and its samples carry only what changed since the
-/// sample before (plus exits and closed rings); versions 1 and 2 read as they were.
-pub const FORMAT_VERSION: u32 = 3;
+/// sample before (plus exits and closed rings); versions 1 and 2 read as they were. Version 4
+/// carries each request's arguments (`Request::args`, [`crate::args::OpArgs`]) when the probe
+/// captured them; versions 1 to 3 read as they were, without arguments.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Who recorded, where, when and how. Stored as string pairs in an MCAP metadata record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

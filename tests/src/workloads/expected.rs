@@ -30,6 +30,9 @@ pub struct Expected {
     /// Child processes the workload forked (each with work the workload documents), in order.
     #[serde(default)]
     pub forked: Vec<u32>,
+    /// How each request's decoded arguments and result must read (the arguments workload).
+    #[serde(default)]
+    pub args: Vec<super::args::ArgsExpect>,
 }
 
 /// The counters the probe keeps for one opcode.
@@ -98,6 +101,7 @@ impl Expected {
         }
         self.sqes.extend(other.sqes);
         self.forked.extend(other.forked);
+        self.args.extend(other.args);
         for (name, n) in other.extra_cqes {
             *self.extra_cqes.entry(name).or_default() += n;
         }

@@ -36,7 +36,20 @@ fn lines(r: &Request, app: &App) -> Vec<Line<'static>> {
             Span::raw(value),
         ])
     };
-    let mut out = vec![section("SQE")];
+    let mut out = Vec::new();
+    // Decoded arguments first, by name, as the opcode means them (when the probe captured them);
+    // the raw SQE fields follow.
+    let arguments = fields::arguments(r);
+    if arguments.decoded() {
+        out.push(section("Arguments"));
+        let mut call = format!("{}({arguments}) = ", fields::opcode(r));
+        fields::outcome(&mut call, r);
+        out.push(field("call", call));
+        for (name, value) in arguments.lines() {
+            out.push(field(name, value));
+        }
+    }
+    out.push(section("SQE"));
     out.push(field(
         "opcode",
         format!("{} ({})", fields::opcode(r), r.opcode),

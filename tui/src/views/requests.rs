@@ -17,7 +17,7 @@ use uringtop_common::model::Model;
 use uringtop_common::names::opcode_name;
 use uringtop_common::request_fields as fields;
 
-const HEADERS: [&str; 11] = [
+const HEADERS: [&str; 12] = [
     "TIME",
     "TID",
     "OP",
@@ -29,11 +29,12 @@ const HEADERS: [&str; 11] = [
     "RES",
     "LATENCY",
     "PATH",
+    "ARG",
 ];
-const RIGHT: [bool; 11] = [
-    false, true, false, true, true, true, false, true, false, true, false,
+const RIGHT: [bool; 12] = [
+    false, true, false, true, true, true, false, true, false, true, false, false,
 ];
-const COLUMNS: [Fit; 11] = [
+const COLUMNS: [Fit; 12] = [
     Fit {
         width: 15,
         priority: 0,
@@ -88,6 +89,13 @@ const COLUMNS: [Fit; 11] = [
         width: 8,
         priority: 1,
         flex: false,
+    },
+    // The most telling argument (a path, an address, what the fd is): takes the spare width,
+    // on terminals wide enough for every other column (143 columns).
+    Fit {
+        width: 16,
+        priority: 3,
+        flex: true,
     },
 ];
 
@@ -179,10 +187,11 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
             Some(ns) => format::duration(s, ns),
             None => s.push('-'),
         },
-        _ => {
+        10 => {
             s.push_str(fields::path(r));
             return r.path == ExecPath::Rejected;
         }
+        _ => fields::telling_argument(s, r),
     }
     false
 }

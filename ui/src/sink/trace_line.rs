@@ -14,20 +14,25 @@ pub fn text(r: &Request, utc_offset_s: i64) -> String {
     line.push(' ');
     fields::process(&mut line, &r.comm, r.pid);
     let _ = write!(line, " ring {} {}", r.ring, fields::opcode(r));
-    let fd = fields::fd(r);
-    if fd != Fd::None {
-        let _ = write!(line, " fd={fd}");
-    }
     let arguments = fields::arguments(r);
-    if !arguments.is_empty() {
-        let _ = write!(line, " {arguments}");
+    if arguments.decoded() {
+        // strace's shape: OPENAT(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC), the fd inside.
+        let _ = write!(line, "({arguments})");
+    } else {
+        let fd = fields::fd(r);
+        if fd != Fd::None {
+            let _ = write!(line, " fd={fd}");
+        }
+        if !arguments.is_empty() {
+            let _ = write!(line, " {arguments}");
+        }
     }
     let flags = names::sqe_flag_names(r.sqe_flags);
     if !flags.is_empty() {
         let _ = write!(line, " flags={}", flags.join("|"));
     }
     let _ = write!(line, " ud={:#x} = ", r.user_data);
-    fields::result(&mut line, r.res);
+    fields::outcome(&mut line, r);
     if let Some(cqe) = fields::cqe(r) {
         // One of several CQEs of one request (multishot, SEND_ZC): F_MORE says more follow.
         let _ = write!(line, " cqe{cqe} {}", cqe.word());
@@ -75,6 +80,10 @@ pub struct TraceJson<'a> {
     /// For requests that post several CQEs: this CQE's number, from 1 (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cqe_index: Option<u32>,
+    /// When the probe captured the request's arguments: `args` (every one by name, decoded),
+    /// `args_source`, and what the result means (`res_fd`, `cqe_flags`, `buffer_id`).
+    #[serde(flatten)]
+    pub decoded: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +118,11 @@ pub fn json(r: &Request) -> String {
             enforced: v.enforced,
         }),
         cqe_index: fields::cqe(r).map(|c| c.index),
+        decoded: {
+            let mut m = serde_json::Map::new();
+            uringtop_common::args::present::json_fields(r, &mut m);
+            m
+        },
     };
     serde_json::to_string(&j).unwrap_or_default()
 }
@@ -139,6 +153,7 @@ mod tests {
             path: ExecPath::Inline,
             verdict: None,
             cqe_index: 0,
+            args: None,
         }
     }
 
@@ -148,6 +163,65 @@ mod tests {
             text(&read(), 0),
             "12:00:01.123456 fio[4242] ring 1 READ fd=5 off=4096 len=4096 ud=0x7 = 4096 12.3µs inline"
         );
+    }
+
+    /// An OPENAT whose arguments the probe captured, as the live source hands it over.
+    fn openat() -> Request {
+        use uringtop_common::args::{FdFile, Mem, OpArgs, Sqe, SqeSource};
+        Request {
+            opcode: 18,
+            fd: -1,
+            off: 0,
+            len: 0,
+            res: 5,
+            latency_ns: Some(25_700),
+            args: Some(Box::new(OpArgs {
+                source: SqeSource::Ring,
+                sqe: Sqe {
+                    fd: -100,
+                    addr: 0x1000,
+                    op_flags: 0o2000000,
+                    ..Sqe::default()
+                },
+                mem: [
+                    Mem::Str {
+                        bytes: b"/etc/passwd".to_vec(),
+                        cut: false,
+                    },
+                    Mem::None,
+                ],
+                files: vec![FdFile {
+                    fd: 5,
+                    what: "/etc/passwd".into(),
+                }],
+            })),
+            ..read()
+        }
+    }
+
+    #[test]
+    fn captured_arguments_read_like_strace() {
+        assert_eq!(
+            text(&openat(), 0),
+            "12:00:01.123456 fio[4242] ring 1 OPENAT(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC) \
+             ud=0x7 = 5</etc/passwd> 25.7µs inline"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json(&openat())).unwrap();
+        assert_eq!(v["op"], "OPENAT");
+        assert_eq!(v["args"]["path"], "/etc/passwd");
+        assert_eq!(
+            v["args"]["flags"],
+            serde_json::json!(["O_RDONLY", "O_CLOEXEC"])
+        );
+        assert_eq!(v["args"]["dirfd"]["name"], "AT_FDCWD");
+        assert_eq!(
+            v["res_fd"],
+            serde_json::json!({"fd": 5, "file": "/etc/passwd"})
+        );
+        assert_eq!(v["args_source"], "ring");
+        // Without captured arguments, nothing of them.
+        let v: serde_json::Value = serde_json::from_str(&json(&read())).unwrap();
+        assert!(v.get("args").is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The terminal UI's screens and navigation, rendered into ratatui's TestBackend from the
 //! deterministic synthetic stream: no root, no terminal, no probe.
 
+mod arguments;
 mod churn;
 mod navigation;
 mod policy;
