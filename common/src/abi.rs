@@ -58,7 +58,8 @@ pub struct OpShared {
     pub lat_sum: u64,
     /// Log, deny, kill (allow is every other judged SQE).
     pub violations: [u64; 3],
-    pub _pad: u64,
+    /// Deny verdicts the kernel carried out (refused with -EACCES).
+    pub kernel_denied: u64,
     /// 32-bit: wraps, and the reader carries the wraps (see probe/src/read.rs).
     pub lat_hist: [u32; LAT_BUCKETS],
 }
@@ -71,7 +72,7 @@ impl Default for OpShared {
             lat_count: 0,
             lat_sum: 0,
             violations: [0; 3],
-            _pad: 0,
+            kernel_denied: 0,
             lat_hist: [0; LAT_BUCKETS],
         }
     }
@@ -197,6 +198,8 @@ pub const RECORD_WITH_MEM: usize = core::mem::size_of::<Record>() + 2 * ARG_MEM;
 pub const MAX_RULES: usize = 64;
 pub const ANY_UID: u32 = u32::MAX;
 pub const NO_RULE: u16 = 0xffff;
+/// `Rule::ring_fd` of a rule without a ring selector.
+pub const ANY_RING_FD: i32 = -1;
 /// Bit of an index into [`Policy::flags`]: the SQE named a personality.
 pub const FLAG_PERSONALITY: usize = 0x80;
 pub const VERDICT_ACTION: u8 = 3;
@@ -228,7 +231,7 @@ pub struct SetupKey {
 
 /// One compiled rule (see `struct urt_rule` in abi.h).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
     /// 0: any process.
     pub pid: u32,
@@ -241,6 +244,34 @@ pub struct Rule {
     pub comm_len: u8,
     pub _pad: [u8; 2],
     pub comm: [u8; 16],
+    /// [`ANY_RING_FD`]: every ring; else rings created with this fd.
+    pub ring_fd: i32,
+    /// OPENAT/OPENAT2 with one of these O_* bits (0: no condition).
+    pub open_flags_any: u32,
+    /// SOCKET with address family d, bit d (0: no condition).
+    pub socket_domains: u64,
+    /// SOCKET of type t (low 4 bits), bit t (0: no condition).
+    pub socket_types: u16,
+    pub _pad2: [u8; 6],
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Rule {
+            pid: 0,
+            uid: 0,
+            setup_flags: 0,
+            action: 0,
+            comm_len: 0,
+            _pad: [0; 2],
+            comm: [0; 16],
+            ring_fd: ANY_RING_FD,
+            open_flags_any: 0,
+            socket_domains: 0,
+            socket_types: 0,
+            _pad2: [0; 6],
+        }
+    }
 }
 
 /// The compiled policy: bitmaps over rules (bit i = `rules[i]`), see `struct urt_policy` in abi.h.
@@ -254,6 +285,11 @@ pub struct Policy {
     pub sqe_rules: u64,
     pub register_rules: u64,
     pub conditional: u64,
+    /// Rules with a condition on the SQE's arguments (also in `conditional`).
+    pub arg_rules: u64,
+    /// 0: every process; else only descendants of this process (`uringtop run`).
+    pub scope_tgid: u32,
+    pub _pad2: u32,
     pub setup_requires: [u64; 32],
     pub sqe_ops: [u64; 256],
     pub register_ops: [u64; 64],
@@ -271,6 +307,9 @@ impl Default for Policy {
             sqe_rules: 0,
             register_rules: 0,
             conditional: 0,
+            arg_rules: 0,
+            scope_tgid: 0,
+            _pad2: 0,
             setup_requires: [0; 32],
             sqe_ops: [0; 256],
             register_ops: [0; 64],
@@ -287,8 +326,8 @@ const _: () = {
     assert!(core::mem::size_of::<RegisterKey>() == 8);
     assert!(core::mem::size_of::<RegisterStats>() == 56);
     assert!(core::mem::size_of::<SetupKey>() == 8);
-    assert!(core::mem::size_of::<Rule>() == 32);
-    assert!(core::mem::size_of::<Policy>() == 32 + 8 * (32 + 256 + 64 + 256) + 32 * MAX_RULES);
+    assert!(core::mem::size_of::<Rule>() == 56);
+    assert!(core::mem::size_of::<Policy>() == 48 + 8 * (32 + 256 + 64 + 256) + 56 * MAX_RULES);
     assert!(core::mem::size_of::<ErrKey>() == 8);
     assert!(core::mem::size_of::<RingInfo>() == 32);
     assert!(core::mem::size_of::<Config>() == 16);

@@ -215,12 +215,14 @@ pub fn cqe(r: &Request) -> Option<Cqe> {
     })
 }
 
-/// What a verdict did, in one word: `allow`, `log`, `deny`, `killed`, and `would-kill` for a
-/// kill without `--enforce` (so nobody reads that a process was killed when it was not).
+/// What a verdict did, in one word: `allow`, `log`, `deny`, `killed`, `would-kill` for a
+/// kill without `--enforce` (so nobody reads that a process was killed when it was not), and
+/// `refused` for a deny the kernel carried out (-EACCES at submission, e.g. under `uringtop run`).
 pub fn verdict_word(v: &Verdict) -> &'static str {
     match v.action {
         Action::Kill if !v.enforced => "would-kill",
         Action::Kill => "killed",
+        Action::Deny if v.enforced => "refused",
         a => a.name(),
     }
 }
@@ -231,6 +233,7 @@ pub fn verdict_meaning(v: &Verdict) -> &'static str {
         Action::Allow => "allowed",
         Action::Log => "logged; the request ran",
         // A tracepoint cannot fail an SQE: only the kernel's own restrictions refuse one.
+        Action::Deny if v.enforced => "refused by the kernel (EACCES): the request never ran",
         Action::Deny => "audit: the request still ran",
         Action::Kill if v.enforced => "enforced: SIGKILL sent to the process",
         Action::Kill => "audit, no --enforce: not killed",
@@ -291,7 +294,8 @@ mod tests {
         };
         assert_eq!(verdict_word(&v(Action::Allow, false)), "allow");
         assert_eq!(verdict_word(&v(Action::Log, false)), "log");
-        assert_eq!(verdict_word(&v(Action::Deny, true)), "deny");
+        assert_eq!(verdict_word(&v(Action::Deny, false)), "deny");
+        assert_eq!(verdict_word(&v(Action::Deny, true)), "refused");
         assert_eq!(verdict_word(&v(Action::Kill, false)), "would-kill");
         assert_eq!(verdict_word(&v(Action::Kill, true)), "killed");
     }

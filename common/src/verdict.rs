@@ -57,6 +57,15 @@ pub struct VerdictCounts {
     pub log: u64,
     pub deny: u64,
     pub kill: u64,
+    /// Of the `deny` verdicts, those the kernel carried out: the SQE was refused with -EACCES at
+    /// submission (its restrictions or BPF filters, e.g. what `uringtop run` installs) and never
+    /// ran. Only SQEs have them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub denied_by_kernel: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl VerdictCounts {
@@ -94,6 +103,7 @@ impl VerdictCounts {
             log: self.log.saturating_sub(old.log),
             deny: self.deny.saturating_sub(old.deny),
             kill: self.kill.saturating_sub(old.kill),
+            denied_by_kernel: self.denied_by_kernel.saturating_sub(old.denied_by_kernel),
         }
     }
 
@@ -103,12 +113,14 @@ impl VerdictCounts {
             log: self.log.saturating_add(d.log),
             deny: self.deny.saturating_add(d.deny),
             kill: self.kill.saturating_add(d.kill),
+            denied_by_kernel: self.denied_by_kernel.saturating_add(d.denied_by_kernel),
         }
     }
 
     /// True when any action's count is lower in `self` than in `old` (the counter restarted).
     pub fn any_below(&self, old: &VerdictCounts) -> bool {
         Action::ALL.into_iter().any(|a| self.get(a) < old.get(a))
+            || self.denied_by_kernel < old.denied_by_kernel
     }
 
     /// The most severe action with a non-zero count.
@@ -124,7 +136,8 @@ pub struct Verdict {
     /// Position of the matching rule in the policy (0 = the first `[[rule]]`); None when no rule
     /// matched and the policy's default decided.
     pub rule: Option<u16>,
-    /// A kill that was carried out (`--enforce`): SIGKILL was sent to the submitting process.
+    /// Carried out: a kill sent SIGKILL to the submitting process (`--enforce`); a deny was
+    /// refused by the kernel itself (-EACCES at submission: the request never ran).
     #[serde(default)]
     pub enforced: bool,
 }
@@ -150,6 +163,7 @@ mod tests {
             log: 1,
             deny: 0,
             kill: 2,
+            denied_by_kernel: 0,
         };
         assert_eq!(c.violations(), 3);
         assert_eq!(c.worst(), Some(Action::Kill));

@@ -357,6 +357,7 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
                     log: n,
                     deny: n,
                     kill: 0,
+                    denied_by_kernel: 0,
                 },
                 ..OpCounters::default()
             },

@@ -100,7 +100,7 @@ struct urt_op_shared {
 	__u64 lat_count;   /* completions with a measured submit->complete latency */
 	__u64 lat_sum;     /* ns */
 	__u64 violations[3]; /* policy verdicts log, deny, kill; allow is every other judged SQE */
-	__u64 _pad;
+	__u64 kernel_denied; /* deny verdicts the kernel carried out: refused with -EACCES */
 	__u32 lat_hist[URT_LAT_BUCKETS];
 };
 
@@ -178,13 +178,15 @@ struct urt_setup_key {
 #define URT_ACTION_KILL 3
 #define URT_ANY_UID 0xffffffffU
 #define URT_NO_RULE 0xffff
+#define URT_ANY_RING_FD (-1)
+#define URT_SCOPE_DEPTH 16
 /* Bit of an index into urt_policy.flags: the SQE named a personality (sqe->personality != 0). */
 #define URT_FLAG_PERSONALITY 0x80
 
 /* Bits of urt_record.verdict */
 #define URT_VERDICT_ACTION 3     /* mask: URT_ACTION_* */
 #define URT_VERDICT_PRESENT 4    /* a policy was loaded and judged this SQE */
-#define URT_VERDICT_ENFORCED 8   /* a kill was carried out (SIGKILL sent) */
+#define URT_VERDICT_ENFORCED 8   /* carried out: a kill sent SIGKILL; a deny was refused by the kernel */
 
 struct urt_rule {
 	__u32 pid;         /* 0: any process */
@@ -194,6 +196,11 @@ struct urt_rule {
 	__u8 comm_len;     /* 0: any process name; else the length of the glob in comm */
 	__u8 _pad[2];
 	char comm[16];     /* glob over the process name: '*' any run of bytes, '?' any one byte */
+	__s32 ring_fd;     /* URT_ANY_RING_FD: every ring; else rings created with this fd */
+	__u32 open_flags_any;  /* OPENAT/OPENAT2 with one of these O_* bits (0: no condition) */
+	__u64 socket_domains;  /* SOCKET with family d: bit d (0: no condition) */
+	__u16 socket_types;    /* SOCKET with type t (low 4 bits): bit t (0: no condition) */
+	__u8 _pad2[6];
 };
 
 struct urt_policy {
@@ -203,7 +210,11 @@ struct urt_policy {
 	__u8 _pad[2];
 	__u64 sqe_rules;          /* rules that judge SQEs */
 	__u64 register_rules;     /* rules that judge io_uring_register calls */
-	__u64 conditional;        /* rules with an SQE flag or personality condition */
+	__u64 conditional;        /* rules with an SQE flag, personality or argument condition */
+	__u64 arg_rules;          /* rules with an argument condition (socket family/type, open flags) */
+	__u32 scope_tgid;         /* 0: every process; else only descendants of this process (uringtop
+				   * run: its command's tree), up to URT_SCOPE_DEPTH generations */
+	__u32 _pad2;
 	__u64 setup_requires[32]; /* [b]: rules that only match rings with IORING_SETUP bit b (for
 				   * userspace's evaluator; the probe tests rules[i].setup_flags) */
 	__u64 sqe_ops[256];       /* [op]: rules covering IORING_OP op */
@@ -300,8 +311,8 @@ _Static_assert(sizeof(struct urt_multishot) == 32, "urt_multishot layout");
 _Static_assert(sizeof(struct urt_register_key) == 8, "urt_register_key layout");
 _Static_assert(sizeof(struct urt_register_stats) == 56, "urt_register_stats layout");
 _Static_assert(sizeof(struct urt_setup_key) == 8, "urt_setup_key layout");
-_Static_assert(sizeof(struct urt_rule) == 32, "urt_rule layout");
-_Static_assert(sizeof(struct urt_policy) == 32 + 8 * (32 + 256 + 64 + 256) + 32 * URT_MAX_RULES,
+_Static_assert(sizeof(struct urt_rule) == 56, "urt_rule layout");
+_Static_assert(sizeof(struct urt_policy) == 48 + 8 * (32 + 256 + 64 + 256) + 56 * URT_MAX_RULES,
 	       "urt_policy layout");
 _Static_assert(sizeof(struct urt_err_key) == 8, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");

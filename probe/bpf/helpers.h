@@ -334,7 +334,7 @@ static __always_inline bool locate(void *ring_ctx, __u32 tgid, __u8 op, struct u
 	if (policy_enabled && !judge)
 		return true;
 	if (policy_enabled)
-		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, op, &where->verdict);
+		where->cand = policy_prepare_sqe(tgid, ring->setup_flags, ring->fd, op, &where->verdict);
 	if (hit) {
 		if (policy_enabled) {
 			hit->cand = where->cand;
@@ -411,6 +411,11 @@ static __always_inline bool take_latency_sample(struct urt_op_stats *st)
 	st->sample_rng = rng;
 	return (rng & st->sample_mask) == 0;
 }
+
+/* Opcodes whose arguments policy rules can judge (include/uapi/linux/io_uring.h). */
+#define URT_OP_OPENAT 18
+#define URT_OP_OPENAT2 28
+#define URT_OP_SOCKET 45
 
 static __always_inline bool is_rw_opcode(__u8 op)
 {

@@ -52,6 +52,7 @@ struct task_struct {
 	int pid;
 	int tgid;
 	struct task_struct *group_leader;
+	struct task_struct *real_parent;
 	struct signal_struct *signal;
 	char comm[16];
 } __attribute__((preserve_access_index));
@@ -102,6 +103,21 @@ struct io_rw {
 	struct kiocb kiocb;
 	__u64 addr;
 	__u32 len;
+} __attribute__((preserve_access_index));
+
+/* Per-op data of SOCKET and OPENAT/OPENAT2 after prep (io_uring/net.c, io_uring/openclose.c):
+ * what rules on arguments look at, as Linux 7.0's io_uring BPF filters do. */
+struct io_socket {
+	int domain;
+	int type;
+} __attribute__((preserve_access_index));
+
+struct open_how {
+	__u64 flags;
+} __attribute__((preserve_access_index));
+
+struct io_open {
+	struct open_how how;
 } __attribute__((preserve_access_index));
 
 struct io_uring_sqe {

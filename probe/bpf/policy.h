@@ -58,6 +58,7 @@ struct urt_identity {
 	__u32 tgid;
 	__u32 uid;
 	__u32 setup_flags; /* of the ring: rules needing a setup flag it lacks do not match */
+	__s32 ring_fd;     /* of the ring (-1: creation not seen): rules selecting another do not match */
 	__u32 rule;  /* rule being matched */
 	__u32 fresh; /* 1: `rule` has not been started */
 	/* glob matcher (same algorithm as common/src/policy glob_match) */
@@ -89,7 +90,8 @@ static long identity_step(__u64 i, void *data)
 	if (x->fresh) {
 		x->fresh = 0;
 		if ((r->pid && r->pid != x->tgid) || (r->uid != URT_ANY_UID && r->uid != x->uid) ||
-		    (r->setup_flags & ~x->setup_flags)) {
+		    (r->setup_flags & ~x->setup_flags) ||
+		    (r->ring_fd != URT_ANY_RING_FD && r->ring_fd != x->ring_fd)) {
 			identity_next_rule(x, false);
 			return 0;
 		}
@@ -140,13 +142,14 @@ static long identity_step(__u64 i, void *data)
  * per-rule test runs inside the bpf_loop callback, which the verifier checks once, instead of
  * loops in the program itself.
  */
-static __always_inline __u64 identity_rules(__u32 tgid, __u32 setup_flags)
+static __always_inline __u64 identity_rules(__u32 tgid, __u32 setup_flags, __s32 ring_fd)
 {
 	struct urt_identity x = {};
 
 	x.tgid = tgid;
 	x.uid = (__u32)bpf_get_current_uid_gid();
 	x.setup_flags = setup_flags;
+	x.ring_fd = ring_fd;
 	x.fresh = 1;
 	leader_comm(x.comm);
 	bpf_loop(URT_IDENTITY_STEPS, identity_step, &x, 0);
@@ -177,10 +180,92 @@ static __always_inline void verdict_allow(struct urt_verdict *v)
 	v->enforced = 0;
 }
 
-/* The rules among `by_op` (those covering the opcode) that match this task and ring. */
-static __always_inline __u64 matching_rules(__u64 by_op, __u32 tgid, __u32 setup_flags)
+/*
+ * The policy applies to this task: no scope, or the scope process is among its ancestors (its
+ * parent's group, that one's, ... up to URT_SCOPE_DEPTH). `uringtop run` scopes its policy to
+ * its own descendants (it is a subreaper, so orphans stay in the tree).
+ */
+static __always_inline bool in_scope(struct urt_policy *pol)
 {
-	return by_op ? by_op & identity_rules(tgid, setup_flags) : 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 scope = pol->scope_tgid;
+	int i;
+
+	if (!scope)
+		return true;
+	for (i = 0; i < URT_SCOPE_DEPTH; i++) {
+		task = BPF_CORE_READ(task, group_leader, real_parent);
+		if (!task)
+			return false;
+		if ((__u32)BPF_CORE_READ(task, tgid) == scope)
+			return true;
+		if (BPF_CORE_READ(task, pid) <= 1)
+			return false; /* init: no further ancestor */
+	}
+	return false;
+}
+
+/* The rules among `by_op` (those covering the opcode) that match this task and ring. */
+static __always_inline __u64 matching_rules(__u64 by_op, __u32 tgid, __u32 setup_flags, __s32 ring_fd)
+{
+	return by_op ? by_op & identity_rules(tgid, setup_flags, ring_fd) : 0;
+}
+
+/* An SQE's arguments that rules can look at (the ones Linux 7.0's io_uring BPF filters see). */
+#define URT_ARGS_UNKNOWN 0
+#define URT_ARGS_SOCKET 1
+#define URT_ARGS_OPEN 2
+struct urt_rule_args {
+	__u32 kind;   /* URT_ARGS_* */
+	__u32 domain; /* SOCKET: address family */
+	__u32 type;   /* SOCKET: type (flags above the low 4 bits) */
+	__u32 _pad;
+	__u64 oflags; /* OPENAT/OPENAT2: O_* */
+};
+
+/* State of the argument loop: candidates left, lowest first. */
+struct urt_arg_walk {
+	__u64 mask;
+	struct urt_rule_args args;
+};
+
+static __always_inline bool rule_args_hold(struct urt_rule *r, struct urt_rule_args *a)
+{
+	if (a->kind == URT_ARGS_SOCKET)
+		return (r->socket_domains || r->socket_types) &&
+		       (!r->socket_domains || (a->domain < 64 && ((r->socket_domains >> (a->domain & 63)) & 1))) &&
+		       (!r->socket_types || ((r->socket_types >> (a->type & 15)) & 1));
+	if (a->kind == URT_ARGS_OPEN)
+		return (a->oflags & r->open_flags_any) != 0;
+	return false;
+}
+
+/* One step: the lowest candidate wins unless it is an argument rule whose arguments do not hold. */
+static long arg_step(__u64 i, void *data)
+{
+	struct urt_arg_walk *w = data;
+	struct urt_policy *pol = policy_get();
+	__u64 low = w->mask & -w->mask;
+
+	if (!pol || !low || !(pol->arg_rules & low))
+		return 1;
+	if (rule_args_hold(&pol->rules[lowest_bit(low) & (URT_MAX_RULES - 1)], &w->args))
+		return 1;
+	w->mask &= ~low;
+	return 0;
+}
+
+/* `mask` less the argument rules, lowest first, that do not hold before the first that decides. */
+static __always_inline __u64 args_filter(struct urt_policy *pol, __u64 mask, struct urt_rule_args *args)
+{
+	struct urt_arg_walk w = {};
+
+	if (!(mask & pol->arg_rules))
+		return mask;
+	w.mask = mask;
+	w.args = *args;
+	bpf_loop(URT_MAX_RULES, arg_step, &w, 0);
+	return w.mask;
 }
 
 /*
@@ -188,15 +273,16 @@ static __always_inline __u64 matching_rules(__u64 by_op, __u32 tgid, __u32 setup
  * ring with `setup_flags`. Returns the candidate rules when the SQE's flags still decide (the
  * first candidate has a flag condition), else 0 with the verdict decided in `v`.
  */
-static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, __u8 op, struct urt_verdict *v)
+static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, __s32 ring_fd, __u8 op,
+						struct urt_verdict *v)
 {
 	struct urt_policy *pol = policy_get();
 	__u64 cand;
 
 	verdict_allow(v);
-	if (!pol)
+	if (!pol || !in_scope(pol))
 		return 0;
-	cand = matching_rules(pol->sqe_rules & pol->sqe_ops[op], tgid, setup_flags);
+	cand = matching_rules(pol->sqe_rules & pol->sqe_ops[op], tgid, setup_flags, ring_fd);
 	if (cand && ((cand & -cand) & pol->conditional))
 		return cand;
 	verdict_of(pol, cand, v);
@@ -204,10 +290,11 @@ static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, _
 }
 
 /* Hot path: the verdict on one SQE, from what the cache entry kept. `flags` indexes
- * urt_policy.flags (IOSQE bits | URT_FLAG_PERSONALITY). */
+ * urt_policy.flags (IOSQE bits | URT_FLAG_PERSONALITY); `args` (NULL: unknown) are its arguments. */
 static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cached, __u32 flags,
-					     struct urt_verdict *v)
+					     struct urt_rule_args *args, struct urt_verdict *v)
 {
+	struct urt_rule_args none = {};
 	struct urt_policy *pol;
 
 	*v = *cached;
@@ -215,20 +302,21 @@ static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cac
 		return;
 	pol = policy_get();
 	if (pol)
-		verdict_of(pol, cand & pol->flags[flags & 0xff], v);
+		verdict_of(pol, args_filter(pol, cand & pol->flags[flags & 0xff], args ? args : &none), v);
 }
 
 /* The verdict on an io_uring_register call (rare: evaluated in full every time). */
-static __always_inline void policy_judge_register(__u32 tgid, __u32 setup_flags, __u32 opcode, struct urt_verdict *v)
+static __always_inline void policy_judge_register(__u32 tgid, __u32 setup_flags, __s32 ring_fd, __u32 opcode,
+						  struct urt_verdict *v)
 {
 	struct urt_policy *pol = policy_get();
 	__u64 cand;
 
 	verdict_allow(v);
-	if (!pol)
+	if (!pol || !in_scope(pol))
 		return;
 	cand = opcode < 64 ? pol->register_rules & pol->register_ops[opcode & 63] : 0;
-	verdict_of(pol, matching_rules(cand, tgid, setup_flags), v);
+	verdict_of(pol, matching_rules(cand, tgid, setup_flags, ring_fd), v);
 }
 
 /* Counts a rule's verdict, and carries out a kill when enforcing. */

@@ -94,6 +94,42 @@ static __always_inline void claim_slot(__u64 req, __u64 now, struct urt_where *w
 	slot->req = req;
 }
 
+/* The arguments rules can judge, from a request prep has read (SOCKET, OPENAT, OPENAT2): prep
+ * ran before io_uring_submit_req (6.5+). OPENAT's flags carry the O_LARGEFILE prep adds, as the
+ * kernel's BPF filters see them. */
+static __always_inline void prepped_args(struct io_kiocb *req, __u8 op, struct urt_rule_args *a)
+{
+	if (op == URT_OP_SOCKET) {
+		struct io_socket *sock = (void *)&req->cmd;
+
+		a->kind = URT_ARGS_SOCKET;
+		a->domain = BPF_CORE_READ(sock, domain);
+		a->type = BPF_CORE_READ(sock, type);
+	} else if (op == URT_OP_OPENAT || op == URT_OP_OPENAT2) {
+		struct io_open *open = (void *)&req->cmd;
+
+		a->kind = URT_ARGS_OPEN;
+		a->oflags = BPF_CORE_READ(open, how.flags);
+	}
+}
+
+/* The same arguments from the SQE itself, for a request refused before (or during) prep. */
+static __always_inline void sqe_args(const struct io_uring_sqe *sqe, __u8 op, struct urt_rule_args *a)
+{
+	if (op == URT_OP_SOCKET) {
+		a->kind = URT_ARGS_SOCKET;
+		a->domain = sqe->fd;
+		a->type = sqe->off;
+	} else if (op == URT_OP_OPENAT) {
+		a->kind = URT_ARGS_OPEN;
+		a->oflags = sqe->rw_flags; /* open_flags, in the same union */
+	} else if (op == URT_OP_OPENAT2) {
+		/* struct open_how in the submitter's memory at addr2; flags come first. */
+		if (bpf_probe_read_user(&a->oflags, sizeof(a->oflags), (void *)sqe->addr2) == 0)
+			a->kind = URT_ARGS_OPEN;
+	}
+}
+
 /* io_uring_submit_req(struct io_kiocb *req): 6.5+. Runs in the submitter (or its SQPOLL thread). */
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(on_submit_req, struct io_kiocb *req)
@@ -115,7 +151,11 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	if (!locate(req->ctx, tgid, op, &where, true))
 		return 0;
 	if (policy_enabled) {
-		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &v);
+		struct urt_rule_args args = {};
+
+		if (where.cand)
+			prepped_args(req, op, &args);
+		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &args, &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 	}
@@ -165,8 +205,16 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		return 0;
 	/* Judged like any SQE the process tried: the kernel's refusal is shown apart (denied). */
 	if (policy_enabled) {
+		struct urt_rule_args args = {};
+
+		if (where.cand)
+			sqe_args(sqe, op, &args);
 		policy_judge_sqe(where.cand, &where.verdict,
-				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &v);
+				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &args, &v);
+		/* A deny the kernel refused with -EACCES (its restrictions or BPF filters, e.g. those
+		 * `uringtop run` installs) was carried out: the SQE never ran. */
+		if (v.action == URT_ACTION_DENY && error == -EACCES)
+			v.enforced = 1;
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 		if (v.action != URT_ACTION_ALLOW)
@@ -177,6 +225,8 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		__sync_fetch_and_add(&sh->rejected, 1);
 		if (error == -EACCES || error == -EPERM)
 			__sync_fetch_and_add(&sh->denied, 1);
+		if (v.enforced && v.action == URT_ACTION_DENY)
+			__sync_fetch_and_add(&sh->kernel_denied, 1);
 	}
 	streamed = wants_record(tgid, where.ring) || (policy_enabled && v.action != URT_ACTION_ALLOW);
 	claim_slot((__u64)req, now, &where, tgid, op, URT_PATH_REJECTED | (streamed ? URT_PATH_STREAMED : 0));
@@ -492,7 +542,7 @@ int BPF_PROG(on_register, void *ring_ctx, unsigned opcode, unsigned nr_files, un
 		__sync_fetch_and_add(&rs->denied, 1);
 	if (policy_enabled) {
 		/* The call already ran (this tracepoint reports its result): a kill comes after it. */
-		policy_judge_register(tgid, ring->setup_flags, opcode, &v);
+		policy_judge_register(tgid, ring->setup_flags, ring->fd, opcode, &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 		__sync_fetch_and_add(&rs->verdicts[v.action & 3], 1);

@@ -57,17 +57,9 @@ fn lookup_all<K: Pod, V: Pod>(map: &MapData, max_entries: u32) -> Option<Vec<(K,
             map_fd: map.fd().as_fd().as_raw_fd() as u32,
             ..BatchAttr::default()
         };
-        // SAFETY: the buffers hold `count` keys and values of the map's sizes; the kernel writes
-        // at most that many, and the tokens are 8 bytes each.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_bpf,
-                BPF_MAP_LOOKUP_BATCH,
-                &mut attr as *mut BatchAttr,
-                size_of::<BatchAttr>(),
-            )
-        };
-        let err = (rc < 0).then(std::io::Error::last_os_error);
+        // SAFETY: the buffers hold `count` keys and values of the map's sizes; the kernel
+        // writes at most that many, and the tokens are 8 bytes each.
+        let err = unsafe { crate::sys_bpf::bpf(BPF_MAP_LOOKUP_BATCH, &mut attr) }.err();
         let done = match &err {
             None => false,
             Some(e) if e.raw_os_error() == Some(libc::ENOENT) => true,

@@ -38,18 +38,6 @@ pub(crate) fn run_once(prog: &ProgramFd) -> std::io::Result<()> {
         prog_fd: prog.as_fd().as_raw_fd() as u32,
         ..TestRunAttr::default()
     };
-    // SAFETY: bpf(2) reads `attr` (a valid, initialised struct of the stated size) and writes
-    // only its out fields.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            BPF_PROG_TEST_RUN,
-            &mut attr as *mut TestRunAttr,
-            std::mem::size_of::<TestRunAttr>(),
-        )
-    };
-    if rc < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
+    // SAFETY: no buffers: data, context and their sizes are all zero.
+    unsafe { crate::sys_bpf::bpf(BPF_PROG_TEST_RUN, &mut attr) }
 }

@@ -21,6 +21,7 @@ mod programs;
 mod read;
 mod reclaim;
 pub mod request_stream;
+mod sys_bpf;
 mod wrap;
 
 pub use error::ProbeError;

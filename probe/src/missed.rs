@@ -36,15 +36,8 @@ fn info(prog: &ProgramFd) -> Option<bpf_prog_info> {
     };
     // SAFETY: the kernel writes at most info_len bytes into `info`; older kernels write fewer
     // and leave the rest zero.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            BPF_OBJ_GET_INFO_BY_FD,
-            &mut attr as *mut InfoAttr,
-            size_of::<InfoAttr>(),
-        )
-    };
-    (rc == 0).then_some(info)
+    unsafe { crate::sys_bpf::bpf(BPF_OBJ_GET_INFO_BY_FD, &mut attr) }.ok()?;
+    Some(info)
 }
 
 /// Skipped runs of every loaded program of the probe, summed.

@@ -262,6 +262,7 @@ impl StatMaps {
         c.latency.buckets = self.hist.entry(index).or_default().carry(&shared.lat_hist);
         if self.rules.is_some() {
             c.verdicts = verdicts(&c, &shared.violations);
+            c.verdicts.denied_by_kernel = shared.kernel_denied;
         }
         let read = SlotRead {
             inflight: c.inflight(),
@@ -502,7 +503,13 @@ fn raw_read(per_cpu: &PerCpuValues<OpStats>, shared: &OpShared) -> SlotRead {
         (st.poll_arms, st.unmatched, st.extra_cqes).hash(&mut h);
         events += st.submitted + st.completed + st.async_punts + st.poll_arms;
     }
-    (shared.rejected, shared.lat_count, shared.violations).hash(&mut h);
+    (
+        shared.rejected,
+        shared.lat_count,
+        shared.violations,
+        shared.kernel_denied,
+    )
+        .hash(&mut h);
     SlotRead {
         fingerprint: h.finish(),
         events,

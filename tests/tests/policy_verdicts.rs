@@ -44,6 +44,7 @@ fn counts(allow: u64, log: u64, deny: u64, kill: u64) -> VerdictCounts {
         log,
         deny,
         kill,
+        denied_by_kernel: 0,
     }
 }
 
@@ -146,6 +147,8 @@ fn the_probe_agrees_with_the_reference_evaluator_on_every_request() {
             opcode: r.opcode,
             sqe_flags: r.sqe_flags,
             personality: false,
+            ring_fd: -1,
+            args: Default::default(),
         };
         assert_eq!(
             r.verdict,

@@ -82,6 +82,9 @@ pub enum Command {
     /// Observe (live, or from a recording), then print the least-privilege io_uring
     /// restrictions per process and ring: what was seen used, and nothing else.
     Advise(AdviseArgs),
+    /// Start a command under a policy: on Linux 7.0+ the kernel refuses what the policy denies
+    /// and the kernel can see; uringtop judges the rest. Exits with the command's status.
+    Run(RunArgs),
     /// Serve the counters to Prometheus: OpenMetrics on http://ADDR:PORT/metrics, until
     /// Ctrl-C or SIGTERM.
     Serve(ServeArgs),
@@ -144,6 +147,28 @@ impl Cli {
         man.render_version_section(out)?;
         Ok(())
     }
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Install nothing in the kernel: uringtop judges every rule (deny is reported, the request
+    /// still runs). The only mode before Linux 7.0.
+    #[arg(long)]
+    pub audit: bool,
+    /// Write the JSON report (what `dump` prints) of everything observed while the command ran
+    /// to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Args, Debug)]
@@ -214,7 +239,8 @@ pub struct AdviseArgs {
     /// Only this process.
     #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
-    /// Output: a uringtop policy file, C for liburing, Rust for the io-uring crate, or JSON.
+    /// Output: a uringtop policy file, C for liburing, Rust for the io-uring crate, JSON, or
+    /// `task`: one policy for `uringtop run` that the kernel enforces (Linux 7.0+).
     #[arg(long, value_enum, default_value_t = AdviseFormat::Policy)]
     pub format: AdviseFormat,
 }
@@ -225,6 +251,7 @@ pub enum AdviseFormat {
     C,
     Rust,
     Json,
+    Task,
 }
 
 #[derive(Args, Debug)]

@@ -7,6 +7,7 @@ mod cmd_dump;
 mod cmd_export;
 mod cmd_record;
 mod cmd_replay;
+mod cmd_run;
 mod cmd_trace;
 mod local_time;
 mod policy_file;
@@ -15,6 +16,7 @@ mod recording_file;
 mod serve;
 mod session;
 mod sink;
+mod task_restrict;
 
 use cli::{Cli, Command};
 use std::io::Write;
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
             Some(Command::Replay(args)) => cmd_replay::run(args).await,
             Some(Command::Export(args)) => cmd_export::run(args),
             Some(Command::Advise(args)) => cmd_advise::run(args).await,
+            Some(Command::Run(args)) => cmd_run::run(args).await,
             Some(Command::Serve(args)) => serve::run(args).await,
             Some(Command::Completions { shell }) => {
                 Cli::completions(shell, &mut std::io::stdout().lock());

@@ -346,6 +346,12 @@ impl Model {
                     process.comm.clone_from(comm);
                 }
             }
+            if let Some(context) = self.contexts.get(&pid) {
+                if process.context != *context {
+                    process.context.clone_from(context);
+                    process.group = context.group();
+                }
+            }
             let mut process_acc = IntervalAccum::default();
             for (&ring_id, ring) in &mut process.rings {
                 if let Some(info) = self.ring_infos.get(&ring_id) {

@@ -13,6 +13,10 @@ pub struct ProcessState {
     pub pid: u32,
     /// Last non-empty name the probe reported ("" until one arrives).
     pub comm: String,
+    /// User, cgroup and command line, once the probe's source read them.
+    pub context: crate::process_context::ProcessContext,
+    /// The container or unit the context's cgroup names (its `group()`, kept for the views).
+    pub group: Option<String>,
     /// Rings this process has ops on, or created.
     pub rings: BTreeMap<u32, RingState>,
     /// All of this process's rings over the latest interval.

@@ -25,6 +25,9 @@ impl Policy {
             if rule.has_sqe_condition() {
                 out.conditional |= bit;
             }
+            if rule.has_arg_condition() {
+                out.arg_rules |= bit;
+            }
             for (b, requires) in out.setup_requires.iter_mut().enumerate() {
                 if rule.setup_flags & (1 << b) != 0 {
                     *requires |= bit;
@@ -79,6 +82,13 @@ fn compile_rule(rule: &Rule) -> abi::Rule {
         uid: rule.uid.unwrap_or(abi::ANY_UID),
         setup_flags: rule.setup_flags,
         action: rule.action.abi(),
+        ring_fd: rule
+            .ring_fd
+            .and_then(|fd| i32::try_from(fd).ok())
+            .unwrap_or(abi::ANY_RING_FD),
+        open_flags_any: rule.open_flags_any,
+        socket_domains: rule.socket_domains,
+        socket_types: rule.socket_types,
         ..abi::Rule::default()
     };
     if let Some(glob) = &rule.comm {

@@ -1,7 +1,8 @@
 //! The reference evaluator: decides straight from the rules, in file order, what the probe
 //! decides through bitmaps. It is the specification; `judge_compiled` must agree with it.
 
-use super::{glob_match, Policy, Rule};
+use super::args::args_hold;
+use super::{glob_match, Policy, Rule, SqeArgs};
 use crate::verdict::Verdict;
 
 /// What the probe knows about a submitted SQE when it judges it.
@@ -19,6 +20,10 @@ pub struct SqeFacts {
     pub sqe_flags: u8,
     /// The SQE named a personality (sqe->personality != 0).
     pub personality: bool,
+    /// The ring's fd as created; -1 when its creation was not seen (no `ring_fd` rule matches).
+    pub ring_fd: i32,
+    /// Its arguments, where rules can look at them.
+    pub args: SqeArgs,
 }
 
 /// What the probe knows about an io_uring_register call.
@@ -28,6 +33,8 @@ pub struct RegisterFacts {
     pub uid: u32,
     pub comm: String,
     pub setup_flags: u32,
+    /// The ring's fd as created; -1 when unknown.
+    pub ring_fd: i32,
     /// IORING_REGISTER_*; opcodes >= 64 have no place in the compiled table and get the default.
     pub opcode: u8,
 }
@@ -47,9 +54,10 @@ impl Policy {
     pub fn judge_sqe(&self, f: &SqeFacts) -> Verdict {
         self.first_match(|r| {
             r.judges_sqes()
-                && identity(r, f.pid, f.uid, &f.comm, f.setup_flags)
+                && identity(r, f.pid, f.uid, &f.comm, f.setup_flags, f.ring_fd)
                 && r.ops.as_ref().is_none_or(|ops| ops.contains(&f.opcode))
                 && sqe_conditions(r, f.sqe_flags, f.personality)
+                && args_hold(r, f.args)
         })
     }
 
@@ -59,7 +67,7 @@ impl Policy {
         self.first_match(|r| {
             r.judges_register()
                 && f.opcode < 64
-                && identity(r, f.pid, f.uid, &f.comm, f.setup_flags)
+                && identity(r, f.pid, f.uid, &f.comm, f.setup_flags, f.ring_fd)
                 && r.register_ops
                     .as_ref()
                     .is_none_or(|ops| ops.contains(&f.opcode))
@@ -82,14 +90,16 @@ impl Policy {
     }
 }
 
-/// Who submitted, and on what ring: pid, uid, comm glob and required setup flags.
-fn identity(r: &Rule, pid: u32, uid: u32, comm: &str, setup_flags: u32) -> bool {
+/// Who submitted, and on what ring: pid, uid, comm glob, required setup flags, ring fd.
+fn identity(r: &Rule, pid: u32, uid: u32, comm: &str, setup_flags: u32, ring_fd: i32) -> bool {
     r.pid.is_none_or(|p| p == pid)
         && r.uid.is_none_or(|u| u == uid)
         && r.comm
             .as_ref()
             .is_none_or(|g| glob_match(g.as_bytes(), comm_bytes(comm)))
         && setup_flags & r.setup_flags == r.setup_flags
+        && r.ring_fd
+            .is_none_or(|fd| i64::from(fd) == i64::from(ring_fd))
 }
 
 /// "Has at least one of `any`", "lacks at least one of `missing`", personality as required.

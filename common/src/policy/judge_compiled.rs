@@ -3,7 +3,7 @@
 //! property tests can hold the tables to the reference evaluator in `judge`.
 
 use super::judge::comm_bytes;
-use super::{glob_match, RegisterFacts, SqeFacts};
+use super::{glob_match, RegisterFacts, SqeArgs, SqeFacts};
 use crate::abi;
 use crate::verdict::{Action, Verdict};
 
@@ -13,12 +13,34 @@ pub fn judge_sqe_compiled(p: &abi::Policy, f: &SqeFacts) -> Verdict {
     if f.personality {
         f_index |= abi::FLAG_PERSONALITY;
     }
-    let candidates = identity_mask(p, f.pid, f.uid, &f.comm)
+    let mut candidates = identity_mask(p, f.pid, f.uid, &f.comm, f.ring_fd)
         & p.sqe_rules
         & p.sqe_ops[usize::from(f.opcode)]
         & !lacking_setup(p, f.setup_flags)
         & p.flags[f_index];
+    // As the probe does: the lowest candidate wins unless it is an argument rule whose
+    // arguments do not hold; then the next one is tried.
+    while candidates != 0 {
+        let i = candidates.trailing_zeros() as usize;
+        if p.arg_rules & (1 << i) == 0 || compiled_args_hold(&p.rules[i], f.args) {
+            break;
+        }
+        candidates &= candidates - 1;
+    }
     verdict(p, candidates)
+}
+
+/// `args::args_hold` on the compiled form of a rule (which has an argument condition).
+fn compiled_args_hold(r: &abi::Rule, args: SqeArgs) -> bool {
+    match args {
+        SqeArgs::Unknown => false,
+        SqeArgs::Socket { domain, kind } => {
+            (r.socket_domains != 0 || r.socket_types != 0)
+                && (r.socket_domains == 0 || (domain < 64 && r.socket_domains >> domain & 1 != 0))
+                && (r.socket_types == 0 || r.socket_types >> (kind & 0xf) & 1 != 0)
+        }
+        SqeArgs::Open { flags } => flags & u64::from(r.open_flags_any) != 0,
+    }
 }
 
 /// The verdict the probe reaches for an io_uring_register call.
@@ -28,7 +50,7 @@ pub fn judge_register_compiled(p: &abi::Policy, f: &RegisterFacts) -> Verdict {
         .get(usize::from(f.opcode))
         .copied()
         .unwrap_or(0);
-    let candidates = identity_mask(p, f.pid, f.uid, &f.comm)
+    let candidates = identity_mask(p, f.pid, f.uid, &f.comm, f.ring_fd)
         & p.register_rules
         & by_op
         & !lacking_setup(p, f.setup_flags);
@@ -36,7 +58,7 @@ pub fn judge_register_compiled(p: &abi::Policy, f: &RegisterFacts) -> Verdict {
 }
 
 /// Rules whose pid, uid and comm glob accept the submitter.
-fn identity_mask(p: &abi::Policy, pid: u32, uid: u32, comm: &str) -> u64 {
+fn identity_mask(p: &abi::Policy, pid: u32, uid: u32, comm: &str, ring_fd: i32) -> u64 {
     let name = comm_bytes(comm);
     let n = usize::try_from(p.nrules).map_or(0, |n| n.min(abi::MAX_RULES));
     let mut mask = 0u64;
@@ -45,6 +67,7 @@ fn identity_mask(p: &abi::Policy, pid: u32, uid: u32, comm: &str) -> u64 {
         if (r.pid == 0 || r.pid == pid)
             && (r.uid == abi::ANY_UID || r.uid == uid)
             && (r.comm_len == 0 || glob_match(glob, name))
+            && (r.ring_fd == abi::ANY_RING_FD || r.ring_fd == ring_fd)
         {
             mask |= 1 << i;
         }

@@ -3,11 +3,13 @@
 //! the bitmap tables the probe evaluates (`abi::Policy`), and holds a reference evaluator: the
 //! specification the probe must agree with, checked against the compiled form by property tests.
 
+mod args;
 mod compile;
 mod error;
 mod glob;
 mod judge;
 mod judge_compiled;
+pub mod kernel;
 mod parse;
 mod render;
 
@@ -16,6 +18,7 @@ mod prop_tests;
 #[cfg(test)]
 mod tests;
 
+pub use args::{open_flag_names, socket_domain_names, socket_type_names, SqeArgs};
 pub use error::PolicyError;
 pub use glob::glob_match;
 pub use judge::{RegisterFacts, SqeFacts};
@@ -65,13 +68,30 @@ pub struct Rule {
     pub personality: Option<bool>,
     /// IORING_SETUP_* mask: the ring must have all of these.
     pub setup_flags: u32,
+    /// The ring's file descriptor, as created (a ring selector: two rings of one process can
+    /// have different rules).
+    pub ring_fd: Option<u32>,
+    /// Bit d: SOCKET SQEs for address family d (AF_*, < 64). 0: no condition.
+    pub socket_domains: u64,
+    /// Bit t: SOCKET SQEs of type t (SOCK_*, the low 4 bits of the type). 0: no condition.
+    pub socket_types: u16,
+    /// OPENAT/OPENAT2 SQEs with at least one of these O_* bits. 0: no condition.
+    pub open_flags_any: u32,
     pub action: Action,
 }
 
 impl Rule {
     /// Has a condition that only SQEs have (flags or personality).
     pub fn has_sqe_condition(&self) -> bool {
-        self.sqe_flags_any != 0 || self.sqe_flags_missing != 0 || self.personality.is_some()
+        self.sqe_flags_any != 0
+            || self.sqe_flags_missing != 0
+            || self.personality.is_some()
+            || self.has_arg_condition()
+    }
+
+    /// Has a condition on an SQE's arguments (socket family or type, open flags).
+    pub fn has_arg_condition(&self) -> bool {
+        self.socket_domains != 0 || self.socket_types != 0 || self.open_flags_any != 0
     }
 
     /// Judges SQEs: it lists `ops`, or lists neither `ops` nor `register_ops`.

@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{Policy, PolicyError, Rule, MAX_COMM_GLOB};
+use super::{args, Policy, PolicyError, Rule, MAX_COMM_GLOB};
 use crate::abi::MAX_RULES;
 use crate::names;
 use crate::verdict::Action;
@@ -16,7 +16,7 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 const TOP_KEYS: [&str; 2] = ["default", "rule"];
 
-const RULE_KEYS: [&str; 11] = [
+const RULE_KEYS: [&str; 15] = [
     "name",
     "comm",
     "pid",
@@ -27,6 +27,10 @@ const RULE_KEYS: [&str; 11] = [
     "sqe_flags_missing",
     "personality",
     "setup_flags",
+    "ring_fd",
+    "socket_domains",
+    "socket_types",
+    "open_flags_any",
     "action",
 ];
 
@@ -200,8 +204,15 @@ impl Parser<'_> {
             sqe_flags_missing: 0,
             personality: None,
             setup_flags: 0,
+            ring_fd: None,
+            socket_domains: 0,
+            socket_types: 0,
+            open_flags_any: 0,
             action: Action::Allow,
         };
+        // Where the first argument condition and the ops list are, for the checks at the end.
+        let mut arg_key: Option<(Range<usize>, &str)> = None;
+        let mut ops_span: Option<Range<usize>> = None;
         let mut action = None;
         // The first SQE-only condition, to point at if the rule turns out to judge only
         // register calls.
@@ -222,11 +233,14 @@ impl Parser<'_> {
                 "comm" => keep(e, self.comm(v).map(|c| rule.comm = Some(c))),
                 "pid" => keep(e, self.pid(v).map(|p| rule.pid = Some(p))),
                 "uid" => keep(e, self.uid(v).map(|u| rule.uid = Some(u))),
-                "ops" => keep(
-                    e,
-                    self.names(v, k, "opcode", opcode)
-                        .map(|o| rule.ops = Some(o)),
-                ),
+                "ops" => {
+                    ops_span = Some(v.span());
+                    keep(
+                        e,
+                        self.names(v, k, "opcode", opcode)
+                            .map(|o| rule.ops = Some(o)),
+                    )
+                }
                 "register_ops" => keep(
                     e,
                     self.names(v, k, "register opcode", register_op)
@@ -262,6 +276,24 @@ impl Parser<'_> {
                         names.map(|f| rule.setup_flags = f.into_iter().fold(0u32, |m, f| m | f)),
                     );
                 }
+                "ring_fd" => keep(e, self.ring_fd(v).map(|fd| rule.ring_fd = Some(fd))),
+                "socket_domains" | "socket_types" | "open_flags_any" => {
+                    sqe_condition.get_or_insert((key.span(), k));
+                    arg_key.get_or_insert((key.span(), k));
+                    let r = &mut rule;
+                    let found = match k {
+                        "socket_domains" => self
+                            .names(v, k, "socket family", args::socket_domain)
+                            .map(|d| r.socket_domains = d.into_iter().fold(0, |m, d| m | d)),
+                        "socket_types" => self
+                            .names(v, k, "socket type", args::socket_type)
+                            .map(|t| r.socket_types = t.into_iter().fold(0, |m, t| m | t)),
+                        _ => self
+                            .names(v, k, "open flag", args::open_flag)
+                            .map(|f| r.open_flags_any = f.into_iter().fold(0, |m, f| m | f)),
+                    };
+                    keep(e, found);
+                }
                 "action" => {
                     action_tried = true;
                     keep(e, self.action(v, k).map(|a| action = Some(a)));
@@ -284,6 +316,9 @@ impl Parser<'_> {
                 ));
             }
         }
+        if let Some((span, key)) = arg_key {
+            self.arg_ops(&mut rule, span, key, ops_span, &mut errors);
+        }
         match action {
             Some(a) => rule.action = a,
             None if action_tried => {}
@@ -296,6 +331,64 @@ impl Parser<'_> {
             Ok(rule)
         } else {
             Err(Found(errors))
+        }
+    }
+
+    /// An argument condition is about one opcode (SOCKET) or two (OPENAT, OPENAT2): without
+    /// `ops` the rule judges those; an `ops` list must not name others, and socket and open
+    /// conditions cannot share a rule.
+    fn arg_ops(
+        &self,
+        rule: &mut Rule,
+        span: Range<usize>,
+        key: &str,
+        ops_span: Option<Range<usize>>,
+        errors: &mut Vec<PolicyError>,
+    ) {
+        if (rule.socket_domains != 0 || rule.socket_types != 0) && rule.open_flags_any != 0 {
+            errors.push(self.error(
+                span,
+                "a rule cannot have both socket and open-flag conditions (an SQE is a SOCKET \
+                 or an OPENAT, never both); write two rules",
+            ));
+            return;
+        }
+        let Some(implied) = args::arg_ops(rule) else {
+            return; // the condition's own value was wrong, and said so
+        };
+        match (&rule.ops, ops_span) {
+            (None, _) => rule.ops = Some(implied.to_vec()),
+            (Some(ops), Some(at)) => {
+                if let Some(&other) = ops.iter().find(|o| !implied.contains(o)) {
+                    let wanted: Vec<_> = implied.iter().map(|&o| names::opcode_name(o)).collect();
+                    errors.push(self.error(
+                        at,
+                        format!(
+                            "\"{key}\" is about {} SQEs, but ops also lists {}; leave ops out \
+                             or list only {}",
+                            wanted.join("/"),
+                            names::opcode_name(other),
+                            wanted.join(", ")
+                        ),
+                    ));
+                }
+            }
+            (Some(_), None) => {}
+        }
+    }
+
+    fn ring_fd(&self, value: &Value<'_>) -> Result<u32, PolicyError> {
+        let n = self.integer(value, "ring_fd")?;
+        match u32::try_from(n) {
+            Ok(fd) if n <= i64::from(i32::MAX) => Ok(fd),
+            _ => Err(self.error(
+                value.span(),
+                format!(
+                    "ring_fd {n} is not a file descriptor (0 to {}); leave \"ring_fd\" out to \
+                     match every ring",
+                    i32::MAX
+                ),
+            )),
         }
     }
 

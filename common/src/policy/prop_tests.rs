@@ -29,8 +29,20 @@ fn rule() -> impl Strategy<Value = Rule> {
         0u32..8,
         action(),
     );
-    (who, what).prop_map(
-        |((name, comm, pid, uid), (ops, reg, any, missing, pers, setup, act))| {
+    // Ring selector and argument conditions: none, socket family/type, or open flags.
+    let more = (
+        prop::option::of(3u32..5),
+        prop::sample::select(vec![0u8, 0, 1, 2]),
+        prop::sample::select(vec![0u64, 1 << 2, (1 << 2) | (1 << 10), 1 << 1]),
+        prop::sample::select(vec![0u16, 1 << 1, 1 << 3]),
+        prop::sample::select(vec![0o1u32, 0o100, 0o1101]),
+    );
+    (who, what, more).prop_map(
+        |(
+            (name, comm, pid, uid),
+            (ops, reg, any, missing, pers, setup, act),
+            (ring_fd, arg_kind, domains, types, oflags),
+        )| {
             let mut r = Rule {
                 line: 0,
                 name,
@@ -43,8 +55,25 @@ fn rule() -> impl Strategy<Value = Rule> {
                 sqe_flags_missing: missing,
                 personality: pers,
                 setup_flags: setup,
+                ring_fd,
+                socket_domains: 0,
+                socket_types: 0,
+                open_flags_any: 0,
                 action: act,
             };
+            // As the parser leaves them: an argument condition implies its opcodes.
+            match arg_kind {
+                1 if domains | u64::from(types) != 0 => {
+                    r.socket_domains = domains;
+                    r.socket_types = types;
+                    r.ops = Some(vec![args::OP_SOCKET]);
+                }
+                2 => {
+                    r.open_flags_any = oflags;
+                    r.ops = Some(vec![args::OP_OPENAT, args::OP_OPENAT2]);
+                }
+                _ => {}
+            }
             // The parser refuses SQE conditions on a rule that only judges register calls.
             if r.register_ops.is_some() && r.ops.is_none() {
                 r.sqe_flags_any = 0;
@@ -80,12 +109,19 @@ fn sqe() -> impl Strategy<Value = SqeFacts> {
         0u32..3,
         "[ab]{0,17}",
         0u32..8,
-        prop::sample::select(vec![0u8, 1, 2, 18, 63, 64, 255]),
+        prop::sample::select(vec![0u8, 1, 2, 18, 28, 45, 63, 64, 255]),
         any::<u8>(),
         any::<bool>(),
+        (
+            -1i32..5,
+            prop::sample::select(vec![1u32, 2, 10, 16, 70]),
+            prop::sample::select(vec![1u32, 2, 3, 0x80001]),
+            prop::sample::select(vec![0u64, 0o1, 0o100, 0o1000, 0o100000]),
+            any::<bool>(),
+        ),
     )
         .prop_map(
-            |(pid, uid, comm, setup_flags, opcode, sqe_flags, personality)| SqeFacts {
+            |(
                 pid,
                 uid,
                 comm,
@@ -93,6 +129,22 @@ fn sqe() -> impl Strategy<Value = SqeFacts> {
                 opcode,
                 sqe_flags,
                 personality,
+                (ring_fd, domain, kind, flags, known),
+            )| SqeFacts {
+                pid,
+                uid,
+                comm,
+                setup_flags,
+                opcode,
+                sqe_flags,
+                personality,
+                ring_fd,
+                args: match opcode {
+                    _ if !known => SqeArgs::Unknown,
+                    args::OP_SOCKET => SqeArgs::Socket { domain, kind },
+                    args::OP_OPENAT | args::OP_OPENAT2 => SqeArgs::Open { flags },
+                    _ => SqeArgs::Unknown,
+                },
             },
         )
 }
@@ -104,14 +156,18 @@ fn register() -> impl Strategy<Value = RegisterFacts> {
         "[ab]{0,17}",
         0u32..8,
         prop::sample::select(vec![0u8, 1, 2, 63, 64, 200]),
+        -1i32..5,
     )
-        .prop_map(|(pid, uid, comm, setup_flags, opcode)| RegisterFacts {
-            pid,
-            uid,
-            comm,
-            setup_flags,
-            opcode,
-        })
+        .prop_map(
+            |(pid, uid, comm, setup_flags, opcode, ring_fd)| RegisterFacts {
+                pid,
+                uid,
+                comm,
+                setup_flags,
+                ring_fd,
+                opcode,
+            },
+        )
 }
 
 /// The obvious exponential matcher, as the meaning `glob_match` must have.
@@ -143,6 +199,89 @@ proptest! {
             prop_assert_eq!(judge_register_compiled(&c, f), p.judge_register(f), "{:?}", f);
         }
     }
+
+    /// The kernel refuses an SQE only where the policy denies it whoever submits it on whatever
+    /// ring; when every rule is one the kernel can judge, it refuses exactly what the policy
+    /// denies.
+    #[test]
+    fn kernel_filters_refuse_only_what_the_policy_denies(p in policy(), sqes in vec(sqe(), 16)) {
+        kernel_agrees(&p, &sqes)?;
+    }
+
+    /// The same with only rules the kernel can judge: it then refuses exactly what they deny.
+    #[test]
+    fn kernel_filters_refuse_exactly_what_kernel_rules_deny(p in policy(), sqes in vec(sqe(), 24)) {
+        let mut p = p;
+        for r in &mut p.rules {
+            r.comm = None;
+            r.pid = None;
+            r.uid = None;
+            r.personality = None;
+            r.setup_flags = 0;
+            r.ring_fd = None;
+        }
+        kernel_agrees(&p, &sqes)?;
+    }
+}
+
+/// See the two kernel property tests above.
+fn kernel_agrees(p: &Policy, sqes: &[SqeFacts]) -> Result<(), TestCaseError> {
+    {
+        let plan = p.kernel_plan();
+        let all_certain = p.rules.iter().all(|r| kernel::unseen_keys(r).is_empty());
+        for f in sqes.iter().filter(|f| f.opcode < kernel::FILTER_OPCODES) {
+            // What the filter context holds: only SOCKET and OPENAT carry their arguments.
+            let mut input = kernel::FilterInput {
+                opcode: f.opcode,
+                sqe_flags: f.sqe_flags & 0x7f,
+                ..Default::default()
+            };
+            let args = match f.args {
+                SqeArgs::Socket { domain, kind } => {
+                    input.socket_family = domain;
+                    input.socket_type = kind;
+                    f.args
+                }
+                SqeArgs::Open { flags } => {
+                    input.open_flags = flags;
+                    f.args
+                }
+                // The kernel always knows them: judge with what it sees.
+                SqeArgs::Unknown => match f.opcode {
+                    args::OP_SOCKET => SqeArgs::Socket { domain: 0, kind: 0 },
+                    args::OP_OPENAT | args::OP_OPENAT2 => SqeArgs::Open { flags: 0 },
+                    _ => SqeArgs::Unknown,
+                },
+            };
+            let allowed = match &plan.ops[usize::from(f.opcode)] {
+                kernel::OpProgram::Allow => true,
+                kernel::OpProgram::Deny => false,
+                kernel::OpProgram::Filter(prog) => kernel::run_filter(prog, &input),
+            };
+            let facts = SqeFacts {
+                args,
+                sqe_flags: f.sqe_flags & 0x7f,
+                ..f.clone()
+            };
+            let policy_denies = p.judge_sqe(&facts).action == Action::Deny;
+            if !allowed {
+                prop_assert!(
+                    policy_denies,
+                    "kernel refuses {:?}; policy: {:?}",
+                    facts,
+                    p.judge_sqe(&facts)
+                );
+            }
+            if all_certain {
+                prop_assert_eq!(!allowed, policy_denies, "{:?}", facts);
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
     #[test]
     fn text_round_trips(p in policy()) {

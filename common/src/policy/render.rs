@@ -50,6 +50,9 @@ impl Policy {
             if let Some(uid) = rule.uid {
                 let _ = writeln!(out, "uid = {uid}");
             }
+            if let Some(fd) = rule.ring_fd {
+                let _ = writeln!(out, "ring_fd = {fd}");
+            }
             for (key, list) in lists(rule) {
                 if let Some(list) = list {
                     let _ = writeln!(out, "{key} = {}", toml_array(list));
@@ -76,6 +79,9 @@ fn conditions(rule: &Rule) -> Vec<(&'static str, String)> {
     if let Some(uid) = rule.uid {
         out.push(("uid", uid.to_string()));
     }
+    if let Some(fd) = rule.ring_fd {
+        out.push(("ring_fd", fd.to_string()));
+    }
     for (key, list) in lists(rule) {
         if let Some(list) = list {
             out.push((key, list.join(",")));
@@ -88,7 +94,7 @@ fn conditions(rule: &Rule) -> Vec<(&'static str, String)> {
 }
 
 /// The rule's list-valued keys, by name; None where the rule has no such condition.
-fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 5] {
+fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 8] {
     [
         ("ops", rule.ops.as_deref().map(op_names)),
         (
@@ -98,7 +104,23 @@ fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 5] {
         ("sqe_flags_any", sqe_flags(rule.sqe_flags_any)),
         ("sqe_flags_missing", sqe_flags(rule.sqe_flags_missing)),
         ("setup_flags", setup_flags(rule.setup_flags)),
+        (
+            "socket_domains",
+            nonzero(rule.socket_domains, super::socket_domain_names),
+        ),
+        (
+            "socket_types",
+            nonzero(rule.socket_types, super::socket_type_names),
+        ),
+        (
+            "open_flags_any",
+            nonzero(rule.open_flags_any, super::open_flag_names),
+        ),
     ]
+}
+
+fn nonzero<T: Default + PartialEq>(v: T, names: fn(T) -> Vec<&'static str>) -> Option<Vec<String>> {
+    (v != T::default()).then(|| names(v).into_iter().map(String::from).collect())
 }
 
 fn op_names(ops: &[u8]) -> Vec<String> {

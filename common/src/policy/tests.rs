@@ -229,6 +229,10 @@ fn parses_every_key() {
             sqe_flags_missing: 1,
             personality: Some(true),
             setup_flags: 0b11,
+            ring_fd: None,
+            socket_domains: 0,
+            socket_types: 0,
+            open_flags_any: 0,
             action: Action::Deny,
         }
     );
@@ -281,6 +285,8 @@ fn judges_in_file_order() {
         opcode: 18,
         sqe_flags: 0x10,
         personality: true,
+        ring_fd: 3,
+        args: SqeArgs::Unknown,
     };
     let v = p.judge_sqe(&facts);
     assert_eq!((v.action, v.rule), (Action::Deny, Some(0)));
@@ -294,6 +300,7 @@ fn judges_in_file_order() {
         uid: 0,
         comm: "x".into(),
         setup_flags: 0,
+        ring_fd: -1,
         opcode: 2,
     };
     let v = p.judge_register(&reg);
@@ -355,4 +362,49 @@ fn example_policies_parse() {
         let back = parse(&p.to_toml()).unwrap();
         assert!(same_rules(&p, &back), "{name}");
     }
+}
+
+#[test]
+fn argument_and_ring_keys() {
+    let p = parse(
+        "[[rule]]\nsocket_domains = [\"inet6\", \"AF_UNIX\"]\nsocket_types = [\"SOCK_RAW\"]\naction = \"deny\"\n\n\
+         [[rule]]\nops = [\"OPENAT2\"]\nopen_flags_any = [\"O_CREAT\", \"o_trunc\"]\nring_fd = 7\naction = \"log\"\n",
+    )
+    .unwrap();
+    let (socket, open) = (&p.rules[0], &p.rules[1]);
+    assert_eq!(
+        socket.ops,
+        Some(vec![args::OP_SOCKET]),
+        "implied by the condition"
+    );
+    assert_eq!(socket.socket_domains, (1 << 10) | (1 << 1));
+    assert_eq!(socket.socket_types, 1 << 3);
+    assert_eq!(open.ops, Some(vec![args::OP_OPENAT2]), "kept as given");
+    assert_eq!(open.open_flags_any, 0o1100);
+    assert_eq!(open.ring_fd, Some(7));
+    assert!(socket.has_sqe_condition() && !socket.judges_register());
+    assert_eq!(
+        p.describe_rule(0),
+        "#1: ops=SOCKET socket_domains=AF_UNIX,AF_INET6 socket_types=SOCK_RAW → deny"
+    );
+    let back = parse(&p.to_toml()).unwrap();
+    assert_eq!(back.rules[1].open_flags_any, 0o1100);
+    let c = p.compile(false);
+    assert_eq!(c.arg_rules, 0b11);
+    assert_eq!(c.rules[1].ring_fd, 7);
+    assert_eq!(c.rules[0].ring_fd, abi::ANY_RING_FD);
+}
+
+#[test]
+fn error_argument_keys() {
+    insta::assert_snapshot!(err(
+        "[[rule]]\nops = [\"READ\"]\nsocket_domains = [\"AF_INET\"]\naction = \"deny\"\n"
+    ));
+    insta::assert_snapshot!(err(
+        "[[rule]]\nsocket_domains = [\"AF_INTE6\"]\naction = \"deny\"\n"
+    ));
+    insta::assert_snapshot!(err(
+        "[[rule]]\nsocket_types = [\"SOCK_STREAM\"]\nopen_flags_any = [\"O_CREAT\"]\naction = \"deny\"\n"
+    ));
+    insta::assert_snapshot!(err("[[rule]]\nring_fd = -1\naction = \"deny\"\n"));
 }

@@ -8,6 +8,7 @@ mod header;
 pub mod json;
 pub mod policy;
 pub mod rust;
+pub mod task;
 mod text;
 
 #[cfg(test)]
@@ -24,5 +25,6 @@ pub fn render(advice: &Advice, format: AdviseFormat) -> String {
         AdviseFormat::C => c::render(advice),
         AdviseFormat::Rust => rust::render(advice),
         AdviseFormat::Json => json::render(advice),
+        AdviseFormat::Task => task::render(advice),
     }
 }

@@ -427,3 +427,51 @@ fn rings_with_the_same_set_share_one_array_or_function() {
         "{policy}"
     );
 }
+
+#[test]
+fn task_format() {
+    insta::assert_snapshot!(render(
+        &advise(&model(), None, observed()),
+        AdviseFormat::Task
+    ));
+}
+
+/// `advise --format task` is a policy `uringtop run` installs whole: every rule is the kernel's,
+/// it refuses what was not observed and allows what was.
+#[test]
+fn the_task_output_is_what_run_installs() {
+    use uringtop_common::policy::kernel::{Enforcer, OpProgram};
+    let text = render(&advise(&model(), None, observed()), AdviseFormat::Task);
+    let policy = uringtop_common::policy::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let plan = policy.kernel_plan();
+    assert!(
+        plan.rules
+            .iter()
+            .all(|r| matches!(r, Enforcer::Kernel | Enforcer::NotARefusal)),
+        "{:?}\n{text}",
+        plan.rules
+    );
+    assert!(plan.deny_rest, "opcodes newer than the table are refused");
+    let observed: std::collections::BTreeSet<u8> = advise(&model(), None, observed())
+        .processes
+        .iter()
+        .flat_map(|p| &p.rings)
+        .flat_map(|r| r.sqe_ops.clone())
+        .collect();
+    for (op, program) in (0u8..).zip(&plan.ops) {
+        if observed.contains(&op) {
+            assert_ne!(
+                *program,
+                OpProgram::Deny,
+                "opcode {op} was observed\n{text}"
+            );
+        } else {
+            assert_eq!(
+                *program,
+                OpProgram::Deny,
+                "opcode {op} was not observed\n{text}"
+            );
+        }
+    }
+    assert!(plan.register_allowed.is_some(), "{text}");
+}

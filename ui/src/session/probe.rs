@@ -14,19 +14,32 @@ pub fn start(
     interval: Duration,
     policy: Option<&LoadedPolicy>,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
-    let (inputs, control, _) = start_measured(interval, policy)?;
+    let (inputs, control, _) = start_measured(interval, policy, 0)?;
     Ok((inputs, control))
 }
 
-/// [`start`], also saying what the probe pins in the kernel (for `serve`'s health metrics).
+/// [`start`] with the policy judging only descendants of process `scope` (0: every process).
+pub fn start_scoped(
+    interval: Duration,
+    policy: Option<&LoadedPolicy>,
+    scope: u32,
+) -> Result<(mpsc::Receiver<Input>, LiveControl)> {
+    let (inputs, control, _) = start_measured(interval, policy, scope)?;
+    Ok((inputs, control))
+}
+
+/// [`start_scoped`], also saying what the probe pins in the kernel (for `serve`'s health metrics).
 pub fn start_measured(
     interval: Duration,
     policy: Option<&LoadedPolicy>,
+    scope: u32,
 ) -> Result<(mpsc::Receiver<Input>, LiveControl, MemoryUse)> {
     warn_if_io_uring_disabled();
     let probe = match policy {
         Some(p) => {
-            let probe = Probe::load_with_policy(&p.compiled())?;
+            let mut compiled = p.compiled();
+            compiled.scope_tgid = scope;
+            let probe = Probe::load_with_policy(&compiled)?;
             eprintln!("uringtop: {}", p.summary());
             if p.enforce && p.policy.default == uringtop_common::verdict::Action::Kill {
                 eprintln!(

@@ -36,7 +36,7 @@ pub enum AfterStop {
 impl Source {
     /// Loads the probe (see [`probe::start`]) and samples every `interval`.
     pub fn probe(interval: Duration, policy: Option<&LoadedPolicy>) -> Result<Source> {
-        let (inputs, control, memory) = probe::start_measured(interval, policy)?;
+        let (inputs, control, memory) = probe::start_measured(interval, policy, 0)?;
         Ok(Source {
             inputs,
             kind: Kind::Probe(control),

@@ -565,3 +565,34 @@ fn nothing_is_cut_without_a_sign() {
     let message = h.app.message().unwrap().to_string();
     assert!(status.contains(&message), "{status}");
 }
+
+/// The ring view names who runs the process and where: user, container or unit, command line;
+/// and `/` finds processes by their cgroup.
+#[test]
+fn the_ring_view_names_the_processs_user_unit_and_command_line() {
+    let mut inputs = many_rings(1);
+    if let Input::Sample(s) = &mut inputs[0] {
+        s.processes[0].context = uringtop_common::process_context::ProcessContext {
+            uid: Some(33),
+            user: "www-data".into(),
+            cgroup: "/system.slice/nginx.service".into(),
+            cmdline: "nginx: worker process".into(),
+        };
+    }
+    let mut h = Harness::with_inputs(&inputs, 120, 12, Theme::colored());
+    let ring = h.press("j<enter>").render();
+    let title = ring
+        .lines()
+        .find(|l| l.contains("ring 1 · demo_workload[20131]"))
+        .unwrap_or_else(|| panic!("{ring}"));
+    assert!(
+        title.contains("· user www-data · nginx.service · nginx: worker process"),
+        "{title}"
+    );
+    let mut h = Harness::with_inputs(&inputs, 120, 12, Theme::colored());
+    let found = h.press("/nginx.service<enter>").render();
+    assert!(found.contains("demo_workload"), "{found}");
+    let mut h = Harness::with_inputs(&inputs, 120, 12, Theme::colored());
+    let none = h.press("/docker<enter>").render();
+    assert!(!none.contains("20131"), "{none}");
+}

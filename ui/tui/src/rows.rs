@@ -188,6 +188,8 @@ pub fn matches_filter(p: &ProcessState, filter: &str) -> bool {
     }
     filter.parse::<u32>().is_ok_and(|pid| pid == p.pid)
         || contains_ignore_ascii_case(&p.comm, filter)
+        || contains_ignore_ascii_case(&p.context.cgroup, filter)
+        || p.context.user == filter
 }
 
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
@@ -341,6 +343,18 @@ mod tests {
         assert!(matches_filter(&p, "POST"));
         assert!(matches_filter(&p, "4242"));
         assert!(!matches_filter(&p, "424"));
+        let in_unit = ProcessState {
+            context: uringtop_common::process_context::ProcessContext {
+                user: "postgres".into(),
+                cgroup: "/system.slice/postgresql@15-main.service".into(),
+                ..Default::default()
+            },
+            ..p.clone()
+        };
+        assert!(matches_filter(&in_unit, "postgresql@15"), "by cgroup");
+        assert!(matches_filter(&in_unit, "system.slice"), "by cgroup");
+        assert!(matches_filter(&in_unit, "postgres"), "by user (and comm)");
+        assert!(!matches_filter(&p, "system.slice"));
         assert!(!matches_filter(&p, "nginx"));
     }
 

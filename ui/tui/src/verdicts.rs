@@ -34,6 +34,7 @@ mod tests {
             log: 2,
             deny: 1,
             kill: 0,
+            denied_by_kernel: 0,
         };
         assert_eq!(compact(&mut s, &c), Some(Action::Deny));
         assert_eq!(s, "3 deny");

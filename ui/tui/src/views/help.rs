@@ -30,7 +30,7 @@ const MAIN_FOLD_REPLAY: &[(&str, &str)] =
     &[("h  l", "fold / unfold; on a ring, h goes to its process")];
 const MAIN_SORT: &[(&str, &str)] = &[
     ("r", "requests of the selected ring"),
-    ("/", "filter by comm or pid; Enter keeps it, Esc clears it"),
+    ("/", "filter by comm, pid, user or cgroup; Esc clears it"),
     ("s F6 >  <", "sort by the next / previous column"),
     ("P N R T L", "sort by PID, COMM, REQ/s, TOTAL, p99;"),
     (

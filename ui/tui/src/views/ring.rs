@@ -248,6 +248,19 @@ fn title(
     if !flags.is_empty() {
         let _ = write!(s, " · {}", flags.join("|"));
     }
+    // Who runs it and where: the user, and the container or unit its cgroup names.
+    let context = &p.context;
+    if !context.user.is_empty() {
+        let _ = write!(s, " · user {}", context.user);
+    } else if let Some(uid) = context.uid {
+        let _ = write!(s, " · uid {uid}");
+    }
+    if let Some(group) = &p.group {
+        let _ = write!(s, " · {group}");
+    }
+    if !context.cmdline.is_empty() {
+        let _ = write!(s, " · {}", context.cmdline);
+    }
     cell(buf, area.x, area.y, area.width, s, theme.title, false);
 }
 

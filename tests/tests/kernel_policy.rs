@@ -1,0 +1,427 @@
+//! Rules that select rings and look at SQE arguments, judged by the real probe with exact
+//! counts; and `uringtop run`, which on Linux 7.0+ makes the kernel refuse what a policy denies
+//! (for the command and the processes it starts), and on older kernels says why it cannot and
+//! runs the command with uringtop judging instead. This suite runs on the host and on every
+//! kernel of the CI matrix (.ci/test-other-kernel): each kernel checks what it can do.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use uringtop_common::input::Sample;
+use uringtop_common::policy;
+use uringtop_common::report::{OpReport, ProcessReport, Report};
+use uringtop_common::verdict::VerdictCounts;
+use uringtop_tests::privilege::{require_root, skip};
+use uringtop_tests::workloads::{self, SELECTED_RING_FD};
+
+/// Set in the command `uringtop run` starts (this test binary again): where the command writes
+/// its results. Without it, [`command_started_by_run`] does nothing.
+const RESULTS_ENV: &str = "URINGTOP_TEST_RUN_RESULTS";
+
+const EACCES: i32 = -libc::EACCES;
+
+fn counts(allow: u64, log: u64, deny: u64, kill: u64) -> VerdictCounts {
+    VerdictCounts {
+        allow,
+        log,
+        deny,
+        kill,
+        denied_by_kernel: 0,
+    }
+}
+
+/// The running kernel's (major, minor).
+fn kernel_version() -> (u32, u32) {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// Runs `workload` in a forked child and waits (at most 20 s); true when it returned Ok.
+fn in_child(workload: impl FnOnce() -> anyhow::Result<()>) -> (u32, bool) {
+    // SAFETY: the child makes system calls (io_uring, files, sockets) and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        let ok = match workload() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("workload: {e:#}");
+                false
+            }
+        };
+        // SAFETY: ends the child without the parent's destructors.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let deadline = Instant::now() + Duration::from_secs(20 * u64::from(workloads::slowdown()));
+    loop {
+        let mut status = 0;
+        // SAFETY: waits for our own child.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            return (
+                pid as u32,
+                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            );
+        }
+        if Instant::now() > deadline {
+            // SAFETY: our own child, not reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("the workload did not end");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Loads the probe with `text` as policy, runs `workload` in a child, and returns the child's
+/// pid and a sample taken after it ended.
+fn judged(text: &str, workload: impl FnOnce() -> anyhow::Result<()>) -> (u32, Sample) {
+    let policy = policy::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let mut probe = uringtop_probe::Probe::load_with_policy(&policy.compile(false))
+        .unwrap_or_else(|e| panic!("loading the probe: {e}"));
+    let (pid, ok) = in_child(workload);
+    assert!(ok, "the workload failed (its error is above)");
+    (pid, probe.sample().expect("sample"))
+}
+
+/// Verdicts per (ring, opcode) of one process.
+fn verdicts(sample: &Sample, pid: u32) -> BTreeMap<(u32, u8), VerdictCounts> {
+    let mut out: BTreeMap<(u32, u8), VerdictCounts> = BTreeMap::new();
+    for o in sample.ops.iter().filter(|o| o.pid == pid) {
+        let e = out.entry((o.ring, o.opcode)).or_default();
+        *e = e.saturating_add(&o.counters.verdicts);
+    }
+    out
+}
+
+const NOP: u8 = 0;
+const OPENAT: u8 = 18;
+const SOCKET: u8 = 45;
+const SETUP_CLAMP: u32 = 1 << 4;
+
+#[test]
+fn two_rings_of_one_process_get_different_rules() {
+    if !require_root("two_rings_of_one_process_get_different_rules") {
+        return;
+    }
+    let text = format!(
+        "[[rule]]\nname = \"the selected ring\"\nring_fd = {SELECTED_RING_FD}\nops = [\"NOP\"]\naction = \"deny\"\n\n\
+         [[rule]]\nname = \"clamped rings\"\nsetup_flags = [\"CLAMP\"]\nops = [\"NOP\"]\naction = \"log\"\n"
+    );
+    let (pid, sample) = judged(&text, workloads::rings_with_different_rules);
+    let rings: Vec<_> = sample.rings.iter().filter(|r| r.pid == pid).collect();
+    assert_eq!(rings.len(), 3, "{rings:#?}");
+    let v = verdicts(&sample, pid);
+    for ring in rings {
+        let want = if ring.fd == Some(SELECTED_RING_FD) {
+            counts(0, 0, 3, 0)
+        } else if ring.setup_flags & SETUP_CLAMP != 0 {
+            counts(0, 2, 0, 0)
+        } else {
+            counts(4, 0, 0, 0)
+        };
+        assert_eq!(v.get(&(ring.ring, NOP)), Some(&want), "{ring:?}");
+    }
+    assert_eq!(sample.rule_hits, Some(vec![3, 2]));
+}
+
+const ARGUMENT_POLICY: &str = r#"
+[[rule]]
+name = "no IPv6"
+socket_domains = ["AF_INET6"]
+action = "deny"
+
+[[rule]]
+name = "no creating files"
+open_flags_any = ["O_CREAT"]
+action = "deny"
+
+[[rule]]
+name = "datagrams"
+socket_types = ["SOCK_DGRAM"]
+action = "log"
+"#;
+
+#[test]
+fn socket_and_open_arguments_are_judged() {
+    if !require_root("socket_and_open_arguments_are_judged") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (pid, sample) = judged(ARGUMENT_POLICY, || {
+        let results = workloads::socket_and_open(dir.path())?;
+        // Nothing is installed in the kernel here: the probe only judges.
+        anyhow::ensure!(results.iter().all(|&(_, res)| res != EACCES), "{results:?}");
+        Ok(())
+    });
+    let mut by_op: BTreeMap<u8, VerdictCounts> = BTreeMap::new();
+    for ((_, op), c) in verdicts(&sample, pid) {
+        let e = by_op.entry(op).or_default();
+        *e = e.saturating_add(&c);
+    }
+    assert_eq!(by_op.get(&SOCKET), Some(&counts(1, 1, 1, 0)));
+    assert_eq!(by_op.get(&OPENAT), Some(&counts(1, 0, 1, 0)));
+    assert_eq!(sample.rule_hits, Some(vec![1, 1, 1]));
+}
+
+const RUN_POLICY: &str = r#"
+default = "allow"
+
+[[rule]]
+name = "no reads"
+ops = ["READ"]
+action = "deny"
+
+[[rule]]
+name = "no IPv6"
+socket_domains = ["AF_INET6"]
+action = "deny"
+
+[[rule]]
+name = "no creating files"
+open_flags_any = ["O_CREAT"]
+action = "deny"
+
+[[rule]]
+name = "no personalities"
+register_ops = ["REGISTER_PERSONALITY"]
+action = "deny"
+"#;
+
+/// The command `uringtop run` starts in [`run_enforces_in_the_kernel_or_says_why_not`]: this
+/// binary again, running only this test, with RESULTS_ENV set. Elsewhere it does nothing.
+#[test]
+#[ignore = "the command `run_enforces_in_the_kernel_or_says_why_not` starts under `uringtop run`"]
+fn command_started_by_run() {
+    let Some(path) = std::env::var_os(RESULTS_ENV) else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let dir = path.parent().expect("a results file in a directory");
+    match workloads::command_under_policy(dir) {
+        Ok(results) => {
+            let text: String = results
+                .iter()
+                .map(|(label, res)| format!("{label} {res}\n"))
+                .collect();
+            std::fs::write(&path, text).expect("writing the results");
+        }
+        Err(e) => {
+            eprintln!("command under policy: {e:#}");
+            std::process::exit(3);
+        }
+    }
+}
+
+/// The uringtop binary: beside this test binary (the CI matrix's VM) or one directory up
+/// (target/debug/deps -> target/debug).
+fn uringtop_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("uringtop"), dir.parent()?.join("uringtop")]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+struct RunOutcome {
+    status: std::process::ExitStatus,
+    stderr: String,
+    results: BTreeMap<String, i32>,
+    report: Option<Report>,
+}
+
+/// `uringtop run [extra] --policy P --report R -- <this binary's command_started_by_run>`.
+fn uringtop_run(uringtop: &Path, dir: &Path, extra: &[&str], command: &[&str]) -> RunOutcome {
+    let policy = dir.join("policy.toml");
+    std::fs::write(&policy, RUN_POLICY).expect("policy file");
+    let report = dir.join("report.json");
+    let results = dir.join("results");
+    let _ = std::fs::remove_file(&report);
+    let exe = std::env::current_exe().expect("current_exe");
+    let self_command = [
+        exe.to_string_lossy().into_owned(),
+        "--exact".into(),
+        "command_started_by_run".into(),
+        "--ignored".into(),
+        "--test-threads=1".into(),
+        "--quiet".into(),
+    ];
+    let command: Vec<String> = if command.is_empty() {
+        self_command.to_vec()
+    } else {
+        command.iter().map(|s| s.to_string()).collect()
+    };
+    let out = Command::new(uringtop)
+        .arg("run")
+        .args(extra)
+        .arg("--policy")
+        .arg(&policy)
+        .arg("--report")
+        .arg(&report)
+        .arg("--")
+        .args(&command)
+        .env(RESULTS_ENV, &results)
+        .output()
+        .expect("starting uringtop run");
+    let results = std::fs::read_to_string(&results)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.to_string(), v.parse().ok()?))
+        })
+        .collect();
+    RunOutcome {
+        status: out.status,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        results,
+        report: std::fs::read_to_string(&report)
+            .ok()
+            .map(|t| serde_json::from_str(&t).expect("the report is the JSON contract")),
+    }
+}
+
+fn process(report: &Report, pid: u32) -> &ProcessReport {
+    report
+        .processes
+        .iter()
+        .find(|p| p.pid == pid)
+        .unwrap_or_else(|| panic!("no process {pid} in {report:#?}"))
+}
+
+/// A process's ops by name, summed over its rings.
+fn ops(p: &ProcessReport) -> BTreeMap<String, OpReport> {
+    let mut out: BTreeMap<String, OpReport> = BTreeMap::new();
+    for op in p.rings.iter().flat_map(|r| &r.ops) {
+        let e = out.entry(op.op.clone()).or_default();
+        e.submitted += op.submitted;
+        e.rejected += op.rejected;
+        e.denied += op.denied;
+        let v = e.verdicts.get_or_insert_with(VerdictCounts::default);
+        *v = v.saturating_add(&op.verdicts.expect("verdicts with a policy"));
+    }
+    out
+}
+
+/// (submitted, rejected by the kernel, verdicts) of one op.
+fn op_line(ops: &BTreeMap<String, OpReport>, name: &str) -> (u64, u64, VerdictCounts) {
+    let o = ops
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} in {ops:#?}"));
+    (o.submitted, o.rejected, o.verdicts.unwrap_or_default())
+}
+
+#[test]
+fn run_enforces_in_the_kernel_or_says_why_not() {
+    let test = "run_enforces_in_the_kernel_or_says_why_not";
+    if !require_root(test) {
+        return;
+    }
+    let Some(uringtop) = uringtop_binary() else {
+        skip(
+            test,
+            "needs the uringtop binary",
+            "build it first: cargo build -p uringtop (cargo test --workspace does)",
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kernel_enforces = kernel_version() >= (7, 0);
+    if !kernel_enforces {
+        // It says why, names the way out, and starts nothing.
+        let refused = uringtop_run(&uringtop, dir.path(), &[], &["true"]);
+        assert_eq!(refused.status.code(), Some(1), "{}", refused.stderr);
+        for says in [
+            "came in Linux 7.0",
+            "Nothing was started",
+            "uringtop run --audit",
+        ] {
+            assert!(refused.stderr.contains(says), "{says}: {}", refused.stderr);
+        }
+        assert!(refused.report.is_none());
+    }
+    let extra: &[&str] = if kernel_enforces { &[] } else { &["--audit"] };
+    let run = uringtop_run(&uringtop, dir.path(), extra, &[]);
+    assert!(run.status.success(), "{}\n{:?}", run.stderr, run.results);
+    let r = &run.results;
+    let res = |label: &str| -> i32 {
+        *r.get(label)
+            .unwrap_or_else(|| panic!("no {label} in {r:?}\n{}", run.stderr))
+    };
+    let report = run
+        .report
+        .as_ref()
+        .unwrap_or_else(|| panic!("no report: {}", run.stderr));
+    let pid = u32::try_from(res("pid")).expect("pid");
+    let child = u32::try_from(res("child-pid")).expect("child pid");
+    let parent_ops = ops(process(report, pid));
+    let child_ops = ops(process(report, child));
+    let kernel = |n: u64| VerdictCounts {
+        denied_by_kernel: n,
+        ..VerdictCounts::default()
+    };
+    // Allowed everywhere.
+    assert_eq!(res("nop"), 0);
+    assert_eq!(res("child-nop"), 0);
+    assert!(res("socket-inet") >= 0 && res("socket-dgram") >= 0, "{r:?}");
+    assert!(res("open-read") >= 0, "{r:?}");
+    assert_eq!(op_line(&parent_ops, "NOP"), (1, 0, counts(1, 0, 0, 0)));
+    assert_eq!(op_line(&child_ops, "NOP"), (1, 0, counts(1, 0, 0, 0)));
+    if kernel_enforces {
+        assert!(
+            run.stderr
+                .contains("#1 \"no reads\": ops=READ → deny => kernel: refused with EACCES"),
+            "{}",
+            run.stderr
+        );
+        // The kernel refused each denied request before it ran, in the command and in its
+        // child: the task's filters survived execve and fork.
+        for label in [
+            "read",
+            "socket-inet6",
+            "open-create",
+            "personality",
+            "child-read",
+        ] {
+            assert_eq!(res(label), EACCES, "{label}: {r:?}");
+        }
+        let denied = counts(0, 0, 1, 0).saturating_add(&kernel(1));
+        assert_eq!(op_line(&parent_ops, "READ"), (0, 1, denied));
+        assert_eq!(op_line(&child_ops, "READ"), (0, 1, denied));
+        assert_eq!(
+            op_line(&parent_ops, "SOCKET"),
+            (2, 1, counts(2, 0, 1, 0).saturating_add(&kernel(1)))
+        );
+        assert_eq!(
+            op_line(&parent_ops, "OPENAT"),
+            (1, 1, counts(1, 0, 1, 0).saturating_add(&kernel(1)))
+        );
+    } else {
+        // uringtop judged them; the kernel ran them.
+        assert_eq!(res("read"), 64);
+        assert_eq!(res("child-read"), 64);
+        assert!(res("open-create") >= 0 && res("personality") >= 0, "{r:?}");
+        assert_ne!(res("socket-inet6"), EACCES);
+        assert_eq!(op_line(&parent_ops, "READ"), (1, 0, counts(0, 0, 1, 0)));
+        assert_eq!(op_line(&child_ops, "READ"), (1, 0, counts(0, 0, 1, 0)));
+        assert_eq!(op_line(&parent_ops, "SOCKET"), (3, 0, counts(2, 0, 1, 0)));
+        assert_eq!(op_line(&parent_ops, "OPENAT"), (2, 0, counts(1, 0, 1, 0)));
+    }
+    let personality: Vec<_> = process(report, pid)
+        .rings
+        .iter()
+        .flat_map(|r| &r.register)
+        .filter(|o| o.op.contains("PERSONALITY"))
+        .collect();
+    assert_eq!(personality.len(), 1, "{personality:?}");
+    assert_eq!(
+        (personality[0].calls, personality[0].denied),
+        (1, u64::from(kernel_enforces))
+    );
+    assert_eq!(personality[0].verdicts, Some(counts(0, 0, 1, 0)));
+    assert_eq!(report.rule_hits, Some(vec![2, 1, 1, 1]));
+}
