@@ -44,7 +44,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
         return;
     };
     let width = 96.min(area.width);
-    let value_width = usize::from(width.saturating_sub(LABEL + 3));
+    // The popup's real width (it keeps a margin), less the borders, the indent and the labels.
+    let value_width = usize::from(
+        layout::popup(area, width, 1)
+            .width
+            .saturating_sub(2 + 1 + LABEL + 1),
+    );
     let cmdline_lines = wrap(&p.context.cmdline, value_width)
         .take(CMDLINE_LINES)
         .count()
