@@ -23,6 +23,9 @@ const volatile __u32 policy_enabled = 0;
  * kernel versions (19 on 6.18). 64: unknown, no SQE counts as naming a personality.
  */
 const volatile __u32 creds_flag_bit = 64;
+/* Set by the loader (probe/src/btf_enum.rs): 1 when the kernel's verifier checks a bpf_loop
+ * callback as if it ran once (before 6.7). See identity_rules. */
+const volatile __u32 callbacks_verified_once = 1;
 
 /* Index into urt_policy.flags for a submitted request: its IOSQE bits and personality. */
 static __always_inline __u32 policy_flags_of(struct io_kiocb *req, __u8 sqe_flags)
@@ -146,13 +149,15 @@ static __always_inline __u64 identity_rules(__u32 tgid, __u32 setup_flags, __s32
 {
 	struct urt_identity x = {};
 	/*
-	 * 0, but not to the verifier (the clock would need 292 years to set bit 63). Kernels before
-	 * 6.7 (Debian's 6.1.0-57 among them) verify a bpf_loop callback as if it ran once, from the
-	 * loop state it starts with: had that state been constants, they would have hard-wired the
-	 * callback's branches for the first step and the rules would never match. Every field the
-	 * loop carries starts from this unknown instead.
+	 * 0. Kernels before 6.7 (Debian's 6.1.0-57 among them) verify a bpf_loop callback as if it
+	 * ran once, from the loop state it starts with: had that state been constants, they would
+	 * have hard-wired the callback's branches for the first step and the rules would never
+	 * match. There every field the loop carries starts from a 0 the verifier cannot see (the
+	 * clock would need 292 years to set bit 63). 6.7+ iterates the callback instead, and an
+	 * unknown start there multiplies the paths it explores past the 1M-instruction limit
+	 * (measured on 6.12 and 6.18): constants, as the loader says which verifier it is.
 	 */
-	__u32 zero = bpf_ktime_get_ns() >> 63;
+	__u32 zero = callbacks_verified_once ? bpf_ktime_get_ns() >> 63 : 0;
 
 	x.tgid = tgid;
 	x.uid = (__u32)bpf_get_current_uid_gid();

@@ -87,6 +87,38 @@ pub fn multishot_flag_bit() -> Option<u32> {
     req_flag_bit("REQ_F_APOLL_MULTISHOT_BIT")
 }
 
+/// Whether the running kernel's verifier checks a bpf_loop callback as if it ran once, from the
+/// loop state it starts with (before Linux 6.7). 6.7's verifier iterates callbacks until their
+/// states converge and keeps the iteration count in `struct bpf_func_state.callback_depth`, a
+/// member its BTF names. Unknown (no BTF): assume the older verifier, whose workaround is correct
+/// on either (see identity_rules in probe/bpf/policy.h), only slower to verify on newer ones.
+pub fn callbacks_verified_once() -> bool {
+    std::fs::read("/sys/kernel/btf/vmlinux")
+        .map(|data| !names(&data, "callback_depth"))
+        .unwrap_or(true)
+}
+
+/// Whether the running kernel takes atomic fetch-and-add in BPF programs (5.12+): said from
+/// `BPF_FUNC_loop` in its BTF (bpf_loop, 5.17+), so 5.12-5.16 are counted out, which costs them
+/// nothing but a slower way to number rings (seq_next in probe/bpf/helpers.h).
+pub fn fetch_atomics() -> bool {
+    std::fs::read("/sys/kernel/btf/vmlinux")
+        .is_ok_and(|data| enum_value(&data, "BPF_FUNC_loop").is_some())
+}
+
+/// Whether BTF `data` has `name` in its string section (the names of its types and members).
+fn names(data: &[u8], name: &str) -> bool {
+    let strings = (|| {
+        if u16::from_le_bytes(data.get(0..2)?.try_into().ok()?) != MAGIC {
+            return None;
+        }
+        let hdr_len = u32_at(data, 4)? as usize;
+        let (str_off, str_len) = (u32_at(data, 16)? as usize, u32_at(data, 20)? as usize);
+        data.get(hdr_len + str_off..hdr_len + str_off + str_len)
+    })();
+    strings.is_some_and(|s| string_offset(s, name).is_some())
+}
+
 fn req_flag_bit(name: &str) -> Option<u32> {
     let data = std::fs::read("/sys/kernel/btf/vmlinux").ok()?;
     enum_value(&data, name)
@@ -138,6 +170,13 @@ mod tests {
         assert_eq!(enum_value(&blob(), "REQ_F_CREDS_BIT"), Some(19));
         assert_eq!(enum_value(&blob(), "A"), Some(3));
         assert_eq!(enum_value(&blob(), "MISSING"), None);
+    }
+
+    #[test]
+    fn finds_a_name_in_the_string_section() {
+        assert!(names(&blob(), "REQ_F_CREDS_BIT"));
+        assert!(!names(&blob(), "REQ_F_CREDS"));
+        assert!(!names(b"not btf at all", "int"));
     }
 
     #[test]
