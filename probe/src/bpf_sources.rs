@@ -12,6 +12,7 @@ pub const SOURCES: &[&str] = &[
     "policy.h",
     "kernel_types.h",
     "args.h",
+    "policy_args.h",
 ];
 pub const OBJECT: &str = "uringtop.bpf.o";
 /// Holds the digest of SOURCES and CLANG_FLAGS that OBJECT was built from.

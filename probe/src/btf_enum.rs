@@ -87,6 +87,16 @@ pub fn multishot_flag_bit() -> Option<u32> {
     req_flag_bit("REQ_F_APOLL_MULTISHOT_BIT")
 }
 
+/// The running kernel has registered-buffer forms of vectored I/O (IORING_OP_READV_FIXED, Linux
+/// 6.15+, which came with registered vectors for SENDMSG_ZC): READV, WRITEV and an unregistered
+/// SENDMSG_ZC then violate a `fixed_buffers` rule.
+pub fn has_vectored_fixed() -> bool {
+    std::fs::read("/sys/kernel/btf/vmlinux")
+        .ok()
+        .and_then(|data| enum_value(&data, "IORING_OP_READV_FIXED"))
+        .is_some()
+}
+
 fn req_flag_bit(name: &str) -> Option<u32> {
     let data = std::fs::read("/sys/kernel/btf/vmlinux").ok()?;
     enum_value(&data, name)

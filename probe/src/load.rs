@@ -53,6 +53,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     let policy_enabled = u32::from(policy.is_some());
     let creds_bit = crate::btf_enum::creds_flag_bit();
     let multishot_bit = crate::btf_enum::multishot_flag_bit();
+    let vectored_fixed = u32::from(crate::btf_enum::has_vectored_fixed());
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
         .map_max_entries("op_stats", pools.coarse_end)
@@ -63,6 +64,7 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         .override_global("policy_enabled", &policy_enabled, true)
         .override_global("creds_flag_bit", &creds_bit.unwrap_or(64), true)
         .override_global("multishot_flag_bit", &multishot_bit.unwrap_or(64), true)
+        .override_global("vectored_fixed", &vectored_fixed, true)
         .override_global("stats_end", &pools.stats_end, true)
         .override_global("coarse_end", &pools.coarse_end, true)
         .load(object)

@@ -18,6 +18,7 @@ mod expected;
 mod file_io;
 mod forced_async;
 mod link;
+mod mem_rules;
 mod multishot;
 mod names;
 mod policy;
@@ -41,6 +42,10 @@ pub use forced_async::{
     forced_async, forced_async_restricted, forced_async_until, EXPLICIT_ASYNC_UD,
 };
 pub use link::failed_link_chain;
+pub use mem_rules::{
+    missing_dir, path_opcodes, peer_opcodes, plain_and_registered_buffers, DB_PORT, DISCARD_PORT,
+    LONG_COMPONENT, UNIX_NAME,
+};
 pub use multishot::{msg_ring, multishot_accept, multishot_recv, MSG_RING_UD, MULTISHOT_UD};
 pub use names::{errno_name, opcode_name};
 pub use policy::{nops_with_personality, register_files_twice, setup_refused_for_nobody};
