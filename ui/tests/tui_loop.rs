@@ -13,8 +13,7 @@ use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, Recording, RecordingWriter};
 use uringtop_common::synthetic::synthetic_stream;
 use uringtop_tui::{
-    run_on, views, App, Config, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind,
-    Theme,
+    run_on, views, App, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind, Theme,
 };
 
 const WIDTH: u16 = 120;
@@ -77,14 +76,7 @@ async fn live_shows_what_the_views_show_for_the_model_fed_directly() {
     for input in &inputs {
         model.apply(input);
     }
-    let mut app = App::new(Config {
-        source: SourceKind::Live,
-        refresh: Refresh::new(Duration::from_secs(1)),
-        only_pid: None,
-        theme: Theme::colored(),
-        utc_offset_s: 0,
-        policy: None,
-    });
+    let mut app = App::new(options().config(SourceKind::Live));
     app.resize(&model, WIDTH, HEIGHT);
     app.set_source_ended();
     let mut expected = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
@@ -137,25 +129,35 @@ fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-#[tokio::test(start_paused = true)]
-async fn replay_moves_through_a_recording_file_by_its_keys() {
+/// Replays a recording file in the loop while `script` presses keys; the status line at the end.
+async fn replay_status<F: std::future::Future<Output = ()>>(
+    script: impl FnOnce(Keys) -> F,
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     let rec = Recording::open(&recording_file(dir.path())).unwrap();
     let (keys, events) = unbounded();
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
+    let driver = ReplayDriver::new(Player::new(rec, 0));
+    let (result, ()) = tokio::join!(
+        run_on(&mut terminal, events, driver, options()),
+        script(keys)
+    );
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    shown.lines().last().unwrap().to_string()
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_moves_through_a_recording_file_by_its_keys() {
+    let status = replay_status(|keys| async move {
         settle(Duration::from_millis(300)).await;
         press(&keys, KeyCode::End);
         press(&keys, KeyCode::Char(','));
         // A step pauses: frames leave the position where it is.
         settle(Duration::from_secs(5)).await;
         press(&keys, KeyCode::Char('q'));
-    };
-    let driver = ReplayDriver::new(Player::new(rec, 0));
-    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
-    let status = shown.lines().last().unwrap();
+    })
+    .await;
     assert!(status.contains("recording"), "{status}");
     assert!(status.contains("39/40"), "{status}");
     assert!(status.contains("PAUSED"), "{status}");
@@ -163,20 +165,84 @@ async fn replay_moves_through_a_recording_file_by_its_keys() {
 
 #[tokio::test(start_paused = true)]
 async fn replay_plays_in_recorded_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let rec = Recording::open(&recording_file(dir.path())).unwrap();
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
+    let status = replay_status(|keys| async move {
         // Samples are about a second apart: 10.5 s of playing at 1x moves 10 samples on.
         settle(Duration::from_millis(10_500)).await;
         press(&keys, KeyCode::Char('q'));
-    };
-    let driver = ReplayDriver::new(Player::new(rec, 0));
-    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
-    let status = shown.lines().last().unwrap();
+    })
+    .await;
     assert!(status.contains("11/40"), "{status}");
     assert!(!status.contains("PAUSED"), "{status}");
+}
+
+/// One sample in which `pid` (named `comm`) has done 10 NOPs on ring 1.
+fn one_process(pid: u32, comm: &str) -> Vec<uringtop_common::input::Input> {
+    use uringtop_common::input::{Input, OpCounters, OpSample, ProcessSample, RingSample, Sample};
+    let sample = |seconds: u64, n: u64| {
+        Input::Sample(Sample {
+            time_ns: seconds * 1_000_000_000,
+            processes: vec![ProcessSample {
+                pid,
+                comm: comm.into(),
+                ..ProcessSample::default()
+            }],
+            rings: vec![RingSample {
+                ring: 1,
+                pid,
+                ..RingSample::default()
+            }],
+            ops: vec![OpSample {
+                pid,
+                ring: 1,
+                opcode: 0,
+                counters: OpCounters {
+                    submitted: n,
+                    completed: n,
+                    ..OpCounters::default()
+                },
+                ..OpSample::default()
+            }],
+            ..Sample::default()
+        })
+    };
+    vec![sample(1, 0), sample(2, 10)]
+}
+
+/// `k`, Enter, `y` on a live process sends it SIGTERM with kill(2), from the loop (not while
+/// drawing), and the status line says it was sent.
+#[tokio::test(start_paused = true)]
+async fn live_k_sends_the_chosen_signal_to_the_process() {
+    let mut child = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .expect("sleep(1)");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in one_process(pid, "sleep") {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        for key in [KeyCode::Char('k'), KeyCode::Down, KeyCode::Enter] {
+            press(&keys, key);
+        }
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('y'));
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    let status = child.wait().expect("the child's status");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGKILL), "{shown}");
+    assert!(
+        shown.contains(&format!("sent SIGKILL to sleep[{pid}]")),
+        "{shown}"
+    );
 }

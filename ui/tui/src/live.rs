@@ -5,6 +5,7 @@ use crate::app::{App, SourceKind};
 use crate::driver::Driver;
 use crate::event::Event;
 use crate::refresh::Decimator;
+use crate::signals::{self, SignalRequest};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
@@ -114,7 +115,7 @@ impl Driver for LiveDriver {
             _ => {}
         }
         if let Some(control) = &self.control {
-            let wanted = app.records_wanted();
+            let wanted = app.requests_wanted();
             if wanted != self.streaming {
                 self.streaming = wanted;
                 if let Err(e) = control.stream_requests(wanted) {
@@ -124,6 +125,18 @@ impl Driver for LiveDriver {
             }
         }
         redraw
+    }
+
+    /// kill(2), on the key that confirmed it (never while drawing).
+    fn signal(&mut self, app: &mut App, request: SignalRequest) {
+        let process = self.model.process(request.pid);
+        let comm = process.map_or("?", |p| p.comm.as_str());
+        let user = process.map_or("", |p| p.context.user.as_str());
+        let said = match signals::send(request, comm, user) {
+            Ok(done) => done,
+            Err(why) => why,
+        };
+        app.set_message(said);
     }
 
     fn stop(&mut self) {
