@@ -31,7 +31,9 @@ pub use args::{decoded_args, ArgsExpect, PATH_CUT};
 pub use arguments::{
     command_under_policy, one, rings_with_different_rules, socket_and_open, SELECTED_RING_FD,
 };
-pub use basic::{async_nops, nop_flood, nops, openat_missing, timeouts, MISSING_PATH};
+pub use basic::{
+    async_nops, nop_flood, nops, openat_flood, openat_missing, timeouts, MISSING_PATH,
+};
 pub use child::{
     run_in_child, run_in_child_with_timeout, slowdown, start_in_child, RunningChild, CHILD_TIMEOUT,
 };
