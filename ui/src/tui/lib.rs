@@ -7,6 +7,7 @@
 //!   so both show the same screens.
 
 pub mod app;
+pub mod column_choice;
 pub mod columns;
 pub mod cursor;
 pub mod driver;
@@ -24,6 +25,7 @@ pub mod requests;
 pub mod ring_screen;
 pub mod rows;
 pub mod run;
+pub mod settings;
 pub mod terminal;
 pub mod theme;
 pub mod verdicts;
