@@ -152,6 +152,13 @@ impl App {
             self.main.key(model, key, height);
             return EventState::Consumed;
         }
+        let height = self.table_height();
+        if let Some(Screen::Requests(s)) = self.stack.last_mut() {
+            if s.editing.is_some() {
+                s.key(model, key, height);
+                return EventState::Consumed;
+            }
+        }
         EventState::NotConsumed
     }
 

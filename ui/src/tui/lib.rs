@@ -20,6 +20,7 @@ pub mod main_screen;
 pub mod policy;
 pub mod refresh;
 pub mod replay;
+pub mod request_query;
 pub mod request_screen;
 pub mod requests;
 pub mod ring_screen;

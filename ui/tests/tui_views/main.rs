@@ -3,6 +3,7 @@
 
 mod arguments;
 mod churn;
+mod filters;
 mod navigation;
 mod policy;
 mod screens;

@@ -60,6 +60,11 @@ const REQUESTS: &[(&str, &str)] = &[
         "scroll (then it holds still); at the top it follows",
     ),
     ("Enter", "every field of the selected request"),
+    (
+        "/",
+        "filter: op:READ errno:ENOENT fd:5 path:etc lat>1ms err",
+    ),
+    ("", "(terms combine; a,b: either); Esc clears it"),
     ("Esc", "back (request streaming stops)"),
 ];
 

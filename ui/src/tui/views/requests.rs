@@ -117,6 +117,16 @@ pub fn draw(
         placed: &placed,
     };
     request_table::header(buf, l.header, &columns, theme);
+    if screen.seqs.is_empty() && !screen.query.is_empty() {
+        s.clear();
+        let _ = write!(
+            s,
+            "no request of {} matches \"{}\"",
+            ring_label(screen.filter.ring),
+            screen.query.text()
+        );
+        return empty_message(buf, l.body, s, "Esc clears the filter; / changes it", theme);
+    }
     if screen.seqs.is_empty() {
         s.clear();
         let _ = write!(
@@ -212,7 +222,16 @@ fn title(
     if let Some(op) = screen.filter.opcode {
         let _ = write!(s, " · {} only", opcode_name(op));
     }
-    let _ = write!(s, " · {} held · newest first", screen.seqs.len());
+    if screen.query.is_empty() {
+        let _ = write!(s, " · {} held · newest first", screen.seqs.len());
+    } else {
+        let _ = write!(
+            s,
+            " · filter \"{}\" · {} match · newest first",
+            screen.query.text(),
+            screen.seqs.len()
+        );
+    }
     if app.paused() {
         s.push_str(" · paused");
     } else if screen.held.is_held() {
