@@ -28,7 +28,7 @@ const fn name(key: &'static str, header: &'static str) -> ColumnName {
 }
 
 /// In the order of [`crate::columns::Column::ALL`].
-pub const MAIN: [ColumnName; 14] = [
+pub const MAIN: [ColumnName; crate::columns::Column::ALL.len()] = [
     name("pid", "PID"),
     name("comm", "COMM"),
     name("ring", "RING"),

@@ -7,6 +7,7 @@
 //!   so both show the same screens.
 
 pub mod app;
+pub mod chooser;
 pub mod column_choice;
 pub mod columns;
 pub mod cursor;

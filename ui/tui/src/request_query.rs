@@ -63,17 +63,20 @@ impl RequestQuery {
             if values.is_empty() {
                 return Err(format!("`{term}`: give a value after `{key}:`"));
             }
-            return match key.to_ascii_lowercase().as_str() {
-                "op" => Ok(self.ops.push(each(&values, opcode)?)),
-                "errno" | "err" => Ok(self.errnos.push(each(&values, errno)?)),
-                "fd" => Ok(self.fds.push(each(&values, fd)?)),
-                "path" | "arg" => Ok(self
+            match key.to_ascii_lowercase().as_str() {
+                "op" => self.ops.push(each(&values, opcode)?),
+                "errno" | "err" => self.errnos.push(each(&values, errno)?),
+                "fd" => self.fds.push(each(&values, fd)?),
+                "path" | "arg" => self
                     .paths
-                    .push(values.iter().map(|v| v.to_ascii_lowercase()).collect())),
-                other => Err(format!(
-                    "`{term}`: unknown key `{other}` (op:, errno:, fd:, path:, lat>)"
-                )),
-            };
+                    .push(values.iter().map(|v| v.to_ascii_lowercase()).collect()),
+                other => {
+                    return Err(format!(
+                        "`{term}`: unknown key `{other}` (op:, errno:, fd:, path:, lat>)"
+                    ))
+                }
+            }
+            return Ok(());
         }
         if let Some(op) = opcode_by_name(term) {
             self.ops.push(vec![op]);
@@ -193,7 +196,7 @@ fn parse_latency(text: &str) -> Option<u64> {
         .find_map(|&(unit, scale)| text.strip_suffix(unit).map(|n| (n, scale)))
         .unwrap_or((text, 1e3));
     let value: f64 = number.trim().parse().ok()?;
-    (value.is_finite() && value >= 0.0).then(|| (value * scale) as u64)
+    (value.is_finite() && value >= 0.0).then_some((value * scale) as u64)
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ const MAIN_SELECT: &[(&str, &str)] = &[
         "on a process: fold/unfold its rings; on a ring: open it",
     ),
     ("f  F", "fold/unfold the selected process / every process"),
-    ("i", "show / hide live rings idle for 10 intervals"),
+    // The number is the config's (see draw).
+    ("i", "show / hide live rings idle for N intervals"),
 ];
 const MAIN_FOLD: &[(&str, &str)] = &[(
     "← h  → l",
@@ -34,10 +35,9 @@ const MAIN_SORT: &[(&str, &str)] = &[
     ("s F6 >  <", "sort by the next / previous column"),
     ("P N R T L", "sort by PID, COMM, REQ/s, TOTAL, p99;"),
     (
-        "E D A O",
-        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again: reverse",
+        "E D A O  I",
+        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again, or I: reverse",
     ),
-    ("I", "reverse the sort"),
 ];
 const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_FOLD, MAIN_SORT];
 const MAIN_REPLAY: &[&[(&str, &str)]] =
@@ -125,28 +125,36 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Ring if policy => RING_POLICY,
         _ => &[],
     };
-    let key_line = |k: &'static str, what: &'static str| {
+    let key_line = |k: &'static str, what: std::borrow::Cow<'static, str>| {
         Line::from(vec![
             Span::styled(format!(" {k:<17}"), theme.key),
             Span::raw(what),
         ])
     };
+    // The idle-ring rule's length is the config file's.
+    let idle = format!(
+        "show / hide live rings idle for {} intervals",
+        app.main.spec.idle_after
+    );
     let mut lines: Vec<Line> = keys
         .iter()
         .flat_map(|part| part.iter())
         .chain(policy_keys)
-        .map(|&(k, what)| key_line(k, what))
+        .map(|&(k, what)| match k {
+            "i" => key_line(k, idle.clone().into()),
+            _ => key_line(k, what.into()),
+        })
         .collect();
     if replay {
-        lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what)));
+        lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what.into())));
     } else {
         lines.push(key_line(
             "space",
-            "pause/resume the display (sampling goes on)",
+            "pause/resume the display (sampling goes on)".into(),
         ));
         lines.push(key_line(
             "+  -",
-            "longer / shorter interval: rates are computed over it",
+            "longer / shorter interval: rates are computed over it".into(),
         ));
         let sampling = format::to_string(format::interval, app.refresh().sampling());
         lines.push(Line::raw(format!(
@@ -155,8 +163,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         )));
     }
     lines.push(key_line(
+        "C",
+        "this table's columns: show, hide, reorder, save".into(),
+    ));
+    lines.push(key_line(
         "?  F1",
-        "this help · q or Ctrl-C quits · Ctrl-Z suspends",
+        "this help · q or Ctrl-C quits · Ctrl-Z suspends".into(),
     ));
     if app.screen() == ScreenKind::Main {
         lines.push(Line::raw(""));

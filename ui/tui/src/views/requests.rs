@@ -4,7 +4,8 @@ use super::request_table::{self, Columns};
 use super::text::cell;
 use super::{empty_message, flags, ring_label};
 use crate::app::SourceKind;
-use crate::columns::{fit, Fit};
+use crate::column_choice::REQUESTS;
+use crate::columns::{fit_chosen, Fit};
 use crate::format;
 use crate::layout;
 use crate::request_screen::RequestScreen;
@@ -17,24 +18,10 @@ use uringtop_common::model::Model;
 use uringtop_common::names::opcode_name;
 use uringtop_common::request_fields as fields;
 
-const HEADERS: [&str; 12] = [
-    "TIME",
-    "TID",
-    "OP",
-    "FD",
-    "OFF",
-    "LEN",
-    "FLAGS",
-    "USER_DATA",
-    "RES",
-    "LATENCY",
-    "PATH",
-    "ARG",
-];
-const RIGHT: [bool; 12] = [
+const RIGHT: [bool; REQUESTS.len()] = [
     false, true, false, true, true, true, false, true, false, true, false, false,
 ];
-const COLUMNS: [Fit; 12] = [
+const COLUMNS: [Fit; REQUESTS.len()] = [
     Fit {
         width: 15,
         priority: 0,
@@ -110,11 +97,14 @@ pub fn draw(
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, screen, s);
-    let placed = fit(&COLUMNS, area.width);
+    let choice = &app.columns.requests;
+    let (placed, hidden) = fit_chosen(&COLUMNS, choice, area.width);
     let columns = Columns {
-        headers: &HEADERS,
+        names: &REQUESTS,
         right: &RIGHT,
+        order: choice.order(),
         placed: &placed,
+        hidden,
     };
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() && !screen.query.is_empty() {
