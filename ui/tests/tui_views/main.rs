@@ -6,6 +6,7 @@ mod churn;
 mod columns;
 mod filters;
 mod navigation;
+mod people;
 mod policy;
 mod screens;
 
@@ -154,6 +155,7 @@ fn named(name: &str) -> KeyEvent {
         "left" => KeyCode::Left,
         "right" => KeyCode::Right,
         "f6" => KeyCode::F(6),
+        "f9" => KeyCode::F(9),
         "space" => KeyCode::Char(' '),
         "ctrl-c" => return KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         other => panic!("no key named <{other}>"),

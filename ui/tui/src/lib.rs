@@ -28,6 +28,7 @@ pub mod ring_screen;
 pub mod rows;
 pub mod run;
 pub mod settings;
+pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod verdicts;

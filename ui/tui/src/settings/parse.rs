@@ -325,6 +325,20 @@ mod tests {
     }
 
     #[test]
+    fn the_annotated_example_parses_to_the_defaults() {
+        let example = include_str!("../../../../assets/config.toml");
+        let s = parse(example).unwrap();
+        assert_eq!(s.columns, crate::column_choice::ViewColumns::default());
+        assert_eq!(s.interval, Some(Duration::from_secs(1)));
+        assert_eq!(s.theme, Some(ThemeName::Default));
+        assert_eq!((s.sort, s.descending), (Some(Column::ReqRate), Some(true)));
+        assert_eq!(
+            (s.show_idle, s.idle_after),
+            (Some(false), Some(super::super::DEFAULT_IDLE_AFTER))
+        );
+    }
+
+    #[test]
     fn an_empty_file_sets_nothing() {
         assert_eq!(parse("").unwrap(), Settings::default());
         assert_eq!(parse("# only a comment\n").unwrap(), Settings::default());

@@ -12,17 +12,20 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The main view's keys: moving and folding differ in a replay, where Home, End, g and the arrows
 /// ← → move through time (see [`REPLAY`]); the rest is the same in both modes.
-const MAIN_MOVE: &[(&str, &str)] = &[("↑↓ j k PgUp PgDn", "move; Home/g top, End/G bottom")];
-const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ j k PgUp PgDn", "move; G bottom")];
+const MAIN_MOVE: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; Home/g top, End/G bottom")];
+const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; G bottom")];
 const MAIN_SELECT: &[(&str, &str)] = &[
-    (
-        "Enter",
-        "on a process: fold/unfold its rings; on a ring: open it",
-    ),
-    ("f  F", "fold/unfold the selected process / every process"),
+    ("Enter", "on a process: its details; on a ring: open it"),
+    ("f  *", "fold/unfold the selected process / every process"),
     // The number is the config's (see draw).
     ("i", "show / hide live rings idle for N intervals"),
+    (
+        "F",
+        "follow the selected process; moving the cursor stops it",
+    ),
 ];
+/// Live only: a recording's processes are not this machine's.
+const MAIN_LIVE: &[(&str, &str)] = &[("k  F9", "send the selected process a signal (confirmed)")];
 const MAIN_FOLD: &[(&str, &str)] = &[(
     "← h  → l",
     "fold / unfold; on a ring, ← goes to its process",
@@ -39,7 +42,7 @@ const MAIN_SORT: &[(&str, &str)] = &[
         "  ERR/s, DENIED, ASYNC%, CQ OVFL; again, or I: reverse",
     ),
 ];
-const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_FOLD, MAIN_SORT];
+const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_LIVE, MAIN_FOLD, MAIN_SORT];
 const MAIN_REPLAY: &[&[(&str, &str)]] =
     &[MAIN_MOVE_REPLAY, MAIN_SELECT, MAIN_FOLD_REPLAY, MAIN_SORT];
 
@@ -80,6 +83,20 @@ const VIOLATIONS: &[(&str, &str)] = &[
     ("Esc", "back"),
 ];
 
+const PROCESS: &[(&str, &str)] = &[
+    ("Esc Enter", "back"),
+    ("k  F9", "send this process a signal (live only)"),
+];
+
+const SIGNAL: &[(&str, &str)] = &[
+    ("↑↓ j k  1-8", "choose a signal"),
+    (
+        "Enter",
+        "ask to confirm; then y or Enter sends it, n goes back",
+    ),
+    ("Esc", "cancel: nothing is sent"),
+];
+
 /// Added to the main view's keys when a policy is loaded (without one they do nothing).
 const MAIN_POLICY: &[(&str, &str)] = &[
     (
@@ -103,11 +120,10 @@ const REPLAY: &[(&str, &str)] = &[
     ("Home End  0  $", "the start / the end"),
 ];
 
-const MAIN_LEGEND: &str =
-    "REQ/s, ERR/s (CQEs with res < 0), ASYNC% (punted to io-wq), p50/p99: over \
-     the interval. TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only): since start. FLAGS: \
-     IORING_SETUP_*, abbreviated; the ring view spells them out. +N› ending the header: N \
-     columns hidden for want of width.";
+/// Three rows at 80 columns: the main view's help fills 80x24 exactly.
+const MAIN_LEGEND: &str = "Over the interval: REQ/s, ERR/s (failed CQEs), ASYNC% (to io-wq), \
+     p50/p99. Since start: TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only). FLAGS: \
+     IORING_SETUP_*, short. +N›: N columns hidden for want of width.";
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = &app.config.theme;
@@ -118,6 +134,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Ring => ("ring", &[RING][..]),
         ScreenKind::Requests | ScreenKind::Detail => ("requests", &[REQUESTS][..]),
         ScreenKind::Violations => ("policy violations", &[VIOLATIONS][..]),
+        ScreenKind::Process => ("process", &[PROCESS][..]),
+        ScreenKind::Signal => ("signal", &[SIGNAL][..]),
     };
     let policy = app.config.policy.is_some();
     let policy_keys = match app.screen() {
@@ -163,15 +181,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         )));
     }
     lines.push(key_line(
-        "C",
-        "this table's columns: show, hide, reorder, save".into(),
+        "?  F1  C",
+        "help · C: columns · q or Ctrl-C quits · Ctrl-Z suspends".into(),
     ));
-    lines.push(key_line(
-        "?  F1",
-        "this help · q or Ctrl-C quits · Ctrl-Z suspends".into(),
-    ));
+    let legend_at = lines.len();
     if app.screen() == ScreenKind::Main {
-        lines.push(Line::raw(""));
         lines.push(Line::styled(MAIN_LEGEND, theme.dim));
         if policy {
             lines.push(Line::styled(POLICY_LEGEND, theme.dim));
@@ -180,10 +194,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     // As tall as the wrapped text, so a short help is a small box.
     // Word wrapping can take a line more than the characters need: one row of slack.
     let inner_width = usize::from(layout::popup(area, 78, 1).width.saturating_sub(2)).max(1);
-    let rows: usize = lines
+    let mut rows: usize = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
+    // A blank line before the legend, when the screen has a row for it (80x24 has not).
+    if legend_at < lines.len() && rows + 4 <= usize::from(area.height) {
+        lines.insert(legend_at, Line::raw(""));
+        rows += 1;
+    }
     let popup = layout::popup(area, 78, u16::try_from(rows + 3).unwrap_or(u16::MAX));
     Clear.render(popup, buf);
     let title = format!(" help: {name} · any key closes ");

@@ -190,6 +190,8 @@ fn hints(screen: ScreenKind) -> &'static str {
         ScreenKind::Requests => "?:help /:filter Enter:details Esc:back q:quit",
         ScreenKind::Violations => "?:help Enter:details space:pause Esc:back q:quit",
         ScreenKind::Detail => "Esc:back q:quit",
+        ScreenKind::Process => "Esc:back k:signal q:quit",
+        ScreenKind::Signal => "↑↓:choose Enter:send Esc:cancel",
     }
 }
 
