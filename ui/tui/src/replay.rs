@@ -308,6 +308,8 @@ mod tests {
             theme: crate::theme::Theme::colored(),
             utc_offset_s: 0,
             policy: None,
+            settings: crate::settings::Settings::default(),
+            store: crate::settings::ConfigStore::Disabled,
         })
     }
 
