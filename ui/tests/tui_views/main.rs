@@ -3,6 +3,7 @@
 
 mod arguments;
 mod churn;
+mod mouse;
 mod navigation;
 mod people;
 mod policy;

@@ -96,12 +96,14 @@ pub struct App {
     pub(crate) help: bool,
     paused: bool,
     quit: bool,
-    area: Rect,
+    pub(crate) area: Rect,
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
     /// A signal the user confirmed, for the driver to send (kill(2) is I/O: not the app's).
     signal_request: Option<SignalRequest>,
+    /// The last left click, for telling a double click (see [`crate::mouse`]).
+    pub(crate) last_click: Option<crate::mouse::Click>,
 }
 
 impl App {
@@ -118,6 +120,7 @@ impl App {
             message: None,
             source_ended: false,
             signal_request: None,
+            last_click: None,
         }
     }
 
@@ -378,6 +381,11 @@ impl App {
     /// Ids of the main view's rows, top to bottom.
     pub fn main_rows(&self) -> impl Iterator<Item = crate::rows::RowId> + '_ {
         self.main.rows.iter().map(|r| r.id)
+    }
+
+    /// The main view's rows, top to bottom, with their figures.
+    pub fn main_rows_full(&self) -> impl Iterator<Item = &crate::rows::Row> + '_ {
+        self.main.rows.iter()
     }
 
     /// The current status message, if any.

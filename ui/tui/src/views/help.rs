@@ -16,11 +16,13 @@ const MAIN_MOVE: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; Home/g top, End
 const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; G bottom")];
 const MAIN_SELECT: &[(&str, &str)] = &[
     ("Enter", "on a process: its details; on a ring: open it"),
-    ("f  *", "fold/unfold the selected process / every process"),
-    ("i", "show / hide live rings idle for 10 intervals"),
     (
-        "F",
-        "follow the selected process; moving the cursor stops it",
+        "f  *  i",
+        "fold one / every process; i: show idle rings too",
+    ),
+    (
+        "F  c",
+        "follow the selected process; group by unit or container",
     ),
 ];
 /// Live only: a recording's processes are not this machine's.
@@ -41,6 +43,10 @@ const MAIN_SORT: &[(&str, &str)] = &[
         "  ERR/s, DENIED, ASYNC%, CQ OVFL; again: reverse",
     ),
     ("I", "reverse the sort"),
+    (
+        "mouse",
+        "click selects, double click opens, wheel scrolls, header sorts",
+    ),
 ];
 const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_LIVE, MAIN_FOLD, MAIN_SORT];
 const MAIN_REPLAY: &[&[(&str, &str)]] =
