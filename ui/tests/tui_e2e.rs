@@ -224,7 +224,36 @@ fn the_mouse_opens_and_sorts_and_k_signals_the_workload() {
         before + 1,
         "SIGUSR1 arrived once"
     );
+
+    // t: the threads from /proc, and the NOPs the workload's thread submits, counted from the
+    // process's requests the probe streams while the view is open.
+    session.keys(&["t"]);
+    let screen = session.wait_for("the thread view counting SQEs", |s| {
+        s.contains("threads · ") && counted_sqes(s) >= 32
+    });
+    let main = format!("{pid} ");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with(&main) && l.contains("main")),
+        "the main thread is listed:\n{screen}"
+    );
     quit(&session, workload);
+}
+
+/// "N SQEs counted" in the thread view's title.
+fn counted_sqes(screen: &str) -> u64 {
+    let Some(end) = screen.find(" SQEs counted") else {
+        return 0;
+    };
+    let start = screen[..end].rfind(' ').map_or(0, |i| i + 1);
+    // Large counts are abbreviated: 1.2k, 3.4M.
+    let text = &screen[start..end];
+    let (number, scale) = match text.strip_suffix('k') {
+        Some(n) => (n, 1e3),
+        None => text.strip_suffix('M').map_or((text, 1.0), |n| (n, 1e6)),
+    };
+    number.parse::<f64>().map_or(0, |n| (n * scale) as u64)
 }
 
 /// A left click at (x, y), 0-based, as an SGR mouse report: press, then release.

@@ -313,3 +313,37 @@ async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
         "two slow clicks select without opening:\n{shown}"
     );
 }
+
+/// `t` on a live process: the live driver lists its threads from /proc (this test's own
+/// process, whose main thread's tid is its pid), not while drawing.
+#[tokio::test(start_paused = true)]
+async fn live_t_lists_the_threads_of_the_process_from_proc() {
+    let pid = std::process::id();
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in one_process(pid, "tui_loop") {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        press(&keys, KeyCode::Char('t'));
+        settle(Duration::from_millis(1500)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains(&format!("threads · tui_loop[{pid}]")),
+        "{shown}"
+    );
+    let main_row = shown
+        .lines()
+        .find(|l| l.starts_with(&format!("{pid} ")))
+        .unwrap_or_else(|| panic!("the main thread's row:\n{shown}"));
+    assert!(main_row.contains("main"), "{main_row}");
+    assert!(shown.contains("Threads: /proc/PID/task"), "{shown}");
+}

@@ -42,6 +42,8 @@ pub enum MainAction {
     OpenProcess(u32),
     /// `k` or F9: the signal chooser for this process.
     Signal(u32),
+    /// `t` or `H`: the process's threads.
+    OpenThreads(u32),
     /// Not a main-view key: the app may handle it.
     Unhandled,
 }
@@ -142,6 +144,15 @@ impl MainScreen {
             return match selected.map(|(id, _)| id.process()) {
                 Some(Some(pid)) => MainAction::Signal(pid),
                 Some(None) => MainAction::Hint("select one of the group's processes to signal it"),
+                None => MainAction::None,
+            };
+        }
+        if matches!(key.code, KeyCode::Char('t') | KeyCode::Char('H')) {
+            return match selected.map(|(id, _)| id.process()) {
+                Some(Some(pid)) => MainAction::OpenThreads(pid),
+                Some(None) => {
+                    MainAction::Hint("select one of the group's processes for its threads")
+                }
                 None => MainAction::None,
             };
         }

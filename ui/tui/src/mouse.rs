@@ -91,6 +91,9 @@ impl App {
             Some(Screen::Violations(s)) => {
                 List::new(layout::violations(content).body, s.cursor, s.seqs.len())
             }
+            Some(Screen::Threads(s)) => {
+                List::new(layout::threads(content).body, s.cursor, s.rows.len())
+            }
             // Popups take keys, not clicks.
             Some(_) => return,
         };

@@ -24,6 +24,7 @@ const MAIN_SELECT: &[(&str, &str)] = &[
         "F  c",
         "follow the selected process; group by unit or container",
     ),
+    ("t  H", "the selected process's threads (in a replay: H)"),
 ];
 /// Live only: a recording's processes are not this machine's.
 const MAIN_LIVE: &[(&str, &str)] = &[("k  F9", "send the selected process a signal (confirmed)")];
@@ -87,6 +88,12 @@ const VIOLATIONS: &[(&str, &str)] = &[
 const PROCESS: &[(&str, &str)] = &[
     ("Esc Enter", "back"),
     ("k  F9", "send this process a signal (live only)"),
+    ("t  H", "its threads"),
+];
+
+const THREADS: &[(&str, &str)] = &[
+    ("↑↓ PgUp PgDn", "move"),
+    ("Esc", "back (the process's request streaming stops)"),
 ];
 
 const SIGNAL: &[(&str, &str)] = &[
@@ -138,6 +145,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Violations => ("policy violations", &[VIOLATIONS][..]),
         ScreenKind::Process => ("process", &[PROCESS][..]),
         ScreenKind::Signal => ("signal", &[SIGNAL][..]),
+        ScreenKind::Threads => ("threads", &[THREADS][..]),
     };
     let policy = app.config.policy.is_some();
     let policy_keys = match app.screen() {

@@ -16,6 +16,7 @@ mod signal;
 mod sparkline;
 mod status;
 mod text;
+mod threads;
 mod violations;
 
 use crate::app::{App, Screen};
@@ -63,6 +64,7 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
         Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Violations(s)) => violations::draw(buf, content, model, app, s, &mut scratch),
+        Some(Screen::Threads(s)) => threads::draw(buf, content, model, app, s, &mut scratch),
         Some(_) => {}
     }
     let popups = base.map_or(0, |i| i + 1);
