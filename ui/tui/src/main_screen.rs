@@ -2,9 +2,11 @@
 //! selection. The selection is an item (a process or a ring), not a row number, so it stays on
 //! the same process or ring when the table is re-sorted or refreshed.
 
+use crate::column_choice::Choice;
 use crate::columns::{Column, ColumnLayout, Needs};
 use crate::cursor::{move_for, Cursor, Move};
 use crate::rows::{self, Folds, Row, RowId, RowSpec};
+use crate::settings::Settings;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uringtop_common::model::Model;
 
@@ -57,6 +59,7 @@ impl MainScreen {
                 filter: String::new(),
                 only_pid,
                 show_idle: false,
+                idle_after: crate::rows::IDLE_INTERVALS,
                 follow: None,
                 group: false,
             },
@@ -72,12 +75,12 @@ impl MainScreen {
 
     /// Where the table's columns go at `width`: as wide as the rows' RING cells and the sorted
     /// header need. The view draws with it and a click on the header is mapped with it.
-    pub fn columns(&self, width: u16) -> ColumnLayout {
+    pub fn columns(&self, width: u16, choice: &Choice) -> ColumnLayout {
         let needs = Needs {
             ring: ring_cells_width(&self.rows),
             sorted: Some(self.spec.sort),
         };
-        ColumnLayout::fit_for(width, self.policy, needs)
+        ColumnLayout::fit_for(width, self.policy, needs, choice)
     }
 
     /// A click on the header: sorts by that column, or reverses it when it is already the one.
@@ -86,6 +89,25 @@ impl MainScreen {
             self.spec.descending = !self.spec.descending;
         } else {
             self.sort_by(column);
+        }
+    }
+
+    /// The config file's sort and idle-ring rule. A sort by VERDICT without a policy falls back
+    /// to REQ/s (there are no verdicts to sort by).
+    pub fn apply_settings(&mut self, settings: &Settings) {
+        if let Some(column) = settings.sort {
+            if column != Column::Verdict || self.policy {
+                self.sort_by(column);
+            }
+        }
+        if let Some(descending) = settings.descending {
+            self.spec.descending = descending;
+        }
+        if let Some(show) = settings.show_idle {
+            self.spec.show_idle = show;
+        }
+        if let Some(after) = settings.idle_after {
+            self.spec.idle_after = after;
         }
     }
 

@@ -70,7 +70,7 @@ impl App {
             None => {
                 let table = layout::table(content);
                 if y == table.header.y {
-                    let columns = self.main.columns(content.width);
+                    let columns = self.main.columns(content.width, &self.columns.main);
                     let hit = columns.iter().find(|&(_, cx, w)| x >= cx && x < cx + w);
                     if let Some((column, _, _)) = hit {
                         self.main.sort_by_click(column);
