@@ -44,7 +44,7 @@ const MAIN_SORT: &[(&str, &str)] = &[
     ),
     (
         "mouse",
-        "click: select; double click: open; wheel: scroll; header: sort",
+        "click selects, twice opens, wheel scrolls, header sorts",
     ),
 ];
 const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_LIVE, MAIN_FOLD, MAIN_SORT];
