@@ -115,6 +115,7 @@ impl Probe {
             keys: Default::default(),
             slots: Default::default(),
             contexts: Default::default(),
+            registrations: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let records = take(&mut ebpf, "records")?;
