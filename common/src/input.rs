@@ -183,6 +183,40 @@ pub struct OpCounters {
     pub sqe_flags_missing: u8,
 }
 
+/// Counter arithmetic the probe and the model share.
+impl OpCounters {
+    /// True when nothing at all was counted (`max_ns`, a bound, is ignored).
+    pub fn is_zero(&self) -> bool {
+        self.submitted == 0
+            && self.rejected == 0
+            && self.denied == 0
+            && self.completed == 0
+            && self.errors == 0
+            && self.async_punts == 0
+            && self.poll_arms == 0
+            && self.unmatched == 0
+            && self.extra_cqes == 0
+            && self.verdicts.is_zero()
+            && self.latency.count == 0
+            && self.latency.sum_ns == 0
+            && self.errnos.values().all(|&n| n == 0)
+            && self.latency.buckets.values().all(|&n| n == 0)
+    }
+
+    /// Requests submitted (or refused) and not yet completed, by cumulative counts. Completions
+    /// that end no request seen submitted (in flight at attach) or end no request at all (a
+    /// multishot's CQEs with F_MORE, CQEs posted without a request) do not offset it.
+    pub fn inflight(&self) -> u64 {
+        let ending = self
+            .completed
+            .saturating_sub(self.unmatched)
+            .saturating_sub(self.extra_cqes);
+        self.submitted
+            .saturating_add(self.rejected)
+            .saturating_sub(ending)
+    }
+}
+
 /// A submit->complete latency histogram in the probe's buckets (see [`crate::latency`]).
 #[derive(Clone, Debug, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct LatencyCounts {

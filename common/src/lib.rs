@@ -1,4 +1,9 @@
-//! Shared by the probe, the UI and the tests: the BPF ABI, name tables, and the deterministic model.
+//! The core of uringtop, on which the probe, the TUI, the binary and the tests build: the
+//! [`model`] that folds a source's [`input`]s, [`recording`]s of those inputs (and a replay's
+//! [`recording::Timeline`]), [`policy`] files and their [`verdict`]s, the [`names`] of opcodes,
+//! flags and errnos, one request as people read it ([`request_fields`]), the [`report`], and the
+//! [`abi`] shared with the BPF programs. No I/O beyond reading and writing recording files: no
+//! probe, no terminal, no clock.
 
 pub mod abi;
 pub mod arg_names;

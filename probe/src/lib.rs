@@ -1,5 +1,5 @@
 //! uringtop's eBPF probe: C programs on io_uring's tracepoints (probe/bpf), loaded with aya, and the
-//! live source that turns their maps and records into the model's inputs.
+//! live source that turns their maps and request stream into the model's inputs.
 
 mod batch;
 pub mod bpf_sources;
@@ -21,7 +21,7 @@ mod programs;
 mod read;
 mod reclaim;
 mod registered;
-pub mod records;
+pub mod request_stream;
 mod sys_bpf;
 mod wrap;
 
@@ -30,4 +30,4 @@ pub use live::{spawn, LiveControl};
 pub use load::LoadOptions;
 pub use probe::{wall_now_ns, Probe};
 pub use programs::{Attachment, ATTACHMENTS};
-pub use records::RecordFilter;
+pub use request_stream::RequestFilter;

@@ -1,4 +1,4 @@
-//! The live source: the probe's counters, sampled at an interval, and its request records, drained
+//! The live source: the probe's counters, sampled at an interval, and its request stream, drained
 //! as they come, merged into one stream of [`Input`]s for the model.
 //!
 //! Sampling runs on its own thread (map reads are syscalls); draining runs on a tokio task woken by
@@ -8,8 +8,8 @@
 
 use crate::error::ProbeError;
 use crate::fd_files::FdFiles;
-use crate::probe::{set_records, Probe};
-use crate::records::{self, RecordFilter, WallClock};
+use crate::probe::{stream_requests, Probe};
+use crate::request_stream::{self, RequestFilter, WallClock};
 use aya::maps::{Array, MapData, RingBuf};
 use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 use std::time::Duration;
@@ -32,9 +32,9 @@ pub struct LiveControl {
 
 impl LiveControl {
     /// Starts (Some) or stops (None) streaming individual requests.
-    pub fn set_records(&self, filter: Option<RecordFilter>) -> Result<(), ProbeError> {
+    pub fn stream_requests(&self, filter: Option<RequestFilter>) -> Result<(), ProbeError> {
         let mut config = self.config.lock().unwrap_or_else(|p| p.into_inner());
-        set_records(&mut config, filter)
+        stream_requests(&mut config, filter)
     }
 
     /// The last error the sampler met, if any (it keeps sampling). Not printed by the source
@@ -64,7 +64,7 @@ pub fn spawn(
         ebpf,
         mut maps,
         config,
-        records,
+        request_stream,
         clock,
         ..
     } = probe;
@@ -76,7 +76,7 @@ pub fn spawn(
 
     // SAFETY: the ring buffer owns its fd and is moved into the AsyncFd, which deregisters the fd
     // before dropping it; nothing else closes that fd meanwhile.
-    let ring = unsafe { AsyncFd::register_with_interest(records, Interest::READABLE) }
+    let ring = unsafe { AsyncFd::register_with_interest(request_stream, Interest::READABLE) }
         .map_err(|e| ProbeError::Setup(format!("watching the record ring buffer: {e}")))?;
     tokio::spawn(drain(ring, clock, tx.clone(), stop_drainer_rx));
 
@@ -144,7 +144,7 @@ async fn drain(
         let rb = ring.get_mut();
         let mut batch = Vec::new();
         while let Some(item) = rb.next() {
-            if let Some(req) = records::decode(&item, &clock) {
+            if let Some(req) = request_stream::decode(&item, &clock) {
                 batch.push(req);
             }
         }

@@ -4,7 +4,7 @@ use crate::error::ProbeError;
 use crate::load::{self, LoadOptions};
 use crate::read::StatMaps;
 use crate::reclaim::Reclaimer;
-use crate::records::{self, RecordFilter, WallClock};
+use crate::request_stream::{self, RequestFilter, WallClock};
 use aya::maps::{Array, MapData, RingBuf};
 use aya::Ebpf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,7 +16,8 @@ pub struct Probe {
     pub(crate) ebpf: Ebpf,
     pub(crate) maps: StatMaps,
     pub(crate) config: Array<MapData, abi::Config>,
-    pub(crate) records: RingBuf<MapData>,
+    /// The request stream (see [`crate::request_stream`]).
+    pub(crate) request_stream: RingBuf<MapData>,
     pub(crate) clock: WallClock,
     degraded: Vec<(&'static str, &'static str)>,
     memory: crate::memory::MemoryUse,
@@ -118,12 +119,12 @@ impl Probe {
             registrations: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
-        let records = take(&mut ebpf, "records")?;
+        let request_stream = take(&mut ebpf, "records")?;
         Ok(Probe {
             ebpf,
             maps,
             config,
-            records,
+            request_stream,
             clock: WallClock::now(),
             degraded,
             memory,
@@ -155,26 +156,26 @@ impl Probe {
     }
 
     /// Starts (Some) or stops (None) streaming individual requests.
-    pub fn set_records(&mut self, filter: Option<RecordFilter>) -> Result<(), ProbeError> {
-        set_records(&mut self.config, filter)
+    pub fn stream_requests(&mut self, filter: Option<RequestFilter>) -> Result<(), ProbeError> {
+        stream_requests(&mut self.config, filter)
     }
 
     /// Hands every request record waiting in the ring buffer to `each`, without blocking.
-    pub fn drain_records(&mut self, mut each: impl FnMut(Request)) {
-        while let Some(item) = self.records.next() {
-            if let Some(req) = records::decode(&item, &self.clock) {
+    pub fn drain_requests(&mut self, mut each: impl FnMut(Request)) {
+        while let Some(item) = self.request_stream.next() {
+            if let Some(req) = request_stream::decode(&item, &self.clock) {
                 each(req);
             }
         }
     }
 }
 
-pub(crate) fn set_records(
+pub(crate) fn stream_requests(
     config: &mut Array<MapData, abi::Config>,
-    filter: Option<RecordFilter>,
+    filter: Option<RequestFilter>,
 ) -> Result<(), ProbeError> {
     config
-        .set(0, RecordFilter::config(filter), 0)
+        .set(0, RequestFilter::config(filter), 0)
         .map_err(|e| ProbeError::Setup(format!("writing the probe's config: {e}")))
 }
 

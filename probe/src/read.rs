@@ -209,7 +209,7 @@ impl StatMaps {
             let Some((counters, read)) = self.read_counters(index) else {
                 continue;
             };
-            if index < abi::FIRST_SLOT && uringtop_common::model::counters::is_zero(&counters) {
+            if index < abi::FIRST_SLOT && counters.is_zero() {
                 continue; // an opcode row nobody used
             }
             let slot = Slot {
@@ -269,7 +269,7 @@ impl StatMaps {
             c.verdicts.denied_by_kernel = shared.kernel_denied;
         }
         let read = SlotRead {
-            inflight: uringtop_common::model::counters::inflight(&c),
+            inflight: c.inflight(),
             ..raw_read(&per_cpu, &shared)
         };
         Some((c, read))

@@ -12,7 +12,7 @@
 use std::time::Duration;
 use uringtop_common::abi;
 use uringtop_common::policy::{self, Policy};
-use uringtop_probe::{Probe, RecordFilter};
+use uringtop_probe::{Probe, RequestFilter};
 use uringtop_tests::cpu::pin_to_cpu;
 use uringtop_tests::{policies, privilege, workloads};
 
@@ -55,7 +55,7 @@ fn run(side: &Side, secs: Duration) -> f64 {
     .unwrap_or_else(|e| panic!("{e}"));
     if records {
         probe
-            .set_records(Some(RecordFilter::default()))
+            .stream_requests(Some(RequestFilter::default()))
             .expect("enable records");
     }
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -65,7 +65,7 @@ fn run(side: &Side, secs: Duration) -> f64 {
             pin_to_cpu(1);
             let mut drained = 0u64;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                probe.drain_records(|_| drained += 1);
+                probe.drain_requests(|_| drained += 1);
                 let _ = probe.sample();
                 std::thread::sleep(Duration::from_millis(if records { 5 } else { 200 }));
             }

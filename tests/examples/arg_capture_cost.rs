@@ -11,7 +11,7 @@
 use io_uring::{opcode, squeue, types, IoUring};
 use std::ffi::CString;
 use std::time::{Duration, Instant};
-use uringtop_probe::{Probe, RecordFilter};
+use uringtop_probe::{Probe, RequestFilter};
 
 const BATCH: usize = 32;
 const PATH_LEN: usize = 64;
@@ -34,7 +34,7 @@ fn streamed(object: &[u8], entries: &[squeue::Entry], secs: Duration) -> f64 {
     let mut probe =
         Probe::load_object(object, &Default::default()).unwrap_or_else(|e| panic!("{e}"));
     probe
-        .set_records(Some(RecordFilter {
+        .stream_requests(Some(RequestFilter {
             pid: Some(std::process::id()),
             ring: None,
         }))
@@ -45,7 +45,7 @@ fn streamed(object: &[u8], entries: &[squeue::Entry], secs: Duration) -> f64 {
         s.spawn(move || {
             uringtop_tests::cpu::pin_to_cpu(1);
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                probe.drain_records(|_| {});
+                probe.drain_requests(|_| {});
                 std::thread::sleep(Duration::from_millis(5));
             }
         });

@@ -1,7 +1,7 @@
 //! `uringtop advise`: observe (live for a while, or a recording), then print the
 //! least-privilege restrictions (see [`crate::sink::advice`]).
 
-use crate::advise::{Observed, Source as Observation};
+use crate::advise::{Observed, ObservedFrom};
 use crate::cli::AdviseArgs;
 use crate::session::{self, Source};
 use crate::sink::advice::AdviceSink;
@@ -24,7 +24,7 @@ pub async fn run(args: AdviseArgs) -> Result<()> {
                 );
             };
             let observed = Observed {
-                source: Observation::Recording(path.display().to_string()),
+                source: ObservedFrom::Recording(path.display().to_string()),
                 seconds: last.saturating_sub(first) as f64 / 1e9,
             };
             let sink = AdviceSink::new(args.pid, args.format, observed, None);
@@ -34,7 +34,7 @@ pub async fn run(args: AdviseArgs) -> Result<()> {
             let source = Source::probe(LIVE_SAMPLE_EVERY.min(duration), None)?;
             eprintln!("uringtop: observing io_uring for {duration:?} (Ctrl-C to stop early)");
             let observed = Observed {
-                source: Observation::Live,
+                source: ObservedFrom::Live,
                 seconds: 0.0,
             };
             let sink = AdviceSink::new(args.pid, args.format, observed, Some(Instant::now()));

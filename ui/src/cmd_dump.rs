@@ -51,7 +51,7 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
     // Of a `record --dir` directory, only the files the window needs.
     let (rec, first) = crate::recording_file::open_window(path, window)?;
     // Verdicts in the report are the recorded ones; say which policy made them.
-    match LoadedPolicy::from_header(&rec.header().options) {
+    match LoadedPolicy::from_recording(&rec.header().recording_options()) {
         Some(Ok(p)) => eprintln!("uringtop: recorded with {}", p.summary()),
         Some(Err(e)) => eprintln!("uringtop: warning: {e:#}"),
         None => {}

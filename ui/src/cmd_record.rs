@@ -9,8 +9,8 @@ use crate::sink::recorder::{Keep, RecorderSink};
 use crate::sink::rotating::{Retention, RotatingSink};
 use crate::sink::Sink;
 use anyhow::Result;
-use std::collections::BTreeMap;
-use uringtop_probe::RecordFilter;
+use uringtop_common::recording::{RecordedRequests, RecordingOptions};
+use uringtop_probe::RequestFilter;
 
 /// Samples in the synthetic stream of `--synthetic`.
 pub const SYNTHETIC_SAMPLES: usize = 1000;
@@ -23,7 +23,7 @@ pub async fn run(args: RecordArgs) -> Result<()> {
         None => {
             let source = Source::probe(args.interval, policy.as_ref())?;
             if args.requests {
-                source.stream_requests(RecordFilter {
+                source.stream_requests(RequestFilter {
                     pid: args.pid,
                     ring: None,
                 })?;
@@ -31,17 +31,26 @@ pub async fn run(args: RecordArgs) -> Result<()> {
             source
         }
     };
-    let mut options = options(&args);
-    if let Some(p) = &policy {
-        p.header_options(&mut options);
-    }
+    let options = RecordingOptions {
+        interval: Some(args.interval),
+        requests: Some(if args.requests {
+            RecordedRequests::All
+        } else {
+            RecordedRequests::ViolationsOnly
+        }),
+        pid: args.pid,
+        duration: args.duration,
+        synthetic_seed: args.synthetic,
+        policy: policy.as_ref().map(LoadedPolicy::recorded),
+        ..RecordingOptions::default()
+    };
     let keep = Keep {
         pid: args.pid,
         all_requests: args.requests,
     };
     let progress = args.synthetic.is_some();
     let sink: Box<dyn Sink> = match (&args.output, &args.dir) {
-        (Some(file), _) => Box::new(RecorderSink::create(file, options, keep, progress)?),
+        (Some(file), _) => Box::new(RecorderSink::create(file, &options, keep, progress)?),
         (None, Some(dir)) => {
             let mut retention = Retention::default();
             for limit in &args.keep {
@@ -62,21 +71,4 @@ pub async fn run(args: RecordArgs) -> Result<()> {
         (None, None) => anyhow::bail!("record needs -o FILE or --dir DIR"),
     };
     session::run(source, vec![sink], args.duration).await
-}
-
-/// What the recording's header says about how it was made.
-fn options(args: &RecordArgs) -> BTreeMap<String, String> {
-    let mut options = BTreeMap::new();
-    options.insert("interval_s".into(), args.interval.as_secs_f64().to_string());
-    options.insert("requests".into(), args.requests.to_string());
-    if let Some(pid) = args.pid {
-        options.insert("pid".into(), pid.to_string());
-    }
-    if let Some(d) = args.duration {
-        options.insert("duration_s".into(), d.as_secs_f64().to_string());
-    }
-    if let Some(seed) = args.synthetic {
-        options.insert("synthetic_seed".into(), seed.to_string());
-    }
-    options
 }

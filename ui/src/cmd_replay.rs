@@ -19,14 +19,15 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
     };
     let interval = recorded_interval(&rec);
     // The policy the recording was made with names the rules its verdicts point at.
-    let policy = match crate::policy_file::LoadedPolicy::from_header(&rec.header().options) {
-        Some(Ok(p)) => Some(p.label()),
-        Some(Err(e)) => {
-            eprintln!("uringtop: warning: {e:#}: verdicts are shown without rule descriptions");
-            None
-        }
-        None => None,
-    };
+    let policy =
+        match crate::policy_file::LoadedPolicy::from_recording(&rec.header().recording_options()) {
+            Some(Ok(p)) => Some(p.label()),
+            Some(Err(e)) => {
+                eprintln!("uringtop: warning: {e:#}: verdicts are shown without rule descriptions");
+                None
+            }
+            None => None,
+        };
     let offset = crate::local_time::utc_offset_s();
     let mut player = Player::new(rec, offset);
     if let Some(start) = args.start {
@@ -44,14 +45,8 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
 
 /// The interval the recording was made with (its header says), else the median sample spacing.
 fn recorded_interval(rec: &Recording) -> Duration {
-    if let Some(s) = rec
-        .header()
-        .options
-        .get("interval_s")
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-    {
-        return Duration::from_secs_f64(s);
+    if let Some(interval) = rec.header().recording_options().interval {
+        return interval;
     }
     let times: Vec<u64> = rec.sample_times().collect();
     let mut gaps: Vec<u64> = times

@@ -7,13 +7,13 @@ use crate::session::{self, Source};
 use crate::sink::trace::TraceSink;
 use anyhow::Result;
 use std::time::Duration;
-use uringtop_probe::RecordFilter;
+use uringtop_probe::RequestFilter;
 
 pub async fn run(args: TraceArgs) -> Result<()> {
     let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     // Samples only carry the loss counters here; one a second is plenty.
     let source = Source::probe(Duration::from_secs(1), policy.as_ref())?;
-    source.stream_requests(RecordFilter {
+    source.stream_requests(RequestFilter {
         pid: args.pid,
         ring: args.ring,
     })?;

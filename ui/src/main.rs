@@ -21,6 +21,7 @@ mod task_restrict;
 use cli::{Cli, Command};
 use std::io::Write;
 use std::process::ExitCode;
+use uringtop_common::recording::RecordedRequests;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_checked(); // usage errors: message and exit status 2
@@ -92,7 +93,13 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         Some(path) => {
             let recorder = sink::recorder::RecorderSink::create(
                 path,
-                tui_recording_options(&refresh, policy.as_ref()),
+                &uringtop_common::recording::RecordingOptions {
+                    interval: Some(refresh.sampling()),
+                    requests: Some(RecordedRequests::WhileAViewStreams),
+                    from_tui: true,
+                    policy: policy.as_ref().map(policy_file::LoadedPolicy::recorded),
+                    ..Default::default()
+                },
                 sink::recorder::Keep {
                     pid: None,
                     all_requests: true,
@@ -127,24 +134,6 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
         }
     }
     result
-}
-
-/// What the header of a recording made beside the TUI says about how it was made.
-fn tui_recording_options(
-    refresh: &uringtop_tui::Refresh,
-    policy: Option<&policy_file::LoadedPolicy>,
-) -> std::collections::BTreeMap<String, String> {
-    let mut options = std::collections::BTreeMap::new();
-    options.insert(
-        "interval_s".into(),
-        refresh.sampling().as_secs_f64().to_string(),
-    );
-    options.insert("requests".into(), "while a request view streams".into());
-    options.insert("from".into(), "tui".into());
-    if let Some(p) = policy {
-        p.header_options(&mut options);
-    }
-    options
 }
 
 fn check() -> anyhow::Result<()> {

@@ -2,11 +2,11 @@
 //! (a bad file loads nothing), and how a recording keeps it for replay.
 
 use anyhow::{anyhow, Result};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use uringtop_common::abi;
 use uringtop_common::policy::{self, Policy};
+use uringtop_common::recording::{RecordedPolicy, RecordingOptions};
 
 /// A mistake in what the user asked for (bad policy file): `main` exits with status 2.
 #[derive(Debug)]
@@ -19,11 +19,6 @@ impl fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
-
-/// Recording header options that carry the policy (see [`LoadedPolicy::header_options`]).
-const OPT_TEXT: &str = "policy";
-const OPT_FILE: &str = "policy_file";
-const OPT_ENFORCE: &str = "enforce";
 
 #[derive(Clone, Debug)]
 pub struct LoadedPolicy {
@@ -108,25 +103,27 @@ impl LoadedPolicy {
         )
     }
 
-    /// A recording keeps the policy's text, so that a replay can name the rules its verdicts
-    /// point at.
-    pub fn header_options(&self, options: &mut BTreeMap<String, String>) {
-        options.insert(OPT_TEXT.into(), self.policy.source.clone());
-        options.insert(OPT_FILE.into(), self.path.display().to_string());
-        options.insert(OPT_ENFORCE.into(), self.enforce.to_string());
+    /// What a recording keeps of the policy: its text, so that a replay can name the rules its
+    /// verdicts point at.
+    pub fn recorded(&self) -> RecordedPolicy {
+        RecordedPolicy {
+            text: self.policy.source.clone(),
+            file: Some(self.path.display().to_string()),
+            enforce: self.enforce,
+        }
     }
 
     /// The policy a recording was made with, if any. A stored text that no longer parses (a
     /// newer uringtop's syntax) is an error the caller may show and go on without.
-    pub fn from_header(options: &BTreeMap<String, String>) -> Option<Result<LoadedPolicy>> {
-        let text = options.get(OPT_TEXT)?;
-        let path = PathBuf::from(options.get(OPT_FILE).map_or("(recorded)", |s| s));
+    pub fn from_recording(options: &RecordingOptions) -> Option<Result<LoadedPolicy>> {
+        let recorded = options.policy.as_ref()?;
+        let path = PathBuf::from(recorded.file.as_deref().unwrap_or("(recorded)"));
         Some(
-            policy::parse(text)
+            policy::parse(&recorded.text)
                 .map(|policy| LoadedPolicy {
                     path: path.clone(),
                     policy,
-                    enforce: options.get(OPT_ENFORCE).is_some_and(|v| v == "true"),
+                    enforce: recorded.enforce,
                 })
                 .map_err(|e| anyhow!("the recording's policy ({}): {e}", path.display())),
         )
@@ -146,13 +143,18 @@ mod tests {
             policy: policy::parse(text).unwrap(),
             enforce: true,
         };
-        let mut options = BTreeMap::new();
-        loaded.header_options(&mut options);
-        let back = LoadedPolicy::from_header(&options).unwrap().unwrap();
+        // Through the header's string pairs, as a file stores them.
+        let options = RecordingOptions {
+            policy: Some(loaded.recorded()),
+            ..RecordingOptions::default()
+        }
+        .to_map();
+        let options = RecordingOptions::from_map(&options);
+        let back = LoadedPolicy::from_recording(&options).unwrap().unwrap();
         assert_eq!(back.policy, loaded.policy);
         assert!(back.enforce);
         assert_eq!(back.path, PathBuf::from("p.toml"));
-        assert!(LoadedPolicy::from_header(&BTreeMap::new()).is_none());
+        assert!(LoadedPolicy::from_recording(&RecordingOptions::default()).is_none());
         let label = back.label();
         assert_eq!(label.rules, vec!["comm=db* ops=OPENAT → deny".to_string()]);
         assert_eq!(label.file, "p.toml");

@@ -13,8 +13,7 @@ use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, Recording, RecordingWriter};
 use uringtop_common::synthetic::synthetic_stream;
 use uringtop_tui::{
-    run_on, views, App, Config, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind,
-    Theme,
+    run_on, views, App, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind, Theme,
 };
 
 const WIDTH: u16 = 120;
@@ -77,14 +76,7 @@ async fn live_shows_what_the_views_show_for_the_model_fed_directly() {
     for input in &inputs {
         model.apply(input);
     }
-    let mut app = App::new(Config {
-        source: SourceKind::Live,
-        refresh: Refresh::new(Duration::from_secs(1)),
-        only_pid: None,
-        theme: Theme::colored(),
-        utc_offset_s: 0,
-        policy: None,
-    });
+    let mut app = App::new(options().config(SourceKind::Live));
     app.resize(&model, WIDTH, HEIGHT);
     app.set_source_ended();
     let mut expected = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
@@ -137,25 +129,35 @@ fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-#[tokio::test(start_paused = true)]
-async fn replay_moves_through_a_recording_file_by_its_keys() {
+/// Replays a recording file in the loop while `script` presses keys; the status line at the end.
+async fn replay_status<F: std::future::Future<Output = ()>>(
+    script: impl FnOnce(Keys) -> F,
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     let rec = Recording::open(&recording_file(dir.path())).unwrap();
     let (keys, events) = unbounded();
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
+    let driver = ReplayDriver::new(Player::new(rec, 0));
+    let (result, ()) = tokio::join!(
+        run_on(&mut terminal, events, driver, options()),
+        script(keys)
+    );
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    shown.lines().last().unwrap().to_string()
+}
+
+#[tokio::test(start_paused = true)]
+async fn replay_moves_through_a_recording_file_by_its_keys() {
+    let status = replay_status(|keys| async move {
         settle(Duration::from_millis(300)).await;
         press(&keys, KeyCode::End);
         press(&keys, KeyCode::Char(','));
         // A step pauses: frames leave the position where it is.
         settle(Duration::from_secs(5)).await;
         press(&keys, KeyCode::Char('q'));
-    };
-    let driver = ReplayDriver::new(Player::new(rec, 0));
-    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
-    let status = shown.lines().last().unwrap();
+    })
+    .await;
     assert!(status.contains("recording"), "{status}");
     assert!(status.contains("39/40"), "{status}");
     assert!(status.contains("PAUSED"), "{status}");
@@ -163,20 +165,12 @@ async fn replay_moves_through_a_recording_file_by_its_keys() {
 
 #[tokio::test(start_paused = true)]
 async fn replay_plays_in_recorded_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let rec = Recording::open(&recording_file(dir.path())).unwrap();
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
+    let status = replay_status(|keys| async move {
         // Samples are about a second apart: 10.5 s of playing at 1x moves 10 samples on.
         settle(Duration::from_millis(10_500)).await;
         press(&keys, KeyCode::Char('q'));
-    };
-    let driver = ReplayDriver::new(Player::new(rec, 0));
-    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
-    let status = shown.lines().last().unwrap();
+    })
+    .await;
     assert!(status.contains("11/40"), "{status}");
     assert!(!status.contains("PAUSED"), "{status}");
 }

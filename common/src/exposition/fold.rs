@@ -171,7 +171,7 @@ impl Exporter {
                 }
                 for op in ring.ops.values() {
                     let d = counters::difference(&op.total, &op.prev);
-                    if counters::is_zero(&d) {
+                    if d.is_zero() {
                         continue;
                     }
                     match series.ops.get_mut(&op.opcode) {

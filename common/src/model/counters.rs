@@ -76,38 +76,6 @@ pub fn accumulate(total: &mut OpCounters, d: &OpCounters) {
     add_buckets(&mut total.latency.buckets, &d.latency.buckets);
 }
 
-/// True when nothing at all was counted (`max_ns`, a bound, is ignored).
-pub fn is_zero(c: &OpCounters) -> bool {
-    c.submitted == 0
-        && c.rejected == 0
-        && c.denied == 0
-        && c.completed == 0
-        && c.errors == 0
-        && c.async_punts == 0
-        && c.poll_arms == 0
-        && c.unmatched == 0
-        && c.extra_cqes == 0
-        && c.verdicts.is_zero()
-        && c.latency.count == 0
-        && c.latency.sum_ns == 0
-        && c.errnos.values().all(|&n| n == 0)
-        && c.latency.buckets.values().all(|&n| n == 0)
-}
-
-/// Requests submitted (or refused) and not yet completed, by cumulative counts. Completions that
-/// end no request seen submitted (in flight at attach) or end no request at all (a multishot's
-/// CQEs with F_MORE, CQEs posted without a request) do not offset it.
-pub fn inflight(total: &OpCounters) -> u64 {
-    let ending = total
-        .completed
-        .saturating_sub(total.unmatched)
-        .saturating_sub(total.extra_cqes);
-    total
-        .submitted
-        .saturating_add(total.rejected)
-        .saturating_sub(ending)
-}
-
 fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
     new.submitted < old.submitted
         || new.rejected < old.rejected
@@ -194,26 +162,26 @@ mod tests {
         assert_eq!(back.submitted, 4);
         assert_eq!(back.latency.buckets, BTreeMap::from([(10, 4)]));
         assert!(back.errnos.is_empty());
-        assert!(is_zero(&difference(&total, &total)));
-        assert!(!is_zero(&d));
+        assert!(difference(&total, &total).is_zero());
+        assert!(!d.is_zero());
     }
 
     #[test]
     fn inflight_saturates() {
-        assert_eq!(inflight(&counters(10, 7, 0, 0)), 3);
-        assert_eq!(inflight(&counters(1, 7, 0, 0)), 0);
+        assert_eq!(counters(10, 7, 0, 0).inflight(), 3);
+        assert_eq!(counters(1, 7, 0, 0).inflight(), 0);
         let rejected = OpCounters {
             rejected: 2,
             completed: 1,
             ..OpCounters::default()
         };
-        assert_eq!(inflight(&rejected), 1);
+        assert_eq!(rejected.inflight(), 1);
         let huge = OpCounters {
             submitted: u64::MAX,
             rejected: 5,
             ..OpCounters::default()
         };
-        assert_eq!(inflight(&huge), u64::MAX);
+        assert_eq!(huge.inflight(), u64::MAX);
     }
 
     #[test]
@@ -226,7 +194,7 @@ mod tests {
             unmatched: 10,
             ..OpCounters::default()
         };
-        assert_eq!(inflight(&c), 10);
+        assert_eq!(c.inflight(), 10);
         // Multishot: its first CQE counts it done; the four later ones are unmatched and change
         // nothing (they do not make other requests look finished).
         let multishot = OpCounters {
@@ -235,13 +203,13 @@ mod tests {
             unmatched: 4,
             ..OpCounters::default()
         };
-        assert_eq!(inflight(&multishot), 0);
+        assert_eq!(multishot.inflight(), 0);
         // A refused SQE posts its CQE: nothing in flight.
         let refused = OpCounters {
             rejected: 2,
             completed: 2,
             ..OpCounters::default()
         };
-        assert_eq!(inflight(&refused), 0);
+        assert_eq!(refused.inflight(), 0);
     }
 }

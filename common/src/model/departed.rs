@@ -65,7 +65,7 @@ impl Departed {
             .ops
             .values()
             .map(|op| (op.opcode, counters::difference(&op.total, &op.base)))
-            .filter(|(_, w)| !counters::is_zero(w))
+            .filter(|(_, w)| !w.is_zero())
             .collect();
         let cq_overflows = if owned {
             ring.info

@@ -1,7 +1,6 @@
 //! Per-interval figures (rates, percentages, latency) computed once per sample so that renderers
 //! only read them.
 
-use super::counters::inflight;
 use crate::input::OpCounters;
 use crate::latency::{add_buckets, summarize, window_max, LatencySummary};
 
@@ -53,7 +52,7 @@ impl IntervalAccum {
         d.async_punts = d.async_punts.saturating_add(delta.async_punts);
         d.poll_arms = d.poll_arms.saturating_add(delta.poll_arms);
         add_buckets(&mut d.latency.buckets, &delta.latency.buckets);
-        self.inflight = self.inflight.saturating_add(inflight(total));
+        self.inflight = self.inflight.saturating_add(total.inflight());
         let op_max = window_max(&delta.latency.buckets, total.latency.max_ns);
         self.max_ns = self.max_ns.max(op_max);
     }

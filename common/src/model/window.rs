@@ -129,7 +129,7 @@ impl<'a> PidWindow<'a> {
         }
         for op in ring.ops.values() {
             let d = counters::difference(&op.total, &op.base);
-            if !counters::is_zero(&d) {
+            if !d.is_zero() {
                 add_op(&mut w.ops, op.opcode, d);
             }
         }

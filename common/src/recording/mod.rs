@@ -9,15 +9,21 @@
 //!   compact binary form of [`codec`]. The file's message order is the input order;
 //! - on a clean finish, the MCAP summary (chunk and message indexes, statistics) and footer.
 //!
+//! [`Timeline`] is a recording's model at any sample, with a playhead (what a replay moves).
+//!
 //! Nothing here touches the probe, a clock or the terminal: the same inputs give the same file
 //! contents (apart from the header's fields), and reading a file gives back exactly the inputs.
 
 pub mod codec;
+mod options;
 mod reader;
 pub mod time;
+pub mod timeline;
 mod writer;
 
+pub use options::{RecordedPolicy, RecordedRequests, RecordingOptions};
 pub use reader::{Damage, InputCursor, Inputs, OpenError, Recording};
+pub use timeline::Timeline;
 pub use writer::{create_file, RecordingWriter, SyncFile, WriteError};
 
 use std::collections::BTreeMap;
@@ -51,11 +57,17 @@ pub struct Header {
     pub kernel: String,
     /// Wall-clock start of the recording, ns since the Unix epoch.
     pub start_time_ns: u64,
-    /// The recorder's options, e.g. "interval" -> "1s", "requests" -> "true".
+    /// The recorder's options as stored, e.g. "interval_s" -> "1", "requests" -> "true"; typed in
+    /// [`RecordingOptions`] (see [`Header::recording_options`]).
     pub options: BTreeMap<String, String>,
 }
 
 impl Header {
+    /// How the recording was made, typed.
+    pub fn recording_options(&self) -> RecordingOptions {
+        RecordingOptions::from_map(&self.options)
+    }
+
     fn to_map(&self) -> BTreeMap<String, String> {
         let mut m = BTreeMap::new();
         m.insert("format_version".into(), self.format_version.to_string());
@@ -86,4 +98,19 @@ impl Header {
                 .collect(),
         })
     }
+}
+
+/// A recording of `inputs`, in memory, in several chunks (flushed every 7 inputs): for tests and
+/// benchmarks that replay a known stream.
+pub fn in_memory(inputs: &[crate::input::Input]) -> Recording {
+    let mut w = RecordingWriter::new(std::io::Cursor::new(Vec::new()), &Header::default())
+        .expect("writing to memory");
+    for (i, input) in inputs.iter().enumerate() {
+        w.write(input).expect("writing to memory");
+        if i % 7 == 0 {
+            w.flush().expect("writing to memory");
+        }
+    }
+    let bytes = w.finish().expect("writing to memory").into_inner();
+    Recording::from_bytes(&bytes).expect("a recording just written")
 }

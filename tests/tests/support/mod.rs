@@ -9,7 +9,7 @@ use std::time::Duration;
 use uringtop_common::input::{Input, Request};
 use uringtop_common::model::Model;
 use uringtop_common::report::{OpReport, ProcessReport, Report};
-use uringtop_probe::RecordFilter;
+use uringtop_probe::RequestFilter;
 use uringtop_tests::privilege::require_root;
 use uringtop_tests::workloads::{run_in_child, Expected, OpExpect};
 
@@ -199,7 +199,7 @@ where
         .unwrap_or_else(|e| panic!("starting the live source: {e}"));
     if records {
         control
-            .set_records(Some(RecordFilter::default()))
+            .stream_requests(Some(RequestFilter::default()))
             .expect("enable records");
     }
     let collector = runtime.spawn(async move {

@@ -14,7 +14,7 @@ const SETUP_ONLY_REGISTER_OPS: [u8; 2] = [11, 12];
 
 /// Where the observation came from, for the outputs' headers.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Source {
+pub enum ObservedFrom {
     /// The live probe.
     Live,
     /// A recording file, as the user named it.
@@ -23,7 +23,7 @@ pub enum Source {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observed {
-    pub source: Source,
+    pub source: ObservedFrom,
     /// How long the observation covered.
     pub seconds: f64,
 }

@@ -1,15 +1,15 @@
 //! The header every output format starts with, as plain lines (each format adds its comment
 //! marker): what was observed, and what the advice does to anything that was not.
 
-use super::analysis::{Advice, Source};
+use super::analysis::{Advice, ObservedFrom};
 use super::text::printable;
 
 /// The common header, then `intro` (the format's own lines on how to apply it).
 pub fn lines(advice: &Advice, intro: &[&str]) -> Vec<String> {
     let seconds = advice.observed.seconds;
     let observed = match &advice.observed.source {
-        Source::Live => format!("Observed: the live probe, for {seconds:.1} s."),
-        Source::Recording(path) => {
+        ObservedFrom::Live => format!("Observed: the live probe, for {seconds:.1} s."),
+        ObservedFrom::Recording(path) => {
             format!(
                 "Observed: the recording {}, {seconds:.1} s.",
                 printable(path)

@@ -1,6 +1,6 @@
 //! `--format json`: the advice as one JSON object (schema 1, documented in the README).
 
-use super::analysis::{Advice, Source};
+use super::analysis::{Advice, ObservedFrom};
 use super::text::known_sqe_flags;
 use serde::Serialize;
 use uringtop_common::input::OTHER_RINGS;
@@ -48,8 +48,8 @@ struct RingDoc {
 
 pub fn render(advice: &Advice) -> String {
     let (kind, file) = match &advice.observed.source {
-        Source::Live => ("live", None),
-        Source::Recording(path) => ("recording", Some(path.clone())),
+        ObservedFrom::Live => ("live", None),
+        ObservedFrom::Recording(path) => ("recording", Some(path.clone())),
     };
     let doc = Doc {
         schema: SCHEMA,

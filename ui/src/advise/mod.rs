@@ -14,7 +14,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use analysis::{advise, Advice, Observed, Source};
+pub use analysis::{advise, Advice, Observed, ObservedFrom};
 
 use crate::cli::AdviseFormat;
 

@@ -122,7 +122,7 @@ fn model() -> Model {
 
 fn observed() -> Observed {
     Observed {
-        source: Source::Recording("web.mcap".into()),
+        source: ObservedFrom::Recording("web.mcap".into()),
         seconds: 12.5,
     }
 }
@@ -240,7 +240,7 @@ fn rust_format() {
 #[test]
 fn json_format() {
     let live = Observed {
-        source: Source::Live,
+        source: ObservedFrom::Live,
         seconds: 5.0004,
     };
     insta::assert_snapshot!(render(&advise(&model(), None, live), AdviseFormat::Json));
@@ -266,7 +266,7 @@ fn everything() -> Advice {
     };
     Advice {
         observed: Observed {
-            source: Source::Live,
+            source: ObservedFrom::Live,
             seconds: 1.0,
         },
         processes: vec![

@@ -82,11 +82,11 @@ pub struct TuiControl(pub LiveControl);
 
 impl uringtop_tui::SourceControl for TuiControl {
     fn stream_requests(&self, ring: Option<u32>) -> Result<(), String> {
-        let filter = ring.map(|ring| uringtop_probe::RecordFilter {
+        let filter = ring.map(|ring| uringtop_probe::RequestFilter {
             pid: None,
             ring: Some(ring),
         });
-        self.0.set_records(filter).map_err(|e| e.to_string())
+        self.0.stream_requests(filter).map_err(|e| e.to_string())
     }
 
     fn stop(&self) {

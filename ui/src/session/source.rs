@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
 use uringtop_probe::memory::MemoryUse;
-use uringtop_probe::{LiveControl, RecordFilter};
+use uringtop_probe::{LiveControl, RequestFilter};
 
 pub struct Source {
     inputs: mpsc::Receiver<Input>,
@@ -73,9 +73,9 @@ impl Source {
     }
 
     /// Streams the individual requests `filter` selects (the synthetic stream has its own).
-    pub fn stream_requests(&self, filter: RecordFilter) -> Result<()> {
+    pub fn stream_requests(&self, filter: RequestFilter) -> Result<()> {
         if let Kind::Probe(control) = &self.kind {
-            control.set_records(Some(filter))?;
+            control.stream_requests(Some(filter))?;
         }
         Ok(())
     }

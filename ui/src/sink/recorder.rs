@@ -9,7 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 use uringtop_common::input::{Input, Request, Sample};
-use uringtop_common::recording::{Header, RecordingWriter, SyncFile, FORMAT_VERSION};
+use uringtop_common::recording::{
+    Header, RecordingOptions, RecordingWriter, SyncFile, FORMAT_VERSION,
+};
 use uringtop_common::verdict::Action;
 
 /// Which inputs go to the file.
@@ -32,14 +34,14 @@ pub struct RecorderSink {
 }
 
 impl RecorderSink {
-    /// Creates `path` (a new file, mode 0600) with a header carrying `options`.
+    /// Creates `path` (a new file, mode 0600) with a header saying how it is made.
     pub fn create(
         path: &Path,
-        options: BTreeMap<String, String>,
+        options: &RecordingOptions,
         keep: Keep,
         progress: bool,
     ) -> Result<Self> {
-        let writer = RecordingWriter::create(path, &header(options))?;
+        let writer = RecordingWriter::create(path, &header(options.to_map()))?;
         Ok(RecorderSink {
             writer,
             path: path.to_path_buf(),

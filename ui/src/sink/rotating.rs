@@ -11,7 +11,6 @@
 use super::recorder::{Keep, RecorderSink};
 use super::{Flow, Sink};
 use anyhow::{bail, Context, Result};
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
@@ -21,6 +20,7 @@ use std::time::{Duration, SystemTime};
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::recording::time::utc_file_stamp;
+use uringtop_common::recording::RecordingOptions;
 
 /// What is kept: files younger than `max_age` (by their last write), and the newest files
 /// that fit in `max_bytes`. The file being written is always kept.
@@ -34,7 +34,7 @@ pub struct RotatingSink {
     dir: PathBuf,
     rotate_ns: u64,
     retention: Retention,
-    options: BTreeMap<String, String>,
+    options: RecordingOptions,
     keep: Keep,
     current: Option<(PathBuf, Box<RecorderSink>)>,
     /// Sample time the current file started at.
@@ -55,7 +55,7 @@ impl RotatingSink {
         dir: &Path,
         rotate: Duration,
         retention: Retention,
-        options: BTreeMap<String, String>,
+        options: RecordingOptions,
         keep: Keep,
     ) -> Result<Self> {
         if !dir.exists() {
@@ -98,7 +98,7 @@ impl RotatingSink {
                 .join(format!("uringtop-{}-{n}.mcap", utc_file_stamp(time_ns)));
             n += 1;
         }
-        let sink = RecorderSink::create(&path, self.options.clone(), self.keep, false)?;
+        let sink = RecorderSink::create(&path, &self.options, self.keep, false)?;
         self.current = Some((path, Box::new(sink)));
         self.started_ns = time_ns;
         self.files_written += 1;

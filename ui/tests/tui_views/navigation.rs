@@ -144,7 +144,7 @@ fn filter_by_pid_or_comm_and_clear() {
 #[test]
 fn screens_stack_and_request_streaming_follows_the_request_view() {
     let mut h = Harness::synthetic(120, 40);
-    assert_eq!(h.app.records_wanted(), None);
+    assert_eq!(h.app.requests_wanted(), None);
     h.press("r");
     assert_eq!(
         h.app.screen(),
@@ -159,16 +159,16 @@ fn screens_stack_and_request_streaming_follows_the_request_view() {
     h.press("<enter>");
     assert_eq!(h.app.screen(), ScreenKind::Ring);
     assert_eq!(
-        h.app.records_wanted(),
+        h.app.requests_wanted(),
         None,
         "only the request view streams"
     );
     h.press("<enter>");
     assert_eq!(h.app.screen(), ScreenKind::Requests);
-    assert_eq!(h.app.records_wanted(), Some(ring));
+    assert_eq!(h.app.requests_wanted(), Some(ring));
     h.press("<esc>");
     assert_eq!(
-        (h.app.screen(), h.app.records_wanted()),
+        (h.app.screen(), h.app.requests_wanted()),
         (ScreenKind::Ring, None)
     );
     h.press("<esc>");
@@ -182,12 +182,12 @@ fn screens_stack_and_request_streaming_follows_the_request_view() {
     );
     h.press("r");
     assert_eq!(
-        (h.app.screen(), h.app.records_wanted()),
+        (h.app.screen(), h.app.requests_wanted()),
         (ScreenKind::Requests, Some(ring))
     );
     h.press("<esc>");
     assert_eq!(
-        (h.app.screen(), h.app.records_wanted()),
+        (h.app.screen(), h.app.requests_wanted()),
         (ScreenKind::Main, None)
     );
 }
@@ -220,7 +220,7 @@ fn the_request_view_follows_new_requests_or_holds_the_selected_one() {
     h.press("<enter>");
     assert_eq!(h.app.screen(), ScreenKind::Detail);
     assert_eq!(
-        h.app.records_wanted(),
+        h.app.requests_wanted(),
         Some(ring),
         "still streaming under the detail"
     );

@@ -136,7 +136,7 @@ fn violations_then_detail_and_back_twice() {
     h.press("v");
     assert_eq!(h.app.screen(), ScreenKind::Violations);
     assert_eq!(
-        h.app.records_wanted(),
+        h.app.requests_wanted(),
         None,
         "violations stream without asking"
     );

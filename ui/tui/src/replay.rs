@@ -2,34 +2,25 @@
 //! (play/pause, step, seek, speed, go to a time), and the [`ReplayDriver`] that runs it in the
 //! event loop, with the live view's screens.
 //!
-//! The player is pure: the model shown is always "the recording's inputs up to and including
-//! sample n", built by applying them in order; going back rebuilds from the start, so any
-//! position shows exactly what the model held when the recorder wrote that sample.
+//! The timeline itself is pure and lives with the recordings ([`Timeline`]); here are its keys,
+//! its go-to prompt and its status line.
 
 use crate::app::{App, SourceKind};
 use crate::driver::Driver;
 use crate::event::{Event, EventState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::time::Duration;
-use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::recording::time::TimeSpec;
-use uringtop_common::recording::{InputCursor, Recording};
+use uringtop_common::recording::timeline::MAX_SPEED;
+use uringtop_common::recording::{Recording, Timeline};
 
-pub const MAX_SPEED: u32 = 64;
 /// How far `[` and `]` seek.
 pub const SEEK_NS: u64 = 10_000_000_000;
 
+/// A recording's [`Timeline`] as the replay's keys move it, with the go-to prompt.
 pub struct Player {
-    rec: Recording,
-    times: Vec<u64>,
-    model: Model,
-    cursor: InputCursor,
-    /// Samples applied to the model (0 before the first).
-    applied: usize,
-    /// The playhead, in recorded time; playing moves it by the elapsed time x speed.
-    playhead_ns: u64,
-    speed: u32,
+    timeline: Timeline,
     /// `:` was pressed: the time being typed.
     prompt: Option<String>,
     utc_offset_s: i64,
@@ -38,146 +29,53 @@ pub struct Player {
 impl Player {
     /// At the first sample, at 1x.
     pub fn new(rec: Recording, utc_offset_s: i64) -> Self {
-        let times: Vec<u64> = rec.sample_times().collect();
-        let mut player = Player {
-            rec,
-            playhead_ns: times.first().copied().unwrap_or(0),
-            times,
-            model: Model::for_display(),
-            cursor: InputCursor::start(),
-            applied: 0,
-            speed: 1,
+        Player {
+            timeline: Timeline::new(rec),
             prompt: None,
             utc_offset_s,
-        };
-        player.goto_sample(1);
-        player
+        }
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     pub fn model(&self) -> &Model {
-        &self.model
-    }
-
-    pub fn recording(&self) -> &Recording {
-        &self.rec
+        self.timeline.model()
     }
 
     /// (samples applied, samples in the recording).
     pub fn position(&self) -> (usize, usize) {
-        (self.applied, self.times.len())
-    }
-
-    pub fn speed(&self) -> u32 {
-        self.speed
+        self.timeline.position()
     }
 
     pub fn at_end(&self) -> bool {
-        self.applied >= self.times.len()
+        self.timeline.at_end()
     }
 
-    /// Shows the model as of sample `n` (1-based, clamped to the recording).
-    pub fn goto_sample(&mut self, n: usize) {
-        let n = n.clamp(1.min(self.times.len()), self.times.len());
-        if n < self.applied {
-            self.model = Model::for_display();
-            self.cursor = InputCursor::start();
-            self.applied = 0;
-        }
-        while self.applied < n {
-            let Some(input) = self.cursor.next(&self.rec) else {
-                break;
-            };
-            self.model.apply(&input);
-            if matches!(input, Input::Sample(_)) {
-                self.applied += 1;
-            }
-        }
-        if self.applied == self.times.len() {
-            // The requests recorded after the last sample.
-            while let Some(input) = self.cursor.next(&self.rec) {
-                self.model.apply(&input);
-            }
-        }
-        if let Some(&t) = self.applied.checked_sub(1).and_then(|i| self.times.get(i)) {
-            self.playhead_ns = t;
-        }
-    }
-
-    /// The last sample at or before recorded time `t` (the first, if `t` is before it).
+    /// The last sample at or before recorded time `t` (`replay --start`).
     pub fn goto_time(&mut self, t: u64) {
-        let n = self.times.partition_point(|&s| s <= t);
-        self.goto_sample(n.max(1));
-        self.playhead_ns = t.max(self.playhead_ns);
+        self.timeline.goto_time(t);
     }
 
-    pub fn step(&mut self, forward: bool) {
-        let n = if forward {
-            self.applied + 1
-        } else {
-            self.applied.saturating_sub(1)
-        };
-        self.goto_sample(n);
-    }
-
-    pub fn seek(&mut self, forward: bool, ns: u64) {
-        let now = self.current_time_ns();
-        let t = if forward {
-            now.saturating_add(ns)
-        } else {
-            now.saturating_sub(ns)
-        };
-        self.goto_time(t);
-    }
-
-    pub fn faster(&mut self) -> bool {
-        let moved = self.speed < MAX_SPEED;
-        self.speed = (self.speed * 2).min(MAX_SPEED);
-        moved
-    }
-
-    pub fn slower(&mut self) -> bool {
-        let moved = self.speed > 1;
-        self.speed = (self.speed / 2).max(1);
-        moved
-    }
-
-    /// Playing: `elapsed` of real time passed; moves the playhead by it times the speed.
+    /// Playing: `elapsed` of real time passed.
     pub fn advance(&mut self, elapsed: Duration) {
-        if self.at_end() {
-            return;
-        }
-        let step = (elapsed.as_nanos() as u64).saturating_mul(u64::from(self.speed));
-        let playhead = self.playhead_ns.saturating_add(step);
-        let n = self.times.partition_point(|&s| s <= playhead);
-        if n > self.applied {
-            self.goto_sample(n);
-        }
-        self.playhead_ns = playhead;
-    }
-
-    /// Time of the sample shown.
-    pub fn current_time_ns(&self) -> u64 {
-        self.applied
-            .checked_sub(1)
-            .and_then(|i| self.times.get(i))
-            .copied()
-            .unwrap_or(0)
+        self.timeline.advance(elapsed);
     }
 
     /// The timeline for the status line: `12:03:10.123 · 17/300 (+16.0s) · 4x`.
     pub fn status(&self) -> String {
         let mut s = String::new();
-        uringtop_common::request_fields::time(&mut s, self.current_time_ns(), self.utc_offset_s);
+        let t = &self.timeline;
+        uringtop_common::request_fields::time(&mut s, t.current_time_ns(), self.utc_offset_s);
         // Milliseconds are plenty for a position.
         s.truncate(s.len().saturating_sub(3));
         let (at, total) = self.position();
-        let offset = self
-            .current_time_ns()
-            .saturating_sub(self.times.first().copied().unwrap_or(0));
+        let offset = t.current_time_ns().saturating_sub(t.first_time_ns());
         s.push_str(&format!(
             " · {at}/{total} (+{:.1}s) · {}x",
             offset as f64 / 1e9,
-            self.speed
+            t.speed()
         ));
         if self.at_end() {
             s.push_str(" · end");
@@ -213,27 +111,28 @@ impl Player {
             }
             return true;
         }
+        let t = &mut self.timeline;
         if let Some(forward) = step_key(&key) {
-            self.step(forward);
+            t.step(forward);
             return true;
         }
         match key.code {
             // In a replay the arrows and Home/End move through time, as in a player; folding stays
             // on f / Enter / h / l, and the list's top and bottom on PgUp / PgDn.
-            KeyCode::Char(']') | KeyCode::Right => self.seek(true, SEEK_NS),
-            KeyCode::Char('[') | KeyCode::Left => self.seek(false, SEEK_NS),
+            KeyCode::Char(']') | KeyCode::Right => t.seek(true, SEEK_NS),
+            KeyCode::Char('[') | KeyCode::Left => t.seek(false, SEEK_NS),
             KeyCode::Char('}') => {
-                if !self.faster() {
+                if !t.faster() {
                     *message = Some(format!("already the fastest ({MAX_SPEED}x)"));
                 }
             }
             KeyCode::Char('{') => {
-                if !self.slower() {
+                if !t.slower() {
                     *message = Some("already the slowest (1x)".into());
                 }
             }
-            KeyCode::Char('0') | KeyCode::Home => self.goto_sample(1),
-            KeyCode::Char('$') | KeyCode::End => self.goto_sample(self.times.len()),
+            KeyCode::Char('0') | KeyCode::Home => t.goto_sample(1),
+            KeyCode::Char('$') | KeyCode::End => t.goto_end(),
             KeyCode::Char(':') | KeyCode::Char('g') => self.prompt = Some(String::new()),
             KeyCode::Char('+') | KeyCode::Char('-') | KeyCode::Char('=') | KeyCode::Char('_') => {
                 *message = Some(
@@ -247,18 +146,17 @@ impl Player {
     }
 
     fn go_to_text(&mut self, typed: &str, message: &mut Option<String>) {
-        let first = self.times.first().copied().unwrap_or(0);
+        let timeline = &mut self.timeline;
         match typed.trim() {
-            "start" | "" => self.goto_sample(1),
-            "end" => self.goto_sample(self.times.len()),
+            "start" | "" => timeline.goto_sample(1),
+            "end" => timeline.goto_end(),
             other => match TimeSpec::parse(other) {
                 Ok(spec) => {
-                    let t = spec.resolve(first, self.utc_offset_s);
-                    let last = self.times.last().copied().unwrap_or(0);
-                    if t > last {
+                    let t = spec.resolve(timeline.first_time_ns(), self.utc_offset_s);
+                    if t > timeline.last_time_ns() {
                         *message = Some(format!("{other} is after the recording's end"));
                     }
-                    self.goto_time(t);
+                    timeline.goto_time(t);
                 }
                 Err(e) => *message = Some(e),
             },
@@ -364,81 +262,13 @@ impl Driver for ReplayDriver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
-    use uringtop_common::recording::{Header, RecordingWriter};
+    use uringtop_common::input::Input;
+    use uringtop_common::recording::in_memory;
     use uringtop_common::synthetic::synthetic_stream;
 
     fn player() -> (Player, Vec<Input>) {
         let inputs = synthetic_stream(3, 40, 3, 2);
-        let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &Header::default()).unwrap();
-        for (i, input) in inputs.iter().enumerate() {
-            w.write(input).unwrap();
-            if i % 7 == 0 {
-                w.flush().unwrap();
-            }
-        }
-        let bytes = w.finish().unwrap().into_inner();
-        (
-            Player::new(Recording::from_bytes(&bytes).unwrap(), 0),
-            inputs,
-        )
-    }
-
-    /// The model fed the inputs directly up to and including the `n`-th sample: what live
-    /// showed when that sample arrived.
-    fn model_at(inputs: &[Input], n: usize) -> Model {
-        let mut model = Model::for_display();
-        let mut seen = 0;
-        for input in inputs {
-            model.apply(input);
-            if matches!(input, Input::Sample(_)) {
-                seen += 1;
-                if seen == n {
-                    break;
-                }
-            }
-        }
-        model
-    }
-
-    #[test]
-    fn every_position_shows_what_live_showed_whatever_the_path_to_it() {
-        let (mut p, inputs) = player();
-        assert_eq!(p.position(), (1, 40));
-        assert!(*p.model() == model_at(&inputs, 1));
-        p.goto_sample(30);
-        assert!(*p.model() == model_at(&inputs, 30));
-        p.step(false);
-        assert!(
-            *p.model() == model_at(&inputs, 29),
-            "back: rebuilt from the start"
-        );
-        p.seek(false, SEEK_NS);
-        assert_eq!(p.position().0, 19);
-        assert!(*p.model() == model_at(&inputs, 19));
-        p.seek(true, 5 * SEEK_NS);
-        assert_eq!(p.position().0, 40);
-        assert!(p.at_end());
-        assert!(*p.model() == model_at(&inputs, 41), "the end: every input");
-    }
-
-    #[test]
-    fn playing_moves_by_elapsed_time_times_speed() {
-        let (mut p, _) = player();
-        p.advance(Duration::from_millis(500));
-        assert_eq!(p.position().0, 1);
-        p.advance(Duration::from_millis(600));
-        assert_eq!(p.position().0, 2, "samples are ~1 s apart");
-        assert!(p.faster() && p.faster() && p.faster());
-        assert_eq!(p.speed(), 8);
-        p.advance(Duration::from_secs(1));
-        assert!((9..=10).contains(&p.position().0), "{:?}", p.position());
-        for _ in 0..10 {
-            p.faster();
-        }
-        assert_eq!(p.speed(), MAX_SPEED);
-        p.advance(Duration::from_secs(10));
-        assert!(p.at_end());
+        (Player::new(in_memory(&inputs), 0), inputs)
     }
 
     #[test]

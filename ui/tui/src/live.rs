@@ -114,7 +114,7 @@ impl Driver for LiveDriver {
             _ => {}
         }
         if let Some(control) = &self.control {
-            let wanted = app.records_wanted();
+            let wanted = app.requests_wanted();
             if wanted != self.streaming {
                 self.streaming = wanted;
                 if let Err(e) = control.stream_requests(wanted) {

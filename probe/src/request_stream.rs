@@ -1,5 +1,6 @@
-//! The stream of individual SQE/CQE pairs: switching it on and off, and turning the probe's records
-//! into [`Request`]s with wall-clock times.
+//! The request stream: individual SQE/CQE pairs, on demand. Switching it on and off (which
+//! requests: [`RequestFilter`]), and turning each item of the probe's ring buffer (the BPF map
+//! `records`, one [`Record`] an item) into a [`Request`] with wall-clock times.
 
 use uringtop_common::abi::{self, Record};
 use uringtop_common::args::OpArgs;
@@ -8,13 +9,13 @@ use uringtop_common::verdict::{Action, Verdict};
 
 /// Which requests to stream. `None` fields mean "all".
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RecordFilter {
+pub struct RequestFilter {
     pub pid: Option<u32>,
     pub ring: Option<u32>,
 }
 
-impl RecordFilter {
-    pub(crate) fn config(filter: Option<RecordFilter>) -> abi::Config {
+impl RequestFilter {
+    pub(crate) fn config(filter: Option<RequestFilter>) -> abi::Config {
         match filter {
             None => abi::Config::default(),
             Some(f) => abi::Config {

@@ -267,7 +267,7 @@ impl App {
     }
 
     /// The ring whose requests the probe should stream: the one of an open request view.
-    pub fn records_wanted(&self) -> Option<u32> {
+    pub fn requests_wanted(&self) -> Option<u32> {
         self.stack.iter().find_map(|s| match s {
             Screen::Requests(r) => Some(r.filter.ring),
             _ => None,

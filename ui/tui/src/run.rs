@@ -5,7 +5,7 @@
 //! It is generic over the ratatui backend and the terminal's event stream, so tests drive this
 //! very loop on a `TestBackend` (see ui/tests/tui_loop.rs).
 
-use crate::app::{App, Config};
+use crate::app::{App, Config, SourceKind};
 use crate::driver::Driver;
 use crate::event::{Event, EventState};
 use crate::policy::PolicyLabel;
@@ -36,6 +36,20 @@ pub struct Options {
     pub policy: Option<PolicyLabel>,
 }
 
+impl Options {
+    /// The app's configuration for a source of `kind`.
+    pub fn config(self, kind: SourceKind) -> Config {
+        Config {
+            source: kind,
+            refresh: self.refresh,
+            only_pid: self.only_pid,
+            theme: self.theme,
+            utc_offset_s: self.utc_offset_s,
+            policy: self.policy,
+        }
+    }
+}
+
 /// Runs the UI on the terminal until the user quits, the terminal goes away, or
 /// SIGTERM/SIGINT/SIGHUP. The terminal is restored in every case, panics included.
 pub async fn run(driver: impl Driver, options: Options) -> Result<()> {
@@ -58,15 +72,7 @@ where
     E: Stream<Item = std::io::Result<TerminalEvent>> + Unpin,
     D: Driver,
 {
-    let config = Config {
-        source: driver.kind(),
-        refresh: options.refresh,
-        only_pid: options.only_pid,
-        theme: options.theme,
-        utc_offset_s: options.utc_offset_s,
-        policy: options.policy,
-    };
-    let mut app = App::new(config);
+    let mut app = App::new(options.config(driver.kind()));
     let size = screen
         .terminal()
         .size()

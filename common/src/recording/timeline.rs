@@ -1,0 +1,238 @@
+//! A recording's timeline: the model as of any sample, and a playhead that moves through
+//! recorded time (play, step, seek, speed). Pure: the model shown is always "the recording's
+//! inputs up to and including sample n", built by applying them in order; going back rebuilds
+//! from the start, so any position shows exactly what the model held when the recorder wrote that
+//! sample. A replay's screens (the TUI's player) are made on it.
+
+use super::{InputCursor, Recording};
+use crate::input::Input;
+use crate::model::Model;
+use std::time::Duration;
+
+pub const MAX_SPEED: u32 = 64;
+
+pub struct Timeline {
+    rec: Recording,
+    times: Vec<u64>,
+    model: Model,
+    cursor: InputCursor,
+    /// Samples applied to the model (0 before the first).
+    applied: usize,
+    /// The playhead, in recorded time; playing moves it by the elapsed time x speed.
+    playhead_ns: u64,
+    speed: u32,
+}
+
+impl Timeline {
+    /// At the first sample, at 1x.
+    pub fn new(rec: Recording) -> Self {
+        let times: Vec<u64> = rec.sample_times().collect();
+        let mut timeline = Timeline {
+            rec,
+            playhead_ns: times.first().copied().unwrap_or(0),
+            times,
+            model: Model::for_display(),
+            cursor: InputCursor::start(),
+            applied: 0,
+            speed: 1,
+        };
+        timeline.goto_sample(1);
+        timeline
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn recording(&self) -> &Recording {
+        &self.rec
+    }
+
+    /// (samples applied, samples in the recording).
+    pub fn position(&self) -> (usize, usize) {
+        (self.applied, self.times.len())
+    }
+
+    pub fn speed(&self) -> u32 {
+        self.speed
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.applied >= self.times.len()
+    }
+
+    /// Time of the first sample (0 for a recording without one).
+    pub fn first_time_ns(&self) -> u64 {
+        self.times.first().copied().unwrap_or(0)
+    }
+
+    /// Time of the last sample (0 for a recording without one).
+    pub fn last_time_ns(&self) -> u64 {
+        self.times.last().copied().unwrap_or(0)
+    }
+
+    /// Shows the model as of sample `n` (1-based, clamped to the recording).
+    pub fn goto_sample(&mut self, n: usize) {
+        let n = n.clamp(1.min(self.times.len()), self.times.len());
+        if n < self.applied {
+            self.model = Model::for_display();
+            self.cursor = InputCursor::start();
+            self.applied = 0;
+        }
+        while self.applied < n {
+            let Some(input) = self.cursor.next(&self.rec) else {
+                break;
+            };
+            self.model.apply(&input);
+            if matches!(input, Input::Sample(_)) {
+                self.applied += 1;
+            }
+        }
+        if self.applied == self.times.len() {
+            // The requests recorded after the last sample.
+            while let Some(input) = self.cursor.next(&self.rec) {
+                self.model.apply(&input);
+            }
+        }
+        if let Some(&t) = self.applied.checked_sub(1).and_then(|i| self.times.get(i)) {
+            self.playhead_ns = t;
+        }
+    }
+
+    /// The last sample.
+    pub fn goto_end(&mut self) {
+        self.goto_sample(self.times.len());
+    }
+
+    /// The last sample at or before recorded time `t` (the first, if `t` is before it).
+    pub fn goto_time(&mut self, t: u64) {
+        let n = self.times.partition_point(|&s| s <= t);
+        self.goto_sample(n.max(1));
+        self.playhead_ns = t.max(self.playhead_ns);
+    }
+
+    pub fn step(&mut self, forward: bool) {
+        let n = if forward {
+            self.applied + 1
+        } else {
+            self.applied.saturating_sub(1)
+        };
+        self.goto_sample(n);
+    }
+
+    pub fn seek(&mut self, forward: bool, ns: u64) {
+        let now = self.current_time_ns();
+        let t = if forward {
+            now.saturating_add(ns)
+        } else {
+            now.saturating_sub(ns)
+        };
+        self.goto_time(t);
+    }
+
+    pub fn faster(&mut self) -> bool {
+        let moved = self.speed < MAX_SPEED;
+        self.speed = (self.speed * 2).min(MAX_SPEED);
+        moved
+    }
+
+    pub fn slower(&mut self) -> bool {
+        let moved = self.speed > 1;
+        self.speed = (self.speed / 2).max(1);
+        moved
+    }
+
+    /// Playing: `elapsed` of real time passed; moves the playhead by it times the speed.
+    pub fn advance(&mut self, elapsed: Duration) {
+        if self.at_end() {
+            return;
+        }
+        let step = (elapsed.as_nanos() as u64).saturating_mul(u64::from(self.speed));
+        let playhead = self.playhead_ns.saturating_add(step);
+        let n = self.times.partition_point(|&s| s <= playhead);
+        if n > self.applied {
+            self.goto_sample(n);
+        }
+        self.playhead_ns = playhead;
+    }
+
+    /// Time of the sample shown.
+    pub fn current_time_ns(&self) -> u64 {
+        self.applied
+            .checked_sub(1)
+            .and_then(|i| self.times.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::in_memory;
+    use crate::synthetic::synthetic_stream;
+
+    const SEEK_NS: u64 = 10_000_000_000;
+
+    fn player() -> (Timeline, Vec<Input>) {
+        let inputs = synthetic_stream(3, 40, 3, 2);
+        (Timeline::new(in_memory(&inputs)), inputs)
+    }
+
+    /// The model fed the inputs directly up to and including the `n`-th sample: what live
+    /// showed when that sample arrived.
+    fn model_at(inputs: &[Input], n: usize) -> Model {
+        let mut model = Model::for_display();
+        let mut seen = 0;
+        for input in inputs {
+            model.apply(input);
+            if matches!(input, Input::Sample(_)) {
+                seen += 1;
+                if seen == n {
+                    break;
+                }
+            }
+        }
+        model
+    }
+
+    #[test]
+    fn every_position_shows_what_live_showed_whatever_the_path_to_it() {
+        let (mut p, inputs) = player();
+        assert_eq!(p.position(), (1, 40));
+        assert!(*p.model() == model_at(&inputs, 1));
+        p.goto_sample(30);
+        assert!(*p.model() == model_at(&inputs, 30));
+        p.step(false);
+        assert!(
+            *p.model() == model_at(&inputs, 29),
+            "back: rebuilt from the start"
+        );
+        p.seek(false, SEEK_NS);
+        assert_eq!(p.position().0, 19);
+        assert!(*p.model() == model_at(&inputs, 19));
+        p.seek(true, 5 * SEEK_NS);
+        assert_eq!(p.position().0, 40);
+        assert!(p.at_end());
+        assert!(*p.model() == model_at(&inputs, 41), "the end: every input");
+    }
+
+    #[test]
+    fn playing_moves_by_elapsed_time_times_speed() {
+        let (mut p, _) = player();
+        p.advance(Duration::from_millis(500));
+        assert_eq!(p.position().0, 1);
+        p.advance(Duration::from_millis(600));
+        assert_eq!(p.position().0, 2, "samples are ~1 s apart");
+        assert!(p.faster() && p.faster() && p.faster());
+        assert_eq!(p.speed(), 8);
+        p.advance(Duration::from_secs(1));
+        assert!((9..=10).contains(&p.position().0), "{:?}", p.position());
+        for _ in 0..10 {
+            p.faster();
+        }
+        assert_eq!(p.speed(), MAX_SPEED);
+        p.advance(Duration::from_secs(10));
+        assert!(p.at_end());
+    }
+}
