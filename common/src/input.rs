@@ -7,6 +7,7 @@ use crate::registered::Registered;
 use crate::verdict::{Verdict, VerdictCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Input {
@@ -115,8 +116,10 @@ pub struct RingSample {
     pub register_ops: Vec<RegisterOpSample>,
     /// The ring's registered files and buffers, from its fdinfo while the ring lives (None: not
     /// read: the ring's fd is unknown or gone, or a recording made before uringtop read them).
+    /// Shared: the reader hands every ring's listing to each sample, which compares and clones
+    /// the pointer, not the lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registered: Option<Registered>,
+    pub registered: Option<Arc<Registered>>,
 }
 
 /// io_uring_register calls on one ring with one register opcode.

@@ -86,7 +86,7 @@ pub struct RingReport {
     /// The ring's registered files and buffers as last read from its fdinfo (omitted when
     /// never read: see [`crate::registered`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registered: Option<crate::registered::Registered>,
+    pub registered: Option<std::sync::Arc<crate::registered::Registered>>,
 }
 
 /// `ring` in JSON: the id, or null for [`OTHER_RINGS`] (a number no ring has, which a script

@@ -9,9 +9,14 @@
 //! still be an io_uring fd; for a ring whose creation was not seen, the process's one io_uring
 //! fd that no other known ring of it claims, when exactly one ring and one fd are left (never a
 //! guess between several). A ring whose fd cannot be told keeps `registered` unset.
+//!
+//! Before 5.19 the kernel takes the ring's lock to list (a mutex_lock, later a trylock): a read
+//! may then wait while the ring's owner holds it (IOPOLL reaping), delaying a sample, never
+//! losing one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uringtop_common::input::RingSample;
 use uringtop_common::registered::Registered;
@@ -39,7 +44,7 @@ struct Known {
     fd: Option<i32>,
     register_calls: u64,
     read_at: Option<Instant>,
-    last: Option<Registered>,
+    last: Option<Arc<Registered>>,
 }
 
 impl Registrations {
@@ -72,7 +77,9 @@ impl Registrations {
             k.read_at = Some(now);
             k.register_calls = ring.register_calls;
             match k.fd.and_then(|fd| read_listing(ring.pid, fd)) {
-                Some(r) => k.last = Some(r),
+                // Unchanged listings keep their pointer, so the sample compares equal cheaply.
+                Some(r) if k.last.as_deref() != Some(&r) => k.last = Some(Arc::new(r)),
+                Some(_) => {}
                 // Gone (closed ring, exited process) or not an io_uring fd any more: keep the
                 // last listing, which is what the ring had, and stop reading that fd.
                 None => k.fd = None,
@@ -122,7 +129,8 @@ impl Registrations {
                 self.unresolved.remove(ring);
                 self.rings.insert(*ring, Known::new(Some(*fd)));
             } else {
-                self.unresolved.extend(unknown.into_iter().map(|r| (r, now)));
+                self.unresolved
+                    .extend(unknown.into_iter().map(|r| (r, now)));
             }
         }
     }
@@ -140,8 +148,7 @@ impl Known {
 }
 
 fn is_io_uring_fd(pid: u32, fd: i32) -> bool {
-    std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
-        .is_ok_and(|l| l.as_os_str() == IO_URING_LINK)
+    std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).is_ok_and(|l| l.as_os_str() == IO_URING_LINK)
 }
 
 /// The process's fds that are io_uring rings, in fd order.
@@ -151,9 +158,7 @@ fn io_uring_fds(pid: u32) -> Vec<i32> {
     };
     let mut fds: Vec<i32> = dir
         .flatten()
-        .filter(|e| {
-            std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == IO_URING_LINK)
-        })
+        .filter(|e| std::fs::read_link(e.path()).is_ok_and(|l| l.as_os_str() == IO_URING_LINK))
         .filter_map(|e| e.file_name().to_str()?.parse().ok())
         .collect();
     fds.sort_unstable();

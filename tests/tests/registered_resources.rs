@@ -110,7 +110,7 @@ fn watch(test: &str, created_before: bool) {
     assert_eq!(
         Registered {
             buffers: Vec::new(),
-            ..got.clone()
+            ..(*got).clone()
         },
         want
     );

@@ -45,7 +45,12 @@ pub fn pipe() -> Result<(File, File)> {
 /// 0 and 2 and buffers of [`BUFFER_LENS`], writes a byte to `ready`, waits for a byte on `go`,
 /// submits [`NOPS`] NOPs (so that the probe sees the ring), then holds the ring until a byte or end
 /// of file arrives on `done` (at most a minute, times [`slowdown`]).
-pub fn registered_resources(tag: u32, mut ready: File, mut go: File, done: File) -> Result<Expected> {
+pub fn registered_resources(
+    tag: u32,
+    mut ready: File,
+    mut go: File,
+    done: File,
+) -> Result<Expected> {
     let [plain, spaced] = registered_paths(tag);
     let a = File::open(&plain).with_context(|| format!("opening {plain}"))?;
     let b = File::create(&spaced).with_context(|| format!("creating {spaced}"))?;
@@ -67,7 +72,9 @@ pub fn registered_resources(tag: u32, mut ready: File, mut go: File, done: File)
         .collect();
     // SAFETY: the buffers outlive the ring (dropped after it, below).
     unsafe { sub.register_buffers(&iovecs) }.context("IORING_REGISTER_BUFFERS")?;
-    ready.write_all(b"r").context("telling the test the ring is ready")?;
+    ready
+        .write_all(b"r")
+        .context("telling the test the ring is ready")?;
     let mut byte = [0u8; 1];
     go.read_exact(&mut byte).context("waiting for go")?;
     let mut expected = Expected::new(1, false);

@@ -5,6 +5,7 @@ mod arguments;
 mod churn;
 mod navigation;
 mod policy;
+mod registered;
 mod screens;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -8,6 +8,7 @@ mod histogram;
 mod kernel_denials;
 mod main_table;
 mod register_line;
+mod registered;
 mod request_table;
 mod requests;
 mod ring;
