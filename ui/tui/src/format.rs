@@ -104,7 +104,7 @@ pub fn interval(out: &mut String, d: std::time::Duration) {
 /// A memory size in binary units, 3 significant digits past 1 KiB: `512 B`, `4 KiB`, `64 KiB`,
 /// `1.50 MiB` (registered buffers are page multiples, so the common ones read exactly).
 pub fn bytes(out: &mut String, n: u64) {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if n < 1024 {
         let _ = write!(out, "{n} B");
         return;
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(b(4096), "4 KiB");
         assert_eq!(b(65536 + 4096), "68 KiB");
         assert_eq!(b(1536 * 1024), "1.50 MiB");
-        assert_eq!(b(u64::MAX), "16 PiB"); // absurd, but no panic
+        assert_eq!(b(u64::MAX), "16 EiB"); // absurd, but no panic
     }
 
     #[test]
