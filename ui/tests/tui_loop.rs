@@ -174,3 +174,75 @@ async fn replay_plays_in_recorded_time() {
     assert!(status.contains("11/40"), "{status}");
     assert!(!status.contains("PAUSED"), "{status}");
 }
+
+/// One sample in which `pid` (named `comm`) has done 10 NOPs on ring 1.
+fn one_process(pid: u32, comm: &str) -> Vec<uringtop_common::input::Input> {
+    use uringtop_common::input::{Input, OpCounters, OpSample, ProcessSample, RingSample, Sample};
+    let sample = |seconds: u64, n: u64| {
+        Input::Sample(Sample {
+            time_ns: seconds * 1_000_000_000,
+            processes: vec![ProcessSample {
+                pid,
+                comm: comm.into(),
+                ..ProcessSample::default()
+            }],
+            rings: vec![RingSample {
+                ring: 1,
+                pid,
+                ..RingSample::default()
+            }],
+            ops: vec![OpSample {
+                pid,
+                ring: 1,
+                opcode: 0,
+                counters: OpCounters {
+                    submitted: n,
+                    completed: n,
+                    ..OpCounters::default()
+                },
+                ..OpSample::default()
+            }],
+            ..Sample::default()
+        })
+    };
+    vec![sample(1, 0), sample(2, 10)]
+}
+
+/// `k`, Enter, `y` on a live process sends it SIGTERM with kill(2), from the loop (not while
+/// drawing), and the status line says it was sent.
+#[tokio::test(start_paused = true)]
+async fn live_k_sends_the_chosen_signal_to_the_process() {
+    let mut child = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .expect("sleep(1)");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in one_process(pid, "sleep") {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        for key in [KeyCode::Char('k'), KeyCode::Down, KeyCode::Enter] {
+            press(&keys, key);
+        }
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('y'));
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    let status = child.wait().expect("the child's status");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGKILL), "{shown}");
+    assert!(
+        shown.contains(&format!("sent SIGKILL to sleep[{pid}]")),
+        "{shown}"
+    );
+}

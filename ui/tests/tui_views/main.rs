@@ -4,6 +4,7 @@
 mod arguments;
 mod churn;
 mod navigation;
+mod people;
 mod policy;
 mod registered;
 mod screens;
@@ -149,6 +150,7 @@ fn named(name: &str) -> KeyEvent {
         "left" => KeyCode::Left,
         "right" => KeyCode::Right,
         "f6" => KeyCode::F(6),
+        "f9" => KeyCode::F(9),
         "space" => KeyCode::Char(' '),
         "ctrl-c" => return KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         other => panic!("no key named <{other}>"),

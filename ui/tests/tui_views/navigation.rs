@@ -93,13 +93,13 @@ fn sort_keys_cycle_move_and_reverse() {
 fn folding_hides_and_shows_rings() {
     let mut h = Harness::synthetic(120, 40);
     let all = ids(&h).len();
-    h.press("<enter>");
+    h.press("f");
     assert_eq!(
         ids(&h).len(),
         all - 2,
         "the first process folded its two rings"
     );
-    h.press("<enter>");
+    h.press("f");
     assert_eq!(ids(&h).len(), all);
     h.press("j");
     let ring = h.app.main_selection().unwrap();
@@ -117,9 +117,9 @@ fn folding_hides_and_shows_rings() {
         Some(RowId::Process(ring.pid())),
         "h on a ring goes to its process"
     );
-    h.press("F");
+    h.press("*");
     assert_eq!(ids(&h).len(), 6);
-    h.press("F");
+    h.press("*");
     assert_eq!(ids(&h).len(), all);
 }
 

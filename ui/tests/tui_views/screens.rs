@@ -65,8 +65,8 @@ fn filter_matching_nothing() {
 #[test]
 fn folded_one_then_all() {
     let mut h = Harness::synthetic(80, 24);
-    assert_snapshot!("folded_first", h.press("<enter>").render());
-    assert_snapshot!("folded_all", h.press("F").render());
+    assert_snapshot!("folded_first", h.press("f").render());
+    assert_snapshot!("folded_all", h.press("*").render());
 }
 
 #[test]
@@ -161,7 +161,11 @@ fn every_screen_renders_at_every_size() {
         for keys in [
             "",
             "/nginx",
+            "*",
             "F",
+            "<enter>",
+            "k",
+            "k<enter>",
             "j<enter>",
             "j<enter>t",
             "j<enter>r",

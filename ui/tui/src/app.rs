@@ -11,6 +11,7 @@ use crate::refresh::Refresh;
 use crate::request_screen::{RequestAction, RequestScreen};
 use crate::requests::RequestFilter;
 use crate::ring_screen::{RingAction, RingScreen};
+use crate::signals::{self, SignalRequest, SignalScreen, SIGNALS};
 use crate::theme::Theme;
 use crate::violation_screen::{ViolationAction, ViolationScreen};
 use crate::violations::ViolationFilter;
@@ -58,6 +59,20 @@ pub enum Screen {
     Violations(ViolationScreen),
     /// One request's every field, over the request list.
     Detail(Box<Request>),
+    /// A process's context, rings and totals, over the screen it was opened from.
+    Process(u32),
+    /// Choosing a signal for a process, then confirming it, over the screen below.
+    Signal(SignalScreen),
+}
+
+impl Screen {
+    /// Drawn over the screen below it rather than in its place.
+    pub fn is_popup(&self) -> bool {
+        matches!(
+            self,
+            Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_)
+        )
+    }
 }
 
 /// Which screen is on top, for tests and the help text.
@@ -68,6 +83,8 @@ pub enum ScreenKind {
     Requests,
     Violations,
     Detail,
+    Process,
+    Signal,
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +100,8 @@ pub struct App {
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
+    /// A signal the user confirmed, for the driver to send (kill(2) is I/O: not the app's).
+    signal_request: Option<SignalRequest>,
 }
 
 impl App {
@@ -98,6 +117,7 @@ impl App {
             area: Rect::new(0, 0, 80, 24),
             message: None,
             source_ended: false,
+            signal_request: None,
         }
     }
 
@@ -111,13 +131,16 @@ impl App {
     pub fn sync(&mut self, model: &Model) {
         let main_height = self.table_height();
         self.main.sync(model, main_height);
+        if let Some(pid) = self.main.follow_ended.take() {
+            self.message = Some(format!("pid {pid} exited: no longer following it"));
+        }
         for i in 0..self.stack.len() {
             let height = self.screen_height(&self.stack[i]);
             match &mut self.stack[i] {
                 Screen::Ring(s) => s.sync(model, height),
                 Screen::Requests(s) => s.sync(model, height),
                 Screen::Violations(s) => s.sync(model, height),
-                Screen::Detail(_) => {}
+                Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_) => {}
             }
         }
     }
@@ -191,6 +214,8 @@ impl App {
                 }
                 MainAction::OpenRequests { pid, ring } => self.open_requests(pid, ring, None),
                 MainAction::OpenViolations => self.open_violations(ViolationFilter::default()),
+                MainAction::OpenProcess(pid) => self.stack.push(Screen::Process(pid)),
+                MainAction::Signal(pid) => self.open_signal(model, pid),
                 MainAction::Hint(h) => self.message = Some(h.into()),
                 MainAction::None | MainAction::Unhandled => {}
             }
@@ -219,14 +244,50 @@ impl App {
                 ViolationAction::None | ViolationAction::Unhandled => {}
             },
             Screen::Detail(_) => {
-                if matches!(
-                    key.code,
-                    KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Left
-                ) {
+                if closes_popup(key.code) {
                     self.back();
                 }
             }
+            Screen::Process(pid) => {
+                let pid = *pid;
+                match key.code {
+                    code if closes_popup(code) => self.back(),
+                    KeyCode::Char('k') | KeyCode::F(9) => self.open_signal(model, pid),
+                    _ => {}
+                }
+            }
+            Screen::Signal(s) => {
+                if let Some(request) = signal_key(s, key.code) {
+                    self.back();
+                    self.signal_request = request;
+                }
+            }
         }
+    }
+
+    /// `k` on a process: the signal chooser, unless there is nothing this session may signal.
+    fn open_signal(&mut self, model: &Model, pid: u32) {
+        let refused = if self.config.source == SourceKind::Recording {
+            Some("a recording: its processes are not this machine's to signal (live only)")
+        } else {
+            signals::refusal(pid)
+        };
+        if let Some(why) = refused {
+            self.message = Some(why.into());
+            return;
+        }
+        if model.process(pid).is_some_and(|p| p.exited) {
+            self.message = Some(format!(
+                "pid {pid} exited: nothing left to signal (its pid may already be another's)"
+            ));
+            return;
+        }
+        self.stack.push(Screen::Signal(SignalScreen::new(pid)));
+    }
+
+    /// The signal the user confirmed, taken once, for the driver to send.
+    pub fn take_signal_request(&mut self) -> Option<SignalRequest> {
+        self.signal_request.take()
     }
 
     fn open_requests(&mut self, pid: u32, ring: u32, opcode: Option<u8>) {
@@ -262,7 +323,9 @@ impl App {
                     .height,
             ),
             Screen::Violations(_) => usize::from(layout::violations(self.area).body.height),
-            Screen::Requests(_) | Screen::Detail(_) => self.table_height(),
+            Screen::Requests(_) | Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_) => {
+                self.table_height()
+            }
         }
     }
 
@@ -281,6 +344,8 @@ impl App {
             Some(Screen::Requests(_)) => ScreenKind::Requests,
             Some(Screen::Violations(_)) => ScreenKind::Violations,
             Some(Screen::Detail(_)) => ScreenKind::Detail,
+            Some(Screen::Process(_)) => ScreenKind::Process,
+            Some(Screen::Signal(_)) => ScreenKind::Signal,
         }
     }
 
@@ -329,4 +394,44 @@ impl App {
     pub fn set_source_ended(&mut self) {
         self.source_ended = true;
     }
+}
+
+/// Keys that close a popup (a request's detail, a process's).
+fn closes_popup(code: KeyCode) -> bool {
+    matches!(
+        code,
+        KeyCode::Esc | KeyCode::Enter | KeyCode::Backspace | KeyCode::Left
+    )
+}
+
+/// A key in the signal chooser: Some(None) closes it, Some(Some(request)) closes it and sends;
+/// None keeps it open. Choosing: arrows or j/k (or the signal's number) select, Enter asks to
+/// confirm, Esc cancels. Confirming: y or Enter sends, n or Esc goes back to choosing.
+fn signal_key(s: &mut SignalScreen, code: KeyCode) -> Option<Option<SignalRequest>> {
+    let send = || {
+        Some(Some(SignalRequest {
+            pid: s.pid,
+            signal: s.signal(),
+        }))
+    };
+    if s.confirming {
+        return match code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => send(),
+            _ => {
+                s.confirming = false;
+                None
+            }
+        };
+    }
+    match code {
+        KeyCode::Esc => return Some(None),
+        KeyCode::Up | KeyCode::Char('k') => s.index = s.index.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => s.index = (s.index + 1).min(SIGNALS.len() - 1),
+        KeyCode::Home => s.index = 0,
+        KeyCode::End => s.index = SIGNALS.len() - 1,
+        KeyCode::Char(c @ '1'..='8') => s.index = usize::from(c as u8 - b'1'),
+        KeyCode::Enter => s.confirming = true,
+        _ => {}
+    }
+    None
 }

@@ -5,6 +5,7 @@
 
 use crate::app::{App, SourceKind};
 use crate::event::{Event, EventState};
+use crate::signals::SignalRequest;
 use crossterm::event::KeyEvent;
 use std::future::Future;
 use std::time::Duration;
@@ -40,6 +41,14 @@ pub trait Driver {
     /// streaming a ring's requests). True when the screen needs drawing.
     fn after_event(&mut self, _app: &mut App) -> bool {
         false
+    }
+
+    /// Sends a signal the user chose and confirmed (`k`), and says how it went. Only the live
+    /// driver can: a recording's processes are not this machine's.
+    fn signal(&mut self, app: &mut App, _request: SignalRequest) {
+        app.set_message(
+            "a recording: its processes are not this machine's to signal (live only)".into(),
+        );
     }
 
     /// The loop ends: stop the source.

@@ -24,6 +24,7 @@ pub mod requests;
 pub mod ring_screen;
 pub mod rows;
 pub mod run;
+pub mod signals;
 pub mod terminal;
 pub mod theme;
 pub mod verdicts;

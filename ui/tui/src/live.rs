@@ -5,6 +5,7 @@ use crate::app::{App, SourceKind};
 use crate::driver::Driver;
 use crate::event::Event;
 use crate::refresh::Decimator;
+use crate::signals::{self, SignalRequest};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use uringtop_common::input::Input;
@@ -124,6 +125,18 @@ impl Driver for LiveDriver {
             }
         }
         redraw
+    }
+
+    /// kill(2), on the key that confirmed it (never while drawing).
+    fn signal(&mut self, app: &mut App, request: SignalRequest) {
+        let process = self.model.process(request.pid);
+        let comm = process.map_or("?", |p| p.comm.as_str());
+        let user = process.map_or("", |p| p.context.user.as_str());
+        let said = match signals::send(request, comm, user) {
+            Ok(done) => done,
+            Err(why) => why,
+        };
+        app.set_message(said);
     }
 
     fn stop(&mut self) {

@@ -19,6 +19,8 @@ pub struct MainScreen {
     pub editing_filter: bool,
     /// A policy is loaded: VERDICT is a column, and `v` has violations to show.
     pub policy: bool,
+    /// The followed process exited and left the model: the app says so once.
+    pub follow_ended: Option<u32>,
 }
 
 /// What a key on the main view asks of the app.
@@ -36,6 +38,10 @@ pub enum MainAction {
     Hint(&'static str),
     /// `v`: the policy's recent violations.
     OpenViolations,
+    /// Enter on a process: its detail popup.
+    OpenProcess(u32),
+    /// `k` or F9: the signal chooser for this process.
+    Signal(u32),
     /// Not a main-view key: the app may handle it.
     Unhandled,
 }
@@ -49,6 +55,7 @@ impl MainScreen {
                 filter: String::new(),
                 only_pid,
                 show_idle: false,
+                follow: None,
             },
             folds: Folds::default(),
             rows: Vec::new(),
@@ -56,6 +63,7 @@ impl MainScreen {
             cursor: Cursor::default(),
             editing_filter: false,
             policy,
+            follow_ended: None,
         }
     }
 
@@ -65,12 +73,21 @@ impl MainScreen {
 
     /// Rebuilds the rows and puts the cursor back on the selected item: on the same process or
     /// ring wherever it moved; on its process if the ring was folded away; else on the same row
-    /// number.
+    /// number. A followed process keeps the selection even while it has no row (filtered out),
+    /// until it exits.
     pub fn sync(&mut self, model: &Model, height: usize) {
         // Folds of processes gone for good go with them (a reused pid starts unfolded).
         self.folds
             .toggled
             .retain(|&pid| model.process(pid).is_some());
+        if let Some(pid) = self.spec.follow {
+            if model.process(pid).is_none() {
+                self.spec.follow = None;
+                self.follow_ended = Some(pid);
+            } else if self.selected.is_none_or(|id| id.pid() != pid) {
+                self.selected = Some(RowId::Process(pid));
+            }
+        }
         rows::build(model, &self.spec, &self.folds, &mut self.rows);
         if let Some(id) = self.selected {
             let position = |id: RowId| self.rows.iter().position(|r| r.id == id);
@@ -80,7 +97,11 @@ impl MainScreen {
             }
         }
         self.cursor.clamp(self.rows.len(), height);
-        self.selected = self.selected_row().map(|r| r.id);
+        let on_row = self.selected_row().map(|r| r.id);
+        if self.spec.follow.is_none() || on_row.is_some_and(|id| Some(id.pid()) == self.spec.follow)
+        {
+            self.selected = on_row;
+        }
     }
 
     pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> MainAction {
@@ -95,14 +116,18 @@ impl MainScreen {
     }
 
     fn navigate(&mut self, key: KeyEvent, height: usize) -> MainAction {
+        let selected = self.selected_row().map(|r| (r.id, r.rings));
+        // htop's kill keys; here k is not "up" (the arrows are).
+        if matches!(key.code, KeyCode::Char('k') | KeyCode::F(9)) {
+            return selected.map_or(MainAction::None, |(id, _)| MainAction::Signal(id.pid()));
+        }
         if let Some(m) = move_for(key.code) {
             self.move_cursor(m, height);
             return MainAction::None;
         }
-        let selected = self.selected_row().map(|r| (r.id, r.rings));
         match key.code {
             KeyCode::Enter => match selected {
-                Some((RowId::Process(pid), _)) => self.folds.toggle(pid),
+                Some((RowId::Process(pid), _)) => return MainAction::OpenProcess(pid),
                 Some((RowId::Ring { pid, ring }, _)) => return MainAction::OpenRing { pid, ring },
                 None => {}
             },
@@ -112,7 +137,12 @@ impl MainScreen {
                     self.selected = Some(RowId::Process(id.pid()));
                 }
             }
-            KeyCode::Char('F') => self.folds.toggle_all(),
+            KeyCode::Char('*') => self.folds.toggle_all(),
+            KeyCode::Char('F') => match (self.spec.follow, selected) {
+                (Some(_), _) => self.spec.follow = None,
+                (None, Some((id, _))) => self.spec.follow = Some(id.pid()),
+                (None, None) => {}
+            },
             KeyCode::Char('i') => self.spec.show_idle = !self.spec.show_idle,
             KeyCode::Left | KeyCode::Char('h') => match selected {
                 Some((RowId::Process(pid), _)) => self.folds.set(pid, true),
@@ -146,7 +176,9 @@ impl MainScreen {
         MainAction::None
     }
 
+    /// Moving the cursor ends a follow (as in htop).
     fn move_cursor(&mut self, m: Move, height: usize) {
+        self.spec.follow = None;
         self.cursor.apply(m, self.rows.len(), height);
         self.selected = self.selected_row().map(|r| r.id);
     }

@@ -72,6 +72,8 @@ pub struct RowSpec {
     pub only_pid: Option<u32>,
     /// Also list idle rings (see [`ring_is_idle`]); `i` toggles it.
     pub show_idle: bool,
+    /// The followed process (`F`): listed even when all its rings are idle.
+    pub follow: Option<u32>,
 }
 
 /// How many intervals without a completion (and with nothing in flight) make a ring idle.
@@ -136,7 +138,9 @@ pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
         .processes()
         .filter(|p| spec.only_pid.is_none_or(|only| p.pid == only))
         .filter(|p| matches_filter(p, &spec.filter))
-        .filter(|p| p.rings.values().any(|r| ring_is_shown(spec, p, r)))
+        .filter(|p| {
+            spec.follow == Some(p.pid) || p.rings.values().any(|r| ring_is_shown(spec, p, r))
+        })
         .map(|p| (p, process_row(p, folds)))
         .collect();
     processes.sort_by(|(pa, a), (pb, b)| {
@@ -195,6 +199,16 @@ pub fn matches_filter(p: &ProcessState, filter: &str) -> bool {
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
     n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// A process's figures, as its row shows them (for the process popup).
+pub fn process_figures(p: &ProcessState) -> Figures {
+    process_row(p, &Folds::default()).figures
+}
+
+/// One ring's figures within its process, as its row shows them.
+pub fn ring_figures(p: &ProcessState, ring: &RingState) -> Figures {
+    ring_row(p, ring).figures
 }
 
 fn ring_row(process: &ProcessState, ring: &RingState) -> Row {
@@ -418,6 +432,7 @@ mod tests {
                 filter: String::new(),
                 only_pid: None,
                 show_idle,
+                follow: None,
             };
             let mut rows = Vec::new();
             build(&model, &spec, &Folds::default(), &mut rows);

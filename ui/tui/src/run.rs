@@ -160,6 +160,9 @@ fn handle<S: Screen, D: Driver>(
     if app.should_quit() {
         return Ok(None);
     }
+    if let Some(request) = app.take_signal_request() {
+        driver.signal(app, request);
+    }
     Ok(Some(driver.after_event(app) || redraw))
 }
 

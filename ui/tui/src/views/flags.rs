@@ -22,6 +22,32 @@ pub fn short_sqe(out: &mut String, flags: u8) {
     short_in(out, u32::from(flags), &SHORT_SQE_FLAGS);
 }
 
+/// Appends the setup flags' full names (without IORING_SETUP_), `|`-separated, as the ring
+/// view spells them; unknown bits as one hex value. No allocation.
+pub fn long(out: &mut String, flags: u32) {
+    let mut first = true;
+    let mut rest = flags;
+    for (bit, name) in uringtop_common::names::setup_flag_names_known()
+        .iter()
+        .enumerate()
+    {
+        if flags & (1 << bit) != 0 {
+            if !first {
+                out.push('|');
+            }
+            out.push_str(name);
+            first = false;
+            rest &= !(1 << bit);
+        }
+    }
+    if rest != 0 {
+        if !first {
+            out.push('|');
+        }
+        let _ = write!(out, "{rest:#x}");
+    }
+}
+
 fn short_in(out: &mut String, flags: u32, table: &[&str]) {
     let mut rest = flags;
     for (bit, name) in table.iter().enumerate() {
@@ -61,6 +87,9 @@ mod tests {
             uringtop_common::names::setup_flag_names(1 << 18),
             vec!["CQE_MIXED"]
         );
+        let mut out = String::new();
+        long(&mut out, 0b10 | (1 << 12) | (1 << 30));
+        assert_eq!(out, "SQPOLL|SINGLE_ISSUER|0x40000000");
         let mut out = String::new();
         short_sqe(&mut out, 0b10101);
         assert_eq!(out, "FIXED,LINK,ASYNC");

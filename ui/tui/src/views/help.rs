@@ -12,16 +12,19 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 /// The main view's keys: moving and folding differ in a replay, where Home, End, g and the arrows
 /// ← → move through time (see [`REPLAY`]); the rest is the same in both modes.
-const MAIN_MOVE: &[(&str, &str)] = &[("↑↓ j k PgUp PgDn", "move; Home/g top, End/G bottom")];
-const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ j k PgUp PgDn", "move; G bottom")];
+const MAIN_MOVE: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; Home/g top, End/G bottom")];
+const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; G bottom")];
 const MAIN_SELECT: &[(&str, &str)] = &[
-    (
-        "Enter",
-        "on a process: fold/unfold its rings; on a ring: open it",
-    ),
-    ("f  F", "fold/unfold the selected process / every process"),
+    ("Enter", "on a process: its details; on a ring: open it"),
+    ("f  *", "fold/unfold the selected process / every process"),
     ("i", "show / hide live rings idle for 10 intervals"),
+    (
+        "F",
+        "follow the selected process; moving the cursor stops it",
+    ),
 ];
+/// Live only: a recording's processes are not this machine's.
+const MAIN_LIVE: &[(&str, &str)] = &[("k  F9", "send the selected process a signal (confirmed)")];
 const MAIN_FOLD: &[(&str, &str)] = &[(
     "← h  → l",
     "fold / unfold; on a ring, ← goes to its process",
@@ -39,7 +42,7 @@ const MAIN_SORT: &[(&str, &str)] = &[
     ),
     ("I", "reverse the sort"),
 ];
-const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_FOLD, MAIN_SORT];
+const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_LIVE, MAIN_FOLD, MAIN_SORT];
 const MAIN_REPLAY: &[&[(&str, &str)]] =
     &[MAIN_MOVE_REPLAY, MAIN_SELECT, MAIN_FOLD_REPLAY, MAIN_SORT];
 
@@ -74,6 +77,20 @@ const VIOLATIONS: &[(&str, &str)] = &[
         "every field of the selected request, and its verdict",
     ),
     ("Esc", "back"),
+];
+
+const PROCESS: &[(&str, &str)] = &[
+    ("Esc Enter", "back"),
+    ("k  F9", "send this process a signal (live only)"),
+];
+
+const SIGNAL: &[(&str, &str)] = &[
+    ("↑↓ j k  1-8", "choose a signal"),
+    (
+        "Enter",
+        "ask to confirm; then y or Enter sends it, n goes back",
+    ),
+    ("Esc", "cancel: nothing is sent"),
 ];
 
 /// Added to the main view's keys when a policy is loaded (without one they do nothing).
@@ -114,6 +131,8 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Ring => ("ring", &[RING][..]),
         ScreenKind::Requests | ScreenKind::Detail => ("requests", &[REQUESTS][..]),
         ScreenKind::Violations => ("policy violations", &[VIOLATIONS][..]),
+        ScreenKind::Process => ("process", &[PROCESS][..]),
+        ScreenKind::Signal => ("signal", &[SIGNAL][..]),
     };
     let policy = app.config.policy.is_some();
     let policy_keys = match app.screen() {

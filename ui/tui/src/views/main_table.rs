@@ -272,6 +272,10 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
     if !spec.filter.is_empty() {
         let _ = write!(s, " · filter \"{}\"", spec.filter);
     }
+    if let Some(pid) = spec.follow {
+        let comm = model.process(pid).map_or("?", |p| p.comm.as_str());
+        let _ = write!(s, " · following {comm}[{pid}] (F stops)");
+    }
     if !spec.show_idle {
         // What `i` would add: idle rings of live processes.
         let idle = shown()

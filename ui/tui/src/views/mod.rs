@@ -7,11 +7,13 @@ mod help;
 mod histogram;
 mod kernel_denials;
 mod main_table;
+mod process;
 mod register_line;
 mod registered;
 mod request_table;
 mod requests;
 mod ring;
+mod signal;
 mod sparkline;
 mod status;
 mod text;
@@ -54,21 +56,24 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
     }
     let mut scratch = String::with_capacity(128);
     let content = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
-    // A detail is a popup over the screen it was opened from.
-    let under_detail = app
-        .stack
-        .iter()
-        .rev()
-        .find(|s| !matches!(s, Screen::Detail(_)));
-    match under_detail {
+    // Popups (a request's detail, a process, the signal chooser) go over the screen they were
+    // opened from, in the order they were opened.
+    let base = app.stack.iter().rposition(|s| !s.is_popup());
+    match base.map(|i| &app.stack[i]) {
         None => main_table::draw(buf, content, model, app, &mut scratch),
         Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Violations(s)) => violations::draw(buf, content, model, app, s, &mut scratch),
-        Some(Screen::Detail(_)) => {}
+        Some(_) => {}
     }
-    if let Some(Screen::Detail(request)) = app.stack.last() {
-        detail::draw(buf, content, app, request);
+    let popups = base.map_or(0, |i| i + 1);
+    for screen in &app.stack[popups..] {
+        match screen {
+            Screen::Detail(request) => detail::draw(buf, content, app, request),
+            Screen::Process(pid) => process::draw(buf, content, model, app, *pid, &mut scratch),
+            Screen::Signal(s) => signal::draw(buf, content, model, app, s, &mut scratch),
+            _ => {}
+        }
     }
     status::draw(
         buf,

@@ -171,6 +171,8 @@ fn hints(screen: ScreenKind) -> &'static str {
         ScreenKind::Requests => "?:help Enter:details space:pause Esc:back q:quit",
         ScreenKind::Violations => "?:help Enter:details space:pause Esc:back q:quit",
         ScreenKind::Detail => "Esc:back q:quit",
+        ScreenKind::Process => "Esc:back k:signal q:quit",
+        ScreenKind::Signal => "↑↓:choose Enter:send Esc:cancel",
     }
 }
 

@@ -1,0 +1,302 @@
+//! A process in full, over the screen it was opened from (Enter on a process): who runs it and
+//! where (user, cgroup, its unit or container, command line), its rings with their setup
+//! flags, its totals, and whether it exited. Written cell by cell into the frame, with the
+//! frame's scratch string: nothing is allocated per frame.
+
+use super::text::{cell, fill};
+use super::{flags, wrap};
+use crate::format;
+use crate::layout;
+use crate::rows::{process_figures, ring_figures, Figures};
+use crate::App;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::{Block, Clear, Widget};
+use std::fmt::Write;
+use uringtop_common::input::OTHER_RINGS;
+use uringtop_common::model::{Model, ProcessState};
+
+/// Width of the field names, then the values.
+const LABEL: u16 = 10;
+/// Lines of the command line at most; the rest is cut with `…`.
+const CMDLINE_LINES: usize = 3;
+
+pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s: &mut String) {
+    let theme = &app.config.theme;
+    let Some(p) = model.process(pid) else {
+        let popup = layout::popup(area, 60, 5);
+        Clear.render(popup, buf);
+        let block = bordered(" process · Esc back ", app);
+        let inner = block.inner(popup);
+        block.render(popup, buf);
+        s.clear();
+        let _ = write!(s, "pid {pid} is gone: it exited and left the list");
+        cell(
+            buf,
+            inner.x + 1,
+            inner.y,
+            inner.width.saturating_sub(1),
+            s,
+            theme.dim,
+            false,
+        );
+        return;
+    };
+    let width = 96.min(area.width);
+    // The popup's real width (it keeps a margin), less the borders, the indent and the labels.
+    let value_width = usize::from(
+        layout::popup(area, width, 1)
+            .width
+            .saturating_sub(2 + 1 + LABEL + 1),
+    );
+    let cmdline_lines = wrap(&p.context.cmdline, value_width)
+        .take(CMDLINE_LINES)
+        .count()
+        .max(1);
+    let cgroup_lines = if p.context.cgroup.len() > value_width {
+        2
+    } else {
+        1
+    };
+    // process, state, user, unit, cgroup…, cmdline…, interval, total, rings; a line per ring;
+    // the keys; the border.
+    let fixed = 7 + cmdline_lines as u16 + cgroup_lines;
+    let rings = p.rings.len() as u16;
+    let popup = layout::popup(area, width, fixed + rings + 3);
+    Clear.render(popup, buf);
+    let block = bordered(" process · Esc back · k signal ", app);
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    fill(buf, inner, theme.popup);
+    let mut w = Lines {
+        buf,
+        area: inner,
+        y: inner.y,
+        label: theme.dim,
+        value: theme.popup,
+    };
+
+    s.clear();
+    let _ = write!(s, "{}[{pid}]", display_comm(p));
+    w.field("process", s);
+    s.clear();
+    if p.exited {
+        s.push_str("exited during the latest interval: these are its last counts");
+    } else {
+        s.push_str("running");
+    }
+    let state_style = if p.exited { theme.bad } else { theme.popup };
+    w.styled_field("state", s, state_style);
+    s.clear();
+    let c = &p.context;
+    match (c.user.as_str(), c.uid) {
+        ("", Some(uid)) => {
+            let _ = write!(s, "uid {uid} (no name on this machine)");
+        }
+        (user, Some(uid)) => {
+            let _ = write!(s, "{user} (uid {uid})");
+        }
+        (user, None) if !user.is_empty() => s.push_str(user),
+        _ => s.push_str("unknown (not read, or a recording made before uringtop read it)"),
+    }
+    w.field("user", s);
+    s.clear();
+    match &p.group {
+        Some(group) => s.push_str(group),
+        None if c.cgroup.is_empty() => s.push_str("unknown"),
+        None if c.cgroup == "/" => s.push_str("none: the root cgroup"),
+        None => s.push_str("none that uringtop recognizes (see the cgroup)"),
+    }
+    w.field("unit", s);
+    match c.cgroup.as_str() {
+        "" => w.field("cgroup", "unknown"),
+        path if path.len() > value_width => {
+            // A container's path is long: two lines, cut on a character boundary.
+            let mut end = value_width;
+            while !path.is_char_boundary(end) {
+                end -= 1;
+            }
+            w.field("cgroup", &path[..end]);
+            w.field("", &path[end..]);
+        }
+        path => w.field("cgroup", path),
+    }
+    if c.cmdline.is_empty() {
+        w.field("cmdline", "unknown (or none: a kernel thread)");
+    } else {
+        for (i, line) in wrap(&c.cmdline, value_width)
+            .take(CMDLINE_LINES)
+            .enumerate()
+        {
+            w.field(if i == 0 { "cmdline" } else { "" }, line);
+        }
+    }
+    let f = process_figures(p);
+    interval(s, &f);
+    w.field("interval", s);
+    s.clear();
+    format::count(s, f.total);
+    s.push_str(" SQEs since start · ");
+    format::count(s, f.denied);
+    s.push_str(" denied · ");
+    format::count(s, f.cq_overflows);
+    s.push_str(" CQ overflows");
+    w.field("total", s);
+    s.clear();
+    let _ = write!(s, "{}", p.rings.len());
+    w.field("rings", s);
+    // One line per ring while they fit, keeping the last line for the keys.
+    let room = usize::from(w.area.bottom().saturating_sub(w.y + 1));
+    let shown = if p.rings.len() > room {
+        room.saturating_sub(1)
+    } else {
+        p.rings.len()
+    };
+    for ring in p.rings.values().take(shown) {
+        s.clear();
+        if ring.info.ring == OTHER_RINGS {
+            s.push_str("  other rings (not counted one by one)");
+        } else {
+            let _ = write!(s, "  ring {}", ring.info.ring);
+        }
+        if ring.info.pid != pid {
+            let _ = write!(s, " (pid {}'s)", ring.info.pid);
+        } else if let Some(fd) = ring.info.fd {
+            let _ = write!(s, " fd {fd}");
+        }
+        if ring.info.setup_flags != 0 {
+            s.push_str(" · ");
+            flags::long(s, ring.info.setup_flags);
+        }
+        if ring.info.sq_entries > 0 {
+            let _ = write!(
+                s,
+                " · SQ {} CQ {}",
+                ring.info.sq_entries, ring.info.cq_entries
+            );
+        }
+        s.push_str(" · ");
+        let r = ring_figures(p, ring);
+        format::rate(s, r.req_per_s);
+        s.push_str(" req/s · ");
+        format::count(s, r.total);
+        s.push_str(" SQEs");
+        if ring.closed {
+            s.push_str(" · closed");
+        }
+        w.line(s, theme.popup);
+    }
+    if shown < p.rings.len() {
+        s.clear();
+        let _ = write!(
+            s,
+            "  … {} more (the ring view shows each)",
+            p.rings.len() - shown
+        );
+        w.line(s, theme.dim);
+    }
+    let keys = "Esc back · k send a signal · F in the list follows it";
+    let y = inner.bottom().saturating_sub(1);
+    cell(
+        buf,
+        inner.x + 1,
+        y,
+        inner.width.saturating_sub(1),
+        keys,
+        theme.dim,
+        false,
+    );
+}
+
+fn bordered<'a>(title: &'a str, app: &App) -> Block<'a> {
+    let theme = &app.config.theme;
+    Block::bordered()
+        .title(title)
+        .title_style(theme.title)
+        .border_style(theme.title)
+        .style(theme.popup)
+}
+
+fn display_comm(p: &ProcessState) -> &str {
+    match p.comm.as_str() {
+        "" if p.pid == 0 => "(other processes)",
+        "" => "?",
+        name => name,
+    }
+}
+
+/// "1.2k req/s · 0 err/s · 3 in flight · p50 12µs · p99 80µs": the latest interval.
+fn interval(s: &mut String, f: &Figures) {
+    s.clear();
+    format::rate(s, f.req_per_s);
+    s.push_str(" req/s · ");
+    format::rate(s, f.err_per_s);
+    s.push_str(" err/s · ");
+    format::count(s, f.inflight);
+    s.push_str(" in flight · ");
+    if f.completions == 0 {
+        s.push_str("no completion");
+    } else {
+        s.push_str("p50 ");
+        format::duration(s, f.p50_ns);
+        s.push_str(" · p99 ");
+        format::duration(s, f.p99_ns);
+    }
+}
+
+/// Writes the popup's lines top to bottom, stopping at its last line (kept for the keys).
+struct Lines<'b> {
+    buf: &'b mut Buffer,
+    area: Rect,
+    y: u16,
+    label: Style,
+    value: Style,
+}
+
+impl Lines<'_> {
+    fn room(&self) -> bool {
+        self.y + 1 < self.area.bottom()
+    }
+
+    fn field(&mut self, label: &str, value: &str) {
+        let style = self.value;
+        self.styled_field(label, value, style);
+    }
+
+    fn styled_field(&mut self, label: &str, value: &str, style: Style) {
+        if !self.room() {
+            return;
+        }
+        let a = self.area;
+        cell(self.buf, a.x + 1, self.y, LABEL, label, self.label, false);
+        let x = a.x + 1 + LABEL + 1;
+        cell(
+            self.buf,
+            x,
+            self.y,
+            a.right().saturating_sub(x),
+            value,
+            style,
+            false,
+        );
+        self.y += 1;
+    }
+
+    fn line(&mut self, text: &str, style: Style) {
+        if !self.room() {
+            return;
+        }
+        let a = self.area;
+        cell(
+            self.buf,
+            a.x + 1,
+            self.y,
+            a.width.saturating_sub(1),
+            text,
+            style,
+            false,
+        );
+        self.y += 1;
+    }
+}
