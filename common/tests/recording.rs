@@ -6,7 +6,9 @@ use std::io::Cursor;
 use std::os::unix::fs::PermissionsExt;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
-use uringtop_common::recording::{Header, OpenError, Recording, RecordingWriter, FORMAT_VERSION};
+use uringtop_common::recording::{
+    Header, OpenError, Recording, RecordingWriter, Spacing, Timeline, FORMAT_VERSION,
+};
 use uringtop_common::synthetic::{synthetic_stream, synthetic_stream_with_churn};
 
 fn header() -> Header {
@@ -26,7 +28,14 @@ fn record(inputs: &[Input], finish: bool) -> Vec<u8> {
     if !finish {
         return unfinished_bytes(inputs);
     }
-    let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &header()).unwrap();
+    record_with(inputs, Spacing::DEFAULT)
+}
+
+/// Writes `inputs` as [`record`] does, with checkpoints of the model as `spacing` says.
+fn record_with(inputs: &[Input], spacing: Spacing) -> Vec<u8> {
+    let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &header())
+        .unwrap()
+        .with_checkpoints(spacing);
     for input in inputs {
         w.write(input).unwrap();
         if matches!(input, Input::Sample(_)) {
@@ -425,6 +434,139 @@ fn a_busy_ring_costs_at_most_16_bytes_per_request() {
     assert!(per_request <= 16.0, "{per_request} bytes per request");
 }
 
+/// Checkpoints every few samples and requests: a short stream gets several.
+const TIGHT: Spacing = Spacing {
+    samples: 4,
+    requests: 30,
+};
+
+#[test]
+fn a_file_is_read_from_disk_as_from_memory_checkpoints_and_all() {
+    let inputs = stream();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.mcap");
+    let mut w = RecordingWriter::create(&path, &header())
+        .unwrap()
+        .with_checkpoints(TIGHT);
+    for input in &inputs {
+        w.write(input).unwrap();
+        if matches!(input, Input::Sample(_)) {
+            w.flush().unwrap();
+        }
+    }
+    w.finish().unwrap();
+    let rec = Recording::open(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let in_memory = Recording::from_bytes(&bytes).unwrap();
+    assert!(rec.damage().is_none(), "{:?}", rec.damage());
+    assert_eq!(rec.file_bytes(), bytes.len() as u64);
+    assert_eq!(rec.checkpoints(), in_memory.checkpoints());
+    assert!(rec.checkpoints().len() >= 5, "{:?}", rec.checkpoints());
+    assert_eq!(rec.inputs().collect::<Vec<_>>(), inputs);
+    // Each checkpoint restores the display model folded up to its sample, and its cursor gives
+    // every input after that sample.
+    for &at in rec.checkpoints() {
+        let (model, cursor_rest) = rec.restore(at).unwrap();
+        let mut folded = Model::for_display();
+        let mut samples = 0;
+        let mut rest = inputs.iter();
+        for input in rest.by_ref() {
+            folded.apply(input);
+            if matches!(input, Input::Sample(_)) {
+                samples += 1;
+                if samples == at.samples {
+                    break;
+                }
+            }
+        }
+        assert!(model == folded, "{at:?}");
+        let mut cursor = cursor_rest;
+        let after: Vec<Input> = std::iter::from_fn(|| cursor.next(&rec)).collect();
+        assert_eq!(after, rest.cloned().collect::<Vec<_>>(), "{at:?}");
+    }
+}
+
+#[test]
+fn checkpoints_change_no_input() {
+    let inputs = stream();
+    let with = record_with(&inputs, TIGHT);
+    let without = record_with(&inputs, Spacing::NONE);
+    let (a, b) = (
+        Recording::from_bytes(&with).unwrap(),
+        Recording::from_bytes(&without).unwrap(),
+    );
+    assert!(b.checkpoints().is_empty());
+    assert!(!a.checkpoints().is_empty());
+    assert_eq!(
+        a.inputs().collect::<Vec<_>>(),
+        b.inputs().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.sample_times().collect::<Vec<_>>(),
+        b.sample_times().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn checkpoints_of_another_version_are_skipped_like_an_unknown_channel() {
+    use std::collections::BTreeMap;
+    use uringtop_common::recording::codec;
+    let sample = stream()
+        .into_iter()
+        .find_map(|i| match i {
+            Input::Sample(s) => Some(s),
+            Input::Request(_) => None,
+        })
+        .unwrap();
+    let mut w = mcap::WriteOptions::new()
+        .profile("uringtop")
+        .create(Cursor::new(Vec::new()))
+        .unwrap();
+    let header = BTreeMap::from([("format_version".to_string(), FORMAT_VERSION.to_string())]);
+    w.write_metadata(&mcap::records::Metadata {
+        name: "uringtop".into(),
+        metadata: header,
+    })
+    .unwrap();
+    let schema = w.add_schema("uringtop.Sample", "json", b"").unwrap();
+    let samples = w
+        .add_channel(schema, "/uringtop/samples", "json", &BTreeMap::new())
+        .unwrap();
+    let future = BTreeMap::from([("checkpoint_version".to_string(), "999".to_string())]);
+    let checkpoints = w
+        .add_channel(
+            0,
+            "/uringtop/checkpoints",
+            "x-uringtop-model-checkpoint",
+            &future,
+        )
+        .unwrap();
+    for (channel_id, data) in [
+        (samples, codec::encode_sample(&sample)),
+        (
+            checkpoints,
+            b"a model this reader cannot fold alike".to_vec(),
+        ),
+    ] {
+        let header = mcap::records::MessageHeader {
+            channel_id,
+            sequence: 0,
+            log_time: sample.time_ns,
+            publish_time: sample.time_ns,
+        };
+        w.write_to_known_channel(&header, &data).unwrap();
+    }
+    w.finish().unwrap();
+    let bytes = w.into_inner().into_inner();
+    let rec = Recording::from_bytes(&bytes).unwrap();
+    assert!(rec.damage().is_none(), "{:?}", rec.damage());
+    assert!(rec.checkpoints().is_empty());
+    assert_eq!(
+        rec.inputs().collect::<Vec<_>>(),
+        vec![Input::Sample(sample)]
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -443,11 +585,17 @@ proptest! {
             let mut model = Model::new();
             for input in rec.inputs() { model.apply(&input); }
             let _ = model.report();
+            // And a replay jumps around it, restoring what checkpoints it kept.
+            let mut timeline = Timeline::new(rec);
+            let (_, n) = timeline.position();
+            for to in [n, n / 3, n / 2, 1] {
+                timeline.goto_sample(to);
+            }
         }
     }
 }
 
 fn fixture() -> &'static [u8] {
     static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    BYTES.get_or_init(|| record(&synthetic_stream(5, 12, 3, 2), true))
+    BYTES.get_or_init(|| record_with(&synthetic_stream(5, 12, 3, 2), TIGHT))
 }

@@ -23,7 +23,7 @@ fn replays_the_sample_with_a_timeline() {
         (120, 30),
         WAIT,
         env!("CARGO_BIN_EXE_uringtop"),
-        &["replay", &sample],
+        &["replay", &sample, "--no-config"],
     );
     let screen = tmux.wait_for("the first sample", |s| s.contains("1/7"));
     assert!(screen.contains("recording"), "{screen}");

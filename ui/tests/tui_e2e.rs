@@ -29,7 +29,8 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
         (120, 40),
         WAIT,
         env!("CARGO_BIN_EXE_uringtop"),
-        &["--interval", "0.5"],
+        // The machine's own config file must not change the screens under test.
+        &["--interval", "0.5", "--no-config"],
     );
 
     let process_row = format!("{pid} ");
@@ -113,7 +114,13 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
         (140, 40),
         WAIT,
         env!("CARGO_BIN_EXE_uringtop"),
-        &["--interval", "0.5", "--policy", policy.to_str().unwrap()],
+        &[
+            "--interval",
+            "0.5",
+            "--no-config",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
     );
     let process_row = format!("{pid} ");
     let screen = session.wait_for("the workload's process with deny verdicts", |s| {
@@ -143,6 +150,64 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
     });
     session.keys(&["Escape"]);
     session.wait_for("the process list", |s| s.contains("VERDICT"));
+    quit(&session, workload);
+}
+
+#[test]
+fn the_request_list_filters_a_live_stream() {
+    const TEST: &str = "tui_e2e_filter";
+    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+        return;
+    }
+    let workload = Workload::start();
+    let pid = std::process::id();
+    let session = Session::start(
+        "tui-e2e-filter",
+        (120, 40),
+        WAIT,
+        env!("CARGO_BIN_EXE_uringtop"),
+        &[
+            "--interval",
+            "0.5",
+            "--no-config",
+            "--pid",
+            &pid.to_string(),
+        ],
+    );
+    session.wait_for("the workload's ring", |s| s.contains("└─"));
+    session.keys(&["Home", "Down", "r"]);
+    session.wait_for("streamed NOPs", |s| {
+        s.contains("requests of ring") && nop_rows(s) >= 5
+    });
+
+    // A filter nothing passes: the list says so, and how to clear it.
+    session.keys(&["/"]);
+    session.literal("op:READ");
+    session.keys(&["Enter"]);
+    let screen = session.wait_for("no READ on a ring of NOPs", |s| {
+        s.contains("filter \"op:READ\"") && s.contains("matches \"op:READ\"")
+    });
+    assert_eq!(nop_rows(&screen), 0, "{screen}");
+
+    // A mistake is said while typing, and changes nothing.
+    session.keys(&["/", "C-u"]);
+    session.literal("op:NOPP");
+    session.keys(&["Enter"]);
+    session.wait_for("the mistake", |s| s.contains("did you mean NOP?"));
+
+    // Combined terms that the NOPs pass: the list fills again as they stream in.
+    session.keys(&["C-u"]);
+    session.literal("nop lat>1ns");
+    session.keys(&["Enter"]);
+    session.wait_for("filtered NOPs streaming", |s| {
+        s.contains("filter \"nop lat>1ns\"") && s.contains("match") && nop_rows(s) >= 5
+    });
+
+    // Esc clears the filter (and stays in the list).
+    session.keys(&["Escape"]);
+    session.wait_for("the unfiltered list", |s| {
+        s.contains("requests of ring") && s.contains(" held ") && nop_rows(s) >= 5
+    });
     quit(&session, workload);
 }
 

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, Recording, RecordingWriter};
 use uringtop_common::synthetic::synthetic_stream;
+use uringtop_tui::settings::{ConfigStore, Settings};
 use uringtop_tui::{
     run_on, views, App, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind, Theme,
 };
@@ -26,6 +27,9 @@ fn options() -> Options {
         theme: Theme::colored(),
         utc_offset_s: 0,
         policy: None,
+        settings: Settings::default(),
+        // Tests never write a config file unless they choose one.
+        store: ConfigStore::Disabled,
     }
 }
 
@@ -117,6 +121,43 @@ async fn live_keys_reach_the_app_and_ctrl_c_quits() {
         "the help was open:\n{shown}"
     );
     assert!(!shown.contains("source ended"), "{shown}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_column_chooser_saves_through_the_loop_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in synthetic_stream(7, 5, 2, 1) {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        // Hide PID, save, close the chooser; the message stays until the next key.
+        for c in ['C', ' ', 's'] {
+            press(&keys, KeyCode::Char(c));
+        }
+        settle(Duration::from_millis(300)).await;
+        keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))))
+        .unwrap();
+        tx
+    };
+    let options = Options {
+        store: ConfigStore::File(path.clone()),
+        ..options()
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(shown.contains("saved to"), "{shown}");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains("main = [\"comm\", \"ring\""), "{saved}");
 }
 
 fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {

@@ -3,6 +3,8 @@
 
 mod arguments;
 mod churn;
+mod columns;
+mod filters;
 mod navigation;
 mod people;
 mod policy;
@@ -19,6 +21,7 @@ use uringtop_common::synthetic::{
     synthetic_stream, synthetic_stream_with_policy, SYNTHETIC_POLICY_RULES,
 };
 use uringtop_common::verdict::Action;
+use uringtop_tui::settings::{ConfigStore, Settings};
 use uringtop_tui::{views, App, Config, PolicyLabel, Refresh, SourceKind, Theme};
 
 /// A model, an app and a terminal of a fixed size.
@@ -123,6 +126,9 @@ pub fn config() -> Config {
         theme: Theme::colored(),
         utc_offset_s: 0,
         policy: None,
+        settings: Settings::default(),
+        // Tests never write a config file unless they choose one.
+        store: ConfigStore::Disabled,
     }
 }
 

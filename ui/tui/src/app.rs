@@ -3,6 +3,8 @@
 //! not, which interval, quit) and makes it so. That keeps every decision testable without a
 //! terminal or a probe.
 
+use crate::chooser::{Chooser, ChooserAction};
+use crate::column_choice::{TableView, ViewColumns};
 use crate::event::EventState;
 use crate::layout;
 use crate::main_screen::{MainAction, MainScreen};
@@ -11,6 +13,7 @@ use crate::refresh::Refresh;
 use crate::request_screen::{RequestAction, RequestScreen};
 use crate::requests::RequestFilter;
 use crate::ring_screen::{RingAction, RingScreen};
+use crate::settings::{ConfigStore, Settings};
 use crate::signals::{self, SignalRequest, SignalScreen, SIGNALS};
 use crate::theme::Theme;
 use crate::violation_screen::{ViolationAction, ViolationScreen};
@@ -48,13 +51,35 @@ pub struct Config {
     pub utc_offset_s: i64,
     /// The loaded policy, if any: verdict columns and the violations view appear with it.
     pub policy: Option<PolicyLabel>,
+    /// What the config file set (columns, sort, the idle-ring rule).
+    pub settings: Settings,
+    /// Where the column chooser saves.
+    pub store: ConfigStore,
+}
+
+/// What the column chooser asked to save (see [`App::take_save_request`]).
+pub struct SaveRequest<'a> {
+    pub store: &'a ConfigStore,
+    pub view: TableView,
+    pub choice: &'a crate::column_choice::Choice,
+    pub sort: Option<(crate::columns::Column, bool)>,
+}
+
+impl SaveRequest<'_> {
+    /// Writes it; what the status line should say.
+    pub fn save(&self) -> String {
+        match crate::settings::save_columns(self.store, self.view, self.choice, self.sort) {
+            Ok(said) | Err(said) => said,
+        }
+    }
 }
 
 /// A screen above the main view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
     Ring(RingScreen),
-    Requests(RequestScreen),
+    /// Boxed: its filter and scratch buffers make it the largest by far.
+    Requests(Box<RequestScreen>),
     /// The policy's recent violations.
     Violations(ViolationScreen),
     /// One request's every field, over the request list.
@@ -100,14 +125,24 @@ pub struct App {
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
+    /// Each table's columns, in order (the config file's, then the chooser's).
+    pub(crate) columns: ViewColumns,
+    /// The column chooser (`C`), over the screen it was opened on.
+    pub(crate) chooser: Option<Chooser>,
+    /// The chooser asked to save this table's columns; the event loop does it (I/O).
+    save_request: Option<TableView>,
     /// A signal the user confirmed, for the driver to send (kill(2) is I/O: not the app's).
     signal_request: Option<SignalRequest>,
 }
 
 impl App {
     pub fn new(config: Config) -> Self {
-        let main = MainScreen::new(config.only_pid, config.policy.is_some());
+        let mut main = MainScreen::new(config.only_pid, config.policy.is_some());
+        main.apply_settings(&config.settings);
         App {
+            columns: config.settings.columns.clone(),
+            chooser: None,
+            save_request: None,
             config,
             main,
             stack: Vec::new(),
@@ -170,10 +205,27 @@ impl App {
             self.help = false;
             return EventState::Consumed;
         }
+        if let Some(chooser) = &mut self.chooser {
+            let choice = self.columns.get_mut(chooser.view);
+            match chooser.key(choice, key) {
+                ChooserAction::None => {}
+                ChooserAction::Close => self.chooser = None,
+                ChooserAction::Save => self.save_request = Some(chooser.view),
+                ChooserAction::Hint(h) => self.message = Some(h.into()),
+            }
+            return EventState::Consumed;
+        }
         if self.stack.is_empty() && self.main.editing_filter {
             let height = self.table_height();
             self.main.key(model, key, height);
             return EventState::Consumed;
+        }
+        let height = self.table_height();
+        if let Some(Screen::Requests(s)) = self.stack.last_mut() {
+            if s.editing.is_some() {
+                s.key(model, key, height);
+                return EventState::Consumed;
+            }
         }
         EventState::NotConsumed
     }
@@ -183,6 +235,9 @@ impl App {
         match key.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
+            KeyCode::Char('C') if self.table_view().is_some() => {
+                self.chooser = self.table_view().map(Chooser::new);
+            }
             KeyCode::Char(' ') => self.paused = !self.paused,
             KeyCode::Char('+') | KeyCode::Char('=') => {
                 if !self.config.refresh.slower() {
@@ -291,10 +346,11 @@ impl App {
     }
 
     fn open_requests(&mut self, pid: u32, ring: u32, opcode: Option<u8>) {
-        self.stack.push(Screen::Requests(RequestScreen::new(
-            pid,
-            RequestFilter { ring, opcode },
-        )));
+        self.stack
+            .push(Screen::Requests(Box::new(RequestScreen::new(
+                pid,
+                RequestFilter { ring, opcode },
+            ))));
     }
 
     /// Only with a policy: without one there are no verdicts, and the view would only confuse.
@@ -347,6 +403,42 @@ impl App {
             Some(Screen::Process(_)) => ScreenKind::Process,
             Some(Screen::Signal(_)) => ScreenKind::Signal,
         }
+    }
+
+    /// The table whose columns the chooser edits: the one on screen (None under a process's
+    /// popup or the signal chooser, which are not tables).
+    pub fn table_view(&self) -> Option<TableView> {
+        match self.screen() {
+            ScreenKind::Main => Some(TableView::Main),
+            ScreenKind::Ring => Some(TableView::Ring),
+            ScreenKind::Requests | ScreenKind::Detail => Some(TableView::Requests),
+            ScreenKind::Violations => Some(TableView::Violations),
+            ScreenKind::Process | ScreenKind::Signal => None,
+        }
+    }
+
+    /// Each table's columns as chosen.
+    pub fn columns(&self) -> &ViewColumns {
+        &self.columns
+    }
+
+    /// True while the column chooser is open.
+    pub fn chooser_shown(&self) -> bool {
+        self.chooser.is_some()
+    }
+
+    /// What the chooser asked to save, once: the table, its columns, and (the process list's)
+    /// sort. The event loop writes it (see [`crate::settings::save_columns`]).
+    pub fn take_save_request(&mut self) -> Option<SaveRequest<'_>> {
+        let view = self.save_request.take()?;
+        let sort =
+            (view == TableView::Main).then_some((self.main.spec.sort, self.main.spec.descending));
+        Some(SaveRequest {
+            store: &self.config.store,
+            view,
+            choice: self.columns.get(view),
+            sort,
+        })
     }
 
     pub fn paused(&self) -> bool {

@@ -7,6 +7,8 @@
 //!   so both show the same screens.
 
 pub mod app;
+pub mod chooser;
+pub mod column_choice;
 pub mod columns;
 pub mod cursor;
 pub mod driver;
@@ -19,11 +21,13 @@ pub mod main_screen;
 pub mod policy;
 pub mod refresh;
 pub mod replay;
+pub mod request_query;
 pub mod request_screen;
 pub mod requests;
 pub mod ring_screen;
 pub mod rows;
 pub mod run;
+pub mod settings;
 pub mod signals;
 pub mod terminal;
 pub mod theme;

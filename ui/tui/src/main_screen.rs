@@ -5,6 +5,7 @@
 use crate::columns::Column;
 use crate::cursor::{move_for, Cursor, Move};
 use crate::rows::{self, Folds, Row, RowId, RowSpec};
+use crate::settings::Settings;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uringtop_common::model::Model;
 
@@ -55,6 +56,7 @@ impl MainScreen {
                 filter: String::new(),
                 only_pid,
                 show_idle: false,
+                idle_after: crate::rows::IDLE_INTERVALS,
                 follow: None,
             },
             folds: Folds::default(),
@@ -64,6 +66,25 @@ impl MainScreen {
             editing_filter: false,
             policy,
             follow_ended: None,
+        }
+    }
+
+    /// The config file's sort and idle-ring rule. A sort by VERDICT without a policy falls back
+    /// to REQ/s (there are no verdicts to sort by).
+    pub fn apply_settings(&mut self, settings: &Settings) {
+        if let Some(column) = settings.sort {
+            if column != Column::Verdict || self.policy {
+                self.sort_by(column);
+            }
+        }
+        if let Some(descending) = settings.descending {
+            self.spec.descending = descending;
+        }
+        if let Some(show) = settings.show_idle {
+            self.spec.show_idle = show;
+        }
+        if let Some(after) = settings.idle_after {
+            self.spec.idle_after = after;
         }
     }
 

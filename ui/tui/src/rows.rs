@@ -72,24 +72,27 @@ pub struct RowSpec {
     pub only_pid: Option<u32>,
     /// Also list idle rings (see [`ring_is_idle`]); `i` toggles it.
     pub show_idle: bool,
+    /// Intervals without a completion that make a ring idle (the config's `[idle] after`).
+    pub idle_after: usize,
     /// The followed process (`F`): listed even when all its rings are idle.
     pub follow: Option<u32>,
 }
 
-/// How many intervals without a completion (and with nothing in flight) make a ring idle.
+/// How many intervals without a completion (and with nothing in flight) make a ring idle,
+/// unless the config file says otherwise.
 pub const IDLE_INTERVALS: usize = 10;
 
-/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: quiet, or
-/// closed without the probe knowing (rings it knows closed leave the model on their own), which
-/// only clutters the list of a process that creates short-lived rings.
-pub fn ring_is_idle(ring: &RingState) -> bool {
+/// A ring with no CQE in its last `after` intervals and nothing in flight: quiet, or closed
+/// without the probe knowing (rings it knows closed leave the model on their own), which only
+/// clutters the list of a process that creates short-lived rings.
+pub fn ring_is_idle(ring: &RingState, after: usize) -> bool {
     ring.interval.inflight == 0
-        && ring.rate_history.len() >= IDLE_INTERVALS
+        && ring.rate_history.len() >= after
         && ring
             .rate_history
             .iter()
             .rev()
-            .take(IDLE_INTERVALS)
+            .take(after)
             .all(|&r| r == 0.0)
 }
 
@@ -97,7 +100,7 @@ pub fn ring_is_idle(ring: &RingState) -> bool {
 /// they and their process are live (a ring that closed or a process that exited is shown for
 /// its last interval only when it did something in it).
 pub fn ring_is_shown(spec: &RowSpec, process: &ProcessState, ring: &RingState) -> bool {
-    !ring_is_idle(ring) || (spec.show_idle && !ring.closed && !process.exited)
+    !ring_is_idle(ring, spec.idle_after) || (spec.show_idle && !ring.closed && !process.exited)
 }
 
 /// Which processes are folded: a default for all, and the exceptions the user toggled.
@@ -432,6 +435,7 @@ mod tests {
                 filter: String::new(),
                 only_pid: None,
                 show_idle,
+                idle_after: IDLE_INTERVALS,
                 follow: None,
             };
             let mut rows = Vec::new();

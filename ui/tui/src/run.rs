@@ -10,6 +10,7 @@ use crate::driver::Driver;
 use crate::event::{Event, EventState};
 use crate::policy::PolicyLabel;
 use crate::refresh::Refresh;
+use crate::settings::{ConfigStore, Settings};
 use crate::terminal::{Screen, TerminalGuard};
 use crate::theme::Theme;
 use crate::views;
@@ -34,6 +35,10 @@ pub struct Options {
     pub utc_offset_s: i64,
     /// The loaded policy's label (None: no policy).
     pub policy: Option<PolicyLabel>,
+    /// What the config file set.
+    pub settings: Settings,
+    /// Where the column chooser saves.
+    pub store: ConfigStore,
 }
 
 impl Options {
@@ -46,6 +51,8 @@ impl Options {
             theme: self.theme,
             utc_offset_s: self.utc_offset_s,
             policy: self.policy,
+            settings: self.settings,
+            store: self.store,
         }
     }
 }
@@ -141,6 +148,10 @@ fn handle<S: Screen, D: Driver>(
         }
         Event::Key(key) => {
             dispatch_key(app, driver, key);
+            // The chooser's save: file I/O, so here in the loop rather than in the pure app.
+            if let Some(said) = app.take_save_request().map(|request| request.save()) {
+                app.set_message(said);
+            }
             true
         }
         Event::Resize(width, height) => {

@@ -3,7 +3,7 @@
 use super::text::{cell, fill};
 use super::{empty_message, flags};
 use crate::app::App;
-use crate::columns::{Column, ColumnLayout, Needs, MARKER_WIDTH};
+use crate::columns::{Column, ColumnLayout, Needs};
 use crate::format;
 use crate::layout;
 use crate::rows::{self, Row, RowId};
@@ -25,7 +25,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
         ring: ring_cells_width(&app.main.rows),
         sorted: Some(app.main.spec.sort),
     };
-    let columns = ColumnLayout::fit_for(area.width, app.config.policy.is_some(), needs);
+    let columns = ColumnLayout::fit_for(
+        area.width,
+        app.config.policy.is_some(),
+        needs,
+        &app.columns.main,
+    );
     header(buf, l.header, &columns, app, theme);
     let main = &app.main;
     if main.rows.is_empty() {
@@ -281,7 +286,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         let idle = shown()
             .filter(|p| !p.exited)
             .flat_map(|p| p.rings.values())
-            .filter(|r| !r.closed && rows::ring_is_idle(r))
+            .filter(|r| !r.closed && rows::ring_is_idle(r, spec.idle_after))
             .count();
         if idle > 0 {
             let _ = write!(s, " · {idle} idle hidden (i)");
@@ -292,14 +297,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
 
 fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme: &Theme) {
     fill(buf, area, theme.header);
-    let hidden = columns.hidden();
-    if hidden > 0 && area.width >= MARKER_WIDTH {
-        // Columns left out for want of width: say how many, where the next one would be.
-        let mut marker = [0u8; 8];
-        let text = hidden_marker(&mut marker, hidden);
-        let x = area.right() - MARKER_WIDTH;
-        cell(buf, x, area.y, MARKER_WIDTH, text, theme.dim, true);
-    }
+    super::request_table::hidden_marker(buf, area, columns.hidden(), theme);
     let spec = &app.main.spec;
     for (column, x, w) in columns.iter() {
         let sorted = column == spec.sort;
@@ -335,15 +333,6 @@ fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme
             );
         }
     }
-}
-
-/// `+N›` in a stack buffer (no allocation per frame).
-fn hidden_marker(buf: &mut [u8; 8], hidden: u8) -> &str {
-    let mut w = &mut buf[..];
-    let _ = std::io::Write::write_fmt(&mut w, format_args!("+{hidden}›"));
-    let left = w.len();
-    let n = buf.len() - left;
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
 /// `name` and `arrow` in a stack buffer: the arrow first for right-aligned columns.

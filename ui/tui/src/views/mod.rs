@@ -1,6 +1,7 @@
 //! Rendering: read-only over the model and the app's state. No I/O, no locks; numbers are
 //! formatted into one scratch buffer per frame rather than a `String` per cell.
 
+mod chooser;
 mod detail;
 mod flags;
 mod help;
@@ -83,6 +84,9 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
         timeline,
         &mut scratch,
     );
+    if let Some(c) = &app.chooser {
+        chooser::draw(buf, content, app, c, &mut scratch);
+    }
     if app.help {
         help::draw(buf, area, app);
     }
