@@ -567,6 +567,102 @@ fn checkpoints_of_another_version_are_skipped_like_an_unknown_channel() {
     );
 }
 
+/// `inputs` split into files after the given samples, as `record --dir` writes them: each
+/// file's writer continues the model of the one before (when `carry`), flushing every sample.
+fn series(inputs: &[Input], cuts: &[usize], carry: bool) -> Vec<Recording> {
+    let mut files = Vec::new();
+    let mut model = None;
+    let mut w: Option<RecordingWriter<Cursor<Vec<u8>>>> = None;
+    let mut samples = 0;
+    let finish = |w: RecordingWriter<Cursor<Vec<u8>>>, files: &mut Vec<Recording>| {
+        let m = w.model().clone();
+        files.push(Recording::from_bytes(&w.finish().unwrap().into_inner()).unwrap());
+        m
+    };
+    for input in inputs {
+        let writer = match &mut w {
+            Some(w) => w,
+            None => {
+                let fresh = RecordingWriter::new(Cursor::new(Vec::new()), &header())
+                    .unwrap()
+                    .with_checkpoints(TIGHT);
+                let fresh = match model.take() {
+                    Some(m) if carry => fresh.continuing(m).unwrap(),
+                    _ => fresh,
+                };
+                w.insert(fresh)
+            }
+        };
+        writer.write(input).unwrap();
+        if matches!(input, Input::Sample(_)) {
+            writer.flush().unwrap();
+            samples += 1;
+            if cuts.contains(&samples) {
+                model = Some(finish(w.take().unwrap(), &mut files));
+            }
+        }
+    }
+    if let Some(w) = w {
+        finish(w, &mut files);
+    }
+    files
+}
+
+#[test]
+fn a_series_of_files_replays_as_one_recording_and_each_file_as_its_part() {
+    let inputs = stream();
+    let whole = || Recording::from_bytes(&record_with(&inputs, Spacing::NONE)).unwrap();
+    let mut plain = Timeline::new(whole());
+    let joined = Recording::join(series(&inputs, &[9, 20], true));
+    assert_eq!(joined.inputs().collect::<Vec<_>>(), inputs);
+    assert_eq!(
+        joined.sample_times().collect::<Vec<_>>(),
+        whole().sample_times().collect::<Vec<_>>()
+    );
+    // Checkpoints of all three files count (each file opens with one).
+    let opening: Vec<usize> = joined.checkpoints().iter().map(|c| c.samples).collect();
+    assert!(opening.contains(&9) && opening.contains(&20), "{opening:?}");
+    let mut t = Timeline::new(joined);
+    for n in [30, 2, 25, 10, 9, 21, 1, 19, 30] {
+        t.goto_sample(n);
+        plain.goto_sample(n);
+        assert!(*t.model() == *plain.model(), "joined, at sample {n}");
+    }
+    // The last file alone opens where the series was: its sample k is the series' 20 + k.
+    let third = series(&inputs, &[9, 20], true).pop().unwrap();
+    let mut alone = Timeline::new(third);
+    for k in [5, 1, 10, 3] {
+        alone.goto_sample(k);
+        plain.goto_sample(20 + k);
+        assert!(
+            *alone.model() == *plain.model(),
+            "the third file at its sample {k}"
+        );
+    }
+}
+
+#[test]
+fn files_that_do_not_continue_one_another_lend_no_checkpoint_to_the_series() {
+    let inputs = stream();
+    let mut plain =
+        Timeline::new(Recording::from_bytes(&record_with(&inputs, Spacing::NONE)).unwrap());
+    // A recorder restarted at sample 12: its file's checkpoints hold only its own inputs.
+    let mut parts = series(&inputs[..inputs.len() / 2], &[6], true);
+    let split = parts.iter().map(|p| p.inputs().count()).sum::<usize>();
+    parts.extend(series(&inputs[split..], &[], false));
+    let before: usize = parts[..2].iter().map(|p| p.sample_times().count()).sum();
+    let joined = Recording::join(parts);
+    assert!(joined.checkpoints().iter().all(|c| c.samples <= before));
+    assert_eq!(joined.inputs().collect::<Vec<_>>(), inputs);
+    let (_, n) = Timeline::new(Recording::from_bytes(&record(&inputs, true)).unwrap()).position();
+    let mut t = Timeline::new(joined);
+    for to in [n, 3, n - 2, before + 1, 1, before + 3] {
+        t.goto_sample(to);
+        plain.goto_sample(to);
+        assert!(*t.model() == *plain.model(), "at sample {to}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -174,6 +174,14 @@ fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {
 async fn replay_status<F: std::future::Future<Output = ()>>(
     script: impl FnOnce(Keys) -> F,
 ) -> String {
+    let shown = replay_screen(script).await;
+    shown.lines().last().unwrap().to_string()
+}
+
+/// Replays a recording file in the loop while `script` presses keys; the screen at the end.
+async fn replay_screen<F: std::future::Future<Output = ()>>(
+    script: impl FnOnce(Keys) -> F,
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     let rec = Recording::open(&recording_file(dir.path())).unwrap();
     let (keys, events) = unbounded();
@@ -184,8 +192,29 @@ async fn replay_status<F: std::future::Future<Output = ()>>(
         script(keys)
     );
     result.unwrap();
-    let shown = text(terminal.backend().buffer());
-    shown.lines().last().unwrap().to_string()
+    text(terminal.backend().buffer())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replays_request_list_filters_and_its_keys_are_text_while_typed() {
+    let screen = replay_screen(|keys| async move {
+        settle(Duration::from_millis(300)).await;
+        // The first ring's requests; then a filter with `t`, which would step the replay.
+        for c in ['j', 'r', '/', 'e', 'r', 'r', ' ', 't'] {
+            press(&keys, KeyCode::Char(c));
+        }
+        press(&keys, KeyCode::Enter);
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+    })
+    .await;
+    let title = screen.lines().next().unwrap();
+    assert!(title.starts_with("requests of ring"), "{screen}");
+    assert!(title.contains("filter \"err t\""), "{screen}");
+    assert!(
+        !screen.contains("PAUSED"),
+        "t was typed, not a step:\n{screen}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

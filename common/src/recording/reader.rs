@@ -125,8 +125,17 @@ impl Bytes {
     }
 }
 
-/// A validated chunk: where its record's body is.
+/// One file of a recording (a directory's recording has several, see [`Recording::join`]).
+struct Segment {
+    bytes: Bytes,
+    /// The file's channels, as its chunks defined them.
+    channels: BTreeMap<u16, Topic>,
+}
+
+/// A validated chunk: in which segment, where its record's body is.
+#[derive(Clone, Copy)]
 struct Chunk {
+    segment: usize,
     at: u64,
     len: usize,
 }
@@ -144,9 +153,8 @@ pub struct CheckpointAt {
 /// An opened recording: its header, where its validated chunks are and a time index.
 pub struct Recording {
     header: Header,
-    bytes: Bytes,
+    segments: Vec<Segment>,
     chunks: Vec<Chunk>,
-    channels: BTreeMap<u16, Topic>,
     /// Every sample's time, in file order, and the chunk holding it.
     samples: Vec<(u64, usize)>,
     checkpoints: Vec<CheckpointAt>,
@@ -187,10 +195,9 @@ impl Recording {
         }
         let mut rec = Recording {
             header: Header::default(),
-            // Given back at the end: what is read now borrows `bytes` while `rec` grows.
-            bytes: Bytes::Memory(Vec::new()),
+            // Filled at the end: what is read now borrows `bytes` while `rec` grows.
+            segments: Vec::new(),
             chunks: Vec::new(),
-            channels: BTreeMap::new(),
             samples: Vec::new(),
             checkpoints: Vec::new(),
             requests: 0,
@@ -199,6 +206,7 @@ impl Recording {
             intact_bytes: MCAP_MAGIC.len() as u64,
         };
         let mut at = MCAP_MAGIC.len() as u64;
+        let mut channels = BTreeMap::new();
         let mut seen_profile = false;
         let mut seen_header = false;
         let mut finished = false;
@@ -257,7 +265,7 @@ impl Recording {
                     ))
                 }
                 Record::Chunk { header, data } => {
-                    if let Err(error) = rec.validate(&header, &data) {
+                    if let Err(error) = rec.validate(&mut channels, &header, &data) {
                         rec.damage = Some(Damage {
                             error,
                             unfinished: false,
@@ -265,7 +273,11 @@ impl Recording {
                         break;
                     }
                     let len = (end - body_at) as usize;
-                    rec.chunks.push(Chunk { at: body_at, len });
+                    rec.chunks.push(Chunk {
+                        segment: 0,
+                        at: body_at,
+                        len,
+                    });
                 }
                 Record::DataEnd(_) | Record::Footer(_) => {
                     finished = true;
@@ -285,7 +297,7 @@ impl Recording {
             rec.intact_bytes = end;
             at = end;
         }
-        rec.bytes = bytes;
+        rec.segments.push(Segment { bytes, channels });
         if !seen_profile {
             return Err(OpenError::NotARecording("no MCAP header".into()));
         }
@@ -305,8 +317,13 @@ impl Recording {
 
     /// Decodes a chunk completely, checking its CRC and every payload, and indexes its samples.
     /// Nothing of a chunk that fails is kept.
-    fn validate(&mut self, header: &ChunkHeader, data: &[u8]) -> Result<(), String> {
-        let mut channels = self.channels.clone();
+    fn validate(
+        &mut self,
+        known: &mut BTreeMap<u16, Topic>,
+        header: &ChunkHeader,
+        data: &[u8],
+    ) -> Result<(), String> {
+        let mut channels = known.clone();
         let decoded = decode_chunk(header, data, &mut channels)?;
         let index = self.chunks.len();
         let mut checkpoints = decoded.checkpoints.iter().peekable();
@@ -322,7 +339,7 @@ impl Recording {
         for (at, _) in checkpoints {
             self.note_checkpoint(index, *at);
         }
-        self.channels = channels;
+        *known = channels;
         Ok(())
     }
 
@@ -336,13 +353,14 @@ impl Recording {
 
     /// The chunk's inputs and checkpoints, read from the file and decoded.
     fn decode(&self, chunk: &Chunk) -> Result<Decoded, String> {
-        let body = self.bytes.read_at(chunk.at, chunk.len)?;
+        let segment = &self.segments[chunk.segment];
+        let body = segment.bytes.read_at(chunk.at, chunk.len)?;
         let Record::Chunk { header, data } =
             mcap::parse_record(OP_CHUNK, &body).map_err(|e| describe(&e))?
         else {
             return Err("not a chunk".into());
         };
-        let mut channels = self.channels.clone();
+        let mut channels = segment.channels.clone();
         decode_chunk(&header, &data, &mut channels)
     }
 
@@ -447,6 +465,69 @@ impl Recording {
                 ready: VecDeque::new(),
             },
         }
+    }
+
+    /// The files of a `record --dir` directory (oldest first) as one recording: their inputs one
+    /// after another, with the first one's header, read from the files as needed.
+    ///
+    /// A checkpoint stands for "the model after everything before it", so a file's checkpoints
+    /// count here only while the files continue one another: the rotating recorder carries its
+    /// model from file to file and opens each with a checkpoint of it, and a file whose opening
+    /// checkpoint has folded exactly the samples and requests of the files before it (and of
+    /// what the first file's opening one had) continues them. From the first file that does not
+    /// (a recorder restarted, a file missing or cut short) on, checkpoints are left out: jumps
+    /// there fold from an earlier one, and show what folding from the start shows.
+    pub fn join(parts: Vec<Recording>) -> Recording {
+        let mut joined = Recording {
+            header: parts.first().map(|p| p.header.clone()).unwrap_or_default(),
+            segments: Vec::new(),
+            chunks: Vec::new(),
+            samples: Vec::new(),
+            checkpoints: Vec::new(),
+            requests: 0,
+            damage: None,
+            file_bytes: 0,
+            intact_bytes: 0,
+        };
+        // What the model has folded at the start of the next part, if the parts so far continue.
+        let mut folded: Option<(u64, u64)> = None;
+        let mut chained = true;
+        for (i, part) in parts.into_iter().enumerate() {
+            let opening = part
+                .checkpoints
+                .first()
+                .filter(|c| c.samples == 0)
+                .and_then(|&c| part.restore(c).ok())
+                .map(|(m, _)| (m.samples(), m.requests_seen()));
+            if i == 0 {
+                folded = Some(opening.unwrap_or((0, 0)));
+            } else {
+                chained &= opening.is_some() && opening == folded;
+            }
+            let (chunks, samples) = (joined.chunks.len(), joined.samples.len());
+            if chained {
+                joined
+                    .checkpoints
+                    .extend(part.checkpoints.iter().map(|c| CheckpointAt {
+                        samples: c.samples + samples,
+                        chunk: c.chunk + chunks,
+                        input: c.input,
+                    }));
+            }
+            let segment = joined.segments.len();
+            joined
+                .chunks
+                .extend(part.chunks.iter().map(|c| Chunk { segment, ..*c }));
+            joined
+                .samples
+                .extend(part.samples.iter().map(|&(t, c)| (t, c + chunks)));
+            folded = folded.map(|(s, r)| (s + part.samples.len() as u64, r + part.requests));
+            joined.requests += part.requests;
+            joined.file_bytes += part.file_bytes;
+            joined.intact_bytes += part.intact_bytes;
+            joined.segments.extend(part.segments);
+        }
+        joined
     }
 
     /// One line for people: what the file holds, and what was lost if it was damaged.

@@ -39,6 +39,7 @@ impl Timeline {
             applied: 0,
             speed: 1,
         };
+        timeline.rewind();
         timeline.goto_sample(1);
         timeline
     }
@@ -90,9 +91,7 @@ impl Timeline {
             self.applied = at.samples;
         } else if n < self.applied {
             // No checkpoint before n (or one that does not restore): from the start.
-            self.model = Model::for_display();
-            self.cursor = InputCursor::start();
-            self.applied = 0;
+            self.rewind();
         }
         while self.applied < n {
             let Some(input) = self.cursor.next(&self.rec) else {
@@ -112,6 +111,23 @@ impl Timeline {
         if let Some(&t) = self.applied.checked_sub(1).and_then(|i| self.times.get(i)) {
             self.playhead_ns = t;
         }
+    }
+
+    /// Before the first input: the model the file opens with (a file of a `record --dir`
+    /// series opens with a checkpoint of what the files before it folded), else an empty one.
+    fn rewind(&mut self) {
+        let opening = self.rec.checkpoint_before(0);
+        match opening.and_then(|at| self.rec.restore(at).ok()) {
+            Some((model, cursor)) => {
+                self.model = model;
+                self.cursor = cursor;
+            }
+            None => {
+                self.model = Model::for_display();
+                self.cursor = InputCursor::start();
+            }
+        }
+        self.applied = 0;
     }
 
     /// The last sample.

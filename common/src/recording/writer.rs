@@ -196,6 +196,23 @@ impl<W: Write + Seek> RecordingWriter<W> {
         })
     }
 
+    /// Continues a recording whose inputs `model` folded so far (the file before this one, in
+    /// a `record --dir` series): the file opens with a checkpoint of it, and its checkpoints
+    /// carry on from it, so the file alone replays as the series does from that point.
+    pub fn continuing(mut self, model: Model) -> Result<Self, WriteError> {
+        self.model = model;
+        if self.spacing != Spacing::NONE {
+            let time_ns = self.model.time_ns();
+            self.write_checkpoint(time_ns)?;
+        }
+        Ok(self)
+    }
+
+    /// The model folded from what was written (and what [`RecordingWriter::continuing`] gave).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Checkpoints as `spacing` says (else [`Spacing::DEFAULT`]).
     pub fn with_checkpoints(mut self, spacing: Spacing) -> Self {
         self.spacing = spacing;

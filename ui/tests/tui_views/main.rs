@@ -9,6 +9,7 @@ mod mouse;
 mod navigation;
 mod people;
 mod policy;
+mod registered;
 mod screens;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
