@@ -81,7 +81,7 @@ impl App {
                 List::new(table.body, self.main.cursor, self.main.rows.len())
             }
             Some(Screen::Ring(s)) => List::new(
-                layout::ring(content, s.ops.len(), s.register_line).ops_body,
+                layout::ring(content, s.ops.len(), s.register_line, s.registered_line).ops_body,
                 s.cursor,
                 s.ops.len(),
             ),
