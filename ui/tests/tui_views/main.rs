@@ -5,9 +5,11 @@ mod arguments;
 mod churn;
 mod columns;
 mod filters;
+mod mouse;
 mod navigation;
 mod people;
 mod policy;
+mod registered;
 mod screens;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
