@@ -21,6 +21,7 @@ mod link;
 mod multishot;
 mod names;
 mod policy;
+mod registered;
 mod restricted;
 mod ring;
 mod round_trip;
@@ -44,6 +45,9 @@ pub use link::failed_link_chain;
 pub use multishot::{msg_ring, multishot_accept, multishot_recv, MSG_RING_UD, MULTISHOT_UD};
 pub use names::{errno_name, opcode_name};
 pub use policy::{nops_with_personality, register_files_twice, setup_refused_for_nobody};
+pub use registered::{
+    pipe, registered_paths, registered_resources, BUFFER_LENS, FILE_SLOTS, NOPS as REGISTERED_NOPS,
+};
 pub use restricted::restricted_read_denied;
 pub use round_trip::{nop_write_read_until, restricted_round_trip};
 pub use sqpoll::{sqpoll_nops, SQPOLL_IDLE_MS};

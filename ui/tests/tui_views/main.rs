@@ -8,6 +8,7 @@ mod filters;
 mod navigation;
 mod people;
 mod policy;
+mod registered;
 mod screens;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

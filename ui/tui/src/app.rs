@@ -374,7 +374,7 @@ impl App {
     fn screen_height(&self, screen: &Screen) -> usize {
         match screen {
             Screen::Ring(s) => usize::from(
-                layout::ring(self.area, s.ops.len(), s.register_line)
+                layout::ring(self.area, s.ops.len(), s.register_line, s.registered_line)
                     .ops_body
                     .height,
             ),

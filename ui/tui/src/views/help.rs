@@ -54,6 +54,7 @@ const RING: &[(&str, &str)] = &[
         "w",
         "latency columns, histogram: last interval / since start",
     ),
+    ("R", "the ring's registered files and buffers / the graphs"),
     ("Esc", "back to the process list"),
 ];
 

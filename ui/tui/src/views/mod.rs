@@ -10,6 +10,7 @@ mod kernel_denials;
 mod main_table;
 mod process;
 mod register_line;
+mod registered;
 mod request_table;
 mod requests;
 mod ring;

@@ -3,7 +3,7 @@
 
 use super::request_table::{self, Columns};
 use super::text::{cell, fill};
-use super::{empty_message, histogram, register_line, ring_label, sparkline};
+use super::{empty_message, histogram, register_line, registered, ring_label, sparkline};
 use crate::column_choice::RING;
 use crate::columns::{fit_chosen, Fit, HIDDEN};
 use crate::format;
@@ -71,7 +71,12 @@ pub fn draw(
     s: &mut String,
 ) {
     let theme = &app.config.theme;
-    let l = layout::ring(area, screen.ops.len(), screen.register_line);
+    let l = layout::ring(
+        area,
+        screen.ops.len(),
+        screen.register_line,
+        screen.registered_line,
+    );
     let found = model
         .process(screen.pid)
         .and_then(|p| p.rings.get(&screen.ring).map(|r| (p, r)));
@@ -88,6 +93,9 @@ pub fn draw(
     title(buf, l.title, process, ring, theme, s);
     summary(buf, l.summary, ring, theme, s);
     register_line::draw(buf, l.register, &ring.info, theme, s);
+    if let Some(reg) = &ring.info.registered {
+        registered::line(buf, l.registered, reg, theme, s);
+    }
     let choice = &app.columns.ring;
     let (placed, hidden) = fit_chosen(&columns(app.config.policy.is_some()), choice, area.width);
     let columns = Columns {
@@ -136,6 +144,10 @@ pub fn draw(
         }
     }
     let selected_op = screen.selected.and_then(|op| ring.ops.get(&op));
+    if screen.show_registered {
+        let lower = l.histogram.union(l.sparkline);
+        return registered::panel(buf, lower, ring.info.registered.as_deref(), theme, s);
+    }
     graphs(
         buf,
         l.histogram,
