@@ -316,3 +316,104 @@ async fn live_k_sends_the_chosen_signal_to_the_process() {
         "{shown}"
     );
 }
+
+/// Clicks and the wheel reach the app through the loop, in live and in replay alike: a double
+/// click on a ring row opens the ring view, the wheel scrolls.
+#[tokio::test(start_paused = true)]
+async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, column, row| {
+        Ok(TerminalEvent::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    let down = MouseEventKind::Down(MouseButton::Left);
+    let up = MouseEventKind::Up(MouseButton::Left);
+    // Replay: the first process's first ring is on screen row 3 (title, header, process).
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recording::open(&recording_file(dir.path())).unwrap();
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char(' ')); // pause where it is
+        for kind in [down, up, down, up] {
+            keys.unbounded_send(mouse(kind, 30, 3)).unwrap();
+        }
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+    };
+    let driver = ReplayDriver::new(Player::new(rec, 0));
+    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains("latency of") && shown.contains("OP"),
+        "a double click opened the ring view:\n{shown}"
+    );
+
+    // Live: the wheel moves the selection three rows a notch; a slow second click is a single.
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in synthetic_stream(7, 5, 4, 2) {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        keys.unbounded_send(mouse(MouseEventKind::ScrollDown, 5, 5))
+            .unwrap();
+        settle(Duration::from_millis(300)).await;
+        keys.unbounded_send(mouse(down, 30, 2)).unwrap();
+        settle(Duration::from_secs(1)).await;
+        keys.unbounded_send(mouse(down, 30, 2)).unwrap();
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains("PID") && !shown.contains("┌ process"),
+        "two slow clicks select without opening:\n{shown}"
+    );
+}
+
+/// `t` on a live process: the live driver lists its threads from /proc (this test's own
+/// process, whose main thread's tid is its pid), not while drawing.
+#[tokio::test(start_paused = true)]
+async fn live_t_lists_the_threads_of_the_process_from_proc() {
+    let pid = std::process::id();
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in one_process(pid, "tui_loop") {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        press(&keys, KeyCode::Char('t'));
+        settle(Duration::from_millis(1500)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains(&format!("threads · tui_loop[{pid}]")),
+        "{shown}"
+    );
+    let main_row = shown
+        .lines()
+        .find(|l| l.starts_with(&format!("{pid} ")))
+        .unwrap_or_else(|| panic!("the main thread's row:\n{shown}"));
+    assert!(main_row.contains("main"), "{main_row}");
+    assert!(shown.contains("Threads: /proc/PID/task"), "{shown}");
+}

@@ -5,6 +5,7 @@ mod arguments;
 mod churn;
 mod columns;
 mod filters;
+mod mouse;
 mod navigation;
 mod people;
 mod policy;

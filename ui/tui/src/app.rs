@@ -16,6 +16,8 @@ use crate::ring_screen::{RingAction, RingScreen};
 use crate::settings::{ConfigStore, Settings};
 use crate::signals::{self, SignalRequest, SignalScreen, SIGNALS};
 use crate::theme::Theme;
+use crate::thread_screen::{Listing, ThreadScreen};
+use crate::threads::ThreadInfo;
 use crate::violation_screen::{ViolationAction, ViolationScreen};
 use crate::violations::ViolationFilter;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -88,6 +90,8 @@ pub enum Screen {
     Process(u32),
     /// Choosing a signal for a process, then confirming it, over the screen below.
     Signal(SignalScreen),
+    /// A process's threads, with the SQEs each submitted while the view is open.
+    Threads(ThreadScreen),
 }
 
 impl Screen {
@@ -110,6 +114,7 @@ pub enum ScreenKind {
     Detail,
     Process,
     Signal,
+    Threads,
 }
 
 #[derive(Clone, Debug)]
@@ -121,7 +126,7 @@ pub struct App {
     pub(crate) help: bool,
     paused: bool,
     quit: bool,
-    area: Rect,
+    pub(crate) area: Rect,
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
@@ -133,6 +138,8 @@ pub struct App {
     save_request: Option<TableView>,
     /// A signal the user confirmed, for the driver to send (kill(2) is I/O: not the app's).
     signal_request: Option<SignalRequest>,
+    /// The last left click, for telling a double click (see [`crate::mouse`]).
+    pub(crate) last_click: Option<crate::mouse::Click>,
 }
 
 impl App {
@@ -153,6 +160,7 @@ impl App {
             message: None,
             source_ended: false,
             signal_request: None,
+            last_click: None,
         }
     }
 
@@ -175,6 +183,7 @@ impl App {
                 Screen::Ring(s) => s.sync(model, height),
                 Screen::Requests(s) => s.sync(model, height),
                 Screen::Violations(s) => s.sync(model, height),
+                Screen::Threads(s) => s.sync(model, height),
                 Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_) => {}
             }
         }
@@ -271,6 +280,7 @@ impl App {
                 MainAction::OpenViolations => self.open_violations(ViolationFilter::default()),
                 MainAction::OpenProcess(pid) => self.stack.push(Screen::Process(pid)),
                 MainAction::Signal(pid) => self.open_signal(model, pid),
+                MainAction::OpenThreads(pid) => self.open_threads(model, pid),
                 MainAction::Hint(h) => self.message = Some(h.into()),
                 MainAction::None | MainAction::Unhandled => {}
             }
@@ -308,7 +318,13 @@ impl App {
                 match key.code {
                     code if closes_popup(code) => self.back(),
                     KeyCode::Char('k') | KeyCode::F(9) => self.open_signal(model, pid),
+                    KeyCode::Char('t') | KeyCode::Char('H') => self.open_threads(model, pid),
                     _ => {}
+                }
+            }
+            Screen::Threads(s) => {
+                if s.key(key, height) {
+                    self.back();
                 }
             }
             Screen::Signal(s) => {
@@ -338,6 +354,57 @@ impl App {
             return;
         }
         self.stack.push(Screen::Signal(SignalScreen::new(pid)));
+    }
+
+    /// `t` or `H` on a process: its threads. Live, the driver lists them from /proc and streams
+    /// the process's requests while the view is open.
+    fn open_threads(&mut self, model: &Model, pid: u32) {
+        if pid == 0 {
+            self.message = Some("this row is not one process: it has no threads to list".into());
+            return;
+        }
+        let live = self.config.source == SourceKind::Live;
+        self.stack
+            .push(Screen::Threads(ThreadScreen::new(pid, model, live)));
+    }
+
+    /// The live driver read the threads of `pid` from /proc (or failed to).
+    pub fn set_threads(
+        &mut self,
+        model: &Model,
+        pid: u32,
+        threads: Result<Vec<ThreadInfo>, String>,
+    ) {
+        let height = usize::from(layout::threads(self.area).body.height);
+        for screen in &mut self.stack {
+            if let Screen::Threads(s) = screen {
+                if s.pid == pid {
+                    s.set_listing(match &threads {
+                        Ok(list) => Listing::Read(list.clone()),
+                        Err(why) => Listing::Failed(why.clone()),
+                    });
+                    s.sync(model, height);
+                }
+            }
+        }
+    }
+
+    /// The process whose threads an open thread view lists (live: from /proc, by the driver).
+    pub fn threads_wanted(&self) -> Option<u32> {
+        self.stack.iter().rev().find_map(|s| match s {
+            Screen::Threads(t) => Some(t.pid),
+            _ => None,
+        })
+    }
+
+    /// What the probe should stream: the ring of an open request view, or the process of an
+    /// open thread view, whichever is on top.
+    pub fn stream_wanted(&self) -> Option<crate::live::Stream> {
+        self.stack.iter().rev().find_map(|s| match s {
+            Screen::Requests(r) => Some(crate::live::Stream::Ring(r.filter.ring)),
+            Screen::Threads(t) => Some(crate::live::Stream::Process(t.pid)),
+            _ => None,
+        })
     }
 
     /// The signal the user confirmed, taken once, for the driver to send.
@@ -379,6 +446,7 @@ impl App {
                     .height,
             ),
             Screen::Violations(_) => usize::from(layout::violations(self.area).body.height),
+            Screen::Threads(_) => usize::from(layout::threads(self.area).body.height),
             Screen::Requests(_) | Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_) => {
                 self.table_height()
             }
@@ -402,18 +470,19 @@ impl App {
             Some(Screen::Detail(_)) => ScreenKind::Detail,
             Some(Screen::Process(_)) => ScreenKind::Process,
             Some(Screen::Signal(_)) => ScreenKind::Signal,
+            Some(Screen::Threads(_)) => ScreenKind::Threads,
         }
     }
 
     /// The table whose columns the chooser edits: the one on screen (None under a process's
-    /// popup or the signal chooser, which are not tables).
+    /// popup, the signal chooser, or the thread view, whose columns are fixed).
     pub fn table_view(&self) -> Option<TableView> {
         match self.screen() {
             ScreenKind::Main => Some(TableView::Main),
             ScreenKind::Ring => Some(TableView::Ring),
             ScreenKind::Requests | ScreenKind::Detail => Some(TableView::Requests),
             ScreenKind::Violations => Some(TableView::Violations),
-            ScreenKind::Process | ScreenKind::Signal => None,
+            ScreenKind::Process | ScreenKind::Signal | ScreenKind::Threads => None,
         }
     }
 
@@ -470,6 +539,11 @@ impl App {
     /// Ids of the main view's rows, top to bottom.
     pub fn main_rows(&self) -> impl Iterator<Item = crate::rows::RowId> + '_ {
         self.main.rows.iter().map(|r| r.id)
+    }
+
+    /// The main view's rows, top to bottom, with their figures.
+    pub fn main_rows_full(&self) -> impl Iterator<Item = &crate::rows::Row> + '_ {
+        self.main.rows.iter()
     }
 
     /// The current status message, if any.

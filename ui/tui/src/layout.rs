@@ -50,6 +50,32 @@ pub fn table(area: Rect) -> TableLayout {
     }
 }
 
+/// The thread view: a table, and three lines below it saying what is counted per thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadsLayout {
+    pub title: Rect,
+    pub header: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+}
+
+pub const THREADS_FOOTER: u16 = 4;
+
+pub fn threads(area: Rect) -> ThreadsLayout {
+    let body = rows_between(area, 2, 1 + THREADS_FOOTER);
+    ThreadsLayout {
+        title: row(area, 0),
+        header: row(area, 1),
+        body,
+        footer: Rect::new(
+            area.x,
+            body.bottom(),
+            area.width,
+            THREADS_FOOTER.min(area.height.saturating_sub(body.bottom() - area.y + 1)),
+        ),
+    }
+}
+
 /// The violations view: a table with one more line above its header, for the kernel's own
 /// denials (kept apart from the policy's verdicts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,7 +16,9 @@ use crate::theme::Theme;
 use crate::views;
 use anyhow::{Context, Result};
 use crossterm::event::KeyModifiers;
-use crossterm::event::{Event as TerminalEvent, EventStream, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{
+    Event as TerminalEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, MouseEventKind,
+};
 use futures::{Stream, StreamExt};
 use ratatui::backend::Backend;
 use std::time::Duration;
@@ -107,6 +109,7 @@ where
             event = events.next() => match event {
                 Some(Ok(TerminalEvent::Key(key))) if key.kind != KeyEventKind::Release => Event::Key(key),
                 Some(Ok(TerminalEvent::Resize(width, height))) => Event::Resize(width, height),
+                Some(Ok(TerminalEvent::Mouse(mouse))) => Event::Mouse(mouse),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => break Err(e).context("reading the terminal"),
                 None => Event::Quit, // the terminal is gone
@@ -153,6 +156,16 @@ fn handle<S: Screen, D: Driver>(
                 app.set_message(said);
             }
             true
+        }
+        Event::Mouse(mouse) => {
+            // The loop's clock (paused in tests), for double clicks.
+            let now = tokio::time::Instant::now().into_std();
+            app.mouse(driver.model(), mouse, now);
+            // Clicks and the wheel redraw; motion, drags and releases change nothing.
+            matches!(
+                mouse.kind,
+                MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+            )
         }
         Event::Resize(width, height) => {
             app.resize(driver.model(), width, height);

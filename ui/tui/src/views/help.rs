@@ -20,9 +20,10 @@ const MAIN_SELECT: &[(&str, &str)] = &[
     // The number is the config's (see draw).
     ("i", "show / hide live rings idle for N intervals"),
     (
-        "F",
-        "follow the selected process; moving the cursor stops it",
+        "F  c",
+        "follow the selected process; group by unit or container",
     ),
+    ("t  H", "the selected process's threads (in a replay: H)"),
 ];
 /// Live only: a recording's processes are not this machine's.
 const MAIN_LIVE: &[(&str, &str)] = &[("k  F9", "send the selected process a signal (confirmed)")];
@@ -40,6 +41,10 @@ const MAIN_SORT: &[(&str, &str)] = &[
     (
         "E D A O  I",
         "  ERR/s, DENIED, ASYNC%, CQ OVFL; again, or I: reverse",
+    ),
+    (
+        "mouse",
+        "click selects, twice opens, wheel scrolls, header sorts",
     ),
 ];
 const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_LIVE, MAIN_FOLD, MAIN_SORT];
@@ -87,6 +92,12 @@ const VIOLATIONS: &[(&str, &str)] = &[
 const PROCESS: &[(&str, &str)] = &[
     ("Esc Enter", "back"),
     ("k  F9", "send this process a signal (live only)"),
+    ("t  H", "its threads"),
+];
+
+const THREADS: &[(&str, &str)] = &[
+    ("↑↓ PgUp PgDn", "move"),
+    ("Esc", "back (the process's request streaming stops)"),
 ];
 
 const SIGNAL: &[(&str, &str)] = &[
@@ -137,6 +148,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Violations => ("policy violations", &[VIOLATIONS][..]),
         ScreenKind::Process => ("process", &[PROCESS][..]),
         ScreenKind::Signal => ("signal", &[SIGNAL][..]),
+        ScreenKind::Threads => ("threads", &[THREADS][..]),
     };
     let policy = app.config.policy.is_some();
     let policy_keys = match app.screen() {

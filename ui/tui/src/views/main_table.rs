@@ -3,7 +3,7 @@
 use super::text::{cell, fill};
 use super::{empty_message, flags};
 use crate::app::App;
-use crate::columns::{Column, ColumnLayout, Needs};
+use crate::columns::{Column, ColumnLayout};
 use crate::format;
 use crate::layout;
 use crate::rows::{self, Row, RowId};
@@ -21,16 +21,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, scratch);
-    let needs = Needs {
-        ring: ring_cells_width(&app.main.rows),
-        sorted: Some(app.main.spec.sort),
-    };
-    let columns = ColumnLayout::fit_for(
-        area.width,
-        app.config.policy.is_some(),
-        needs,
-        &app.columns.main,
-    );
+    let columns = app.main.columns(area.width, &app.columns.main);
     header(buf, l.header, &columns, app, theme);
     let main = &app.main;
     if main.rows.is_empty() {
@@ -56,6 +47,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             (true, _) => theme.selected,
             (false, RowId::Process(_)) => theme.process,
             (false, RowId::Ring { .. }) => theme.ring,
+            (false, RowId::Group(_)) => theme.title,
         };
         for (column, x, w) in columns.iter() {
             scratch.clear();
@@ -79,18 +71,6 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             );
         }
     }
-}
-
-/// The widest RING cell of `rows`: a ring id, or a process's ring count in parentheses.
-fn ring_cells_width(rows: &[Row]) -> u16 {
-    let digits = |n: u64| n.checked_ilog10().map_or(1, |d| d + 1) as u16;
-    rows.iter()
-        .map(|row| match row.id {
-            RowId::Ring { ring, .. } => digits(u64::from(ring)),
-            RowId::Process(_) => digits(row.rings as u64) + 2,
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// How a value should stand out.
@@ -152,7 +132,7 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
                 let _ = write!(s, "{ring}");
                 Emphasis::Normal
             }
-            RowId::Process(_) => {
+            RowId::Process(_) | RowId::Group(_) => {
                 let _ = write!(s, "({})", row.rings);
                 Emphasis::Dim
             }
@@ -214,7 +194,14 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
 /// A process: fold marker and name. A ring: tree branch and, when known, its fd. Then, in its
 /// last interval, "(exited)" or "(closed)": the mark that remains without color.
 fn comm(s: &mut String, row: &Row, model: &Model) {
+    if row.grouped {
+        s.push_str("  ");
+    }
     match row.id {
+        RowId::Group(_) => {
+            s.push_str(if row.folded { "▸ " } else { "▾ " });
+            s.push_str(row.label.as_deref().unwrap_or(""));
+        }
         RowId::Process(pid) => {
             s.push_str(if row.folded { "▸ " } else { "▾ " });
             match model.process(pid).map(|p| p.comm.as_str()) {
@@ -276,6 +263,9 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
     }
     if !spec.filter.is_empty() {
         let _ = write!(s, " · filter \"{}\"", spec.filter);
+    }
+    if spec.group {
+        s.push_str(" · by unit/container (c)");
     }
     if let Some(pid) = spec.follow {
         let comm = model.process(pid).map_or("?", |p| p.comm.as_str());

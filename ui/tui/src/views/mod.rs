@@ -18,6 +18,7 @@ mod signal;
 mod sparkline;
 mod status;
 mod text;
+mod threads;
 mod violations;
 
 use crate::app::{App, Screen};
@@ -65,6 +66,7 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
         Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Violations(s)) => violations::draw(buf, content, model, app, s, &mut scratch),
+        Some(Screen::Threads(s)) => threads::draw(buf, content, model, app, s, &mut scratch),
         Some(_) => {}
     }
     let popups = base.map_or(0, |i| i + 1);

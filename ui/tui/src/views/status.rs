@@ -192,6 +192,7 @@ fn hints(screen: ScreenKind) -> &'static str {
         ScreenKind::Detail => "Esc:back q:quit",
         ScreenKind::Process => "Esc:back k:signal q:quit",
         ScreenKind::Signal => "↑↓:choose Enter:send Esc:cancel",
+        ScreenKind::Threads => "?:help Esc:back q:quit",
     }
 }
 
