@@ -256,7 +256,61 @@ pub struct Rule {
     pub socket_domains: u64,
     /// SOCKET of type t (low 4 bits), bit t (0: no condition).
     pub socket_types: u16,
-    pub _pad2: [u8; 6],
+    /// `ARG_*`: conditions on user memory or the buffer kind.
+    pub arg_kinds: u8,
+    pub _pad2: [u8; 5],
+}
+
+/// `Rule::arg_kinds` bits (see abi.h).
+pub const ARG_PATHS: u8 = 1;
+pub const ARG_PEERS: u8 = 2;
+pub const ARG_FIXED_BUFFERS: u8 = 4;
+
+pub const MAX_PATTERNS: usize = 64;
+pub const PATTERN_LEN: usize = 96;
+pub const PATTERN_SUBTREE: u8 = 1;
+pub const PATTERN_ANY: u8 = 2;
+
+/// One compiled `paths` pattern (see `struct urt_path_pattern` in abi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathPattern {
+    pub rule: u8,
+    pub len: u8,
+    pub flags: u8,
+    pub _pad: u8,
+    pub text: [u8; PATTERN_LEN],
+}
+
+impl Default for PathPattern {
+    fn default() -> Self {
+        PathPattern {
+            rule: 0,
+            len: 0,
+            flags: 0,
+            _pad: 0,
+            text: [0; PATTERN_LEN],
+        }
+    }
+}
+
+pub const MAX_PEERS: usize = 64;
+pub const PEER_INET: u8 = 0;
+pub const PEER_V4: u8 = 1;
+pub const PEER_V6: u8 = 2;
+pub const PEER_UNIX: u8 = 3;
+
+/// One compiled `peers` entry (see `struct urt_peer_entry` in abi.h).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeerEntry {
+    pub rule: u8,
+    pub family: u8,
+    pub port_lo: u16,
+    pub port_hi: u16,
+    pub _pad: [u8; 2],
+    pub net: [u8; 16],
+    pub mask: [u8; 16],
 }
 
 impl Default for Rule {
@@ -273,7 +327,8 @@ impl Default for Rule {
             open_flags_any: 0,
             socket_domains: 0,
             socket_types: 0,
-            _pad2: [0; 6],
+            arg_kinds: 0,
+            _pad2: [0; 5],
         }
     }
 }
@@ -299,6 +354,17 @@ pub struct Policy {
     pub register_ops: [u64; 64],
     pub flags: [u64; 256],
     pub rules: [Rule; MAX_RULES],
+    /// Rules with an `ARG_*` condition.
+    pub mem_rules: u64,
+    pub npaths: u32,
+    pub npeers: u32,
+    /// [rule]: bit j = `paths[j]` is one of its plain (pos) or negated (neg) patterns.
+    pub path_pos: [u64; MAX_RULES],
+    pub path_neg: [u64; MAX_RULES],
+    pub peer_pos: [u64; MAX_RULES],
+    pub peer_neg: [u64; MAX_RULES],
+    pub paths: [PathPattern; MAX_PATTERNS],
+    pub peers: [PeerEntry; MAX_PEERS],
 }
 
 impl Default for Policy {
@@ -319,6 +385,15 @@ impl Default for Policy {
             register_ops: [0; 64],
             flags: [0; 256],
             rules: [Rule::default(); MAX_RULES],
+            mem_rules: 0,
+            npaths: 0,
+            npeers: 0,
+            path_pos: [0; MAX_RULES],
+            path_neg: [0; MAX_RULES],
+            peer_pos: [0; MAX_RULES],
+            peer_neg: [0; MAX_RULES],
+            paths: [PathPattern::default(); MAX_PATTERNS],
+            peers: [PeerEntry::default(); MAX_PEERS],
         }
     }
 }
@@ -331,7 +406,18 @@ const _: () = {
     assert!(core::mem::size_of::<RegisterStats>() == 56);
     assert!(core::mem::size_of::<SetupKey>() == 8);
     assert!(core::mem::size_of::<Rule>() == 56);
-    assert!(core::mem::size_of::<Policy>() == 48 + 8 * (32 + 256 + 64 + 256) + 56 * MAX_RULES);
+    assert!(core::mem::size_of::<PathPattern>() == 100);
+    assert!(core::mem::size_of::<PeerEntry>() == 40);
+    assert!(
+        core::mem::size_of::<Policy>()
+            == 48
+                + 8 * (32 + 256 + 64 + 256)
+                + 56 * MAX_RULES
+                + 16
+                + 8 * 4 * MAX_RULES
+                + 100 * MAX_PATTERNS
+                + 40 * MAX_PEERS
+    );
     assert!(core::mem::size_of::<ErrKey>() == 8);
     assert!(core::mem::size_of::<RingInfo>() == 32);
     assert!(core::mem::size_of::<Config>() == 16);

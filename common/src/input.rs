@@ -3,9 +3,11 @@
 //! inputs shows what live showed.
 
 use crate::process_context::ProcessContext;
+use crate::registered::Registered;
 use crate::verdict::{Verdict, VerdictCounts};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Input {
@@ -112,6 +114,12 @@ pub struct RingSample {
     /// io_uring_register calls by register opcode (IORING_REGISTER_*), sorted by opcode.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub register_ops: Vec<RegisterOpSample>,
+    /// The ring's registered files and buffers, from its fdinfo while the ring lives (None: not
+    /// read: the ring's fd is unknown or gone, or a recording made before uringtop read them).
+    /// Shared: the reader hands every ring's listing to each sample, which compares and clones
+    /// the pointer, not the lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<Arc<Registered>>,
 }
 
 /// io_uring_register calls on one ring with one register opcode.

@@ -16,6 +16,7 @@ pub mod names;
 pub mod policy;
 pub mod process_context;
 pub mod recording;
+pub mod registered;
 pub mod report;
 pub mod request_fields;
 pub mod synthetic;

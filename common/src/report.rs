@@ -83,6 +83,10 @@ pub struct RingReport {
     /// counter slots): `ring` is null. Omitted (false) on every other row.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub other_rings: bool,
+    /// The ring's registered files and buffers as last read from its fdinfo (omitted when
+    /// never read: see [`crate::registered`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<std::sync::Arc<crate::registered::Registered>>,
 }
 
 /// `ring` in JSON: the id, or null for [`OTHER_RINGS`] (a number no ring has, which a script

@@ -6,7 +6,9 @@ use std::io::Cursor;
 use std::os::unix::fs::PermissionsExt;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
-use uringtop_common::recording::{Header, OpenError, Recording, RecordingWriter, FORMAT_VERSION};
+use uringtop_common::recording::{
+    Header, OpenError, Recording, RecordingWriter, Spacing, Timeline, FORMAT_VERSION,
+};
 use uringtop_common::synthetic::{synthetic_stream, synthetic_stream_with_churn};
 
 fn header() -> Header {
@@ -26,7 +28,14 @@ fn record(inputs: &[Input], finish: bool) -> Vec<u8> {
     if !finish {
         return unfinished_bytes(inputs);
     }
-    let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &header()).unwrap();
+    record_with(inputs, Spacing::DEFAULT)
+}
+
+/// Writes `inputs` as [`record`] does, with checkpoints of the model as `spacing` says.
+fn record_with(inputs: &[Input], spacing: Spacing) -> Vec<u8> {
+    let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &header())
+        .unwrap()
+        .with_checkpoints(spacing);
     for input in inputs {
         w.write(input).unwrap();
         if matches!(input, Input::Sample(_)) {
@@ -425,6 +434,235 @@ fn a_busy_ring_costs_at_most_16_bytes_per_request() {
     assert!(per_request <= 16.0, "{per_request} bytes per request");
 }
 
+/// Checkpoints every few samples and requests: a short stream gets several.
+const TIGHT: Spacing = Spacing {
+    samples: 4,
+    requests: 30,
+};
+
+#[test]
+fn a_file_is_read_from_disk_as_from_memory_checkpoints_and_all() {
+    let inputs = stream();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.mcap");
+    let mut w = RecordingWriter::create(&path, &header())
+        .unwrap()
+        .with_checkpoints(TIGHT);
+    for input in &inputs {
+        w.write(input).unwrap();
+        if matches!(input, Input::Sample(_)) {
+            w.flush().unwrap();
+        }
+    }
+    w.finish().unwrap();
+    let rec = Recording::open(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let in_memory = Recording::from_bytes(&bytes).unwrap();
+    assert!(rec.damage().is_none(), "{:?}", rec.damage());
+    assert_eq!(rec.file_bytes(), bytes.len() as u64);
+    assert_eq!(rec.checkpoints(), in_memory.checkpoints());
+    assert!(rec.checkpoints().len() >= 5, "{:?}", rec.checkpoints());
+    assert_eq!(rec.inputs().collect::<Vec<_>>(), inputs);
+    // Each checkpoint restores the display model folded up to its sample, and its cursor gives
+    // every input after that sample.
+    for &at in rec.checkpoints() {
+        let (model, cursor_rest) = rec.restore(at).unwrap();
+        let mut folded = Model::for_display();
+        let mut samples = 0;
+        let mut rest = inputs.iter();
+        for input in rest.by_ref() {
+            folded.apply(input);
+            if matches!(input, Input::Sample(_)) {
+                samples += 1;
+                if samples == at.samples {
+                    break;
+                }
+            }
+        }
+        assert!(model == folded, "{at:?}");
+        let mut cursor = cursor_rest;
+        let after: Vec<Input> = std::iter::from_fn(|| cursor.next(&rec)).collect();
+        assert_eq!(after, rest.cloned().collect::<Vec<_>>(), "{at:?}");
+    }
+}
+
+#[test]
+fn checkpoints_change_no_input() {
+    let inputs = stream();
+    let with = record_with(&inputs, TIGHT);
+    let without = record_with(&inputs, Spacing::NONE);
+    let (a, b) = (
+        Recording::from_bytes(&with).unwrap(),
+        Recording::from_bytes(&without).unwrap(),
+    );
+    assert!(b.checkpoints().is_empty());
+    assert!(!a.checkpoints().is_empty());
+    assert_eq!(
+        a.inputs().collect::<Vec<_>>(),
+        b.inputs().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.sample_times().collect::<Vec<_>>(),
+        b.sample_times().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn checkpoints_of_another_version_are_skipped_like_an_unknown_channel() {
+    use std::collections::BTreeMap;
+    use uringtop_common::recording::codec;
+    let sample = stream()
+        .into_iter()
+        .find_map(|i| match i {
+            Input::Sample(s) => Some(s),
+            Input::Request(_) => None,
+        })
+        .unwrap();
+    let mut w = mcap::WriteOptions::new()
+        .profile("uringtop")
+        .create(Cursor::new(Vec::new()))
+        .unwrap();
+    let header = BTreeMap::from([("format_version".to_string(), FORMAT_VERSION.to_string())]);
+    w.write_metadata(&mcap::records::Metadata {
+        name: "uringtop".into(),
+        metadata: header,
+    })
+    .unwrap();
+    let schema = w.add_schema("uringtop.Sample", "json", b"").unwrap();
+    let samples = w
+        .add_channel(schema, "/uringtop/samples", "json", &BTreeMap::new())
+        .unwrap();
+    let future = BTreeMap::from([("checkpoint_version".to_string(), "999".to_string())]);
+    let checkpoints = w
+        .add_channel(
+            0,
+            "/uringtop/checkpoints",
+            "x-uringtop-model-checkpoint",
+            &future,
+        )
+        .unwrap();
+    for (channel_id, data) in [
+        (samples, codec::encode_sample(&sample)),
+        (
+            checkpoints,
+            b"a model this reader cannot fold alike".to_vec(),
+        ),
+    ] {
+        let header = mcap::records::MessageHeader {
+            channel_id,
+            sequence: 0,
+            log_time: sample.time_ns,
+            publish_time: sample.time_ns,
+        };
+        w.write_to_known_channel(&header, &data).unwrap();
+    }
+    w.finish().unwrap();
+    let bytes = w.into_inner().into_inner();
+    let rec = Recording::from_bytes(&bytes).unwrap();
+    assert!(rec.damage().is_none(), "{:?}", rec.damage());
+    assert!(rec.checkpoints().is_empty());
+    assert_eq!(
+        rec.inputs().collect::<Vec<_>>(),
+        vec![Input::Sample(sample)]
+    );
+}
+
+/// `inputs` split into files after the given samples, as `record --dir` writes them: each
+/// file's writer continues the model of the one before (when `carry`), flushing every sample.
+fn series(inputs: &[Input], cuts: &[usize], carry: bool) -> Vec<Recording> {
+    let mut files = Vec::new();
+    let mut model = None;
+    let mut w: Option<RecordingWriter<Cursor<Vec<u8>>>> = None;
+    let mut samples = 0;
+    let finish = |w: RecordingWriter<Cursor<Vec<u8>>>, files: &mut Vec<Recording>| {
+        let m = w.model().clone();
+        files.push(Recording::from_bytes(&w.finish().unwrap().into_inner()).unwrap());
+        m
+    };
+    for input in inputs {
+        let writer = match &mut w {
+            Some(w) => w,
+            None => {
+                let fresh = RecordingWriter::new(Cursor::new(Vec::new()), &header())
+                    .unwrap()
+                    .with_checkpoints(TIGHT);
+                let fresh = match model.take() {
+                    Some(m) if carry => fresh.continuing(m).unwrap(),
+                    _ => fresh,
+                };
+                w.insert(fresh)
+            }
+        };
+        writer.write(input).unwrap();
+        if matches!(input, Input::Sample(_)) {
+            writer.flush().unwrap();
+            samples += 1;
+            if cuts.contains(&samples) {
+                model = Some(finish(w.take().unwrap(), &mut files));
+            }
+        }
+    }
+    if let Some(w) = w {
+        finish(w, &mut files);
+    }
+    files
+}
+
+#[test]
+fn a_series_of_files_replays_as_one_recording_and_each_file_as_its_part() {
+    let inputs = stream();
+    let whole = || Recording::from_bytes(&record_with(&inputs, Spacing::NONE)).unwrap();
+    let mut plain = Timeline::new(whole());
+    let joined = Recording::join(series(&inputs, &[9, 20], true));
+    assert_eq!(joined.inputs().collect::<Vec<_>>(), inputs);
+    assert_eq!(
+        joined.sample_times().collect::<Vec<_>>(),
+        whole().sample_times().collect::<Vec<_>>()
+    );
+    // Checkpoints of all three files count (each file opens with one).
+    let opening: Vec<usize> = joined.checkpoints().iter().map(|c| c.samples).collect();
+    assert!(opening.contains(&9) && opening.contains(&20), "{opening:?}");
+    let mut t = Timeline::new(joined);
+    for n in [30, 2, 25, 10, 9, 21, 1, 19, 30] {
+        t.goto_sample(n);
+        plain.goto_sample(n);
+        assert!(*t.model() == *plain.model(), "joined, at sample {n}");
+    }
+    // The last file alone opens where the series was: its sample k is the series' 20 + k.
+    let third = series(&inputs, &[9, 20], true).pop().unwrap();
+    let mut alone = Timeline::new(third);
+    for k in [5, 1, 10, 3] {
+        alone.goto_sample(k);
+        plain.goto_sample(20 + k);
+        assert!(
+            *alone.model() == *plain.model(),
+            "the third file at its sample {k}"
+        );
+    }
+}
+
+#[test]
+fn files_that_do_not_continue_one_another_lend_no_checkpoint_to_the_series() {
+    let inputs = stream();
+    let mut plain =
+        Timeline::new(Recording::from_bytes(&record_with(&inputs, Spacing::NONE)).unwrap());
+    // A recorder restarted at sample 12: its file's checkpoints hold only its own inputs.
+    let mut parts = series(&inputs[..inputs.len() / 2], &[6], true);
+    let split = parts.iter().map(|p| p.inputs().count()).sum::<usize>();
+    parts.extend(series(&inputs[split..], &[], false));
+    let before: usize = parts[..2].iter().map(|p| p.sample_times().count()).sum();
+    let joined = Recording::join(parts);
+    assert!(joined.checkpoints().iter().all(|c| c.samples <= before));
+    assert_eq!(joined.inputs().collect::<Vec<_>>(), inputs);
+    let (_, n) = Timeline::new(Recording::from_bytes(&record(&inputs, true)).unwrap()).position();
+    let mut t = Timeline::new(joined);
+    for to in [n, 3, n - 2, before + 1, 1, before + 3] {
+        t.goto_sample(to);
+        plain.goto_sample(to);
+        assert!(*t.model() == *plain.model(), "at sample {to}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -443,11 +681,17 @@ proptest! {
             let mut model = Model::new();
             for input in rec.inputs() { model.apply(&input); }
             let _ = model.report();
+            // And a replay jumps around it, restoring what checkpoints it kept.
+            let mut timeline = Timeline::new(rec);
+            let (_, n) = timeline.position();
+            for to in [n, n / 3, n / 2, 1] {
+                timeline.goto_sample(to);
+            }
         }
     }
 }
 
 fn fixture() -> &'static [u8] {
     static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    BYTES.get_or_init(|| record(&synthetic_stream(5, 12, 3, 2), true))
+    BYTES.get_or_init(|| record_with(&synthetic_stream(5, 12, 3, 2), TIGHT))
 }

@@ -203,7 +203,46 @@ struct urt_rule {
 	__u32 open_flags_any;  /* OPENAT/OPENAT2 with one of these O_* bits (0: no condition) */
 	__u64 socket_domains;  /* SOCKET with family d: bit d (0: no condition) */
 	__u16 socket_types;    /* SOCKET with type t (low 4 bits): bit t (0: no condition) */
-	__u8 _pad2[6];
+	__u8 arg_kinds;        /* URT_ARG_*: conditions on user memory or the buffer kind */
+	__u8 _pad2[5];
+};
+
+/* urt_rule.arg_kinds */
+#define URT_ARG_PATHS 1         /* paths: urt_policy.path_pos/path_neg[rule] */
+#define URT_ARG_PEERS 2         /* peers: urt_policy.peer_pos/peer_neg[rule] */
+#define URT_ARG_FIXED_BUFFERS 4 /* the request's buffer is not registered (where it could be) */
+
+/*
+ * One `paths` pattern (common/src/policy/paths.rs has the dialect): bytes match themselves, '*'
+ * a run of bytes other than '/', '?' one such byte; SUBTREE: the pattern ended in a slash and two
+ * stars (not in text): the directory and everything beneath; ANY: "**", every path.
+ */
+#define URT_MAX_PATTERNS 64
+#define URT_PATTERN_LEN 96
+#define URT_PATTERN_SUBTREE 1
+#define URT_PATTERN_ANY 2
+struct urt_path_pattern {
+	__u8 rule;  /* the rule it belongs to */
+	__u8 len;   /* bytes of text */
+	__u8 flags; /* URT_PATTERN_* */
+	__u8 _pad;
+	char text[URT_PATTERN_LEN];
+};
+
+/* One `peers` entry: addresses whose bits under mask equal net, with a port in [lo, hi]. */
+#define URT_MAX_PEERS 64
+#define URT_PEER_INET 0 /* IPv4 or IPv6 ("*") */
+#define URT_PEER_V4 1   /* address in the first 4 bytes */
+#define URT_PEER_V6 2
+#define URT_PEER_UNIX 3 /* every AF_UNIX address */
+struct urt_peer_entry {
+	__u8 rule;
+	__u8 family; /* URT_PEER_* */
+	__u16 port_lo;
+	__u16 port_hi;
+	__u8 _pad[2];
+	__u8 net[16];
+	__u8 mask[16];
 };
 
 struct urt_policy {
@@ -224,6 +263,18 @@ struct urt_policy {
 	__u64 register_ops[64];   /* [op]: rules covering IORING_REGISTER op */
 	__u64 flags[256];         /* [IOSQE bits | URT_FLAG_PERSONALITY]: rules whose conditions hold */
 	struct urt_rule rules[URT_MAX_RULES];
+	/* Argument rules on user memory or the buffer kind (policy.h, mem_facts): bit j of
+	 * path_pos[i] says paths[j] is one of rule i's plain patterns, of path_neg[i] one of its
+	 * negated ones; the same for peers. */
+	__u64 mem_rules;          /* rules with an URT_ARG_* condition */
+	__u32 npaths;
+	__u32 npeers;
+	__u64 path_pos[URT_MAX_RULES];
+	__u64 path_neg[URT_MAX_RULES];
+	__u64 peer_pos[URT_MAX_RULES];
+	__u64 peer_neg[URT_MAX_RULES];
+	struct urt_path_pattern paths[URT_MAX_PATTERNS];
+	struct urt_peer_entry peers[URT_MAX_PEERS];
 };
 
 /* The single entry of the `config` array, written by userspace at any time. */
@@ -315,7 +366,10 @@ _Static_assert(sizeof(struct urt_register_key) == 8, "urt_register_key layout");
 _Static_assert(sizeof(struct urt_register_stats) == 56, "urt_register_stats layout");
 _Static_assert(sizeof(struct urt_setup_key) == 8, "urt_setup_key layout");
 _Static_assert(sizeof(struct urt_rule) == 56, "urt_rule layout");
-_Static_assert(sizeof(struct urt_policy) == 48 + 8 * (32 + 256 + 64 + 256) + 56 * URT_MAX_RULES,
+_Static_assert(sizeof(struct urt_path_pattern) == 100, "urt_path_pattern layout");
+_Static_assert(sizeof(struct urt_peer_entry) == 40, "urt_peer_entry layout");
+_Static_assert(sizeof(struct urt_policy) == 48 + 8 * (32 + 256 + 64 + 256) + 56 * URT_MAX_RULES + 16 +
+						   8 * 4 * URT_MAX_RULES + 100 * URT_MAX_PATTERNS + 40 * URT_MAX_PEERS,
 	       "urt_policy layout");
 _Static_assert(sizeof(struct urt_err_key) == 8, "urt_err_key layout");
 _Static_assert(sizeof(struct urt_ring_info) == 32, "urt_ring_info layout");

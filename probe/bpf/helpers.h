@@ -330,6 +330,18 @@ static __always_inline struct urt_op_shared *shared_at(__u32 index)
 	return sh;
 }
 
+/*
+ * 0, but not to the verifier (the clock would need 292 years to set bit 63). A loop state that
+ * starts from constants makes the verifier follow every value the callback's counters take
+ * (bpf_loop callbacks are verified to convergence since Linux 6.7; before, as if they ran once
+ * from that state, which would hard-wire the first step): it gave up at a million instructions.
+ * From an unknown value, a few passes converge.
+ */
+static __always_inline __u32 opaque_zero(void)
+{
+	return bpf_ktime_get_ns() >> 63;
+}
+
 #include "policy.h"
 
 /* Where the events of one process on one ring for one opcode are counted, and what the policy

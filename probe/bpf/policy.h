@@ -148,28 +148,31 @@ static long identity_step(__u64 i, void *data)
 static __always_inline __u64 identity_rules(__u32 tgid, __u32 setup_flags, __s32 ring_fd)
 {
 	struct urt_identity x = {};
-	/*
-	 * 0. Kernels before 6.7 (Debian's 6.1.0-57 among them) verify a bpf_loop callback as if it
-	 * ran once, from the loop state it starts with: had that state been constants, they would
-	 * have hard-wired the callback's branches for the first step and the rules would never
-	 * match. There every field the loop carries starts from a 0 the verifier cannot see (the
-	 * clock would need 292 years to set bit 63). 6.7+ iterates the callback instead, and an
-	 * unknown start there multiplies the paths it explores past the 1M-instruction limit
-	 * (measured on 6.12 and 6.18): constants, as the loader says which verifier it is.
-	 */
-	__u32 zero = callbacks_verified_once ? bpf_ktime_get_ns() >> 63 : 0;
 
 	x.tgid = tgid;
 	x.uid = (__u32)bpf_get_current_uid_gid();
 	x.setup_flags = setup_flags;
 	x.ring_fd = ring_fd;
-	x.rule = zero;
-	x.fresh = 1 ^ zero;
-	x.p = zero;
-	x.c = zero;
-	x.mark = zero;
-	x.star = (__s32)zero - 1;
-	x.mask = zero;
+	x.fresh = 1;
+	/*
+	 * Kernels before 6.7 (Debian's 6.1.0-57 among them) verify a bpf_loop callback as if it ran
+	 * once, from the loop state it starts with: from constants they would hard-wire the
+	 * callback's branches for the first step, and no rule would ever match. There every field
+	 * the loop carries starts from opaque_zero(). 6.7+ iterates the callback to convergence, and
+	 * there the constant start is the one it verifies in fewest steps: with the opaque one,
+	 * on_submit_req judging a policy took over 1M instructions on 6.18 (721k with constants).
+	 */
+	if (callbacks_verified_once) {
+		__u32 zero = opaque_zero();
+
+		x.rule = zero;
+		x.fresh = 1 ^ zero;
+		x.p = zero;
+		x.c = zero;
+		x.mark = zero;
+		x.star = (__s32)zero - 1;
+		x.mask = zero;
+	}
 	leader_comm(x.comm);
 	bpf_loop(URT_IDENTITY_STEPS, identity_step, &x, 0);
 	return x.mask;
@@ -230,7 +233,8 @@ static __always_inline __u64 matching_rules(__u64 by_op, __u32 tgid, __u32 setup
 	return by_op ? by_op & identity_rules(tgid, setup_flags, ring_fd) : 0;
 }
 
-/* An SQE's arguments that rules can look at (the ones Linux 7.0's io_uring BPF filters see). */
+/* An SQE's arguments that rules can look at: the ones Linux 7.0's io_uring BPF filters see, and
+ * what `paths`, `peers` and `fixed_buffers` rules judge (filled by mem_facts, policy_args.h). */
 #define URT_ARGS_UNKNOWN 0
 #define URT_ARGS_SOCKET 1
 #define URT_ARGS_OPEN 2
@@ -240,7 +244,17 @@ struct urt_rule_args {
 	__u32 type;   /* SOCKET: type (flags above the low 4 bits) */
 	__u32 _pad;
 	__u64 oflags; /* OPENAT/OPENAT2: O_* */
+	__u64 path_hits[2]; /* bit j: urt_policy.paths[j] matches the SQE's first / second path */
+	__u64 peer_hits;    /* bit j: urt_policy.peers[j] matches its socket address */
+	__u8 paths_read;    /* bit k: path k could be read */
+	__u8 peer_known;    /* it names a socket address that could be read */
+	__u8 unregistered;  /* its buffer is not registered, where the kernel has the registered form */
+	__u8 _pad2[5];
 };
+
+/* Reads what `paths`, `peers` and `fixed_buffers` rules among `cand` judge (policy_args.h). */
+static __noinline int mem_facts(struct io_kiocb *req, const struct io_uring_sqe *sqe, __u32 op, __u64 cand,
+				struct urt_rule_args *a);
 
 /* State of the argument loop: candidates left, lowest first. */
 struct urt_arg_walk {
@@ -248,15 +262,44 @@ struct urt_arg_walk {
 	struct urt_rule_args args;
 };
 
-static __always_inline bool rule_args_hold(struct urt_rule *r, struct urt_rule_args *a)
+/* A list's masks hold for one address or path: a plain entry hit (or there is none), no negated one. */
+static __always_inline bool list_holds(__u64 pos, __u64 neg, __u64 hits)
 {
-	if (a->kind == URT_ARGS_SOCKET)
-		return (r->socket_domains || r->socket_types) &&
-		       (!r->socket_domains || (a->domain < 64 && ((r->socket_domains >> (a->domain & 63)) & 1))) &&
-		       (!r->socket_types || ((r->socket_types >> (a->type & 15)) & 1));
-	if (a->kind == URT_ARGS_OPEN)
-		return (a->oflags & r->open_flags_any) != 0;
-	return false;
+	return (!pos || (hits & pos)) && !(hits & neg);
+}
+
+/* Rule i's argument conditions hold (common/src/policy/args.rs args_hold is the specification). */
+static __always_inline bool rule_args_hold(struct urt_policy *pol, __u32 i, struct urt_rule_args *a)
+{
+	struct urt_rule *r = &pol->rules[i & (URT_MAX_RULES - 1)];
+	__u64 pos, neg;
+
+	if (r->socket_domains || r->socket_types) {
+		if (a->kind != URT_ARGS_SOCKET)
+			return false;
+		if (r->socket_domains && !(a->domain < 64 && ((r->socket_domains >> (a->domain & 63)) & 1)))
+			return false;
+		if (r->socket_types && !((r->socket_types >> (a->type & 15)) & 1))
+			return false;
+	}
+	if (r->open_flags_any && (a->kind != URT_ARGS_OPEN || !(a->oflags & r->open_flags_any)))
+		return false;
+	if (r->arg_kinds & URT_ARG_PATHS) {
+		pos = pol->path_pos[i & (URT_MAX_RULES - 1)];
+		neg = pol->path_neg[i & (URT_MAX_RULES - 1)];
+		if (!((a->paths_read & 1) && list_holds(pos, neg, a->path_hits[0])) &&
+		    !((a->paths_read & 2) && list_holds(pos, neg, a->path_hits[1])))
+			return false;
+	}
+	if (r->arg_kinds & URT_ARG_PEERS) {
+		pos = pol->peer_pos[i & (URT_MAX_RULES - 1)];
+		neg = pol->peer_neg[i & (URT_MAX_RULES - 1)];
+		if (!a->peer_known || !list_holds(pos, neg, a->peer_hits))
+			return false;
+	}
+	if ((r->arg_kinds & URT_ARG_FIXED_BUFFERS) && !a->unregistered)
+		return false;
+	return true;
 }
 
 /* One step: the lowest candidate wins unless it is an argument rule whose arguments do not hold. */
@@ -268,7 +311,7 @@ static long arg_step(__u64 i, void *data)
 
 	if (!pol || !low || !(pol->arg_rules & low))
 		return 1;
-	if (rule_args_hold(&pol->rules[lowest_bit(low) & (URT_MAX_RULES - 1)], &w->args))
+	if (rule_args_hold(pol, lowest_bit(low), &w->args))
 		return 1;
 	w->mask &= ~low;
 	return 0;
@@ -308,20 +351,31 @@ static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, _
 	return 0;
 }
 
-/* Hot path: the verdict on one SQE, from what the cache entry kept. `flags` indexes
- * urt_policy.flags (IOSQE bits | URT_FLAG_PERSONALITY); `args` (NULL: unknown) are its arguments. */
+/*
+ * Hot path: the verdict on one SQE, from what the cache entry kept. `flags` indexes urt_policy.flags
+ * (IOSQE bits | URT_FLAG_PERSONALITY); `args` holds its socket or open arguments. The SQE's paths,
+ * socket address and buffer kind are read (mem_facts) only when an argument rule is the first
+ * candidate left and a `paths`, `peers` or `fixed_buffers` rule is among the candidates, which
+ * the opcode already narrowed: other opcodes never pay for them. `req` (submitted) or `sqe`
+ * (refused at submission) says where the SQE is; the other is NULL.
+ */
 static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cached, __u32 flags,
-					     struct urt_rule_args *args, struct urt_verdict *v)
+					     struct urt_rule_args *args, struct io_kiocb *req,
+					     const struct io_uring_sqe *sqe, __u8 op, struct urt_verdict *v)
 {
-	struct urt_rule_args none = {};
 	struct urt_policy *pol;
+	__u64 c;
 
 	*v = *cached;
 	if (!cand)
 		return;
 	pol = policy_get();
-	if (pol)
-		verdict_of(pol, args_filter(pol, cand & pol->flags[flags & 0xff], args ? args : &none), v);
+	if (!pol)
+		return;
+	c = cand & pol->flags[flags & 0xff];
+	if ((c & -c & pol->arg_rules) && (c & pol->mem_rules))
+		mem_facts(req, sqe, op, c & pol->mem_rules, args);
+	verdict_of(pol, args_filter(pol, c, args), v);
 }
 
 /* The verdict on an io_uring_register call (rare: evaluated in full every time). */

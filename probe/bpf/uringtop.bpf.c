@@ -16,6 +16,7 @@
 #include "maps.h"
 #include "helpers.h"
 #include "args.h"
+#include "policy_args.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -155,7 +156,8 @@ static __always_inline int submitted(struct io_kiocb *req)
 
 		if (where.cand)
 			prepped_args(req, op, &args);
-		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &args, &v);
+		policy_judge_sqe(where.cand, &where.verdict, policy_flags_of(req, sqe_flags), &args, req, 0, op,
+				 &v);
 		if (v.rule != URT_NO_RULE || v.action != URT_ACTION_ALLOW)
 			policy_act(&v);
 	}
@@ -217,7 +219,8 @@ int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req
 		if (where.cand)
 			sqe_args(sqe, op, &args);
 		policy_judge_sqe(where.cand, &where.verdict,
-				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &args, &v);
+				 (sqe->flags & 0x7f) | (sqe->personality ? URT_FLAG_PERSONALITY : 0), &args, 0, sqe, op,
+				 &v);
 		/* A deny the kernel refused with -EACCES (its restrictions or BPF filters, e.g. those
 		 * `uringtop run` installs) was carried out: the SQE never ran. */
 		if (v.action == URT_ACTION_DENY && error == -EACCES)

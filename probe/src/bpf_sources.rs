@@ -13,6 +13,7 @@ pub const SOURCES: &[&str] = &[
     "kernel_types.h",
     "legacy.h",
     "args.h",
+    "policy_args.h",
 ];
 pub const OBJECT: &str = "uringtop.bpf.o";
 /// Holds the digest of SOURCES and CLANG_FLAGS that OBJECT was built from.

@@ -119,6 +119,16 @@ fn names(data: &[u8], name: &str) -> bool {
     strings.is_some_and(|s| string_offset(s, name).is_some())
 }
 
+/// The running kernel has registered-buffer forms of vectored I/O (IORING_OP_READV_FIXED, Linux
+/// 6.15+, which came with registered vectors for SENDMSG_ZC): READV, WRITEV and an unregistered
+/// SENDMSG_ZC then violate a `fixed_buffers` rule.
+pub fn has_vectored_fixed() -> bool {
+    std::fs::read("/sys/kernel/btf/vmlinux")
+        .ok()
+        .and_then(|data| enum_value(&data, "IORING_OP_READV_FIXED"))
+        .is_some()
+}
+
 fn req_flag_bit(name: &str) -> Option<u32> {
     let data = std::fs::read("/sys/kernel/btf/vmlinux").ok()?;
     enum_value(&data, name)

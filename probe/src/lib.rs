@@ -20,6 +20,7 @@ mod probe;
 mod programs;
 mod read;
 mod reclaim;
+mod registered;
 pub mod request_stream;
 pub mod support;
 mod sys_bpf;

@@ -118,6 +118,7 @@ impl Probe {
             keys: Default::default(),
             slots: Default::default(),
             contexts: Default::default(),
+            registrations: Default::default(),
         };
         let config = take(&mut ebpf, "config")?;
         let request_stream = take(&mut ebpf, "records")?;

@@ -69,6 +69,8 @@ pub(crate) struct StatMaps {
     pub slots: StdHashMap<u32, Slot>,
     /// User, cgroup and command line of each live process.
     pub contexts: crate::context::Contexts,
+    /// Each live ring's registered files and buffers, from its fdinfo.
+    pub registrations: crate::registered::Registrations,
 }
 
 fn map_err(what: &str, e: impl std::fmt::Display) -> ProbeError {
@@ -134,7 +136,8 @@ impl StatMaps {
             .partition(|(key, _, _)| gone.covers(key));
         self.recycle(now, &retire_now, &idle)?;
 
-        let rings = self.read_rings();
+        let mut rings = self.read_rings();
+        self.registrations.fill(&mut rings, now);
         let processes = self.read_processes();
         let rule_hits = self.read_rule_hits()?;
         let sample = Sample {
@@ -157,6 +160,7 @@ impl StatMaps {
         }
         for &ring in &gone.rings {
             let _ = self.rings.remove(&ring);
+            self.registrations.forget(ring);
         }
         self.sent.forget(&gone.pids, &gone.rings);
         Ok(sample)

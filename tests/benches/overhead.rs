@@ -25,10 +25,22 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn flood(secs: Duration) -> f64 {
-    match workloads::nop_flood(secs, BATCH) {
+/// What a flood submits.
+#[derive(Clone, Copy)]
+enum Flood {
+    Nops,
+    /// OPENATs of a missing path (inline ENOENT): what path rules cost on the opcode they name.
+    Openats,
+}
+
+fn flood(what: Flood, secs: Duration) -> f64 {
+    let n = match what {
+        Flood::Nops => workloads::nop_flood(secs, BATCH),
+        Flood::Openats => workloads::openat_flood(secs, BATCH),
+    };
+    match n {
         Ok(n) => n as f64,
-        Err(e) => panic!("NOP flood failed: {e:#}"),
+        Err(e) => panic!("flood failed: {e:#}"),
     }
 }
 
@@ -43,9 +55,9 @@ enum Side {
 
 /// Floods once on `side`; with a probe, a reader drains the ring buffer and samples the maps as
 /// `uringtop trace`/`dump` would.
-fn run(side: &Side, secs: Duration) -> f64 {
+fn run(side: &Side, what: Flood, secs: Duration) -> f64 {
     let Side::Traced { records, policy } = side else {
-        return flood(secs);
+        return flood(what, secs);
     };
     let records = *records;
     let mut probe = match policy {
@@ -70,7 +82,7 @@ fn run(side: &Side, secs: Duration) -> f64 {
                 std::thread::sleep(Duration::from_millis(if records { 5 } else { 200 }));
             }
         });
-        let n = flood(secs);
+        let n = flood(what, secs);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         reader.join().expect("reader thread");
         n
@@ -79,15 +91,15 @@ fn run(side: &Side, secs: Duration) -> f64 {
 
 /// Runs `pairs` interleaved floods on `base` and `measured` (alternating which goes first) and
 /// prints the median ratio measured / base.
-fn ratio(name: &str, pairs: u64, secs: Duration, base: &Side, measured: &Side) -> f64 {
+fn ratio(name: &str, what: Flood, pairs: u64, secs: Duration, base: &Side, measured: &Side) -> f64 {
     let mut ratios = Vec::new();
     for pair in 0..pairs {
         let ratio = if pair % 2 == 0 {
-            let b = run(base, secs);
-            run(measured, secs) / b
+            let b = run(base, what, secs);
+            run(measured, what, secs) / b
         } else {
-            let m = run(measured, secs);
-            m / run(base, secs)
+            let m = run(measured, what, secs);
+            m / run(base, what, secs)
         };
         ratios.push(ratio);
     }
@@ -118,8 +130,11 @@ fn main() {
         policy: policy.map(|p| Box::new(p.compile(false))),
     };
     let fifty = policy::parse(&policies::fifty_rules()).expect("the benchmark policy parses");
+    let with_args = policy::parse(&policies::fifty_rules_with_arguments())
+        .expect("the benchmark policy with argument rules parses");
     ratio(
         "aggregation (counters, errors, latency) / untraced",
+        Flood::Nops,
         pairs,
         secs,
         &Side::Untraced,
@@ -127,6 +142,7 @@ fn main() {
     );
     ratio(
         "aggregation + streaming every request / untraced",
+        Flood::Nops,
         pairs,
         secs,
         &Side::Untraced,
@@ -134,6 +150,7 @@ fn main() {
     );
     ratio(
         "aggregation + 50-rule policy / untraced",
+        Flood::Nops,
         pairs,
         secs,
         &Side::Untraced,
@@ -141,9 +158,43 @@ fn main() {
     );
     ratio(
         "aggregation + 50-rule policy / aggregation (target >= 0.90)",
+        Flood::Nops,
         pairs,
         secs,
         &traced(false, None),
         &traced(false, Some(&fifty)),
+    );
+    ratio(
+        "aggregation + 50 rules, 30 on arguments / aggregation (target >= 0.90)",
+        Flood::Nops,
+        pairs,
+        secs,
+        &traced(false, None),
+        &traced(false, Some(&with_args)),
+    );
+    ratio(
+        "aggregation + 50 rules, 30 on arguments / + 50-rule policy",
+        Flood::Nops,
+        pairs,
+        secs,
+        &traced(false, Some(&fifty)),
+        &traced(false, Some(&with_args)),
+    );
+    println!("OPENAT flood (a missing path, inline ENOENT), the same way:");
+    ratio(
+        "aggregation / untraced",
+        Flood::Openats,
+        pairs,
+        secs,
+        &Side::Untraced,
+        &traced(false, None),
+    );
+    ratio(
+        "aggregation + 50 rules, 16 on paths (32 patterns) / aggregation",
+        Flood::Openats,
+        pairs,
+        secs,
+        &traced(false, None),
+        &traced(false, Some(&with_args)),
     );
 }

@@ -39,11 +39,57 @@ pub fn fifty_rules() -> String {
     text
 }
 
+/// [`fifty_rules`] with 30 of its 47 per-program rules replaced by argument rules that apply to
+/// every process: 16 `paths` rules (two patterns each, one negated, one with open flags), 12
+/// `peers` rules (a CIDR with a port and a negated subnet) and 2 `fixed_buffers` rules. None of
+/// them is about NOP, so a NOP flood should not pay for them; an OPENAT of a path outside them
+/// runs every path rule's patterns (see the bench's OPENAT flood).
+pub fn fifty_rules_with_arguments() -> String {
+    let base = fifty_rules();
+    // Keep the header and the per-program rules from #31 on (each rule starts at "\n[[rule]]").
+    let mut parts = base.split("\n[[rule]]");
+    let mut text = parts.next().unwrap_or_default().to_string();
+    for i in 0..16 {
+        let _ = write!(
+            text,
+            "\n[[rule]]\nname = \"files of app {i}\"\npaths = [\"/etc/app-{i}/**\", \"!/etc/app-{i}/public/*\"]\naction = \"deny\"\n"
+        );
+        if i == 0 {
+            text.push_str("open_flags_any = [\"O_WRONLY\", \"O_RDWR\"]\n");
+        }
+    }
+    for i in 0..12 {
+        let _ = write!(
+            text,
+            "\n[[rule]]\nname = \"database {i}\"\npeers = [\"10.{i}.0.0/16:5432\", \"!10.{i}.1.0/24\"]\naction = \"log\"\n"
+        );
+    }
+    for i in 0..2 {
+        let _ = write!(
+            text,
+            "\n[[rule]]\nname = \"registered buffers {i}\"\ncomm = \"db-{i}*\"\nfixed_buffers = true\naction = \"log\"\n"
+        );
+    }
+    for rule in parts.skip(30) {
+        text.push_str("\n[[rule]]");
+        text.push_str(rule);
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_fifty_rule_policy_parses_to_fifty_rules() {
         let p = uringtop_common::policy::parse(&super::fifty_rules()).unwrap();
         assert_eq!(p.rules.len(), 50);
+    }
+
+    #[test]
+    fn the_argument_variant_has_fifty_rules_thirty_about_arguments() {
+        let p = uringtop_common::policy::parse(&super::fifty_rules_with_arguments()).unwrap();
+        assert_eq!(p.rules.len(), 50);
+        assert_eq!(p.rules.iter().filter(|r| r.has_mem_condition()).count(), 30);
+        assert_eq!(p.rules[49].name.as_deref(), Some("no sockets"));
     }
 }

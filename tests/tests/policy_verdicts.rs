@@ -149,6 +149,7 @@ fn the_probe_agrees_with_the_reference_evaluator_on_every_request() {
             personality: false,
             ring_fd: -1,
             args: Default::default(),
+            mem: Default::default(),
         };
         assert_eq!(
             r.verdict,

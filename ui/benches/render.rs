@@ -43,6 +43,8 @@ fn main() {
         theme: Theme::colored(),
         utc_offset_s: 0,
         policy: None,
+        settings: uringtop_tui::settings::Settings::default(),
+        store: uringtop_tui::settings::ConfigStore::Disabled,
     });
     app.resize(&models[0], 200, 60);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");

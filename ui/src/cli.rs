@@ -38,9 +38,10 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct TuiArgs {
-    /// Refresh interval of the live view, in seconds (`+` and `-` change it while it runs).
-    #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true, global = false)]
-    pub interval: Duration,
+    /// Refresh interval of the live view, in seconds (`+` and `-` change it while it runs);
+    /// default: the config file's `interval`, else 1.
+    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true, global = false)]
+    pub interval: Option<Duration>,
     /// Show only this process.
     #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
@@ -50,6 +51,29 @@ pub struct TuiArgs {
     pub record: Option<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// The config file of the terminal UI (columns, sort, interval, theme, the idle-ring rule).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// Read (and let the column chooser save to) this config file instead of
+    /// $XDG_CONFIG_HOME/uringtop/config.toml (~/.config/uringtop/config.toml).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no config file (built-in defaults; the column chooser saves nothing).
+    #[arg(long)]
+    pub no_config: bool,
+    /// Colours: default (dark terminals), light (light terminals) or mono (none, as NO_COLOR);
+    /// overrides the config file's `theme` and NO_COLOR.
+    #[arg(long, value_name = "NAME", value_parser = parse_theme)]
+    pub theme: Option<uringtop_tui::settings::ThemeName>,
+}
+
+fn parse_theme(text: &str) -> Result<uringtop_tui::settings::ThemeName, String> {
+    uringtop_tui::settings::ThemeName::from_name(text)
+        .ok_or_else(|| format!("`{text}` is not a theme (default, light or mono)"))
 }
 
 /// A policy to judge every SQE and io_uring_register call against (see the README).
@@ -279,6 +303,8 @@ pub struct ReplayArgs {
     /// Start at this time: a local time of day (12:03:10) or an offset (+90s).
     #[arg(long, value_name = "T", value_parser = TimeSpec::parse)]
     pub start: Option<TimeSpec>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Args, Debug)]
@@ -414,6 +440,9 @@ fn not_applying(cli: &Cli, matches: &ArgMatches) -> Option<(Option<&'static str>
             ("record", "--record"),
             ("policy", "--policy"),
             ("enforce", "--enforce"),
+            ("config", "--config"),
+            ("no_config", "--no-config"),
+            ("theme", "--theme"),
         ] {
             if given(matches, id) {
                 return Some((
@@ -651,6 +680,18 @@ mod tests {
             &["uringtop", "--interval", "2", "replay", "x"],
             "option of the live view",
         );
+        refused(
+            &["uringtop", "--config", "c.toml", "replay", "x"],
+            "`uringtop replay --config …`",
+        );
+        refused(
+            &["uringtop", "--theme", "dark"],
+            "not a theme (default, light or mono)",
+        );
+        refused(
+            &["uringtop", "--config", "c.toml", "--no-config"],
+            "cannot be used with",
+        );
         // What does apply still parses.
         for ok in [
             &[
@@ -658,6 +699,8 @@ mod tests {
             ][..],
             &["uringtop", "trace", "--ring", "1", "--pid", "7"][..],
             &["uringtop", "--pid", "7", "--interval", "2"][..],
+            &["uringtop", "--config", "c.toml", "--theme", "light"][..],
+            &["uringtop", "replay", "x", "--no-config", "--theme", "mono"][..],
         ] {
             Cli::try_parse_checked_from(ok).unwrap();
         }

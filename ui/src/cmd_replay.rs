@@ -8,6 +8,7 @@ use uringtop_tui::Player;
 
 pub async fn run(args: ReplayArgs) -> Result<()> {
     // Everything that can fail with a message happens before the terminal is taken over.
+    let config = crate::config_file::load(&args.config)?;
     uringtop_tui::check_terminal()?;
     let rec = crate::recording_file::open(&args.file)?;
     let Some((first, _)) = rec.time_range() else {
@@ -36,9 +37,12 @@ pub async fn run(args: ReplayArgs) -> Result<()> {
     let options = uringtop_tui::Options {
         refresh: uringtop_tui::Refresh::new(interval),
         only_pid: args.pid,
-        theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
+        theme: config.theme,
         utc_offset_s: offset,
         policy,
+        // The replay's interval is the recording's; the rest of the config applies.
+        settings: config.settings,
+        store: config.store,
     };
     uringtop_tui::run(uringtop_tui::ReplayDriver::new(player), options).await
 }

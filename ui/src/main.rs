@@ -9,6 +9,7 @@ mod cmd_record;
 mod cmd_replay;
 mod cmd_run;
 mod cmd_trace;
+mod config_file;
 mod local_time;
 mod policy_file;
 mod protobuf;
@@ -83,8 +84,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// The live terminal UI. Everything that can fail with a message for the user (no terminal, the
 /// probe not loading) happens before the terminal is switched to the alternate screen.
 async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
+    let config = config_file::load(&args.config)?;
     uringtop_tui::check_terminal()?;
-    let refresh = uringtop_tui::Refresh::new(args.interval);
+    // --interval, else the config file's, else a second.
+    let interval = args
+        .interval
+        .or(config.settings.interval)
+        .unwrap_or(std::time::Duration::from_secs(1));
+    let refresh = uringtop_tui::Refresh::new(interval);
     let policy =
         policy_file::LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     let (inputs, control) = session::probe::start(refresh.sampling(), policy.as_ref())?;
@@ -114,9 +121,11 @@ async fn tui(args: cli::TuiArgs) -> anyhow::Result<()> {
     let options = uringtop_tui::Options {
         refresh,
         only_pid: args.pid,
-        theme: uringtop_tui::Theme::for_no_color(std::env::var_os("NO_COLOR").as_deref()),
+        theme: config.theme,
         utc_offset_s: crate::local_time::utc_offset_s(),
         policy: policy.as_ref().map(policy_file::LoadedPolicy::label),
+        settings: config.settings,
+        store: config.store,
     };
     let control = Box::new(session::probe::TuiControl(control));
     let driver = uringtop_tui::LiveDriver::new(inputs, Some(control));

@@ -6,7 +6,7 @@ use crate::sink::rotating::recording_files;
 use anyhow::{anyhow, bail, Context, Result};
 use std::path::{Path, PathBuf};
 use uringtop_common::recording::time::parse_utc_file_stamp;
-use uringtop_common::recording::{OpenError, Recording, RecordingWriter};
+use uringtop_common::recording::{OpenError, Recording};
 
 pub fn open(path: &Path) -> Result<Recording> {
     if path.is_dir() {
@@ -72,13 +72,15 @@ pub fn open_window(
     Ok((join(path, &files[from..=to.max(from)])?, first))
 }
 
-/// `files` of a `record --dir` directory, oldest first, joined into one recording (in memory),
-/// with the first file's header. Each file starts with a sample carrying everything live, so
-/// the join is the recorder's timeline. A file that cannot be read at all is skipped with a
-/// warning; the one being written (no summary yet) reads up to its last flush, as any
-/// recording.
+/// `files` of a `record --dir` directory, oldest first, as one recording (read from the files
+/// as needed, see [`Recording::join`]), with the first file's header. Each file starts with a
+/// sample carrying everything live, so the join is the recorder's timeline. A file that cannot
+/// be read at all is skipped with a warning; the one being written (no summary yet) reads up to
+/// its last flush, as any recording.
 fn join(dir: &Path, files: &[PathBuf]) -> Result<Recording> {
-    let mut joined: Option<RecordingWriter<std::io::Cursor<Vec<u8>>>> = None;
+    // Every file stays open: a week of 10-minute files is more than the usual 1024 descriptors.
+    raise_open_files_limit(files.len() as u64 + 64);
+    let mut parts = Vec::new();
     for file in files {
         let rec = match Recording::open(file) {
             Ok(rec) => rec,
@@ -90,24 +92,30 @@ fn join(dir: &Path, files: &[PathBuf]) -> Result<Recording> {
         if rec.damage().is_some() && Some(file) != files.last() {
             eprintln!("uringtop: warning: {}: {}", file.display(), rec.summary());
         }
-        let writer = match &mut joined {
-            Some(w) => w,
-            None => joined.insert(RecordingWriter::new(
-                std::io::Cursor::new(Vec::new()),
-                rec.header(),
-            )?),
-        };
-        for input in rec.inputs() {
-            writer.write(&input)?;
-        }
+        parts.push(rec);
     }
-    let Some(writer) = joined else {
+    if parts.is_empty() {
         bail!(
             "{} is a directory without a recording in it (uringtop-*.mcap files, as `uringtop \
              record --dir` writes them)",
             dir.display()
         );
+    }
+    Ok(Recording::join(parts))
+}
+
+/// Raises the soft limit on open files towards `wanted` (up to the hard limit); if it cannot,
+/// the files past it are skipped with a warning, as any file that cannot be opened.
+fn raise_open_files_limit(wanted: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
     };
-    let bytes = writer.finish()?.into_inner();
-    Recording::from_bytes(&bytes).map_err(|e| anyhow!("{}: {e}", dir.display()))
+    // SAFETY: getrlimit/setrlimit read and write the struct given, nothing else.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }

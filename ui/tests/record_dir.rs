@@ -79,6 +79,45 @@ fn rotated_files_read_alone_and_as_one_timeline() {
             .unwrap()
     };
     assert_eq!(submitted(&last), submitted(&whole));
+
+    // The recorder's model went on from file to file: every file's checkpoints count in the
+    // directory's timeline (a checkpoint at each file's start), and jumping around it by them
+    // shows what folding the directory from its start shows.
+    use uringtop_common::input::Input;
+    use uringtop_common::model::Model;
+    use uringtop_common::recording::{Recording, Timeline};
+    let join = || Recording::join(parts.iter().map(|p| Recording::open(p).unwrap()).collect());
+    let joined = join();
+    let starts: Vec<usize> = parts
+        .iter()
+        .scan(0, |n, p| {
+            let at = *n;
+            *n += Recording::open(p).unwrap().sample_count();
+            Some(at)
+        })
+        .collect();
+    let at: Vec<usize> = joined.checkpoints().iter().map(|c| c.samples).collect();
+    for start in &starts[1..] {
+        assert!(at.contains(start), "a checkpoint at {start}: {at:?}");
+    }
+    let inputs: Vec<Input> = joined.inputs().collect();
+    let n = joined.sample_count();
+    let mut timeline = Timeline::new(joined);
+    for to in [n - 5, 150, starts[3] + 1, 20, starts[5], n / 2, 1] {
+        timeline.goto_sample(to);
+        let mut folded = Model::for_display();
+        let mut samples = 0;
+        for input in &inputs {
+            folded.apply(input);
+            if matches!(input, Input::Sample(_)) {
+                samples += 1;
+                if samples == to {
+                    break;
+                }
+            }
+        }
+        assert!(*timeline.model() == folded, "at sample {to}");
+    }
 }
 
 #[test]

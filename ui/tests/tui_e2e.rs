@@ -4,7 +4,7 @@
 //!
 //! Skipped without root or tmux, except under CI=true, where that fails the test.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -29,7 +29,8 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
         (120, 40),
         WAIT,
         env!("CARGO_BIN_EXE_uringtop"),
-        &["--interval", "0.5"],
+        // The machine's own config file must not change the screens under test.
+        &["--interval", "0.5", "--no-config"],
     );
 
     let process_row = format!("{pid} ");
@@ -113,7 +114,13 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
         (140, 40),
         WAIT,
         env!("CARGO_BIN_EXE_uringtop"),
-        &["--interval", "0.5", "--policy", policy.to_str().unwrap()],
+        &[
+            "--interval",
+            "0.5",
+            "--no-config",
+            "--policy",
+            policy.to_str().unwrap(),
+        ],
     );
     let process_row = format!("{pid} ");
     let screen = session.wait_for("the workload's process with deny verdicts", |s| {
@@ -143,6 +150,205 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
     });
     session.keys(&["Escape"]);
     session.wait_for("the process list", |s| s.contains("VERDICT"));
+    quit(&session, workload);
+}
+
+/// The mouse and the signal chooser in a real terminal: tmux passes the terminal's SGR mouse
+/// reports (`ESC [ < button ; column ; row M`, 1-based) to uringtop as a terminal would. Clicks
+/// sort by a header and open a process and a ring; the wheel moves the selection; `k` sends
+/// SIGUSR1 to this test's own process (the workload's), which a handler here counts.
+#[test]
+fn the_mouse_opens_and_sorts_and_k_signals_the_workload() {
+    const TEST: &str = "tui_e2e_mouse_kill";
+    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+        return;
+    }
+    install_usr1_counter();
+    let workload = Workload::start();
+    let pid = std::process::id();
+    let session = Session::start(
+        "tui-e2e-mouse",
+        (120, 40),
+        WAIT,
+        env!("CARGO_BIN_EXE_uringtop"),
+        &["--interval", "0.5", "--no-config"],
+    );
+    let process_row = format!("{pid} ");
+    session.wait_for("the workload's process", |s| {
+        s.lines().any(|l| l.trim_start().starts_with(&process_row))
+    });
+    // Only the workload: its process on screen row 2 (0-based), its ring on row 3.
+    session.keys(&["/"]);
+    session.literal(&pid.to_string());
+    session.keys(&["Enter"]);
+    let filtered = format!("filter \"{pid}\"");
+    let screen = session.wait_for("the filter", |s| s.contains(&filtered) && s.contains("└─"));
+
+    // A click on the PID header sorts by PID.
+    let header = screen.lines().nth(1).expect("a header line");
+    let x = header.find("PID").expect("a PID header") as u16;
+    session.literal(&click(x, 1));
+    session.wait_for("the sort by PID", |s| s.contains("sort PID ▲"));
+
+    // A double click on the process opens its details; on its ring, the ring view.
+    session.literal(&format!("{}{}", click(20, 2), click(20, 2)));
+    let popup = session.wait_for("the process popup", |s| s.contains("┌ process"));
+    assert!(popup.contains(&format!("[{pid}]")), "{popup}");
+    session.keys(&["Escape"]);
+    session.wait_for("the list again", |s| !s.contains("┌ process"));
+    session.literal(&format!("{}{}", click(20, 3), click(20, 3)));
+    session.wait_for("the ring view", |s| s.contains("latency of"));
+    session.keys(&["Escape"]);
+    session.wait_for("the list again", |s| s.contains(&filtered));
+
+    // The wheel: a notch down moves the selection to the last row, the ring; Enter opens it.
+    session.literal(&click(20, 2));
+    session.literal(&wheel_down(20, 10));
+    thread::sleep(Duration::from_millis(300));
+    session.keys(&["Enter"]);
+    session.wait_for("the ring view from the wheel", |s| s.contains("latency of"));
+    session.keys(&["Escape"]);
+    session.wait_for("the list again", |s| s.contains(&filtered));
+
+    // k on the process: the chooser, 7 (USR1), Enter, then y sends it.
+    session.literal(&click(20, 2));
+    session.keys(&["k"]);
+    session.wait_for("the signal chooser", |s| s.contains("send a signal"));
+    session.keys(&["7", "Enter"]);
+    session.wait_for("the question", |s| {
+        s.contains(&format!("send SIGUSR1 to pid {pid}?"))
+    });
+    let before = USR1.load(Ordering::SeqCst);
+    session.keys(&["y"]);
+    let screen = session.wait_for("the result", |s| s.contains("sent SIGUSR1 to"));
+    assert!(screen.contains(&format!("[{pid}]")), "{screen}");
+    let deadline = std::time::Instant::now() + WAIT;
+    while USR1.load(Ordering::SeqCst) == before && std::time::Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        USR1.load(Ordering::SeqCst),
+        before + 1,
+        "SIGUSR1 arrived once"
+    );
+
+    // t: the threads from /proc, and the NOPs the workload's thread submits, counted from the
+    // process's requests the probe streams while the view is open.
+    session.keys(&["t"]);
+    let screen = session.wait_for("the thread view counting SQEs", |s| {
+        s.contains("threads · ") && counted_sqes(s) >= 32
+    });
+    let main = format!("{pid} ");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with(&main) && l.contains("main")),
+        "the main thread is listed:\n{screen}"
+    );
+    quit(&session, workload);
+}
+
+/// "N SQEs counted" in the thread view's title.
+fn counted_sqes(screen: &str) -> u64 {
+    let Some(end) = screen.find(" SQEs counted") else {
+        return 0;
+    };
+    let start = screen[..end].rfind(' ').map_or(0, |i| i + 1);
+    // Large counts are abbreviated: 1.2k, 3.4M.
+    let text = &screen[start..end];
+    let (number, scale) = match text.strip_suffix('k') {
+        Some(n) => (n, 1e3),
+        None => text.strip_suffix('M').map_or((text, 1.0), |n| (n, 1e6)),
+    };
+    number.parse::<f64>().map_or(0, |n| (n * scale) as u64)
+}
+
+/// A left click at (x, y), 0-based, as an SGR mouse report: press, then release.
+fn click(x: u16, y: u16) -> String {
+    format!("\x1b[<0;{c};{r}M\x1b[<0;{c};{r}m", c = x + 1, r = y + 1)
+}
+
+/// One notch of the wheel, down, at (x, y).
+fn wheel_down(x: u16, y: u16) -> String {
+    format!("\x1b[<65;{};{}M", x + 1, y + 1)
+}
+
+/// SIGUSR1s this process received (see [`install_usr1_counter`]).
+static USR1: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn count_usr1(_: libc::c_int) {
+    USR1.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Counts SIGUSR1 instead of dying of it (its default action), so the test can see it arrive.
+fn install_usr1_counter() {
+    // SAFETY: the handler only touches an atomic, which is async-signal-safe.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = count_usr1 as *const () as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()),
+            0
+        );
+    }
+}
+
+#[test]
+fn the_request_list_filters_a_live_stream() {
+    const TEST: &str = "tui_e2e_filter";
+    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+        return;
+    }
+    let workload = Workload::start();
+    let pid = std::process::id();
+    let session = Session::start(
+        "tui-e2e-filter",
+        (120, 40),
+        WAIT,
+        env!("CARGO_BIN_EXE_uringtop"),
+        &[
+            "--interval",
+            "0.5",
+            "--no-config",
+            "--pid",
+            &pid.to_string(),
+        ],
+    );
+    session.wait_for("the workload's ring", |s| s.contains("└─"));
+    session.keys(&["Home", "Down", "r"]);
+    session.wait_for("streamed NOPs", |s| {
+        s.contains("requests of ring") && nop_rows(s) >= 5
+    });
+
+    // A filter nothing passes: the list says so, and how to clear it.
+    session.keys(&["/"]);
+    session.literal("op:READ");
+    session.keys(&["Enter"]);
+    let screen = session.wait_for("no READ on a ring of NOPs", |s| {
+        s.contains("filter \"op:READ\"") && s.contains("matches \"op:READ\"")
+    });
+    assert_eq!(nop_rows(&screen), 0, "{screen}");
+
+    // A mistake is said while typing, and changes nothing.
+    session.keys(&["/", "C-u"]);
+    session.literal("op:NOPP");
+    session.keys(&["Enter"]);
+    session.wait_for("the mistake", |s| s.contains("did you mean NOP?"));
+
+    // Combined terms that the NOPs pass: the list fills again as they stream in.
+    session.keys(&["C-u"]);
+    session.literal("nop lat>1ns");
+    session.keys(&["Enter"]);
+    session.wait_for("filtered NOPs streaming", |s| {
+        s.contains("filter \"nop lat>1ns\"") && s.contains("match") && nop_rows(s) >= 5
+    });
+
+    // Esc clears the filter (and stays in the list).
+    session.keys(&["Escape"]);
+    session.wait_for("the unfiltered list", |s| {
+        s.contains("requests of ring") && s.contains(" held ") && nop_rows(s) >= 5
+    });
     quit(&session, workload);
 }
 

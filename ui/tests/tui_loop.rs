@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, Recording, RecordingWriter};
 use uringtop_common::synthetic::synthetic_stream;
+use uringtop_tui::settings::{ConfigStore, Settings};
 use uringtop_tui::{
     run_on, views, App, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind, Theme,
 };
@@ -26,6 +27,9 @@ fn options() -> Options {
         theme: Theme::colored(),
         utc_offset_s: 0,
         policy: None,
+        settings: Settings::default(),
+        // Tests never write a config file unless they choose one.
+        store: ConfigStore::Disabled,
     }
 }
 
@@ -119,6 +123,43 @@ async fn live_keys_reach_the_app_and_ctrl_c_quits() {
     assert!(!shown.contains("source ended"), "{shown}");
 }
 
+#[tokio::test(start_paused = true)]
+async fn the_column_chooser_saves_through_the_loop_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in synthetic_stream(7, 5, 2, 1) {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        // Hide PID, save, close the chooser; the message stays until the next key.
+        for c in ['C', ' ', 's'] {
+            press(&keys, KeyCode::Char(c));
+        }
+        settle(Duration::from_millis(300)).await;
+        keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        ))))
+        .unwrap();
+        tx
+    };
+    let options = Options {
+        store: ConfigStore::File(path.clone()),
+        ..options()
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(shown.contains("saved to"), "{shown}");
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(saved.contains("main = [\"comm\", \"ring\""), "{saved}");
+}
+
 fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("replay.mcap");
     let mut w = RecordingWriter::create(&path, &Header::default()).unwrap();
@@ -133,6 +174,14 @@ fn recording_file(dir: &std::path::Path) -> std::path::PathBuf {
 async fn replay_status<F: std::future::Future<Output = ()>>(
     script: impl FnOnce(Keys) -> F,
 ) -> String {
+    let shown = replay_screen(script).await;
+    shown.lines().last().unwrap().to_string()
+}
+
+/// Replays a recording file in the loop while `script` presses keys; the screen at the end.
+async fn replay_screen<F: std::future::Future<Output = ()>>(
+    script: impl FnOnce(Keys) -> F,
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     let rec = Recording::open(&recording_file(dir.path())).unwrap();
     let (keys, events) = unbounded();
@@ -143,8 +192,29 @@ async fn replay_status<F: std::future::Future<Output = ()>>(
         script(keys)
     );
     result.unwrap();
-    let shown = text(terminal.backend().buffer());
-    shown.lines().last().unwrap().to_string()
+    text(terminal.backend().buffer())
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replays_request_list_filters_and_its_keys_are_text_while_typed() {
+    let screen = replay_screen(|keys| async move {
+        settle(Duration::from_millis(300)).await;
+        // The first ring's requests; then a filter with `t`, which would step the replay.
+        for c in ['j', 'r', '/', 'e', 'r', 'r', ' ', 't'] {
+            press(&keys, KeyCode::Char(c));
+        }
+        press(&keys, KeyCode::Enter);
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+    })
+    .await;
+    let title = screen.lines().next().unwrap();
+    assert!(title.starts_with("requests of ring"), "{screen}");
+    assert!(title.contains("filter \"err t\""), "{screen}");
+    assert!(
+        !screen.contains("PAUSED"),
+        "t was typed, not a step:\n{screen}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -245,4 +315,105 @@ async fn live_k_sends_the_chosen_signal_to_the_process() {
         shown.contains(&format!("sent SIGKILL to sleep[{pid}]")),
         "{shown}"
     );
+}
+
+/// Clicks and the wheel reach the app through the loop, in live and in replay alike: a double
+/// click on a ring row opens the ring view, the wheel scrolls.
+#[tokio::test(start_paused = true)]
+async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, column, row| {
+        Ok(TerminalEvent::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    let down = MouseEventKind::Down(MouseButton::Left);
+    let up = MouseEventKind::Up(MouseButton::Left);
+    // Replay: the first process's first ring is on screen row 3 (title, header, process).
+    let dir = tempfile::tempdir().unwrap();
+    let rec = Recording::open(&recording_file(dir.path())).unwrap();
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char(' ')); // pause where it is
+        for kind in [down, up, down, up] {
+            keys.unbounded_send(mouse(kind, 30, 3)).unwrap();
+        }
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+    };
+    let driver = ReplayDriver::new(Player::new(rec, 0));
+    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains("latency of") && shown.contains("OP"),
+        "a double click opened the ring view:\n{shown}"
+    );
+
+    // Live: the wheel moves the selection three rows a notch; a slow second click is a single.
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in synthetic_stream(7, 5, 4, 2) {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        keys.unbounded_send(mouse(MouseEventKind::ScrollDown, 5, 5))
+            .unwrap();
+        settle(Duration::from_millis(300)).await;
+        keys.unbounded_send(mouse(down, 30, 2)).unwrap();
+        settle(Duration::from_secs(1)).await;
+        keys.unbounded_send(mouse(down, 30, 2)).unwrap();
+        settle(Duration::from_millis(300)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains("PID") && !shown.contains("┌ process"),
+        "two slow clicks select without opening:\n{shown}"
+    );
+}
+
+/// `t` on a live process: the live driver lists its threads from /proc (this test's own
+/// process, whose main thread's tid is its pid), not while drawing.
+#[tokio::test(start_paused = true)]
+async fn live_t_lists_the_threads_of_the_process_from_proc() {
+    let pid = std::process::id();
+    let (tx, rx) = mpsc::channel(64);
+    let (keys, events) = unbounded();
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
+    let script = async move {
+        for input in one_process(pid, "tui_loop") {
+            tx.send(input).await.unwrap();
+        }
+        settle(Duration::from_secs(1)).await;
+        press(&keys, KeyCode::Char('t'));
+        settle(Duration::from_millis(1500)).await;
+        press(&keys, KeyCode::Char('q'));
+        tx
+    };
+    let driver = LiveDriver::new(rx, None);
+    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    result.unwrap();
+    let shown = text(terminal.backend().buffer());
+    assert!(
+        shown.contains(&format!("threads · tui_loop[{pid}]")),
+        "{shown}"
+    );
+    let main_row = shown
+        .lines()
+        .find(|l| l.starts_with(&format!("{pid} ")))
+        .unwrap_or_else(|| panic!("the main thread's row:\n{shown}"));
+    assert!(main_row.contains("main"), "{main_row}");
+    assert!(shown.contains("Threads: /proc/PID/task"), "{shown}");
 }

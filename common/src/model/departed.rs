@@ -5,6 +5,7 @@
 
 use super::{counters, RingState};
 use crate::input::{OpCounters, RegisterOpSample, RingSample};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A ring that went (it closed, or its process exited): what one process did on it within the
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 /// four counter sets and interval, which matters when a window holds 100,000 rings).
 ///
 /// [`OpState`]: super::OpState
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DepartedRing {
     pub pid: u32,
     /// The process's name when the ring went ("" if never reported).
@@ -30,7 +31,7 @@ pub struct DepartedRing {
 }
 
 /// Marked departed by the latest sample: forgotten at the start of the next one.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Leaving {
     /// Processes that exited (with every ring they had).
     pub pids: Vec<u32>,
@@ -47,7 +48,7 @@ impl Leaving {
 }
 
 /// What departed since the last rebase, kept for the report window.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Departed {
     /// In the order they went.
     pub rings: Vec<DepartedRing>,

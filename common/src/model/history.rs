@@ -20,6 +20,17 @@ impl<T, const CAP: usize> Default for History<T, CAP> {
 }
 
 impl<T, const CAP: usize> History<T, CAP> {
+    /// A log holding `items` (oldest first, at most `CAP` kept) after `seen` were pushed in all:
+    /// what [`History::items`] and [`History::seen`] gave.
+    pub fn from_parts(items: impl IntoIterator<Item = T>, seen: u64) -> Self {
+        let mut h = History::default();
+        for item in items {
+            h.push(item);
+        }
+        h.seen = seen.max(h.items.len() as u64);
+        h
+    }
+
     /// Appends `item`, dropping the oldest beyond `CAP`.
     pub fn push(&mut self, item: T) {
         self.items.push_back(item);

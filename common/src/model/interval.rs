@@ -3,9 +3,10 @@
 
 use crate::input::OpCounters;
 use crate::latency::{add_buckets, summarize, window_max, LatencySummary};
+use serde::{Deserialize, Serialize};
 
 /// What happened between the previous sample and the latest one.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IntervalStats {
     /// Length of the interval: 1 s for the first sample, or when time did not advance.
     pub seconds: f64,

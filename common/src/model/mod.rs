@@ -3,6 +3,7 @@
 //! Determinism: only ordered containers (BTreeMap, VecDeque), no clocks, no randomness; time is
 //! whatever the samples say. The same inputs always give an equal `Model` and the same report.
 
+pub mod checkpoint;
 pub mod counters;
 mod departed;
 mod history;
@@ -21,6 +22,7 @@ use crate::process_context::ProcessContext;
 use crate::verdict::Action;
 use departed::{Departed, Leaving};
 use interval::IntervalAccum;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// How many streamed requests the model keeps (the oldest are dropped first).
@@ -28,7 +30,9 @@ pub const REQUEST_HISTORY: usize = 10_000;
 /// How many policy violations (requests with a log, deny or kill verdict) the model keeps.
 pub const VIOLATION_HISTORY: usize = 2_000;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Serializable for checkpoints (see [`checkpoint`]): the two request logs go in the
+/// recordings' compact request encoding beside the rest, hence skipped here.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     samples: u64,
     start_ns: u64,
@@ -53,7 +57,9 @@ pub struct Model {
     /// See [`Model::for_display`].
     display_only: bool,
     interval: IntervalStats,
+    #[serde(skip)]
     requests: History<Request, REQUEST_HISTORY>,
+    #[serde(skip)]
     violations: History<Request, VIOLATION_HISTORY>,
     /// Cumulative verdicts per policy rule; None without a policy.
     rule_hits: Option<Vec<u64>>,
@@ -63,7 +69,7 @@ pub struct Model {
 }
 
 /// Where the report window starts; see [`Model::rebase`].
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 struct Base {
     /// None until the first sample (or a rebase after it) fixes it.
     time_ns: Option<u64>,

@@ -3,12 +3,13 @@
 
 use super::interval::IntervalStats;
 use crate::input::{OpCounters, RegisterOpSample, RingSample};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
 /// How many per-sample completion rates a ring keeps (a minute at the default 1 s interval).
 pub const RATE_HISTORY: usize = 60;
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessState {
     pub pid: u32,
     /// Last non-empty name the probe reported ("" until one arrives).
@@ -26,7 +27,7 @@ pub struct ProcessState {
     pub exited: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RingState {
     /// Latest description of the ring (zeroes but `ring` and `pid` until the probe reports one).
     /// The same for every process that uses the ring.
@@ -48,7 +49,7 @@ pub struct RingState {
     pub closed: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OpState {
     pub opcode: u8,
     /// Cumulative counts since the probe was attached. Equal to the kernel's counters unless the

@@ -230,6 +230,7 @@ impl RingWindow<'_> {
                 })
                 .collect(),
             other_rings: info.ring == OTHER_RINGS,
+            registered: info.registered.clone(),
         })
     }
 }

@@ -2,6 +2,8 @@
 //! are the arguments Linux 7.0's io_uring BPF filters see too (`struct io_uring_bpf_ctx`), so a
 //! rule on them can be refused by the kernel itself (`uringtop run`, see `kernel`).
 
+use super::paths::{paths_hold_for, PathArg, PATH_OPS};
+use super::peers::{peers_hold_for, Peer, PEER_OPS};
 use super::Rule;
 use crate::names::nearest_name;
 
@@ -21,6 +23,66 @@ pub enum SqeArgs {
     Socket { domain: u32, kind: u32 },
     /// OPENAT (sqe->open_flags) or OPENAT2 (open_how.flags).
     Open { flags: u64 },
+}
+
+/// The opcodes a `fixed_buffers` condition judges: READ and WRITE (READ_FIXED/WRITE_FIXED
+/// exist on every kernel uringtop judges), READV and WRITEV (READV_FIXED/WRITEV_FIXED: Linux
+/// 6.15+), SEND_ZC (IORING_RECVSEND_FIXED_BUF, 6.0+) and SENDMSG_ZC (registered vectors, 6.15+).
+/// On a kernel without the registered form, the probe reports no violation for that opcode.
+pub const BUFFER_OPS: [u8; 6] = [1, 2, 22, 23, 47, 48];
+
+/// What the probe read of an SQE for `paths`, `peers` and `fixed_buffers` rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemArgs {
+    /// The paths the SQE names that could be read (none: no `paths` rule holds).
+    pub paths: Vec<PathArg>,
+    /// The socket address it names (None: none, or unreadable: no `peers` rule holds).
+    pub peer: Option<Peer>,
+    /// Its data goes through a buffer that is not registered, and the running kernel has the
+    /// registered form of this operation.
+    pub unregistered_buffer: bool,
+}
+
+impl MemArgs {
+    /// What the probe judged, rebuilt from the arguments it captured for a streamed request (the
+    /// same SQE and user memory: probe/bpf/policy_args.h mem_facts reads them the same way).
+    /// `vectored_fixed`: the kernel has READV_FIXED (6.15+).
+    pub fn from_captured(opcode: u8, args: &crate::args::OpArgs, vectored_fixed: bool) -> MemArgs {
+        use super::paths::{OP_LINKAT, OP_RENAMEAT, OP_SYMLINKAT};
+        use super::peers::{OP_SENDMSG_ZC, OP_SEND_ZC};
+        use crate::args::Mem;
+        const FIXED_BUF: u16 = 4; // IORING_RECVSEND_FIXED_BUF, in sqe->ioprio
+        let mut out = MemArgs {
+            unregistered_buffer: match opcode {
+                22 | 23 => true,
+                1 | 2 => vectored_fixed,
+                OP_SEND_ZC => args.sqe.ioprio & FIXED_BUF == 0,
+                OP_SENDMSG_ZC => vectored_fixed && args.sqe.ioprio & FIXED_BUF == 0,
+                _ => false,
+            },
+            ..MemArgs::default()
+        };
+        let string = |m: &Mem| match m {
+            Mem::Str { bytes, cut } => Some(PathArg {
+                bytes: bytes.clone(),
+                cut: *cut,
+            }),
+            _ => None,
+        };
+        if PATH_OPS.contains(&opcode) {
+            let pieces = if matches!(opcode, OP_RENAMEAT | OP_SYMLINKAT | OP_LINKAT) {
+                2
+            } else {
+                1
+            };
+            out.paths = args.mem[..pieces].iter().filter_map(string).collect();
+        } else if PEER_OPS.contains(&opcode) {
+            if let Mem::Bytes { bytes, .. } = &args.mem[0] {
+                out.peer = Peer::from_sockaddr(bytes);
+            }
+        }
+        out
+    }
 }
 
 /// AF_* names by value (Linux, every architecture).
@@ -147,32 +209,73 @@ pub fn open_flag_names(mask: u32) -> Vec<&'static str> {
     names_of(&OPEN_FLAGS, |f| mask & f == f)
 }
 
-/// The opcodes a rule's argument conditions are about (None: it has none).
-pub(crate) fn arg_ops(rule: &Rule) -> Option<&'static [u8]> {
-    if rule.socket_domains != 0 || rule.socket_types != 0 {
-        Some(&[OP_SOCKET])
-    } else if rule.open_flags_any != 0 {
-        Some(&[OP_OPENAT, OP_OPENAT2])
-    } else {
-        None
+/// The argument conditions of a rule, each with the opcodes it is about.
+pub(crate) fn arg_conditions(rule: &Rule) -> Vec<(&'static str, &'static [u8])> {
+    let mut out: Vec<(&'static str, &'static [u8])> = Vec::new();
+    if rule.socket_domains != 0 {
+        out.push(("socket_domains", &[OP_SOCKET]));
     }
+    if rule.socket_types != 0 {
+        out.push(("socket_types", &[OP_SOCKET]));
+    }
+    if rule.open_flags_any != 0 {
+        out.push(("open_flags_any", &[OP_OPENAT, OP_OPENAT2]));
+    }
+    if !rule.paths.is_empty() {
+        out.push(("paths", &PATH_OPS));
+    }
+    if !rule.peers.is_empty() {
+        out.push(("peers", &PEER_OPS));
+    }
+    if rule.fixed_buffers {
+        out.push(("fixed_buffers", &BUFFER_OPS));
+    }
+    out
 }
 
-/// The rule's argument conditions hold for `args` (true for a rule without any).
-pub(crate) fn args_hold(rule: &Rule, args: SqeArgs) -> bool {
+/// The opcodes every argument condition of a rule is about (None: it has none; empty: they
+/// have no opcode in common, which the parser refuses).
+pub(crate) fn arg_ops(rule: &Rule) -> Option<Vec<u8>> {
+    let conds = arg_conditions(rule);
+    let (_, first) = conds.first()?;
+    Some(
+        first
+            .iter()
+            .copied()
+            .filter(|op| conds.iter().all(|(_, ops)| ops.contains(op)))
+            .collect(),
+    )
+}
+
+/// The rule's argument conditions hold for `args` and `mem` (true for a rule without any).
+pub(crate) fn args_hold(rule: &Rule, args: SqeArgs, mem: &MemArgs) -> bool {
     if !rule.has_arg_condition() {
         return true;
     }
-    match args {
-        SqeArgs::Unknown => false,
-        SqeArgs::Socket { domain, kind } => {
-            (rule.socket_domains != 0 || rule.socket_types != 0)
-                && (rule.socket_domains == 0
-                    || (domain < 64 && rule.socket_domains & (1u64 << domain) != 0))
-                && (rule.socket_types == 0 || rule.socket_types & (1u16 << (kind & 0xf)) != 0)
-        }
-        SqeArgs::Open { flags } => {
-            rule.open_flags_any != 0 && flags & u64::from(rule.open_flags_any) != 0
+    if rule.socket_domains != 0 || rule.socket_types != 0 {
+        let SqeArgs::Socket { domain, kind } = args else {
+            return false;
+        };
+        if !((rule.socket_domains == 0
+            || (domain < 64 && rule.socket_domains & (1u64 << domain) != 0))
+            && (rule.socket_types == 0 || rule.socket_types & (1u16 << (kind & 0xf)) != 0))
+        {
+            return false;
         }
     }
+    if rule.open_flags_any != 0 {
+        let SqeArgs::Open { flags } = args else {
+            return false;
+        };
+        if flags & u64::from(rule.open_flags_any) == 0 {
+            return false;
+        }
+    }
+    (rule.paths.is_empty() || mem.paths.iter().any(|p| paths_hold_for(&rule.paths, p)))
+        && (rule.peers.is_empty()
+            || mem
+                .peer
+                .as_ref()
+                .is_some_and(|p| peers_hold_for(&rule.peers, p)))
+        && (!rule.fixed_buffers || mem.unregistered_buffer)
 }

@@ -2,6 +2,7 @@
 //! comments on `struct urt_policy` in probe/bpf/abi.h define them. Bit i of every mask is
 //! `rules[i]`, so the lowest bit left after ANDing the masks that apply is the first match.
 
+use super::peers::{prefix_mask, PeerFamily};
 use super::{Policy, Rule};
 use crate::abi;
 
@@ -28,6 +29,10 @@ impl Policy {
             if rule.has_arg_condition() {
                 out.arg_rules |= bit;
             }
+            if rule.has_mem_condition() {
+                out.mem_rules |= bit;
+            }
+            compile_entries(&mut out, i, rule);
             for (b, requires) in out.setup_requires.iter_mut().enumerate() {
                 if rule.setup_flags & (1 << b) != 0 {
                     *requires |= bit;
@@ -56,6 +61,62 @@ impl Policy {
             }
         }
         out
+    }
+}
+
+/// Appends a rule's `paths` and `peers` entries to the policy's tables and marks them in its
+/// masks. The parser keeps a policy within the tables' sizes; anything past them is dropped.
+fn compile_entries(out: &mut abi::Policy, i: usize, rule: &Rule) {
+    let rule_index = u8::try_from(i).unwrap_or(u8::MAX);
+    for pat in &rule.paths {
+        let j = out.npaths as usize;
+        if j >= abi::MAX_PATTERNS {
+            break;
+        }
+        let len = pat.text.len().min(abi::PATTERN_LEN);
+        let slot = &mut out.paths[j];
+        slot.rule = rule_index;
+        slot.len = u8::try_from(len).unwrap_or(u8::MAX);
+        slot.text[..len].copy_from_slice(&pat.text[..len]);
+        slot.flags = (if pat.subtree { abi::PATTERN_SUBTREE } else { 0 })
+            | (if pat.any { abi::PATTERN_ANY } else { 0 });
+        let masks = if pat.negated {
+            &mut out.path_neg
+        } else {
+            &mut out.path_pos
+        };
+        masks[i] |= 1 << j;
+        out.npaths += 1;
+    }
+    for peer in &rule.peers {
+        let j = out.npeers as usize;
+        if j >= abi::MAX_PEERS {
+            break;
+        }
+        out.peers[j] = abi::PeerEntry {
+            rule: rule_index,
+            family: match peer.family {
+                PeerFamily::Inet => abi::PEER_INET,
+                PeerFamily::V4 => abi::PEER_V4,
+                PeerFamily::V6 => abi::PEER_V6,
+                PeerFamily::Unix => abi::PEER_UNIX,
+            },
+            port_lo: peer.port_lo,
+            port_hi: peer.port_hi,
+            _pad: [0; 2],
+            net: peer.net,
+            mask: match peer.family {
+                PeerFamily::V4 | PeerFamily::V6 => prefix_mask(peer.prefix),
+                PeerFamily::Inet | PeerFamily::Unix => [0; 16],
+            },
+        };
+        let masks = if peer.negated {
+            &mut out.peer_neg
+        } else {
+            &mut out.peer_pos
+        };
+        masks[i] |= 1 << j;
+        out.npeers += 1;
     }
 }
 
@@ -89,6 +150,19 @@ fn compile_rule(rule: &Rule) -> abi::Rule {
         open_flags_any: rule.open_flags_any,
         socket_domains: rule.socket_domains,
         socket_types: rule.socket_types,
+        arg_kinds: (if rule.paths.is_empty() {
+            0
+        } else {
+            abi::ARG_PATHS
+        }) | (if rule.peers.is_empty() {
+            0
+        } else {
+            abi::ARG_PEERS
+        }) | (if rule.fixed_buffers {
+            abi::ARG_FIXED_BUFFERS
+        } else {
+            0
+        }),
         ..abi::Rule::default()
     };
     if let Some(glob) = &rule.comm {

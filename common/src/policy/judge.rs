@@ -2,7 +2,7 @@
 //! decides through bitmaps. It is the specification; `judge_compiled` must agree with it.
 
 use super::args::args_hold;
-use super::{glob_match, Policy, Rule, SqeArgs};
+use super::{glob_match, MemArgs, Policy, Rule, SqeArgs};
 use crate::verdict::Verdict;
 
 /// What the probe knows about a submitted SQE when it judges it.
@@ -24,6 +24,8 @@ pub struct SqeFacts {
     pub ring_fd: i32,
     /// Its arguments, where rules can look at them.
     pub args: SqeArgs,
+    /// Its paths, socket address and buffer kind, where rules can look at them.
+    pub mem: MemArgs,
 }
 
 /// What the probe knows about an io_uring_register call.
@@ -57,7 +59,7 @@ impl Policy {
                 && identity(r, f.pid, f.uid, &f.comm, f.setup_flags, f.ring_fd)
                 && r.ops.as_ref().is_none_or(|ops| ops.contains(&f.opcode))
                 && sqe_conditions(r, f.sqe_flags, f.personality)
-                && args_hold(r, f.args)
+                && args_hold(r, f.args, &f.mem)
         })
     }
 

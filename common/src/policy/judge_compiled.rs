@@ -3,7 +3,8 @@
 //! property tests can hold the tables to the reference evaluator in `judge`.
 
 use super::judge::comm_bytes;
-use super::{glob_match, RegisterFacts, SqeArgs, SqeFacts};
+use super::paths::path_match;
+use super::{glob_match, MemArgs, Peer, RegisterFacts, SqeArgs, SqeFacts};
 use crate::abi;
 use crate::verdict::{Action, Verdict};
 
@@ -20,9 +21,10 @@ pub fn judge_sqe_compiled(p: &abi::Policy, f: &SqeFacts) -> Verdict {
         & p.flags[f_index];
     // As the probe does: the lowest candidate wins unless it is an argument rule whose
     // arguments do not hold; then the next one is tried.
+    let hits = MemHits::of(p, &f.mem);
     while candidates != 0 {
         let i = candidates.trailing_zeros() as usize;
-        if p.arg_rules & (1 << i) == 0 || compiled_args_hold(&p.rules[i], f.args) {
+        if p.arg_rules & (1 << i) == 0 || compiled_args_hold(p, i, f.args, &hits) {
             break;
         }
         candidates &= candidates - 1;
@@ -30,17 +32,103 @@ pub fn judge_sqe_compiled(p: &abi::Policy, f: &SqeFacts) -> Verdict {
     verdict(p, candidates)
 }
 
-/// `args::args_hold` on the compiled form of a rule (which has an argument condition).
-fn compiled_args_hold(r: &abi::Rule, args: SqeArgs) -> bool {
-    match args {
-        SqeArgs::Unknown => false,
-        SqeArgs::Socket { domain, kind } => {
-            (r.socket_domains != 0 || r.socket_types != 0)
-                && (r.socket_domains == 0 || (domain < 64 && r.socket_domains >> domain & 1 != 0))
-                && (r.socket_types == 0 || r.socket_types >> (kind & 0xf) & 1 != 0)
+/// Which of the policy's path patterns match each path of the SQE, and which peer entries its
+/// address (the probe's `mem_facts`).
+struct MemHits {
+    paths: Vec<u64>,
+    peer: Option<u64>,
+    unregistered_buffer: bool,
+}
+
+impl MemHits {
+    fn of(p: &abi::Policy, mem: &MemArgs) -> MemHits {
+        let npaths = (p.npaths as usize).min(abi::MAX_PATTERNS);
+        let npeers = (p.npeers as usize).min(abi::MAX_PEERS);
+        let paths = mem
+            .paths
+            .iter()
+            .map(|path| {
+                (0..npaths).fold(0u64, |m, j| {
+                    let pat = &p.paths[j];
+                    let text = &pat.text[..usize::from(pat.len).min(abi::PATTERN_LEN)];
+                    let hit = path_match(
+                        text,
+                        pat.flags & abi::PATTERN_SUBTREE != 0,
+                        pat.flags & abi::PATTERN_ANY != 0,
+                        &path.bytes,
+                        path.cut,
+                    );
+                    m | (u64::from(hit) << j)
+                })
+            })
+            .collect();
+        let peer = mem.peer.map(|peer| {
+            (0..npeers).fold(0u64, |m, j| {
+                m | (u64::from(peer_entry_matches(&p.peers[j], &peer)) << j)
+            })
+        });
+        MemHits {
+            paths,
+            peer,
+            unregistered_buffer: mem.unregistered_buffer,
         }
-        SqeArgs::Open { flags } => flags & u64::from(r.open_flags_any) != 0,
     }
+}
+
+fn peer_entry_matches(e: &abi::PeerEntry, peer: &Peer) -> bool {
+    match *peer {
+        Peer::Unix => e.family == abi::PEER_UNIX,
+        Peer::Other(_) => false,
+        Peer::Inet { v6, addr, port } => {
+            let family_ok = match e.family {
+                abi::PEER_INET => true,
+                abi::PEER_V4 => !v6,
+                abi::PEER_V6 => v6,
+                _ => false,
+            };
+            family_ok
+                && (e.port_lo..=e.port_hi).contains(&port)
+                && (0..16).all(|k| addr[k] & e.mask[k] == e.net[k])
+        }
+    }
+}
+
+/// A list's masks hold for one entry's hits: a plain entry hit (or none exists), no negated one.
+fn list_holds(pos: u64, neg: u64, hits: u64) -> bool {
+    (pos == 0 || hits & pos != 0) && hits & neg == 0
+}
+
+/// `args::args_hold` on the compiled form of rule `i` (which has an argument condition).
+fn compiled_args_hold(p: &abi::Policy, i: usize, args: SqeArgs, hits: &MemHits) -> bool {
+    let r = &p.rules[i];
+    if r.socket_domains != 0 || r.socket_types != 0 {
+        let SqeArgs::Socket { domain, kind } = args else {
+            return false;
+        };
+        if !((r.socket_domains == 0 || (domain < 64 && r.socket_domains >> domain & 1 != 0))
+            && (r.socket_types == 0 || r.socket_types >> (kind & 0xf) & 1 != 0))
+        {
+            return false;
+        }
+    }
+    if r.open_flags_any != 0 {
+        let SqeArgs::Open { flags } = args else {
+            return false;
+        };
+        if flags & u64::from(r.open_flags_any) == 0 {
+            return false;
+        }
+    }
+    (r.arg_kinds & abi::ARG_PATHS == 0
+        || hits
+            .paths
+            .iter()
+            .any(|&m| list_holds(p.path_pos[i], p.path_neg[i], m)))
+        && (r.arg_kinds & abi::ARG_PEERS == 0
+            || hits
+                .peer
+                .is_some_and(|m| list_holds(p.peer_pos[i], p.peer_neg[i], m)))
+        && (r.arg_kinds & abi::ARG_FIXED_BUFFERS == 0 || hits.unregistered_buffer)
 }
 
 /// The verdict the probe reaches for an io_uring_register call.

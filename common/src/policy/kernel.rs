@@ -136,6 +136,16 @@ pub fn unseen_keys(rule: &Rule) -> Vec<&'static str> {
     if rule.ring_fd.is_some() {
         out.push("ring_fd");
     }
+    // The kernel's filters read no user memory and do not see the buffer kind.
+    if !rule.paths.is_empty() {
+        out.push("paths");
+    }
+    if !rule.peers.is_empty() {
+        out.push("peers");
+    }
+    if rule.fixed_buffers {
+        out.push("fixed_buffers");
+    }
     out
 }
 

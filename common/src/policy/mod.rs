@@ -11,19 +11,25 @@ mod judge;
 mod judge_compiled;
 pub mod kernel;
 mod parse;
+pub mod paths;
+pub mod peers;
 mod render;
 
 #[cfg(test)]
 mod prop_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_args;
 
-pub use args::{open_flag_names, socket_domain_names, socket_type_names, SqeArgs};
+pub use args::{open_flag_names, socket_domain_names, socket_type_names, MemArgs, SqeArgs};
 pub use error::PolicyError;
 pub use glob::glob_match;
 pub use judge::{RegisterFacts, SqeFacts};
 pub use judge_compiled::{judge_register_compiled, judge_sqe_compiled};
 pub use parse::{parse, parse_all};
+pub use paths::{PathArg, PathPattern};
+pub use peers::{Peer, PeerPattern};
 pub use render::{toml_array, toml_string};
 
 use crate::verdict::Action;
@@ -77,6 +83,14 @@ pub struct Rule {
     pub socket_types: u16,
     /// OPENAT/OPENAT2 SQEs with at least one of these O_* bits. 0: no condition.
     pub open_flags_any: u32,
+    /// Path globs of path opcodes (see [`paths`]); empty: no condition.
+    pub paths: Vec<PathPattern>,
+    /// Socket addresses of CONNECT, BIND, SENDMSG(_ZC), SEND(_ZC) (see [`peers`]); empty: no
+    /// condition.
+    pub peers: Vec<PeerPattern>,
+    /// Requests that move data through a buffer that is not registered, where the running
+    /// kernel has a registered-buffer form (see [`args::BUFFER_OPS`]).
+    pub fixed_buffers: bool,
     pub action: Action,
 }
 
@@ -89,9 +103,19 @@ impl Rule {
             || self.has_arg_condition()
     }
 
-    /// Has a condition on an SQE's arguments (socket family or type, open flags).
+    /// Has a condition on an SQE's arguments (socket family or type, open flags, paths, peers,
+    /// fixed buffers).
     pub fn has_arg_condition(&self) -> bool {
-        self.socket_domains != 0 || self.socket_types != 0 || self.open_flags_any != 0
+        self.socket_domains != 0
+            || self.socket_types != 0
+            || self.open_flags_any != 0
+            || self.has_mem_condition()
+    }
+
+    /// Has a condition the kernel's io_uring BPF filters cannot see (they read no user memory
+    /// and no buffer kind): paths, peers, fixed buffers.
+    pub fn has_mem_condition(&self) -> bool {
+        !self.paths.is_empty() || !self.peers.is_empty() || self.fixed_buffers
     }
 
     /// Judges SQEs: it lists `ops`, or lists neither `ops` nor `register_ops`.

@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{args, Policy, PolicyError, Rule, MAX_COMM_GLOB};
+use super::{args, paths, peers, Policy, PolicyError, Rule, MAX_COMM_GLOB};
 use crate::abi::MAX_RULES;
 use crate::names;
 use crate::verdict::Action;
@@ -16,7 +16,7 @@ type Value<'i> = Spanned<DeValue<'i>>;
 
 const TOP_KEYS: [&str; 2] = ["default", "rule"];
 
-const RULE_KEYS: [&str; 15] = [
+const RULE_KEYS: [&str; 18] = [
     "name",
     "comm",
     "pid",
@@ -31,8 +31,15 @@ const RULE_KEYS: [&str; 15] = [
     "socket_domains",
     "socket_types",
     "open_flags_any",
+    "paths",
+    "peers",
+    "fixed_buffers",
     "action",
 ];
+
+/// At most this many `paths` patterns, and as many `peers` entries, in one policy: the sizes
+/// of the probe's tables (one bit per entry in a 64-bit mask).
+pub const MAX_ENTRIES: usize = 64;
 
 /// Parses a policy file. Nothing is returned unless the whole file is valid; the error is the
 /// first in the file (see [`parse_all`] for every one).
@@ -178,8 +185,32 @@ impl Parser<'_> {
             ));
         }
         let mut rules = Vec::new();
+        let (mut npaths, mut npeers) = (0usize, 0usize);
         for table in tables.iter() {
-            keep(&mut errors, self.rule(table).map(|r| rules.push(r)));
+            let rule = self.rule(table).and_then(|r| {
+                npaths += r.paths.len();
+                npeers += r.peers.len();
+                let counts = [
+                    (npaths, r.paths.len(), "path patterns"),
+                    (npeers, r.peers.len(), "peers entries"),
+                ];
+                for (n, added, what) in counts {
+                    // Said once: at the rule that crosses the limit.
+                    if n > MAX_ENTRIES && n - added <= MAX_ENTRIES {
+                        return Err(self
+                            .error(
+                                table.span(),
+                                format!(
+                                    "too many {what}: this rule brings the policy to {n} (at \
+                                     most {MAX_ENTRIES} in a policy; the probe keeps one bit per entry)"
+                                ),
+                            )
+                            .into());
+                    }
+                }
+                Ok(r)
+            });
+            keep(&mut errors, rule.map(|r| rules.push(r)));
         }
         if errors.is_empty() {
             Ok(rules)
@@ -208,6 +239,9 @@ impl Parser<'_> {
             socket_domains: 0,
             socket_types: 0,
             open_flags_any: 0,
+            paths: Vec::new(),
+            peers: Vec::new(),
+            fixed_buffers: false,
             action: Action::Allow,
         };
         // Where the first argument condition and the ops list are, for the checks at the end.
@@ -294,6 +328,33 @@ impl Parser<'_> {
                     };
                     keep(e, found);
                 }
+                "paths" | "peers" => {
+                    sqe_condition.get_or_insert((key.span(), k));
+                    arg_key.get_or_insert((key.span(), k));
+                    let r = &mut rule;
+                    let found = if k == "paths" {
+                        self.entries(v, k, "path pattern", paths::parse_path_pattern)
+                            .map(|p| r.paths = p)
+                    } else {
+                        self.entries(v, k, "peer", peers::parse_peer)
+                            .map(|p| r.peers = p)
+                    };
+                    keep(e, found);
+                }
+                "fixed_buffers" => {
+                    sqe_condition.get_or_insert((key.span(), k));
+                    arg_key.get_or_insert((key.span(), k));
+                    let b = match v.get_ref().as_bool() {
+                        Some(true) => Ok(true),
+                        Some(false) => Err(self.error(
+                            v.span(),
+                            "\"fixed_buffers = false\" is no condition; leave the key out, or \
+                             write true to judge requests whose buffer is not registered",
+                        )),
+                        None => Err(self.wrong_type(v, k, "true")),
+                    };
+                    keep(e, b.map(|b| rule.fixed_buffers = b));
+                }
                 "action" => {
                     action_tried = true;
                     keep(e, self.action(v, k).map(|a| action = Some(a)));
@@ -334,9 +395,10 @@ impl Parser<'_> {
         }
     }
 
-    /// An argument condition is about one opcode (SOCKET) or two (OPENAT, OPENAT2): without
-    /// `ops` the rule judges those; an `ops` list must not name others, and socket and open
-    /// conditions cannot share a rule.
+    /// Each argument condition is about some opcodes (SOCKET; OPENAT and OPENAT2; the path
+    /// opcodes; the socket-address opcodes; the buffer opcodes): without `ops` the rule judges
+    /// those they all share; an `ops` list must not name others, and conditions that share no
+    /// opcode cannot share a rule.
     fn arg_ops(
         &self,
         rule: &mut Rule,
@@ -345,19 +407,34 @@ impl Parser<'_> {
         ops_span: Option<Range<usize>>,
         errors: &mut Vec<PolicyError>,
     ) {
-        if (rule.socket_domains != 0 || rule.socket_types != 0) && rule.open_flags_any != 0 {
-            errors.push(self.error(
-                span,
-                "a rule cannot have both socket and open-flag conditions (an SQE is a SOCKET \
-                 or an OPENAT, never both); write two rules",
-            ));
-            return;
-        }
         let Some(implied) = args::arg_ops(rule) else {
             return; // the condition's own value was wrong, and said so
         };
+        if implied.is_empty() {
+            let conds = args::arg_conditions(rule);
+            let about = |ops: &[u8]| -> String {
+                let names: Vec<_> = ops.iter().map(|&o| names::opcode_name(o)).collect();
+                names.join("/")
+            };
+            let (k1, o1) = conds[0];
+            let (k2, o2) = conds
+                .iter()
+                .copied()
+                .find(|(_, o)| !o.iter().any(|x| o1.contains(x)))
+                .unwrap_or(conds[conds.len() - 1]);
+            errors.push(self.error(
+                span,
+                format!(
+                    "\"{k1}\" and \"{k2}\" cannot share a rule: no SQE has both ({k1} is about \
+                     {} SQEs, {k2} about {}); write two rules",
+                    about(o1),
+                    about(o2)
+                ),
+            ));
+            return;
+        }
         match (&rule.ops, ops_span) {
-            (None, _) => rule.ops = Some(implied.to_vec()),
+            (None, _) => rule.ops = Some(implied),
             (Some(ops), Some(at)) => {
                 if let Some(&other) = ops.iter().find(|o| !implied.contains(o)) {
                     let wanted: Vec<_> = implied.iter().map(|&o| names::opcode_name(o)).collect();
@@ -374,6 +451,53 @@ impl Parser<'_> {
                 }
             }
             (Some(_), None) => {}
+        }
+    }
+
+    /// A non-empty list of strings, each parsed by `parse` (Ok(entry) or Err(message)), with a
+    /// policy-wide limit of [`MAX_ENTRIES`] checked by the caller. Every bad entry is reported.
+    fn entries<T>(
+        &self,
+        value: &Value<'_>,
+        key: &str,
+        what: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Result<Vec<T>, Found> {
+        let Some(items) = value.get_ref().as_array() else {
+            return Err(self
+                .wrong_type(value, key, &format!("a list of {what}s"))
+                .into());
+        };
+        if items.is_empty() {
+            return Err(self
+                .error(
+                    value.span(),
+                    format!("\"{key}\" is an empty list; leave the key out instead"),
+                )
+                .into());
+        }
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for item in items.iter() {
+            let Some(text) = item.get_ref().as_str() else {
+                errors.push(self.error(
+                    item.span(),
+                    format!(
+                        "\"{key}\" lists {what}s as strings, not {}",
+                        a_type(item.get_ref())
+                    ),
+                ));
+                continue;
+            };
+            match parse(text) {
+                Ok(v) => out.push(v),
+                Err(m) => errors.push(self.error(item.span(), m)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(Found(errors))
         }
     }
 

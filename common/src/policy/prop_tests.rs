@@ -37,11 +37,19 @@ fn rule() -> impl Strategy<Value = Rule> {
         prop::sample::select(vec![0u16, 1 << 1, 1 << 3]),
         prop::sample::select(vec![0o1u32, 0o100, 0o1101]),
     );
-    (who, what, more).prop_map(
+    // Conditions on user memory and the buffer kind: none, paths, peers, fixed buffers, or
+    // paths with open flags, peers with fixed buffers.
+    let mem = (
+        prop::sample::select(vec![0u8, 0, 1, 2, 3, 4, 5]),
+        vec(prop::sample::select(PATH_PATTERNS.to_vec()), 1..4),
+        vec(prop::sample::select(PEER_ENTRIES.to_vec()), 1..4),
+    );
+    (who, what, more, mem).prop_map(
         |(
             (name, comm, pid, uid),
             (ops, reg, any, missing, pers, setup, act),
             (ring_fd, arg_kind, domains, types, oflags),
+            (mem_kind, path_list, peer_list),
         )| {
             let mut r = Rule {
                 line: 0,
@@ -59,6 +67,9 @@ fn rule() -> impl Strategy<Value = Rule> {
                 socket_domains: 0,
                 socket_types: 0,
                 open_flags_any: 0,
+                paths: Vec::new(),
+                peers: Vec::new(),
+                fixed_buffers: false,
                 action: act,
             };
             // As the parser leaves them: an argument condition implies its opcodes.
@@ -74,6 +85,37 @@ fn rule() -> impl Strategy<Value = Rule> {
                 }
                 _ => {}
             }
+            if arg_kind == 0 {
+                let paths = || {
+                    path_list
+                        .iter()
+                        .map(|p| paths::parse_path_pattern(p).unwrap())
+                        .collect()
+                };
+                let peers = || {
+                    peer_list
+                        .iter()
+                        .map(|p| peers::parse_peer(p).unwrap())
+                        .collect()
+                };
+                match mem_kind {
+                    1 => r.paths = paths(),
+                    2 => r.peers = peers(),
+                    3 => r.fixed_buffers = true,
+                    4 => {
+                        r.paths = paths();
+                        r.open_flags_any = oflags;
+                    }
+                    5 => {
+                        r.peers = peers();
+                        r.fixed_buffers = true;
+                    }
+                    _ => {}
+                }
+                if let Some(ops) = args::arg_ops(&r) {
+                    r.ops = Some(ops);
+                }
+            }
             // The parser refuses SQE conditions on a rule that only judges register calls.
             if r.register_ops.is_some() && r.ops.is_none() {
                 r.sqe_flags_any = 0;
@@ -81,6 +123,90 @@ fn rule() -> impl Strategy<Value = Rule> {
                 r.personality = None;
             }
             r
+        },
+    )
+}
+
+const PATH_PATTERNS: [&str; 9] = [
+    "/etc/shadow",
+    "/root/**",
+    "!/root/ok",
+    "/a/*",
+    "!/**",
+    "**",
+    "/a?",
+    "*.key",
+    "!/a/*/c",
+];
+
+const PEER_ENTRIES: [&str; 8] = [
+    "127.0.0.0/8",
+    "!127.0.0.0/8",
+    "10.0.0.0/8:5432",
+    "[::1]:*",
+    "*:53",
+    "unix",
+    "!unix",
+    "[2001:db8::]/32:1-100",
+];
+
+fn path_arg() -> impl Strategy<Value = PathArg> {
+    (
+        prop::sample::select(vec![
+            "/etc/shadow",
+            "/root/ok",
+            "/root",
+            "/root/x/y",
+            "/a/b",
+            "/a/b/c",
+            "/ab",
+            "rel.key",
+            "",
+        ]),
+        any::<bool>(),
+    )
+        .prop_map(|(p, cut)| PathArg {
+            bytes: p.as_bytes().to_vec(),
+            cut,
+        })
+}
+
+fn peer_fact() -> impl Strategy<Value = Option<Peer>> {
+    let inet = |s: &str, port: u16| {
+        let ip: std::net::IpAddr = s.parse().unwrap();
+        let mut addr = [0u8; 16];
+        let v6 = match ip {
+            std::net::IpAddr::V4(a) => {
+                addr[..4].copy_from_slice(&a.octets());
+                false
+            }
+            std::net::IpAddr::V6(a) => {
+                addr = a.octets();
+                true
+            }
+        };
+        Peer::Inet { v6, addr, port }
+    };
+    prop::sample::select(vec![
+        None,
+        Some(inet("127.0.0.1", 80)),
+        Some(inet("10.1.1.1", 5432)),
+        Some(inet("10.1.1.1", 5433)),
+        Some(inet("8.8.8.8", 53)),
+        Some(inet("::1", 9)),
+        Some(inet("2001:db8::1", 50)),
+        Some(inet("2001:db8::1", 500)),
+        Some(Peer::Unix),
+        Some(Peer::Other(16)),
+    ])
+}
+
+fn mem_args() -> impl Strategy<Value = MemArgs> {
+    (vec(path_arg(), 0..3), peer_fact(), any::<bool>()).prop_map(
+        |(paths, peer, unregistered_buffer)| MemArgs {
+            paths,
+            peer,
+            unregistered_buffer,
         },
     )
 }
@@ -109,7 +235,7 @@ fn sqe() -> impl Strategy<Value = SqeFacts> {
         0u32..3,
         "[ab]{0,17}",
         0u32..8,
-        prop::sample::select(vec![0u8, 1, 2, 18, 28, 45, 63, 64, 255]),
+        prop::sample::select(vec![0u8, 1, 2, 9, 16, 18, 22, 28, 35, 45, 47, 63, 64, 255]),
         any::<u8>(),
         any::<bool>(),
         (
@@ -119,6 +245,7 @@ fn sqe() -> impl Strategy<Value = SqeFacts> {
             prop::sample::select(vec![0u64, 0o1, 0o100, 0o1000, 0o100000]),
             any::<bool>(),
         ),
+        mem_args(),
     )
         .prop_map(
             |(
@@ -130,7 +257,9 @@ fn sqe() -> impl Strategy<Value = SqeFacts> {
                 sqe_flags,
                 personality,
                 (ring_fd, domain, kind, flags, known),
+                mem,
             )| SqeFacts {
+                mem,
                 pid,
                 uid,
                 comm,
@@ -219,6 +348,16 @@ proptest! {
             r.personality = None;
             r.setup_flags = 0;
             r.ring_fd = None;
+            if r.has_mem_condition() {
+                // The kernel cannot see these: leave only what it can judge.
+                r.paths.clear();
+                r.peers.clear();
+                r.fixed_buffers = false;
+                r.ops = args::arg_ops(r).or(r.ops.take().filter(|_| r.open_flags_any == 0));
+                if r.open_flags_any == 0 && r.ops.as_ref().is_some_and(|o| o.len() > 2) {
+                    r.ops = None;
+                }
+            }
         }
         kernel_agrees(&p, &sqes)?;
     }

@@ -61,6 +61,9 @@ impl Policy {
             if let Some(p) = rule.personality {
                 let _ = writeln!(out, "personality = {p}");
             }
+            if rule.fixed_buffers {
+                out.push_str("fixed_buffers = true\n");
+            }
             let _ = writeln!(out, "action = {}", toml_string(rule.action.name()));
         }
         out
@@ -90,11 +93,14 @@ fn conditions(rule: &Rule) -> Vec<(&'static str, String)> {
     if let Some(p) = rule.personality {
         out.push(("personality", p.to_string()));
     }
+    if rule.fixed_buffers {
+        out.push(("fixed_buffers", "true".to_string()));
+    }
     out
 }
 
 /// The rule's list-valued keys, by name; None where the rule has no such condition.
-fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 8] {
+fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 10] {
     [
         ("ops", rule.ops.as_deref().map(op_names)),
         (
@@ -116,11 +122,25 @@ fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 8] {
             "open_flags_any",
             nonzero(rule.open_flags_any, super::open_flag_names),
         ),
+        (
+            "paths",
+            sources(rule.paths.iter().map(|p| p.source.as_str())),
+        ),
+        (
+            "peers",
+            sources(rule.peers.iter().map(|p| p.source.as_str())),
+        ),
     ]
 }
 
 fn nonzero<T: Default + PartialEq>(v: T, names: fn(T) -> Vec<&'static str>) -> Option<Vec<String>> {
     (v != T::default()).then(|| names(v).into_iter().map(String::from).collect())
+}
+
+/// A list as written in the file; None when empty.
+fn sources<'a>(items: impl Iterator<Item = &'a str>) -> Option<Vec<String>> {
+    let v: Vec<String> = items.map(String::from).collect();
+    (!v.is_empty()).then_some(v)
 }
 
 fn op_names(ops: &[u8]) -> Vec<String> {

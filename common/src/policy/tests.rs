@@ -233,6 +233,9 @@ fn parses_every_key() {
             socket_domains: 0,
             socket_types: 0,
             open_flags_any: 0,
+            paths: Vec::new(),
+            peers: Vec::new(),
+            fixed_buffers: false,
             action: Action::Deny,
         }
     );
@@ -287,6 +290,7 @@ fn judges_in_file_order() {
         personality: true,
         ring_fd: 3,
         args: SqeArgs::Unknown,
+        mem: Default::default(),
     };
     let v = p.judge_sqe(&facts);
     assert_eq!((v.action, v.rule), (Action::Deny, Some(0)));

@@ -7,6 +7,9 @@
 //!   least once a second); channel [`SAMPLES_TOPIC`] holds one [`crate::input::Sample`] per
 //!   message (JSON), channel [`REQUESTS_TOPIC`] batches of [`crate::input::Request`]s in the
 //!   compact binary form of [`codec`]. The file's message order is the input order;
+//! - every so often (see [`Spacing`]), a checkpoint of the model on channel
+//!   [`CHECKPOINTS_TOPIC`], alone in its chunk, so that a replay seeks without folding from the
+//!   start;
 //! - on a clean finish, the MCAP summary (chunk and message indexes, statistics) and footer.
 //!
 //! [`Timeline`] is a recording's model at any sample, with a playhead (what a replay moves).
@@ -22,9 +25,9 @@ pub mod timeline;
 mod writer;
 
 pub use options::{RecordedPolicy, RecordedRequests, RecordingOptions};
-pub use reader::{Damage, InputCursor, Inputs, OpenError, Recording};
+pub use reader::{CheckpointAt, Damage, InputCursor, Inputs, OpenError, Recording};
 pub use timeline::Timeline;
-pub use writer::{create_file, RecordingWriter, SyncFile, WriteError};
+pub use writer::{create_file, RecordingWriter, Spacing, SyncFile, WriteError};
 
 use std::collections::BTreeMap;
 
@@ -38,6 +41,15 @@ pub const SAMPLE_SCHEMA: &str = "uringtop.Sample";
 pub const SAMPLE_ENCODING: &str = "json";
 pub const REQUESTS_SCHEMA: &str = "uringtop.RequestBatch";
 pub const REQUESTS_ENCODING: &str = "x-uringtop-requests-v1";
+/// Checkpoints of the model ([`crate::model::checkpoint`]), each alone in its chunk right after
+/// a sample: the model as it stood after that sample. A reader that does not know the channel
+/// skips it, so adding them changed no format version; the channel's metadata says the
+/// checkpoints' own version ([`CHECKPOINT_VERSION_KEY`]), and a reader ignores the ones it does
+/// not fold alike.
+pub const CHECKPOINTS_TOPIC: &str = "/uringtop/checkpoints";
+pub const CHECKPOINT_SCHEMA: &str = "uringtop.ModelCheckpoint";
+pub const CHECKPOINT_ENCODING: &str = "x-uringtop-model-checkpoint";
+pub const CHECKPOINT_VERSION_KEY: &str = "checkpoint_version";
 /// Bumped on any change a reader of the previous version would misread. A reader refuses a
 /// file with a newer version, with a message saying so.
 /// Version 2 added policy verdicts to requests (and the policy to the header's options); a
@@ -100,11 +112,12 @@ impl Header {
     }
 }
 
-/// A recording of `inputs`, in memory, in several chunks (flushed every 7 inputs): for tests and
-/// benchmarks that replay a known stream.
-pub fn in_memory(inputs: &[crate::input::Input]) -> Recording {
+/// A recording of `inputs`, in memory, in several chunks (flushed every 7 inputs), with
+/// checkpoints as `spacing` says: for tests and benchmarks that replay a known stream.
+pub fn in_memory(inputs: &[crate::input::Input], spacing: Spacing) -> Recording {
     let mut w = RecordingWriter::new(std::io::Cursor::new(Vec::new()), &Header::default())
-        .expect("writing to memory");
+        .expect("writing to memory")
+        .with_checkpoints(spacing);
     for (i, input) in inputs.iter().enumerate() {
         w.write(input).expect("writing to memory");
         if i % 7 == 0 {

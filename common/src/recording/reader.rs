@@ -1,5 +1,9 @@
 //! Reading a recording: open (validating every chunk's CRC and payloads), then iterate the
-//! inputs in order from the start or from a chunk found by time.
+//! inputs in order from the start, from a chunk found by time, or from a checkpoint of the
+//! model ([`Recording::restore`]).
+//!
+//! A file is read from disk a chunk at a time, at open and after: what stays in memory is the
+//! index (a few words per chunk and per sample), never the file, whatever its size.
 //!
 //! A damaged file — truncated, bits flipped, a recorder killed before it finished — is read up
 //! to the first chunk that does not check out; [`Recording::damage`] says what was wrong, and
@@ -8,17 +12,27 @@
 
 use super::codec;
 use super::{
-    Header, FORMAT_VERSION, METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_TOPIC,
-    SAMPLES_TOPIC, SAMPLE_ENCODING,
+    Header, CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING, CHECKPOINT_VERSION_KEY, FORMAT_VERSION,
+    METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_TOPIC, SAMPLES_TOPIC, SAMPLE_ENCODING,
 };
 use crate::input::Input;
+use crate::model::checkpoint::CHECKPOINT_VERSION;
+use crate::model::Model;
 use mcap::read::LinearReader;
 use mcap::records::{ChunkHeader, Record};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 const MCAP_MAGIC: &[u8] = b"\x89MCAP0\r\n";
+/// The MCAP opcode of a chunk record.
+const OP_CHUNK: u8 = 0x06;
+/// No record of ours comes near this (chunks close at 4 MiB): a corrupt length cannot make the
+/// reader allocate more.
+const MAX_RECORD: u64 = 1 << 30;
 
 /// Why a file cannot be read as a recording at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,22 +87,77 @@ pub struct Damage {
 enum Topic {
     Samples,
     Requests,
-    /// A channel this version does not know: skipped.
+    /// Checkpoints of the model, of the version this reader folds alike.
+    Checkpoints,
+    /// A channel this version does not know (or checkpoints of another version): skipped.
     Other,
 }
 
-struct Chunk {
-    header: ChunkHeader,
-    data: Vec<u8>,
+/// Where a recording's bytes are.
+enum Bytes {
+    /// Read at offsets as needed.
+    File(File),
+    Memory(Vec<u8>),
 }
 
-/// An opened recording: its header, its validated chunks (kept compressed) and a time index.
+impl Bytes {
+    fn len(&self) -> u64 {
+        match self {
+            Bytes::File(f) => f.metadata().map_or(0, |m| m.len()),
+            Bytes::Memory(b) => b.len() as u64,
+        }
+    }
+
+    fn read_at(&self, at: u64, len: usize) -> Result<Cow<'_, [u8]>, String> {
+        match self {
+            Bytes::File(f) => {
+                let mut buf = vec![0; len];
+                f.read_exact_at(&mut buf, at)
+                    .map_err(|e| format!("reading the file: {e}"))?;
+                Ok(Cow::Owned(buf))
+            }
+            Bytes::Memory(b) => usize::try_from(at)
+                .ok()
+                .and_then(|at| b.get(at..at.checked_add(len)?))
+                .map(Cow::Borrowed)
+                .ok_or_else(|| "the file is cut short in the middle of a record".to_string()),
+        }
+    }
+}
+
+/// One file of a recording (a directory's recording has several, see [`Recording::join`]).
+struct Segment {
+    bytes: Bytes,
+    /// The file's channels, as its chunks defined them.
+    channels: BTreeMap<u16, Topic>,
+}
+
+/// A validated chunk: in which segment, where its record's body is.
+#[derive(Clone, Copy)]
+struct Chunk {
+    segment: usize,
+    at: u64,
+    len: usize,
+}
+
+/// A checkpoint of the model in a recording (see [`Recording::restore`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckpointAt {
+    /// The model as it stood after this many samples (and nothing after the last of them).
+    pub samples: usize,
+    chunk: usize,
+    /// Inputs of the chunk before the checkpoint.
+    input: usize,
+}
+
+/// An opened recording: its header, where its validated chunks are and a time index.
 pub struct Recording {
     header: Header,
+    segments: Vec<Segment>,
     chunks: Vec<Chunk>,
-    channels: BTreeMap<u16, Topic>,
     /// Every sample's time, in file order, and the chunk holding it.
     samples: Vec<(u64, usize)>,
+    checkpoints: Vec<CheckpointAt>,
     requests: u64,
     damage: Option<Damage>,
     file_bytes: u64,
@@ -103,40 +172,54 @@ impl Recording {
         if meta.is_dir() {
             return Err(OpenError::Directory);
         }
-        let bytes = std::fs::read(path)
+        let file = File::open(path)
             .map_err(|e| OpenError::Io(format!("cannot read {}: {e}", path.display())))?;
-        Self::from_bytes(&bytes)
+        Self::read(Bytes::File(file))
     }
 
     /// Reads a recording held in memory; see the module's doc for what damage does.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, OpenError> {
-        if bytes.is_empty() {
+        Self::read(Bytes::Memory(bytes.to_vec()))
+    }
+
+    fn read(bytes: Bytes) -> Result<Self, OpenError> {
+        let file_bytes = bytes.len();
+        if file_bytes == 0 {
             return Err(OpenError::Empty);
         }
-        if !bytes.starts_with(MCAP_MAGIC) {
+        let magic = bytes.read_at(0, MCAP_MAGIC.len().min(file_bytes as usize));
+        if magic.as_deref() != Ok(MCAP_MAGIC) {
             return Err(OpenError::NotARecording(
                 "it does not start with the MCAP magic".into(),
             ));
         }
-        let reader = TopLevel {
-            bytes,
-            at: MCAP_MAGIC.len(),
-        };
         let mut rec = Recording {
             header: Header::default(),
+            // Filled at the end: what is read now borrows `bytes` while `rec` grows.
+            segments: Vec::new(),
             chunks: Vec::new(),
-            channels: BTreeMap::new(),
             samples: Vec::new(),
+            checkpoints: Vec::new(),
             requests: 0,
             damage: None,
-            file_bytes: bytes.len() as u64,
+            file_bytes,
             intact_bytes: MCAP_MAGIC.len() as u64,
         };
+        let mut at = MCAP_MAGIC.len() as u64;
+        let mut channels = BTreeMap::new();
         let mut seen_profile = false;
         let mut seen_header = false;
         let mut finished = false;
-        for record in reader {
-            let (end, record) = match record {
+        while let Some(body) = next_record(&bytes, at, file_bytes) {
+            let parsed = body
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|(op, body_at, body)| {
+                    mcap::parse_record(*op, body)
+                        .map(|r| (body_at + body.len() as u64, *body_at, r))
+                        .map_err(|e| describe(&e))
+                });
+            let (end, body_at, record) = match parsed {
                 Ok(r) => r,
                 Err(e) if !seen_profile => {
                     return Err(OpenError::NotARecording(format!("bad MCAP header: {e}")))
@@ -182,18 +265,19 @@ impl Recording {
                     ))
                 }
                 Record::Chunk { header, data } => {
-                    let chunk = Chunk {
-                        header,
-                        data: data.into_owned(),
-                    };
-                    if let Err(error) = rec.validate(&chunk) {
+                    if let Err(error) = rec.validate(&mut channels, &header, &data) {
                         rec.damage = Some(Damage {
                             error,
                             unfinished: false,
                         });
                         break;
                     }
-                    rec.chunks.push(chunk);
+                    let len = (end - body_at) as usize;
+                    rec.chunks.push(Chunk {
+                        segment: 0,
+                        at: body_at,
+                        len,
+                    });
                 }
                 Record::DataEnd(_) | Record::Footer(_) => {
                     finished = true;
@@ -210,8 +294,10 @@ impl Recording {
                 // Indexes (we build our own), other metadata, attachments: nothing to check.
                 _ => {}
             }
-            rec.intact_bytes = end as u64;
+            rec.intact_bytes = end;
+            at = end;
         }
+        rec.segments.push(Segment { bytes, channels });
         if !seen_profile {
             return Err(OpenError::NotARecording("no MCAP header".into()));
         }
@@ -231,18 +317,85 @@ impl Recording {
 
     /// Decodes a chunk completely, checking its CRC and every payload, and indexes its samples.
     /// Nothing of a chunk that fails is kept.
-    fn validate(&mut self, chunk: &Chunk) -> Result<(), String> {
-        let mut channels = self.channels.clone();
-        let inputs = decode_chunk(chunk, &mut channels)?;
+    fn validate(
+        &mut self,
+        known: &mut BTreeMap<u16, Topic>,
+        header: &ChunkHeader,
+        data: &[u8],
+    ) -> Result<(), String> {
+        let mut channels = known.clone();
+        let decoded = decode_chunk(header, data, &mut channels)?;
         let index = self.chunks.len();
-        for input in &inputs {
+        let mut checkpoints = decoded.checkpoints.iter().peekable();
+        for (i, input) in decoded.inputs.iter().enumerate() {
+            while let Some((at, _)) = checkpoints.next_if(|(at, _)| *at == i) {
+                self.note_checkpoint(index, *at);
+            }
             match input {
                 Input::Sample(s) => self.samples.push((s.time_ns, index)),
                 Input::Request(_) => self.requests += 1,
             }
         }
-        self.channels = channels;
+        for (at, _) in checkpoints {
+            self.note_checkpoint(index, *at);
+        }
+        *known = channels;
         Ok(())
+    }
+
+    fn note_checkpoint(&mut self, chunk: usize, input: usize) {
+        self.checkpoints.push(CheckpointAt {
+            samples: self.samples.len(),
+            chunk,
+            input,
+        });
+    }
+
+    /// The chunk's inputs and checkpoints, read from the file and decoded.
+    fn decode(&self, chunk: &Chunk) -> Result<Decoded, String> {
+        let segment = &self.segments[chunk.segment];
+        let body = segment.bytes.read_at(chunk.at, chunk.len)?;
+        let Record::Chunk { header, data } =
+            mcap::parse_record(OP_CHUNK, &body).map_err(|e| describe(&e))?
+        else {
+            return Err("not a chunk".into());
+        };
+        let mut channels = segment.channels.clone();
+        decode_chunk(&header, &data, &mut channels)
+    }
+
+    /// The latest checkpoint of the model made after at most `samples` samples, if the file has
+    /// one (files made before checkpoints existed have none).
+    pub fn checkpoint_before(&self, samples: usize) -> Option<CheckpointAt> {
+        let i = self.checkpoints.partition_point(|c| c.samples <= samples);
+        i.checked_sub(1).map(|i| self.checkpoints[i])
+    }
+
+    /// The checkpoints of the model the file holds, in order.
+    pub fn checkpoints(&self) -> &[CheckpointAt] {
+        &self.checkpoints
+    }
+
+    /// The model as checkpoint `at` holds it, and a cursor at the input right after it:
+    /// folding the cursor's inputs into the model continues exactly as folding the recording
+    /// from its start would have at that point.
+    pub fn restore(&self, at: CheckpointAt) -> Result<(Model, InputCursor), String> {
+        let chunk = self.chunks.get(at.chunk).ok_or("no such checkpoint")?;
+        let mut decoded = self.decode(chunk)?;
+        let (_, bytes) = decoded
+            .checkpoints
+            .iter()
+            .find(|(input, _)| *input == at.input)
+            .ok_or("no such checkpoint")?;
+        let model = Model::restore(bytes)?;
+        let ready = decoded.inputs.split_off(at.input.min(decoded.inputs.len()));
+        Ok((
+            model,
+            InputCursor {
+                next_chunk: at.chunk + 1,
+                ready: ready.into(),
+            },
+        ))
     }
 
     pub fn header(&self) -> &Header {
@@ -314,6 +467,69 @@ impl Recording {
         }
     }
 
+    /// The files of a `record --dir` directory (oldest first) as one recording: their inputs one
+    /// after another, with the first one's header, read from the files as needed.
+    ///
+    /// A checkpoint stands for "the model after everything before it", so a file's checkpoints
+    /// count here only while the files continue one another: the rotating recorder carries its
+    /// model from file to file and opens each with a checkpoint of it, and a file whose opening
+    /// checkpoint has folded exactly the samples and requests of the files before it (and of
+    /// what the first file's opening one had) continues them. From the first file that does not
+    /// (a recorder restarted, a file missing or cut short) on, checkpoints are left out: jumps
+    /// there fold from an earlier one, and show what folding from the start shows.
+    pub fn join(parts: Vec<Recording>) -> Recording {
+        let mut joined = Recording {
+            header: parts.first().map(|p| p.header.clone()).unwrap_or_default(),
+            segments: Vec::new(),
+            chunks: Vec::new(),
+            samples: Vec::new(),
+            checkpoints: Vec::new(),
+            requests: 0,
+            damage: None,
+            file_bytes: 0,
+            intact_bytes: 0,
+        };
+        // What the model has folded at the start of the next part, if the parts so far continue.
+        let mut folded: Option<(u64, u64)> = None;
+        let mut chained = true;
+        for (i, part) in parts.into_iter().enumerate() {
+            let opening = part
+                .checkpoints
+                .first()
+                .filter(|c| c.samples == 0)
+                .and_then(|&c| part.restore(c).ok())
+                .map(|(m, _)| (m.samples(), m.requests_seen()));
+            if i == 0 {
+                folded = Some(opening.unwrap_or((0, 0)));
+            } else {
+                chained &= opening.is_some() && opening == folded;
+            }
+            let (chunks, samples) = (joined.chunks.len(), joined.samples.len());
+            if chained {
+                joined
+                    .checkpoints
+                    .extend(part.checkpoints.iter().map(|c| CheckpointAt {
+                        samples: c.samples + samples,
+                        chunk: c.chunk + chunks,
+                        input: c.input,
+                    }));
+            }
+            let segment = joined.segments.len();
+            joined
+                .chunks
+                .extend(part.chunks.iter().map(|c| Chunk { segment, ..*c }));
+            joined
+                .samples
+                .extend(part.samples.iter().map(|&(t, c)| (t, c + chunks)));
+            folded = folded.map(|(s, r)| (s + part.samples.len() as u64, r + part.requests));
+            joined.requests += part.requests;
+            joined.file_bytes += part.file_bytes;
+            joined.intact_bytes += part.intact_bytes;
+            joined.segments.extend(part.segments);
+        }
+        joined
+    }
+
     /// One line for people: what the file holds, and what was lost if it was damaged.
     pub fn summary(&self) -> String {
         let span = match self.time_range() {
@@ -374,9 +590,11 @@ impl InputCursor {
             }
             let chunk = rec.chunks.get(self.next_chunk)?;
             self.next_chunk += 1;
-            let mut channels = rec.channels.clone();
-            // Validated at open: this cannot fail; if it did, the chunk would be skipped.
-            self.ready = decode_chunk(chunk, &mut channels)
+            // Validated at open: this fails only if the file changed since (then the chunk is
+            // skipped).
+            self.ready = rec
+                .decode(chunk)
+                .map(|d| d.inputs)
                 .unwrap_or_default()
                 .into();
         }
@@ -392,13 +610,25 @@ impl InputCursor {
     }
 }
 
-fn decode_chunk(chunk: &Chunk, channels: &mut BTreeMap<u16, Topic>) -> Result<Vec<Input>, String> {
-    if chunk.header.uncompressed_size > 1 << 30 {
+/// A chunk's inputs, and its checkpoints with the number of inputs before each.
+#[derive(Default)]
+struct Decoded {
+    inputs: Vec<Input>,
+    checkpoints: Vec<(usize, Vec<u8>)>,
+}
+
+fn decode_chunk(
+    header: &ChunkHeader,
+    data: &[u8],
+    channels: &mut BTreeMap<u16, Topic>,
+) -> Result<Decoded, String> {
+    if header.uncompressed_size > MAX_RECORD {
         return Err("a chunk claims more than 1 GiB".into());
     }
-    let records = chunk_records(chunk)?;
+    let records = chunk_records(header, data)?;
     let reader = LinearReader::sans_magic(&records);
     let mut inputs = Vec::new();
+    let mut checkpoints = Vec::new();
     for record in reader {
         match record.map_err(|e| describe(&e))? {
             Record::Schema { .. } => {}
@@ -406,6 +636,12 @@ fn decode_chunk(chunk: &Chunk, channels: &mut BTreeMap<u16, Topic>) -> Result<Ve
                 let topic = match (c.topic.as_str(), c.message_encoding.as_str()) {
                     (SAMPLES_TOPIC, SAMPLE_ENCODING) => Topic::Samples,
                     (REQUESTS_TOPIC, REQUESTS_ENCODING) => Topic::Requests,
+                    (CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING)
+                        if c.metadata.get(CHECKPOINT_VERSION_KEY)
+                            == Some(&CHECKPOINT_VERSION.to_string()) =>
+                    {
+                        Topic::Checkpoints
+                    }
                     _ => Topic::Other,
                 };
                 channels.insert(c.id, topic);
@@ -419,68 +655,60 @@ fn decode_chunk(chunk: &Chunk, channels: &mut BTreeMap<u16, Topic>) -> Result<Ve
                     let batch = codec::decode_requests(&data).map_err(|e| e.to_string())?;
                     inputs.extend(batch.into_iter().map(Input::Request));
                 }
+                Some(Topic::Checkpoints) => checkpoints.push((inputs.len(), data.into_owned())),
                 Some(Topic::Other) => {}
                 None => return Err("a message on an unknown channel".into()),
             },
             _ => {}
         }
     }
-    Ok(inputs)
+    Ok(Decoded {
+        inputs,
+        checkpoints,
+    })
 }
 
-/// The file's top-level records, each with the offset just past it. Framing is checked here:
-/// a record that runs past the end of the file is an error, not an allocation.
-struct TopLevel<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Iterator for TopLevel<'a> {
-    type Item = Result<(usize, Record<'a>), String>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = &self.bytes[self.at..];
-        if rest.is_empty() {
-            return None;
-        }
-        let cut = || "the file is cut short in the middle of a record".to_string();
-        let (op, len) = match rest {
-            [op, len @ ..] if len.len() >= 8 => {
-                let len = u64::from_le_bytes(len[..8].try_into().unwrap_or_default());
-                (*op, len)
-            }
-            _ => {
-                self.at = self.bytes.len();
-                return Some(Err(cut()));
-            }
-        };
-        let body_len = match usize::try_from(len) {
-            Ok(n) if n <= rest.len() - 9 => n,
-            _ => {
-                self.at = self.bytes.len();
-                return Some(Err(cut()));
-            }
-        };
-        let body = &rest[9..9 + body_len];
-        let end = self.at + 9 + body_len;
-        self.at = end;
-        Some(
-            mcap::parse_record(op, body)
-                .map(|r| (end, r))
-                .map_err(|e| describe(&e)),
-        )
+/// The top-level record starting at `at`: its opcode, where its body starts and the body.
+/// Framing is checked here: a record that runs past the end of the file is an error, not an
+/// allocation. None at the end of the file.
+#[allow(clippy::type_complexity)]
+fn next_record(
+    bytes: &Bytes,
+    at: u64,
+    file_bytes: u64,
+) -> Option<Result<(u8, u64, Cow<'_, [u8]>), String>> {
+    let rest = file_bytes.checked_sub(at).filter(|&n| n > 0)?;
+    let cut = || "the file is cut short in the middle of a record".to_string();
+    if rest < 9 {
+        return Some(Err(cut()));
     }
+    let head = match bytes.read_at(at, 9) {
+        Ok(h) => h,
+        Err(e) => return Some(Err(e)),
+    };
+    let op = head[0];
+    let len = u64::from_le_bytes(head[1..9].try_into().unwrap_or_default());
+    if len > rest - 9 {
+        return Some(Err(cut()));
+    }
+    if len > MAX_RECORD {
+        return Some(Err("a record claims more than 1 GiB".into()));
+    }
+    Some(
+        bytes
+            .read_at(at + 9, len as usize)
+            .map(|body| (op, at + 9, body)),
+    )
 }
 
 /// A chunk's records, decompressed, and checked against the chunk's size and CRC before any is
 /// parsed (a corrupt length inside unchecked data could otherwise ask for any amount of memory).
-fn chunk_records(chunk: &Chunk) -> Result<Vec<u8>, String> {
-    let h = &chunk.header;
+fn chunk_records(h: &ChunkHeader, data: &[u8]) -> Result<Vec<u8>, String> {
     let size = usize::try_from(h.uncompressed_size).map_err(|_| "a chunk is too large")?;
     let data = match h.compression.as_str() {
-        "zstd" => zstd::bulk::decompress(&chunk.data, size)
+        "zstd" => zstd::bulk::decompress(data, size)
             .map_err(|e| format!("a chunk does not decompress: {e}"))?,
-        "" => chunk.data.clone(),
+        "" => data.to_vec(),
         other => return Err(format!("a chunk compressed with unknown `{other}`")),
     };
     if data.len() != size {

@@ -1,8 +1,11 @@
 //! A recording's timeline: the model as of any sample, and a playhead that moves through
 //! recorded time (play, step, seek, speed). Pure: the model shown is always "the recording's
-//! inputs up to and including sample n", built by applying them in order; going back rebuilds
-//! from the start, so any position shows exactly what the model held when the recorder wrote that
-//! sample. A replay's screens (the TUI's player) are made on it.
+//! inputs up to and including sample n", built by applying them in order. A jump (back, or
+//! forward past a checkpoint) restores the recording's latest checkpoint of the model at or
+//! before the target and folds on from it (from the start when the file has none: recordings
+//! made before checkpoints existed), so any position shows exactly what the model held when the
+//! recorder wrote that sample, and a jump in hours of recording folds at most one checkpoint's
+//! spacing. A replay's screens (the TUI's player) are made on it.
 
 use super::{InputCursor, Recording};
 use crate::input::Input;
@@ -36,6 +39,7 @@ impl Timeline {
             applied: 0,
             speed: 1,
         };
+        timeline.rewind();
         timeline.goto_sample(1);
         timeline
     }
@@ -74,10 +78,20 @@ impl Timeline {
     /// Shows the model as of sample `n` (1-based, clamped to the recording).
     pub fn goto_sample(&mut self, n: usize) {
         let n = n.clamp(1.min(self.times.len()), self.times.len());
-        if n < self.applied {
-            self.model = Model::for_display();
-            self.cursor = InputCursor::start();
-            self.applied = 0;
+        let checkpoint = self.rec.checkpoint_before(n);
+        let restored = match checkpoint {
+            Some(at) if at.samples > self.applied || n < self.applied => {
+                self.rec.restore(at).ok().map(|restored| (at, restored))
+            }
+            _ => None,
+        };
+        if let Some((at, (model, cursor))) = restored {
+            self.model = model;
+            self.cursor = cursor;
+            self.applied = at.samples;
+        } else if n < self.applied {
+            // No checkpoint before n (or one that does not restore): from the start.
+            self.rewind();
         }
         while self.applied < n {
             let Some(input) = self.cursor.next(&self.rec) else {
@@ -97,6 +111,23 @@ impl Timeline {
         if let Some(&t) = self.applied.checked_sub(1).and_then(|i| self.times.get(i)) {
             self.playhead_ns = t;
         }
+    }
+
+    /// Before the first input: the model the file opens with (a file of a `record --dir`
+    /// series opens with a checkpoint of what the files before it folded), else an empty one.
+    fn rewind(&mut self) {
+        let opening = self.rec.checkpoint_before(0);
+        match opening.and_then(|at| self.rec.restore(at).ok()) {
+            Some((model, cursor)) => {
+                self.model = model;
+                self.cursor = cursor;
+            }
+            None => {
+                self.model = Model::for_display();
+                self.cursor = InputCursor::start();
+            }
+        }
+        self.applied = 0;
     }
 
     /// The last sample.
@@ -169,14 +200,14 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recording::in_memory;
+    use crate::recording::{in_memory, Spacing};
     use crate::synthetic::synthetic_stream;
 
     const SEEK_NS: u64 = 10_000_000_000;
 
     fn player() -> (Timeline, Vec<Input>) {
         let inputs = synthetic_stream(3, 40, 3, 2);
-        (Timeline::new(in_memory(&inputs)), inputs)
+        (Timeline::new(in_memory(&inputs, Spacing::NONE)), inputs)
     }
 
     /// The model fed the inputs directly up to and including the `n`-th sample: what live
@@ -215,6 +246,41 @@ mod tests {
         assert_eq!(p.position().0, 40);
         assert!(p.at_end());
         assert!(*p.model() == model_at(&inputs, 41), "the end: every input");
+    }
+
+    #[test]
+    fn from_a_checkpoint_every_position_shows_what_folding_from_the_start_shows() {
+        let inputs = synthetic_stream(5, 50, 4, 3);
+        let spacing = Spacing {
+            samples: 7,
+            requests: 40,
+        };
+        let rec = in_memory(&inputs, spacing);
+        assert!(rec.checkpoints().len() >= 6, "{:?}", rec.checkpoints());
+        for &at in rec.checkpoints() {
+            // Else a jump would fall back to folding from the start, and prove nothing here.
+            let restored = rec.restore(at).map(|(model, _)| model.samples());
+            assert_eq!(restored, Ok(at.samples as u64), "{at:?}");
+        }
+        let mut p = Timeline::new(rec);
+        let mut plain = Timeline::new(in_memory(&inputs, Spacing::NONE));
+        assert!(plain.recording().checkpoints().is_empty());
+        // Back and forth over every checkpoint: after each jump, the same model as the
+        // recording without checkpoints folded from its start, and as the inputs fed directly.
+        for n in [50, 3, 44, 8, 7, 1, 29, 28, 36, 15, 50, 22] {
+            p.goto_sample(n);
+            plain.goto_sample(n);
+            assert_eq!(p.position(), plain.position());
+            assert!(*p.model() == *plain.model(), "at sample {n}");
+            let live = model_at(&inputs, if n == 50 { 51 } else { n });
+            assert!(*p.model() == live, "at sample {n}: as live");
+        }
+        // Stepping on from a restored checkpoint folds alike.
+        p.goto_sample(14);
+        for n in 15..=22 {
+            p.step(true);
+            assert!(*p.model() == model_at(&inputs, n), "stepped to {n}");
+        }
     }
 
     #[test]

@@ -6,10 +6,13 @@
 
 use super::codec;
 use super::{
-    Header, FORMAT_VERSION, METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_SCHEMA,
-    REQUESTS_TOPIC, SAMPLES_TOPIC, SAMPLE_ENCODING, SAMPLE_SCHEMA,
+    Header, CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING, CHECKPOINT_SCHEMA, CHECKPOINT_VERSION_KEY,
+    FORMAT_VERSION, METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_SCHEMA, REQUESTS_TOPIC,
+    SAMPLES_TOPIC, SAMPLE_ENCODING, SAMPLE_SCHEMA,
 };
 use crate::input::{Input, Request};
+use crate::model::checkpoint::CHECKPOINT_VERSION;
+use crate::model::Model;
 use mcap::records::{MessageHeader, Metadata};
 use mcap::{Compression, WriteOptions, Writer};
 use std::collections::BTreeMap;
@@ -78,10 +81,40 @@ pub fn create_file(path: &Path) -> Result<SyncFile, WriteError> {
     Ok(SyncFile(BufWriter::with_capacity(1 << 16, file)))
 }
 
+/// How far apart the model's checkpoints are: one after the sample that reaches either bound
+/// since the last. A replay's seek folds at most that much after restoring one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spacing {
+    pub samples: u64,
+    pub requests: u64,
+}
+
+impl Spacing {
+    /// A minute of samples at the default interval, or 250,000 requests (25 s at 10,000/s):
+    /// folding that much takes well under a second, and the checkpoints (the model, mostly its
+    /// log of the latest 10,000 requests) add a few percent to a busy recording.
+    pub const DEFAULT: Spacing = Spacing {
+        samples: 60,
+        requests: 250_000,
+    };
+    /// No checkpoints: a file exactly as before they existed (tests of old-format reading).
+    pub const NONE: Spacing = Spacing {
+        samples: u64::MAX,
+        requests: u64::MAX,
+    };
+}
+
 pub struct RecordingWriter<W: Write + Seek> {
     mcap: Writer<W>,
     samples: u16,
     requests: u16,
+    checkpoints: u16,
+    spacing: Spacing,
+    /// The model folded from exactly what was written, for its checkpoints (a display model, as
+    /// a replay's).
+    model: Model,
+    /// Samples and requests written since the last checkpoint.
+    since: (u64, u64),
     sequence: u32,
     pending: Vec<Request>,
     buf: Vec<u8>,
@@ -131,11 +164,30 @@ impl<W: Write + Seek> RecordingWriter<W> {
         )?;
         let requests =
             mcap.add_channel(request_schema, REQUESTS_TOPIC, REQUESTS_ENCODING, &version)?;
+        let checkpoint_schema = mcap.add_schema(
+            CHECKPOINT_SCHEMA,
+            CHECKPOINT_ENCODING,
+            b"uringtop_common::model::Model, as model::checkpoint lays it out",
+        )?;
+        let checkpoint_version = BTreeMap::from([(
+            CHECKPOINT_VERSION_KEY.to_string(),
+            CHECKPOINT_VERSION.to_string(),
+        )]);
+        let checkpoints = mcap.add_channel(
+            checkpoint_schema,
+            CHECKPOINTS_TOPIC,
+            CHECKPOINT_ENCODING,
+            &checkpoint_version,
+        )?;
         mcap.flush()?;
         Ok(RecordingWriter {
             mcap,
             samples,
             requests,
+            checkpoints,
+            spacing: Spacing::DEFAULT,
+            model: Model::for_display(),
+            since: (0, 0),
             sequence: 0,
             pending: Vec::new(),
             buf: Vec::new(),
@@ -144,11 +196,38 @@ impl<W: Write + Seek> RecordingWriter<W> {
         })
     }
 
+    /// Continues a recording whose inputs `model` folded so far (the file before this one, in
+    /// a `record --dir` series): the file opens with a checkpoint of it, and its checkpoints
+    /// carry on from it, so the file alone replays as the series does from that point.
+    pub fn continuing(mut self, model: Model) -> Result<Self, WriteError> {
+        self.model = model;
+        if self.spacing != Spacing::NONE {
+            let time_ns = self.model.time_ns();
+            self.write_checkpoint(time_ns)?;
+        }
+        Ok(self)
+    }
+
+    /// The model folded from what was written (and what [`RecordingWriter::continuing`] gave).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Checkpoints as `spacing` says (else [`Spacing::DEFAULT`]).
+    pub fn with_checkpoints(mut self, spacing: Spacing) -> Self {
+        self.spacing = spacing;
+        self
+    }
+
     /// Adds one input. Requests are batched; the file keeps the inputs' order.
     pub fn write(&mut self, input: &Input) -> Result<(), WriteError> {
+        if self.spacing != Spacing::NONE {
+            self.model.apply(input);
+        }
         match input {
             Input::Request(r) => {
                 self.pending.push(r.clone());
+                self.since.1 += 1;
                 if self.pending.len() >= BATCH {
                     self.write_batch()?;
                 }
@@ -158,8 +237,23 @@ impl<W: Write + Seek> RecordingWriter<W> {
                 let data = codec::encode_sample(s);
                 self.message(self.samples, s.time_ns, &data)?;
                 self.samples_written += 1;
+                self.since.0 += 1;
+                if self.since.0 >= self.spacing.samples || self.since.1 >= self.spacing.requests {
+                    self.write_checkpoint(s.time_ns)?;
+                }
             }
         }
+        Ok(())
+    }
+
+    /// The model as of the sample just written, alone in its chunk: a reader restores it and
+    /// decodes on from the next chunk.
+    fn write_checkpoint(&mut self, time_ns: u64) -> Result<(), WriteError> {
+        self.since = (0, 0);
+        let data = self.model.checkpoint();
+        self.mcap.flush()?;
+        self.message(self.checkpoints, time_ns, &data)?;
+        self.mcap.flush()?;
         Ok(())
     }
 

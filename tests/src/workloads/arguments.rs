@@ -34,7 +34,7 @@ fn nops(ring: &mut IoUring, n: u64) -> Result<()> {
 }
 
 /// A ring created at fd `want`: every lower free fd is filled first, then closed again.
-fn ring_at_fd(want: i32) -> Result<IoUring> {
+pub(crate) fn ring_at_fd(want: i32) -> Result<IoUring> {
     let mut fillers = Vec::new();
     for fd in 0..want {
         // SAFETY: F_GETFD only asks whether fd is open.

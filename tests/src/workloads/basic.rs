@@ -113,6 +113,36 @@ pub fn nop_flood(duration: Duration, batch: usize) -> Result<u64> {
     Ok(completed)
 }
 
+/// OPENATs of [`MISSING_PATH`] (each fails with -ENOENT, inline) as fast as one ring goes,
+/// `batch` per io_uring_enter, until `duration` has passed; returns how many completed. For
+/// benchmarks of what path rules cost per OPENAT.
+pub fn openat_flood(duration: Duration, batch: usize) -> Result<u64> {
+    ensure!(
+        (1..=MAX_ENTRIES).contains(&batch),
+        "batch must be 1..={MAX_ENTRIES}"
+    );
+    ensure_missing()?;
+    let path = CString::new(MISSING_PATH)?;
+    let mut ring = ring_for(batch)?;
+    let entries: Vec<_> = (0..batch).map(|i| open_missing(&path, i)).collect();
+    let start = Instant::now();
+    let mut completed = 0u64;
+    while start.elapsed() < duration {
+        // SAFETY: `path` outlives every submission.
+        unsafe { ring.submission().push_multiple(&entries) }.context("the SQ is not empty")?;
+        ring.submit_and_wait(batch).context("io_uring_enter")?;
+        for cqe in ring.completion() {
+            ensure!(
+                cqe.result() == -libc::ENOENT,
+                "an OPENAT completed with {}",
+                cqe.result()
+            );
+            completed += 1;
+        }
+    }
+    Ok(completed)
+}
+
 pub(crate) fn nop(user_data: usize) -> squeue::Entry {
     opcode::Nop::new().build().user_data(user_data as u64)
 }

@@ -21,6 +21,18 @@ pub fn opcode_name(code: u8) -> Option<&'static str> {
         opcode::ProvideBuffers::CODE => "PROVIDE_BUFFERS",
         opcode::MsgRingData::CODE => "MSG_RING",
         opcode::Statx::CODE => "STATX",
+        opcode::RenameAt::CODE => "RENAMEAT",
+        opcode::UnlinkAt::CODE => "UNLINKAT",
+        opcode::MkDirAt::CODE => "MKDIRAT",
+        opcode::SymlinkAt::CODE => "SYMLINKAT",
+        opcode::Connect::CODE => "CONNECT",
+        opcode::SendMsg::CODE => "SENDMSG",
+        opcode::Send::CODE => "SEND",
+        opcode::SendZc::CODE => "SEND_ZC",
+        opcode::Bind::CODE => "BIND",
+        opcode::ReadFixed::CODE => "READ_FIXED",
+        opcode::WriteFixed::CODE => "WRITE_FIXED",
+        opcode::Readv::CODE => "READV",
         _ => return None,
     };
     Some(name)
@@ -46,6 +58,7 @@ pub fn errno_name(errno: i32) -> String {
         libc::ETIME => "ETIME",
         libc::EOPNOTSUPP => "EOPNOTSUPP",
         libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::ECONNREFUSED => "ECONNREFUSED",
         libc::ECANCELED => "ECANCELED",
         other => return format!("E{other}"),
     };

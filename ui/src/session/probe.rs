@@ -81,10 +81,17 @@ pub fn report_sampler_error(control: &LiveControl) {
 pub struct TuiControl(pub LiveControl);
 
 impl uringtop_tui::SourceControl for TuiControl {
-    fn stream_requests(&self, ring: Option<u32>) -> Result<(), String> {
-        let filter = ring.map(|ring| uringtop_probe::RequestFilter {
-            pid: None,
-            ring: Some(ring),
+    fn stream_requests(&self, wanted: Option<uringtop_tui::Stream>) -> Result<(), String> {
+        use uringtop_tui::Stream;
+        let filter = wanted.map(|wanted| match wanted {
+            Stream::Ring(ring) => uringtop_probe::RequestFilter {
+                pid: None,
+                ring: Some(ring),
+            },
+            Stream::Process(pid) => uringtop_probe::RequestFilter {
+                pid: Some(pid),
+                ring: None,
+            },
         });
         self.0.stream_requests(filter).map_err(|e| e.to_string())
     }

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 use uringtop_common::input::{Input, Request, Sample};
+use uringtop_common::model::Model;
 use uringtop_common::recording::{
     Header, RecordingOptions, RecordingWriter, SyncFile, FORMAT_VERSION,
 };
@@ -48,6 +49,25 @@ impl RecorderSink {
             keep,
             progress,
         })
+    }
+
+    /// Continues from a model the files before this one folded (see
+    /// [`RecordingWriter::continuing`]): `record --dir`'s next file.
+    pub fn continuing(mut self, model: Model) -> Result<Self> {
+        self.writer = self
+            .writer
+            .continuing(model)
+            .with_context(|| format!("recording to {}", self.path.display()))?;
+        Ok(self)
+    }
+
+    /// Finishes the file and gives back the model its inputs folded into, for the next file.
+    pub fn finish_carrying(self) -> Result<Model> {
+        let model = self.writer.model().clone();
+        self.writer
+            .finish()
+            .with_context(|| format!("finishing {}", self.path.display()))?;
+        Ok(model)
     }
 
     fn write(&mut self, input: &Input) -> Result<()> {

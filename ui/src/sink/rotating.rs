@@ -5,8 +5,10 @@
 //!
 //! Samples carry only what changed since the sample before, so each new file starts with a
 //! sample that carries everything live (the model's [`Model::snapshot`] beneath the sample that
-//! opens it): a file alone replays as its own timeline, and the files one after another replay
-//! as one (the snapshot's counters are cumulative: applying them again changes nothing).
+//! opens it): a file alone reads as its own timeline, and the files one after another replay
+//! as one (the snapshot's counters are cumulative: applying them again changes nothing). The
+//! recorder's model also goes on from file to file (each opens with a checkpoint of it), so a
+//! replay of the directory seeks by the checkpoints of every file.
 
 use super::recorder::{Keep, RecorderSink};
 use super::{Flow, Sink};
@@ -86,7 +88,13 @@ impl RotatingSink {
 
     /// Closes the current file (if any) and opens the next, named after `time_ns`.
     fn open_next(&mut self, time_ns: u64) -> Result<()> {
-        self.close_current()?;
+        // The recorder's model goes on into the next file, which opens with a checkpoint of it:
+        // its own checkpoints then hold the whole series' model, as a replay of the directory
+        // folds it (and the file alone replays as the series does from there).
+        let carried = match self.current.take() {
+            Some((_, sink)) => Some(sink.finish_carrying()?),
+            None => None,
+        };
         let mut path = self
             .dir
             .join(format!("uringtop-{}.mcap", utc_file_stamp(time_ns)));
@@ -98,7 +106,10 @@ impl RotatingSink {
                 .join(format!("uringtop-{}-{n}.mcap", utc_file_stamp(time_ns)));
             n += 1;
         }
-        let sink = RecorderSink::create(&path, &self.options, self.keep, false)?;
+        let mut sink = RecorderSink::create(&path, &self.options, self.keep, false)?;
+        if let Some(model) = carried {
+            sink = sink.continuing(model)?;
+        }
         self.current = Some((path, Box::new(sink)));
         self.started_ns = time_ns;
         self.files_written += 1;

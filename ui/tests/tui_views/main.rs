@@ -3,9 +3,13 @@
 
 mod arguments;
 mod churn;
+mod columns;
+mod filters;
+mod mouse;
 mod navigation;
 mod people;
 mod policy;
+mod registered;
 mod screens;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -18,6 +22,7 @@ use uringtop_common::synthetic::{
     synthetic_stream, synthetic_stream_with_policy, SYNTHETIC_POLICY_RULES,
 };
 use uringtop_common::verdict::Action;
+use uringtop_tui::settings::{ConfigStore, Settings};
 use uringtop_tui::{views, App, Config, PolicyLabel, Refresh, SourceKind, Theme};
 
 /// A model, an app and a terminal of a fixed size.
@@ -122,6 +127,9 @@ pub fn config() -> Config {
         theme: Theme::colored(),
         utc_offset_s: 0,
         policy: None,
+        settings: Settings::default(),
+        // Tests never write a config file unless they choose one.
+        store: ConfigStore::Disabled,
     }
 }
 

@@ -19,7 +19,7 @@ fn busiest_first_by_default() {
         .iter()
         .filter_map(|id| match id {
             RowId::Process(pid) => Some(h.model.process(*pid).unwrap().interval.req_per_s),
-            RowId::Ring { .. } => None,
+            RowId::Ring { .. } | RowId::Group(_) => None,
         })
         .collect();
     assert_eq!(rates.len(), 6);

@@ -3,7 +3,10 @@
 
 use super::{config, Harness};
 use insta::assert_snapshot;
-use uringtop_common::input::{Input, OpCounters, OpSample, ProcessSample, RingSample, Sample};
+use uringtop_common::input::{
+    Input, LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
+};
+use uringtop_common::latency::bucket_of;
 use uringtop_common::process_context::ProcessContext;
 use uringtop_tui::rows::RowId;
 use uringtop_tui::signals::SignalRequest;
@@ -104,6 +107,12 @@ pub fn sample_without(
                 ..RingSample::default()
             });
             let n = rate(p.pid) * seconds;
+            // Every completion of a process takes the same time: nginx 812 10 µs, 813 1 ms.
+            let latency_ns = match p.pid {
+                812 => 10_000,
+                813 => 1_000_000,
+                _ => 50_000,
+            };
             s.ops.push(OpSample {
                 slot: 0,
                 pid: p.pid,
@@ -112,6 +121,12 @@ pub fn sample_without(
                 counters: OpCounters {
                     submitted: n,
                     completed: n,
+                    latency: LatencyCounts {
+                        count: n,
+                        sum_ns: n * latency_ns,
+                        max_ns: latency_ns,
+                        buckets: [(bucket_of(latency_ns), n)].into_iter().collect(),
+                    },
                     ..OpCounters::default()
                 },
             });
@@ -293,4 +308,186 @@ fn f_follows_a_process_as_rows_reorder_until_the_cursor_moves() {
         h.app.message(),
         Some("pid 813 exited: no longer following it")
     );
+}
+
+#[test]
+fn c_groups_processes_by_unit_or_container_with_totals_per_group() {
+    let mut h = people(120, 30);
+    let grouped = h.press("c").render();
+    assert_snapshot!("grouped_by_unit", grouped);
+    assert!(grouped.contains("by unit/container (c)"), "{grouped}");
+    let rows: Vec<&uringtop_tui::rows::Row> = h.app.main_rows_full().collect();
+    let groups: Vec<&str> = rows.iter().filter_map(|r| r.label.as_deref()).collect();
+    assert_eq!(
+        groups,
+        ["session-3.scope", "docker 4f8a2c1b9d3e", "nginx.service",],
+        "busiest group first"
+    );
+    let nginx = rows
+        .iter()
+        .find(|r| r.label.as_deref() == Some("nginx.service"))
+        .unwrap();
+    let (a, b) = (
+        uringtop_tui::rows::process_figures(h.model.process(812).unwrap()),
+        uringtop_tui::rows::process_figures(h.model.process(813).unwrap()),
+    );
+    assert_eq!(nginx.figures.req_per_s, a.req_per_s + b.req_per_s);
+    assert_eq!(nginx.figures.total, a.total + b.total);
+    assert_eq!(nginx.rings, 2);
+    // Percentiles of the merged histograms: 120 completions at 10 µs and 60 at 1 ms put the
+    // median at 812's and the p99 at 813's, not at an average of the two.
+    assert_eq!(nginx.figures.completions, 180);
+    assert_eq!(nginx.figures.p50_ns, a.p50_ns);
+    assert_eq!(nginx.figures.p99_ns, b.p99_ns);
+
+    // Enter on a group folds it; k on it asks for a process; c again ungroups.
+    let id = nginx.id;
+    select_row(&mut h, id);
+    let before = h.app.main_rows().count();
+    h.press("<enter>");
+    assert_eq!(
+        h.app.main_rows().count(),
+        before - 4,
+        "two processes and their rings"
+    );
+    h.press("k");
+    assert_eq!(
+        h.app.message(),
+        Some("select one of the group's processes to signal it")
+    );
+    h.press("c");
+    assert!(h.app.main_rows().all(|id| !matches!(id, RowId::Group(_))));
+}
+
+/// Selects the row `id` with the arrows, from the top.
+fn select_row(h: &mut Harness, id: RowId) {
+    h.press("<home>");
+    for _ in 0..40 {
+        if h.app.main_selection() == Some(id) {
+            return;
+        }
+        h.press("<down>");
+    }
+    panic!("no row {id:?}");
+}
+
+/// A request fio (9001) submitted from thread `tid`, run by `path`.
+fn fio_request(tid: u32, path: uringtop_common::input::ExecPath, res: i32) -> Input {
+    Input::Request(uringtop_common::input::Request {
+        time_ns: 2_500_000_000,
+        latency_ns: Some(50_000),
+        pid: 9001,
+        tid,
+        comm: "fio".into(),
+        ring: 5,
+        opcode: 22,
+        res,
+        path,
+        ..uringtop_common::input::Request::default()
+    })
+}
+
+fn fio_threads() -> Vec<uringtop_tui::threads::ThreadInfo> {
+    [
+        (9001, "fio"),
+        (9002, "fio"),
+        (9003, "iou-sqp-9001"),
+        (9004, "iou-wrk-9003"),
+        (9005, "iou-wrk-9003"),
+    ]
+    .map(|(tid, name)| uringtop_tui::threads::ThreadInfo {
+        tid,
+        name: name.into(),
+    })
+    .to_vec()
+}
+
+#[test]
+fn t_lists_the_threads_with_their_roles_and_what_each_submitted() {
+    use uringtop_common::input::ExecPath::{Inline, IoWq, Rejected};
+    let mut h = people(120, 24);
+    // A request streamed before the view opened is not counted: the view counts from its start.
+    h.apply(&[fio_request(9003, Inline, 0)]);
+    select(&mut h, 9001);
+    h.press("t");
+    assert_eq!(h.app.screen(), ScreenKind::Threads);
+    assert_eq!(
+        h.app.stream_wanted(),
+        Some(uringtop_tui::Stream::Process(9001)),
+        "the view streams the process's requests"
+    );
+    assert_eq!(h.app.threads_wanted(), Some(9001));
+    let waiting = h.render();
+    assert!(waiting.contains("reading /proc"), "{waiting}");
+    // What the live driver does on opening: /proc/9001/task, here a known list.
+    let model = h.model.clone();
+    h.app.set_threads(&model, 9001, Ok(fio_threads()));
+    // SQPOLL ring: its iou-sqp thread submits; one punted to io-wq, one refused; a thread that
+    // has exited since (9009) still counts.
+    let mut requests = vec![fio_request(9003, Inline, 0); 6];
+    requests.push(fio_request(9003, IoWq, 0));
+    requests.push(fio_request(9003, Inline, -11));
+    requests.push(fio_request(9001, Rejected, -13));
+    requests.push(fio_request(9009, Inline, 0));
+    h.apply(&requests);
+    let shown = h.render();
+    assert_snapshot!("threads_live", shown);
+    let row = |tid: &str| {
+        shown
+            .lines()
+            .find(|l| l.trim_start_matches('"').trim_start().starts_with(tid))
+            .unwrap_or_else(|| panic!("{tid}:\n{shown}"))
+            .to_string()
+    };
+    assert!(row("9003").contains("iou-sqp-9001") && row("9003").contains("SQPOLL"));
+    assert!(row("9003").contains(" 8 "), "8 SQEs: {}", row("9003"));
+    assert!(row("9004").contains("io-wq worker") && row("9004").contains(" - "));
+    assert!(row("9009").contains("(exited)"));
+    assert!(shown.contains("10 SQEs counted"), "{shown}");
+    assert!(
+        shown.contains("5 threads: 1 SQPOLL, 2 io-wq workers"),
+        "{shown}"
+    );
+    assert!(shown.contains("does not say which worker ran"), "{shown}");
+    // Esc: back, and the stream is no longer wanted.
+    h.press("<esc>");
+    assert_eq!(h.app.stream_wanted(), None);
+    // A process that exited: the driver's read fails, in words.
+    h.press("t");
+    let model = h.model.clone();
+    h.app.set_threads(
+        &model,
+        9001,
+        Err("pid 9001 is gone: no /proc/9001/task".into()),
+    );
+    let gone = h.render();
+    assert!(gone.contains("pid 9001 is gone"), "{gone}");
+}
+
+#[test]
+fn in_a_replay_the_threads_are_those_the_recorded_requests_name() {
+    use uringtop_common::input::ExecPath::Inline;
+    let inputs = [
+        sample(1, steady, &[]),
+        sample(2, steady, &[]),
+        fio_request(9003, Inline, 0),
+        fio_request(9003, Inline, 0),
+        fio_request(9001, Inline, 0),
+    ];
+    let mut h = Harness::with_config(
+        &inputs,
+        120,
+        24,
+        Config {
+            source: SourceKind::Recording,
+            ..config()
+        },
+    );
+    select(&mut h, 9001);
+    h.press("H");
+    assert_eq!(h.app.screen(), ScreenKind::Threads);
+    let shown = h.render();
+    assert_snapshot!("threads_replay", shown);
+    assert!(shown.contains("3 SQEs counted"), "{shown}");
+    assert!(shown.contains("A recording: the threads its streamed requests name"));
 }

@@ -3,6 +3,8 @@
 //! not, which interval, quit) and makes it so. That keeps every decision testable without a
 //! terminal or a probe.
 
+use crate::chooser::{Chooser, ChooserAction};
+use crate::column_choice::{TableView, ViewColumns};
 use crate::event::EventState;
 use crate::layout;
 use crate::main_screen::{MainAction, MainScreen};
@@ -11,8 +13,11 @@ use crate::refresh::Refresh;
 use crate::request_screen::{RequestAction, RequestScreen};
 use crate::requests::RequestFilter;
 use crate::ring_screen::{RingAction, RingScreen};
+use crate::settings::{ConfigStore, Settings};
 use crate::signals::{self, SignalRequest, SignalScreen, SIGNALS};
 use crate::theme::Theme;
+use crate::thread_screen::{Listing, ThreadScreen};
+use crate::threads::ThreadInfo;
 use crate::violation_screen::{ViolationAction, ViolationScreen};
 use crate::violations::ViolationFilter;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -48,13 +53,35 @@ pub struct Config {
     pub utc_offset_s: i64,
     /// The loaded policy, if any: verdict columns and the violations view appear with it.
     pub policy: Option<PolicyLabel>,
+    /// What the config file set (columns, sort, the idle-ring rule).
+    pub settings: Settings,
+    /// Where the column chooser saves.
+    pub store: ConfigStore,
+}
+
+/// What the column chooser asked to save (see [`App::take_save_request`]).
+pub struct SaveRequest<'a> {
+    pub store: &'a ConfigStore,
+    pub view: TableView,
+    pub choice: &'a crate::column_choice::Choice,
+    pub sort: Option<(crate::columns::Column, bool)>,
+}
+
+impl SaveRequest<'_> {
+    /// Writes it; what the status line should say.
+    pub fn save(&self) -> String {
+        match crate::settings::save_columns(self.store, self.view, self.choice, self.sort) {
+            Ok(said) | Err(said) => said,
+        }
+    }
 }
 
 /// A screen above the main view.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Screen {
     Ring(RingScreen),
-    Requests(RequestScreen),
+    /// Boxed: its filter and scratch buffers make it the largest by far.
+    Requests(Box<RequestScreen>),
     /// The policy's recent violations.
     Violations(ViolationScreen),
     /// One request's every field, over the request list.
@@ -63,6 +90,8 @@ pub enum Screen {
     Process(u32),
     /// Choosing a signal for a process, then confirming it, over the screen below.
     Signal(SignalScreen),
+    /// A process's threads, with the SQEs each submitted while the view is open.
+    Threads(ThreadScreen),
 }
 
 impl Screen {
@@ -85,6 +114,7 @@ pub enum ScreenKind {
     Detail,
     Process,
     Signal,
+    Threads,
 }
 
 #[derive(Clone, Debug)]
@@ -96,18 +126,30 @@ pub struct App {
     pub(crate) help: bool,
     paused: bool,
     quit: bool,
-    area: Rect,
+    pub(crate) area: Rect,
     /// A one-off message for the status line, cleared by the next key.
     pub(crate) message: Option<String>,
     pub(crate) source_ended: bool,
+    /// Each table's columns, in order (the config file's, then the chooser's).
+    pub(crate) columns: ViewColumns,
+    /// The column chooser (`C`), over the screen it was opened on.
+    pub(crate) chooser: Option<Chooser>,
+    /// The chooser asked to save this table's columns; the event loop does it (I/O).
+    save_request: Option<TableView>,
     /// A signal the user confirmed, for the driver to send (kill(2) is I/O: not the app's).
     signal_request: Option<SignalRequest>,
+    /// The last left click, for telling a double click (see [`crate::mouse`]).
+    pub(crate) last_click: Option<crate::mouse::Click>,
 }
 
 impl App {
     pub fn new(config: Config) -> Self {
-        let main = MainScreen::new(config.only_pid, config.policy.is_some());
+        let mut main = MainScreen::new(config.only_pid, config.policy.is_some());
+        main.apply_settings(&config.settings);
         App {
+            columns: config.settings.columns.clone(),
+            chooser: None,
+            save_request: None,
             config,
             main,
             stack: Vec::new(),
@@ -118,6 +160,7 @@ impl App {
             message: None,
             source_ended: false,
             signal_request: None,
+            last_click: None,
         }
     }
 
@@ -140,6 +183,7 @@ impl App {
                 Screen::Ring(s) => s.sync(model, height),
                 Screen::Requests(s) => s.sync(model, height),
                 Screen::Violations(s) => s.sync(model, height),
+                Screen::Threads(s) => s.sync(model, height),
                 Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_) => {}
             }
         }
@@ -170,10 +214,27 @@ impl App {
             self.help = false;
             return EventState::Consumed;
         }
+        if let Some(chooser) = &mut self.chooser {
+            let choice = self.columns.get_mut(chooser.view);
+            match chooser.key(choice, key) {
+                ChooserAction::None => {}
+                ChooserAction::Close => self.chooser = None,
+                ChooserAction::Save => self.save_request = Some(chooser.view),
+                ChooserAction::Hint(h) => self.message = Some(h.into()),
+            }
+            return EventState::Consumed;
+        }
         if self.stack.is_empty() && self.main.editing_filter {
             let height = self.table_height();
             self.main.key(model, key, height);
             return EventState::Consumed;
+        }
+        let height = self.table_height();
+        if let Some(Screen::Requests(s)) = self.stack.last_mut() {
+            if s.editing.is_some() {
+                s.key(model, key, height);
+                return EventState::Consumed;
+            }
         }
         EventState::NotConsumed
     }
@@ -183,6 +244,9 @@ impl App {
         match key.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') | KeyCode::F(1) => self.help = true,
+            KeyCode::Char('C') if self.table_view().is_some() => {
+                self.chooser = self.table_view().map(Chooser::new);
+            }
             KeyCode::Char(' ') => self.paused = !self.paused,
             KeyCode::Char('+') | KeyCode::Char('=') => {
                 if !self.config.refresh.slower() {
@@ -216,6 +280,7 @@ impl App {
                 MainAction::OpenViolations => self.open_violations(ViolationFilter::default()),
                 MainAction::OpenProcess(pid) => self.stack.push(Screen::Process(pid)),
                 MainAction::Signal(pid) => self.open_signal(model, pid),
+                MainAction::OpenThreads(pid) => self.open_threads(model, pid),
                 MainAction::Hint(h) => self.message = Some(h.into()),
                 MainAction::None | MainAction::Unhandled => {}
             }
@@ -253,7 +318,13 @@ impl App {
                 match key.code {
                     code if closes_popup(code) => self.back(),
                     KeyCode::Char('k') | KeyCode::F(9) => self.open_signal(model, pid),
+                    KeyCode::Char('t') | KeyCode::Char('H') => self.open_threads(model, pid),
                     _ => {}
+                }
+            }
+            Screen::Threads(s) => {
+                if s.key(key, height) {
+                    self.back();
                 }
             }
             Screen::Signal(s) => {
@@ -285,16 +356,68 @@ impl App {
         self.stack.push(Screen::Signal(SignalScreen::new(pid)));
     }
 
+    /// `t` or `H` on a process: its threads. Live, the driver lists them from /proc and streams
+    /// the process's requests while the view is open.
+    fn open_threads(&mut self, model: &Model, pid: u32) {
+        if pid == 0 {
+            self.message = Some("this row is not one process: it has no threads to list".into());
+            return;
+        }
+        let live = self.config.source == SourceKind::Live;
+        self.stack
+            .push(Screen::Threads(ThreadScreen::new(pid, model, live)));
+    }
+
+    /// The live driver read the threads of `pid` from /proc (or failed to).
+    pub fn set_threads(
+        &mut self,
+        model: &Model,
+        pid: u32,
+        threads: Result<Vec<ThreadInfo>, String>,
+    ) {
+        let height = usize::from(layout::threads(self.area).body.height);
+        for screen in &mut self.stack {
+            if let Screen::Threads(s) = screen {
+                if s.pid == pid {
+                    s.set_listing(match &threads {
+                        Ok(list) => Listing::Read(list.clone()),
+                        Err(why) => Listing::Failed(why.clone()),
+                    });
+                    s.sync(model, height);
+                }
+            }
+        }
+    }
+
+    /// The process whose threads an open thread view lists (live: from /proc, by the driver).
+    pub fn threads_wanted(&self) -> Option<u32> {
+        self.stack.iter().rev().find_map(|s| match s {
+            Screen::Threads(t) => Some(t.pid),
+            _ => None,
+        })
+    }
+
+    /// What the probe should stream: the ring of an open request view, or the process of an
+    /// open thread view, whichever is on top.
+    pub fn stream_wanted(&self) -> Option<crate::live::Stream> {
+        self.stack.iter().rev().find_map(|s| match s {
+            Screen::Requests(r) => Some(crate::live::Stream::Ring(r.filter.ring)),
+            Screen::Threads(t) => Some(crate::live::Stream::Process(t.pid)),
+            _ => None,
+        })
+    }
+
     /// The signal the user confirmed, taken once, for the driver to send.
     pub fn take_signal_request(&mut self) -> Option<SignalRequest> {
         self.signal_request.take()
     }
 
     fn open_requests(&mut self, pid: u32, ring: u32, opcode: Option<u8>) {
-        self.stack.push(Screen::Requests(RequestScreen::new(
-            pid,
-            RequestFilter { ring, opcode },
-        )));
+        self.stack
+            .push(Screen::Requests(Box::new(RequestScreen::new(
+                pid,
+                RequestFilter { ring, opcode },
+            ))));
     }
 
     /// Only with a policy: without one there are no verdicts, and the view would only confuse.
@@ -318,11 +441,12 @@ impl App {
     fn screen_height(&self, screen: &Screen) -> usize {
         match screen {
             Screen::Ring(s) => usize::from(
-                layout::ring(self.area, s.ops.len(), s.register_line)
+                layout::ring(self.area, s.ops.len(), s.register_line, s.registered_line)
                     .ops_body
                     .height,
             ),
             Screen::Violations(_) => usize::from(layout::violations(self.area).body.height),
+            Screen::Threads(_) => usize::from(layout::threads(self.area).body.height),
             Screen::Requests(_) | Screen::Detail(_) | Screen::Process(_) | Screen::Signal(_) => {
                 self.table_height()
             }
@@ -346,7 +470,44 @@ impl App {
             Some(Screen::Detail(_)) => ScreenKind::Detail,
             Some(Screen::Process(_)) => ScreenKind::Process,
             Some(Screen::Signal(_)) => ScreenKind::Signal,
+            Some(Screen::Threads(_)) => ScreenKind::Threads,
         }
+    }
+
+    /// The table whose columns the chooser edits: the one on screen (None under a process's
+    /// popup, the signal chooser, or the thread view, whose columns are fixed).
+    pub fn table_view(&self) -> Option<TableView> {
+        match self.screen() {
+            ScreenKind::Main => Some(TableView::Main),
+            ScreenKind::Ring => Some(TableView::Ring),
+            ScreenKind::Requests | ScreenKind::Detail => Some(TableView::Requests),
+            ScreenKind::Violations => Some(TableView::Violations),
+            ScreenKind::Process | ScreenKind::Signal | ScreenKind::Threads => None,
+        }
+    }
+
+    /// Each table's columns as chosen.
+    pub fn columns(&self) -> &ViewColumns {
+        &self.columns
+    }
+
+    /// True while the column chooser is open.
+    pub fn chooser_shown(&self) -> bool {
+        self.chooser.is_some()
+    }
+
+    /// What the chooser asked to save, once: the table, its columns, and (the process list's)
+    /// sort. The event loop writes it (see [`crate::settings::save_columns`]).
+    pub fn take_save_request(&mut self) -> Option<SaveRequest<'_>> {
+        let view = self.save_request.take()?;
+        let sort =
+            (view == TableView::Main).then_some((self.main.spec.sort, self.main.spec.descending));
+        Some(SaveRequest {
+            store: &self.config.store,
+            view,
+            choice: self.columns.get(view),
+            sort,
+        })
     }
 
     pub fn paused(&self) -> bool {
@@ -378,6 +539,11 @@ impl App {
     /// Ids of the main view's rows, top to bottom.
     pub fn main_rows(&self) -> impl Iterator<Item = crate::rows::RowId> + '_ {
         self.main.rows.iter().map(|r| r.id)
+    }
+
+    /// The main view's rows, top to bottom, with their figures.
+    pub fn main_rows_full(&self) -> impl Iterator<Item = &crate::rows::Row> + '_ {
+        self.main.rows.iter()
     }
 
     /// The current status message, if any.

@@ -1,6 +1,8 @@
 //! The main table's columns: what they show, how wide they are, which go first when the terminal
 //! is narrow, and how they sort.
 
+use crate::column_choice::{Choice, TableView};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
     Pid,
@@ -210,10 +212,67 @@ pub fn fit<const N: usize>(columns: &[Fit; N], width: u16) -> [Option<(u16, u16)
     placed
 }
 
+/// Places a table's columns (`specs`, in catalogue order) in the order the user chose, without
+/// the ones they hid: returns each position's (x, width) — position p shows the catalogue's
+/// column `choice.order()[p]` — and how many chosen columns were left out for want of width.
+/// When some are, the right end keeps [`MARKER_WIDTH`] free to say how many.
+pub fn fit_chosen<const N: usize>(
+    specs: &[Fit; N],
+    choice: &Choice,
+    width: u16,
+) -> ([Option<(u16, u16)>; N], u8) {
+    let mut arranged = choice.arrange(specs, |f| Fit {
+        priority: HIDDEN,
+        ..f
+    });
+    let wanted = arranged.iter().filter(|c| c.priority != HIDDEN).count();
+    let shown = |slots: &[Option<(u16, u16)>; N]| slots.iter().flatten().count();
+    let slots = fit(&arranged, width);
+    if shown(&slots) == wanted {
+        return (slots, 0);
+    }
+    // Some do not fit: keep what fitted, and make room for the marker by leaving out as few
+    // more as it takes, the least important and rightmost first (not a whole rank at once: at
+    // 80 columns that would cost several columns for four characters).
+    for (c, slot) in arranged.iter_mut().zip(&slots) {
+        if slot.is_none() {
+            c.priority = HIDDEN;
+        }
+    }
+    let room = width.saturating_sub(MARKER_WIDTH);
+    while needed(&arranged) > room {
+        let least = arranged
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.priority != HIDDEN && c.priority != 0)
+            .max_by_key(|&(i, c)| (c.priority, i));
+        match least {
+            Some((i, _)) => arranged[i].priority = HIDDEN,
+            None => break,
+        }
+    }
+    let slots = fit(&arranged, room);
+    let hidden = u8::try_from(wanted - shown(&slots)).unwrap_or(u8::MAX);
+    (slots, hidden)
+}
+
+/// The width the shown columns of `columns` take, gaps included.
+fn needed(columns: &[Fit]) -> u16 {
+    columns
+        .iter()
+        .filter(|c| c.priority != HIDDEN)
+        .map(|c| c.width + GAP)
+        .sum::<u16>()
+        .saturating_sub(GAP)
+}
+
 /// Where each shown main-table column goes, for one terminal width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnLayout {
+    /// By position, left to right.
     slots: [Option<(u16, u16)>; 14],
+    /// The column at each position.
+    order: [Column; 14],
     /// Columns left out for want of width (the header says how many, at its right end).
     hidden: u8,
 }
@@ -240,14 +299,15 @@ impl ColumnLayout {
                 ring: 0,
                 sorted: None,
             },
+            &Choice::all(TableView::Main),
         )
     }
 
     /// Like [`ColumnLayout::fit`], with every column at least as wide as its content needs, so
     /// that nothing is cut: the RING column as wide as its widest cell, the sorted column as
     /// wide as its header and arrow. When columns must be left out, the header's right end
-    /// keeps room to say how many.
-    pub fn fit_for(width: u16, policy: bool, needs: Needs) -> Self {
+    /// keeps room to say how many. The columns are those `choice` shows, in its order.
+    pub fn fit_for(width: u16, policy: bool, needs: Needs, choice: &Choice) -> Self {
         let specs = Column::ALL.map(|c| {
             let mut w = c.width();
             if c == Column::Ring {
@@ -267,14 +327,13 @@ impl ColumnLayout {
                 flex: c == Column::Comm,
             }
         });
-        let wanted = specs.iter().filter(|c| c.priority != HIDDEN).count();
-        let shown = |slots: &[Option<(u16, u16)>; 14]| slots.iter().flatten().count();
-        let mut slots = fit(&specs, width);
-        if shown(&slots) < wanted {
-            slots = fit(&specs, width.saturating_sub(MARKER_WIDTH));
+        let (slots, hidden) = fit_chosen(&specs, choice, width);
+        let order = choice.arrange(&Column::ALL, |c| c);
+        ColumnLayout {
+            slots,
+            order,
+            hidden,
         }
-        let hidden = u8::try_from(wanted - shown(&slots)).unwrap_or(u8::MAX);
-        ColumnLayout { slots, hidden }
     }
 
     /// How many columns were left out for want of width.
@@ -284,7 +343,7 @@ impl ColumnLayout {
 
     /// (column, x offset, width), left to right.
     pub fn iter(&self) -> impl Iterator<Item = (Column, u16, u16)> + '_ {
-        Column::ALL
+        self.order
             .iter()
             .zip(&self.slots)
             .filter_map(|(&c, slot)| slot.map(|(x, w)| (c, x, w)))
@@ -338,7 +397,7 @@ mod tests {
             ring: 6, // "(1000)"
             sorted: Some(Column::Inflight),
         };
-        let wide = ColumnLayout::fit_for(240, false, needs);
+        let wide = ColumnLayout::fit_for(240, false, needs, &Choice::all(TableView::Main));
         assert_eq!(ring_width(&wide), Some(6));
         let inflight = wide
             .iter()
@@ -384,5 +443,29 @@ mod tests {
         let without: Vec<_> = ColumnLayout::fit(120, false).iter().collect();
         assert_eq!(without.len(), 13);
         assert_eq!(without.last().map(|c| c.0), Some(Column::CqOverflow));
+    }
+
+    #[test]
+    fn the_chosen_columns_come_in_the_chosen_order() {
+        // COMM, p99, PID: nothing else, even with room to spare.
+        let choice = Choice::from_shown(TableView::Main, &[1, 8, 0]);
+        let needs = Needs {
+            ring: 0,
+            sorted: None,
+        };
+        let layout = ColumnLayout::fit_for(200, false, needs, &choice);
+        let shown: Vec<Column> = layout.iter().map(|(c, _, _)| c).collect();
+        assert_eq!(shown, [Column::Comm, Column::P99, Column::Pid]);
+        assert_eq!(
+            layout.hidden(),
+            0,
+            "hidden by choice is not hidden for want of width"
+        );
+        let (_, x, w) = layout.iter().last().unwrap();
+        assert_eq!(x + w, 200, "COMM takes the spare width");
+        // Narrow: the least important chosen one goes first, and is counted.
+        let narrow = ColumnLayout::fit_for(30, false, needs, &choice);
+        assert_eq!(narrow.hidden(), 1);
+        assert!(!narrow.shows(Column::P99));
     }
 }

@@ -1,6 +1,6 @@
 //! What the event loop reacts to, and who owns a key.
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 use std::time::Duration;
 
 /// Everything the event loop waits for, as one type: the terminal's keys and resizes, the
@@ -8,6 +8,8 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     Key(KeyEvent),
+    /// A click or the wheel (the terminal reports the mouse while the UI runs).
+    Mouse(MouseEvent),
     Resize(u16, u16),
     /// The driver has inputs waiting for the model.
     Inputs,

@@ -101,6 +101,31 @@ pub fn interval(out: &mut String, d: std::time::Duration) {
     };
 }
 
+/// A memory size in binary units, 3 significant digits past 1 KiB: `512 B`, `4 KiB`, `64 KiB`,
+/// `1.50 MiB` (registered buffers are page multiples, so the common ones read exactly).
+pub fn bytes(out: &mut String, n: u64) {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        let _ = write!(out, "{n} B");
+        return;
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    let _ = if v.fract() == 0.0 {
+        write!(out, "{v:.0} {}", UNITS[unit])
+    } else if v < 10.0 {
+        write!(out, "{v:.2} {}", UNITS[unit])
+    } else if v < 100.0 {
+        write!(out, "{v:.1} {}", UNITS[unit])
+    } else {
+        write!(out, "{v:.0} {}", UNITS[unit])
+    };
+}
+
 /// Convenience for one-off texts (tests, titles): runs a formatter into a new `String`.
 pub use uringtop_common::request_fields::to_string;
 
@@ -139,6 +164,16 @@ mod tests {
         assert_eq!(c(12_345_678), "12.3M");
         assert_eq!(c(1_234_567_890), "1.23G");
         assert_eq!(c(u64::MAX), "18446744T"); // absurd, but no panic
+    }
+
+    #[test]
+    fn sizes_use_binary_units() {
+        let b = |v| to_string(bytes, v);
+        assert_eq!(b(512), "512 B");
+        assert_eq!(b(4096), "4 KiB");
+        assert_eq!(b(65536 + 4096), "68 KiB");
+        assert_eq!(b(1536 * 1024), "1.50 MiB");
+        assert_eq!(b(u64::MAX), "16 EiB"); // absurd, but no panic
     }
 
     #[test]

@@ -50,6 +50,32 @@ pub fn table(area: Rect) -> TableLayout {
     }
 }
 
+/// The thread view: a table, and three lines below it saying what is counted per thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadsLayout {
+    pub title: Rect,
+    pub header: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+}
+
+pub const THREADS_FOOTER: u16 = 4;
+
+pub fn threads(area: Rect) -> ThreadsLayout {
+    let body = rows_between(area, 2, 1 + THREADS_FOOTER);
+    ThreadsLayout {
+        title: row(area, 0),
+        header: row(area, 1),
+        body,
+        footer: Rect::new(
+            area.x,
+            body.bottom(),
+            area.width,
+            THREADS_FOOTER.min(area.height.saturating_sub(body.bottom() - area.y + 1)),
+        ),
+    }
+}
+
 /// The violations view: a table with one more line above its header, for the kernel's own
 /// denials (kept apart from the policy's verdicts).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +101,8 @@ pub struct RingLayout {
     pub summary: Rect,
     /// The ring's io_uring_register calls by opcode (zero height when it has none).
     pub register: Rect,
+    /// Its registered files and buffers (zero height when it has none).
+    pub registered: Rect,
     pub ops_header: Rect,
     pub ops_body: Rect,
     pub histogram: Rect,
@@ -84,8 +112,8 @@ pub struct RingLayout {
 /// The ring view: title, summary, the register line when `register` (the ring has register
 /// calls to show), the opcode table (as tall as its rows, up to half the screen), then the
 /// latency histogram and the rate sparkline side by side.
-pub fn ring(area: Rect, ops: usize, register: bool) -> RingLayout {
-    let top = 2 + u16::from(register); // title, summary, register
+pub fn ring(area: Rect, ops: usize, register: bool, registered: bool) -> RingLayout {
+    let top = 2 + u16::from(register) + u16::from(registered); // title, summary, those lines
     let below_summary = area.height.saturating_sub(top + 1); // and status
     let max_ops = (below_summary / 2).saturating_sub(1).max(1);
     let ops_rows = u16::try_from(ops).unwrap_or(u16::MAX).clamp(1, max_ops);
@@ -98,6 +126,11 @@ pub fn ring(area: Rect, ops: usize, register: bool) -> RingLayout {
             row(area, 2)
         } else {
             Rect::new(area.x, area.y + 2, area.width, 0)
+        },
+        registered: if registered {
+            row(area, top - 1)
+        } else {
+            Rect::new(area.x, area.y + top, area.width, 0)
         },
         ops_header: row(area, top),
         ops_body: Rect::new(
@@ -150,20 +183,27 @@ mod tests {
 
     #[test]
     fn the_ring_view_splits_the_screen() {
-        let r = ring(Rect::new(0, 0, 80, 24), 4, false);
+        let r = ring(Rect::new(0, 0, 80, 24), 4, false, false);
         assert_eq!(r.ops_body.height, 4);
         assert_eq!(r.histogram.y, 7);
         assert_eq!(r.histogram.height, 16);
         assert_eq!(r.histogram.width + r.sparkline.width, 80);
-        let crowded = ring(Rect::new(0, 0, 80, 24), 40, false);
+        let crowded = ring(Rect::new(0, 0, 80, 24), 40, false, false);
         assert_eq!(crowded.ops_body.height, 9);
-        let small = ring(Rect::new(0, 0, 40, 8), 40, false);
+        let small = ring(Rect::new(0, 0, 40, 8), 40, false, false);
         assert!(small.ops_body.bottom() <= 8 && small.histogram.bottom() <= 7);
-        let with_register = ring(Rect::new(0, 0, 80, 24), 4, true);
+        let with_register = ring(Rect::new(0, 0, 80, 24), 4, true, false);
         assert_eq!(with_register.register.y, 2);
+        assert_eq!(with_register.registered.height, 0);
         assert_eq!(with_register.ops_header.y, 3);
         assert_eq!(with_register.histogram.y, 8);
-        let small = ring(Rect::new(0, 0, 40, 8), 40, true);
+        let both = ring(Rect::new(0, 0, 80, 24), 4, true, true);
+        assert_eq!((both.register.y, both.registered.y), (2, 3));
+        assert_eq!(both.ops_header.y, 4);
+        let only_registered = ring(Rect::new(0, 0, 80, 24), 4, false, true);
+        assert_eq!(only_registered.registered.y, 2);
+        assert_eq!(only_registered.register.height, 0);
+        let small = ring(Rect::new(0, 0, 40, 8), 40, true, true);
         assert!(small.ops_body.bottom() <= 8 && small.histogram.bottom() <= 7);
     }
 

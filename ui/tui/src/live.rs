@@ -14,11 +14,20 @@ use uringtop_common::model::Model;
 /// Inputs taken from the channel per wake-up, so a flood of requests cannot starve the keys.
 const BATCH: usize = 4096;
 
+/// Whose requests the UI wants streamed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// One ring's (the request view).
+    Ring(u32),
+    /// One process's, on every ring (the thread view).
+    Process(u32),
+}
+
 /// What the UI can ask of a live source. The binary implements it for the probe, so this
 /// library needs no probe.
 pub trait SourceControl: Send {
-    /// Stream the individual requests of `ring` (Some), or none (None).
-    fn stream_requests(&self, ring: Option<u32>) -> Result<(), String>;
+    /// Stream the individual requests of a ring or a process (Some), or none (None).
+    fn stream_requests(&self, wanted: Option<Stream>) -> Result<(), String>;
     /// End the source; its channel closes soon after.
     fn stop(&self);
 }
@@ -37,8 +46,10 @@ pub struct LiveDriver {
     batch: Vec<Input>,
     /// The model took inputs the screens have not synced to yet.
     changed: bool,
-    /// The ring whose requests the source streams.
-    streaming: Option<u32>,
+    /// Whose requests the source streams.
+    streaming: Option<Stream>,
+    /// The process whose threads were last read from /proc, and how long ago.
+    threads: Option<(u32, Duration)>,
 }
 
 impl LiveDriver {
@@ -54,7 +65,20 @@ impl LiveDriver {
             batch: Vec::with_capacity(BATCH),
             changed: false,
             streaming: None,
+            threads: None,
         }
+    }
+}
+
+/// How often an open thread view's list is read again from /proc.
+const THREADS_EVERY: Duration = Duration::from_secs(1);
+
+impl LiveDriver {
+    /// /proc/PID/task, on opening the thread view and every second after (never while drawing).
+    fn read_threads(&mut self, app: &mut App, pid: u32) {
+        let threads = crate::threads::read(pid);
+        app.set_threads(self.model(), pid, threads);
+        self.threads = Some((pid, Duration::ZERO));
     }
 }
 
@@ -94,8 +118,17 @@ impl Driver for LiveDriver {
         }
     }
 
-    /// Samples are rarer than frames, and streamed requests redraw at most once a frame.
-    fn frame(&mut self, app: &mut App, _elapsed: Duration) -> bool {
+    /// Samples are rarer than frames, and streamed requests redraw at most once a frame. An open
+    /// thread view's list is read again every second.
+    fn frame(&mut self, app: &mut App, elapsed: Duration) -> bool {
+        if let Some((pid, age)) = &mut self.threads {
+            *age += elapsed;
+            if *age >= THREADS_EVERY && app.threads_wanted() == Some(*pid) {
+                let pid = *pid;
+                self.read_threads(app, pid);
+                return true;
+            }
+        }
         if self.changed && self.frozen.is_none() {
             app.sync(&self.model);
             self.changed = false;
@@ -106,6 +139,14 @@ impl Driver for LiveDriver {
 
     fn after_event(&mut self, app: &mut App) -> bool {
         let mut redraw = false;
+        match app.threads_wanted() {
+            Some(pid) if self.threads.is_none_or(|(read, _)| read != pid) => {
+                self.read_threads(app, pid);
+                redraw = true;
+            }
+            Some(_) => {}
+            None => self.threads = None,
+        }
         match (app.paused(), self.frozen.is_some()) {
             (true, false) => self.frozen = Some(self.model.clone()),
             (false, true) => {
@@ -115,7 +156,7 @@ impl Driver for LiveDriver {
             _ => {}
         }
         if let Some(control) = &self.control {
-            let wanted = app.requests_wanted();
+            let wanted = app.stream_wanted();
             if wanted != self.streaming {
                 self.streaming = wanted;
                 if let Err(e) = control.stream_requests(wanted) {

@@ -2,9 +2,11 @@
 //! selection. The selection is an item (a process or a ring), not a row number, so it stays on
 //! the same process or ring when the table is re-sorted or refreshed.
 
-use crate::columns::Column;
+use crate::column_choice::Choice;
+use crate::columns::{Column, ColumnLayout, Needs};
 use crate::cursor::{move_for, Cursor, Move};
 use crate::rows::{self, Folds, Row, RowId, RowSpec};
+use crate::settings::Settings;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uringtop_common::model::Model;
 
@@ -42,6 +44,8 @@ pub enum MainAction {
     OpenProcess(u32),
     /// `k` or F9: the signal chooser for this process.
     Signal(u32),
+    /// `t` or `H`: the process's threads.
+    OpenThreads(u32),
     /// Not a main-view key: the app may handle it.
     Unhandled,
 }
@@ -55,7 +59,9 @@ impl MainScreen {
                 filter: String::new(),
                 only_pid,
                 show_idle: false,
+                idle_after: crate::rows::IDLE_INTERVALS,
                 follow: None,
+                group: false,
             },
             folds: Folds::default(),
             rows: Vec::new(),
@@ -64,6 +70,44 @@ impl MainScreen {
             editing_filter: false,
             policy,
             follow_ended: None,
+        }
+    }
+
+    /// Where the table's columns go at `width`: as wide as the rows' RING cells and the sorted
+    /// header need. The view draws with it and a click on the header is mapped with it.
+    pub fn columns(&self, width: u16, choice: &Choice) -> ColumnLayout {
+        let needs = Needs {
+            ring: ring_cells_width(&self.rows),
+            sorted: Some(self.spec.sort),
+        };
+        ColumnLayout::fit_for(width, self.policy, needs, choice)
+    }
+
+    /// A click on the header: sorts by that column, or reverses it when it is already the one.
+    pub fn sort_by_click(&mut self, column: Column) {
+        if column == self.spec.sort {
+            self.spec.descending = !self.spec.descending;
+        } else {
+            self.sort_by(column);
+        }
+    }
+
+    /// The config file's sort and idle-ring rule. A sort by VERDICT without a policy falls back
+    /// to REQ/s (there are no verdicts to sort by).
+    pub fn apply_settings(&mut self, settings: &Settings) {
+        if let Some(column) = settings.sort {
+            if column != Column::Verdict || self.policy {
+                self.sort_by(column);
+            }
+        }
+        if let Some(descending) = settings.descending {
+            self.spec.descending = descending;
+        }
+        if let Some(show) = settings.show_idle {
+            self.spec.show_idle = show;
+        }
+        if let Some(after) = settings.idle_after {
+            self.spec.idle_after = after;
         }
     }
 
@@ -91,7 +135,7 @@ impl MainScreen {
         rows::build(model, &self.spec, &self.folds, &mut self.rows);
         if let Some(id) = self.selected {
             let position = |id: RowId| self.rows.iter().position(|r| r.id == id);
-            let found = position(id).or_else(|| position(RowId::Process(id.pid())));
+            let found = position(id).or_else(|| position(RowId::Process(id.process()?)));
             if let Some(i) = found {
                 self.cursor.index = i;
             }
@@ -119,7 +163,20 @@ impl MainScreen {
         let selected = self.selected_row().map(|r| (r.id, r.rings));
         // htop's kill keys; here k is not "up" (the arrows are).
         if matches!(key.code, KeyCode::Char('k') | KeyCode::F(9)) {
-            return selected.map_or(MainAction::None, |(id, _)| MainAction::Signal(id.pid()));
+            return match selected.map(|(id, _)| id.process()) {
+                Some(Some(pid)) => MainAction::Signal(pid),
+                Some(None) => MainAction::Hint("select one of the group's processes to signal it"),
+                None => MainAction::None,
+            };
+        }
+        if matches!(key.code, KeyCode::Char('t') | KeyCode::Char('H')) {
+            return match selected.map(|(id, _)| id.process()) {
+                Some(Some(pid)) => MainAction::OpenThreads(pid),
+                Some(None) => {
+                    MainAction::Hint("select one of the group's processes for its threads")
+                }
+                None => MainAction::None,
+            };
         }
         if let Some(m) = move_for(key.code) {
             self.move_cursor(m, height);
@@ -129,31 +186,49 @@ impl MainScreen {
             KeyCode::Enter => match selected {
                 Some((RowId::Process(pid), _)) => return MainAction::OpenProcess(pid),
                 Some((RowId::Ring { pid, ring }, _)) => return MainAction::OpenRing { pid, ring },
+                Some((RowId::Group(id), _)) => self.folds.toggle_group(id),
                 None => {}
             },
-            KeyCode::Char('f') => {
-                if let Some((id, _)) = selected {
+            KeyCode::Char('f') => match selected {
+                Some((RowId::Group(id), _)) => self.folds.toggle_group(id),
+                Some((id, _)) => {
                     self.folds.toggle(id.pid());
                     self.selected = Some(RowId::Process(id.pid()));
                 }
-            }
+                None => {}
+            },
+            KeyCode::Char('c') => self.spec.group = !self.spec.group,
             KeyCode::Char('*') => self.folds.toggle_all(),
-            KeyCode::Char('F') => match (self.spec.follow, selected) {
+            KeyCode::Char('F') => match (self.spec.follow, selected.map(|(id, _)| id.process())) {
                 (Some(_), _) => self.spec.follow = None,
-                (None, Some((id, _))) => self.spec.follow = Some(id.pid()),
+                (None, Some(Some(pid))) => self.spec.follow = Some(pid),
+                (None, Some(None)) => return MainAction::Hint("select a process to follow it"),
                 (None, None) => {}
             },
             KeyCode::Char('i') => self.spec.show_idle = !self.spec.show_idle,
             KeyCode::Left | KeyCode::Char('h') => match selected {
+                // A folded process under a group: to its group, as a ring goes to its process.
+                Some((RowId::Process(pid), _)) if self.folds.is_folded(pid) && self.spec.group => {
+                    self.selected = self.rows[..self.cursor.index]
+                        .iter()
+                        .rev()
+                        .find(|r| matches!(r.id, RowId::Group(_)))
+                        .map(|r| r.id);
+                }
                 Some((RowId::Process(pid), _)) => self.folds.set(pid, true),
                 Some((RowId::Ring { pid, .. }, _)) => self.selected = Some(RowId::Process(pid)),
+                Some((RowId::Group(id), _)) => {
+                    self.folds.groups.insert(id);
+                }
                 None => {}
             },
-            KeyCode::Right | KeyCode::Char('l') => {
-                if let Some((RowId::Process(pid), _)) = selected {
-                    self.folds.set(pid, false);
+            KeyCode::Right | KeyCode::Char('l') => match selected {
+                Some((RowId::Process(pid), _)) => self.folds.set(pid, false),
+                Some((RowId::Group(id), _)) => {
+                    self.folds.groups.remove(&id);
                 }
-            }
+                _ => {}
+            },
             KeyCode::Char('r') => return requests_of(selected, &self.rows),
             KeyCode::Char('/') => self.editing_filter = true,
             KeyCode::Esc if !self.spec.filter.is_empty() => self.spec.filter.clear(),
@@ -210,6 +285,18 @@ impl MainScreen {
     }
 }
 
+/// The widest RING cell of `rows`: a ring id, or a process's ring count in parentheses.
+fn ring_cells_width(rows: &[Row]) -> u16 {
+    let digits = |n: u64| n.checked_ilog10().map_or(1, |d| d + 1) as u16;
+    rows.iter()
+        .map(|row| match row.id {
+            RowId::Ring { ring, .. } => digits(u64::from(ring)),
+            RowId::Process(_) | RowId::Group(_) => digits(row.rings as u64) + 2,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// `v` (and `V`, VERDICT's sort key): only a policy gives verdicts to show or sort by.
 pub fn violations(policy: bool) -> MainAction {
     if policy {
@@ -232,12 +319,15 @@ fn requests_of(selected: Option<(RowId, usize)>, rows: &[Row]) -> MainAction {
             match ring {
                 Some(ring) => MainAction::OpenRequests { pid, ring },
                 None => MainAction::Hint(
-                    "unfold the process (Enter) and select a ring for its requests",
+                    "unfold the process (l or →) and select a ring for its requests",
                 ),
             }
         }
         Some((RowId::Process(_), _)) => {
             MainAction::Hint("select one of the process's rings to see its requests")
+        }
+        Some((RowId::Group(_), _)) => {
+            MainAction::Hint("select a ring of one of the group's processes for its requests")
         }
         None => MainAction::None,
     }

@@ -263,12 +263,12 @@ impl Driver for ReplayDriver {
 mod tests {
     use super::*;
     use uringtop_common::input::Input;
-    use uringtop_common::recording::in_memory;
+    use uringtop_common::recording::{in_memory, Spacing};
     use uringtop_common::synthetic::synthetic_stream;
 
     fn player() -> (Player, Vec<Input>) {
         let inputs = synthetic_stream(3, 40, 3, 2);
-        (Player::new(in_memory(&inputs), 0), inputs)
+        (Player::new(in_memory(&inputs, Spacing::DEFAULT), 0), inputs)
     }
 
     #[test]
@@ -308,6 +308,8 @@ mod tests {
             theme: crate::theme::Theme::colored(),
             utc_offset_s: 0,
             policy: None,
+            settings: crate::settings::Settings::default(),
+            store: crate::settings::ConfigStore::Disabled,
         })
     }
 

@@ -16,6 +16,10 @@ pub struct RingScreen {
     pub since_start: bool,
     /// The ring has io_uring_register calls to list (a line above the opcode table).
     pub register_line: bool,
+    /// The ring has registered files or buffers (a line above the opcode table).
+    pub registered_line: bool,
+    /// `R`: the lower half lists the registered files and buffers instead of the graphs.
+    pub show_registered: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +42,8 @@ impl RingScreen {
             cursor: Cursor::default(),
             since_start: false,
             register_line: false,
+            registered_line: false,
+            show_registered: false,
         }
     }
 
@@ -53,6 +59,10 @@ impl RingScreen {
         self.register_line = self
             .state(model)
             .is_some_and(|r| !r.info.register_ops.is_empty());
+        self.registered_line = self
+            .state(model)
+            .and_then(|r| r.info.registered.as_ref())
+            .is_some_and(|g| !g.is_empty());
         if let Some(ring) = self.state(model) {
             let mut ops: Vec<(u64, u8)> = ring
                 .ops
@@ -90,6 +100,10 @@ impl RingScreen {
                 KeyCode::Char('v') => RingAction::OpenViolations,
                 KeyCode::Char('w') => {
                     self.since_start = !self.since_start;
+                    RingAction::None
+                }
+                KeyCode::Char('R') => {
+                    self.show_registered = !self.show_registered;
                     RingAction::None
                 }
                 _ => RingAction::Unhandled,

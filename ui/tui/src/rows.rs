@@ -11,13 +11,25 @@ use uringtop_common::verdict::{Action, VerdictCounts};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RowId {
     Process(u32),
-    Ring { pid: u32, ring: u32 },
+    Ring {
+        pid: u32,
+        ring: u32,
+    },
+    /// Processes of one unit, container or cgroup (grouping on, `c`), by a hash of its name.
+    Group(u64),
 }
 
 impl RowId {
+    /// The process of a process or ring row; 0 for a group row (see [`RowId::process`]).
     pub fn pid(self) -> u32 {
+        self.process().unwrap_or(0)
+    }
+
+    /// The process of a process or ring row; None for a group row.
+    pub fn process(self) -> Option<u32> {
         match self {
-            RowId::Process(pid) | RowId::Ring { pid, .. } => pid,
+            RowId::Process(pid) | RowId::Ring { pid, .. } => Some(pid),
+            RowId::Group(_) => None,
         }
     }
 }
@@ -59,6 +71,10 @@ pub struct Row {
     /// The process exited, or the ring closed, during the latest interval: the row shows that
     /// interval, marked, and is gone at the next sample (as htop shows a dying process).
     pub departed: bool,
+    /// Group rows: the unit, container or cgroup ("nginx.service"). Built once per update.
+    pub label: Option<String>,
+    /// Process and ring rows under a group row: indented one more level.
+    pub grouped: bool,
 }
 
 /// How the rows are chosen and ordered.
@@ -72,24 +88,29 @@ pub struct RowSpec {
     pub only_pid: Option<u32>,
     /// Also list idle rings (see [`ring_is_idle`]); `i` toggles it.
     pub show_idle: bool,
+    /// Intervals without a completion that make a ring idle (the config's `[idle] after`).
+    pub idle_after: usize,
     /// The followed process (`F`): listed even when all its rings are idle.
     pub follow: Option<u32>,
+    /// Processes under a row per unit, container or cgroup, with its totals (`c`).
+    pub group: bool,
 }
 
-/// How many intervals without a completion (and with nothing in flight) make a ring idle.
+/// How many intervals without a completion (and with nothing in flight) make a ring idle,
+/// unless the config file says otherwise.
 pub const IDLE_INTERVALS: usize = 10;
 
-/// A ring with no CQE in its last [`IDLE_INTERVALS`] intervals and nothing in flight: quiet, or
-/// closed without the probe knowing (rings it knows closed leave the model on their own), which
-/// only clutters the list of a process that creates short-lived rings.
-pub fn ring_is_idle(ring: &RingState) -> bool {
+/// A ring with no CQE in its last `after` intervals and nothing in flight: quiet, or closed
+/// without the probe knowing (rings it knows closed leave the model on their own), which only
+/// clutters the list of a process that creates short-lived rings.
+pub fn ring_is_idle(ring: &RingState, after: usize) -> bool {
     ring.interval.inflight == 0
-        && ring.rate_history.len() >= IDLE_INTERVALS
+        && ring.rate_history.len() >= after
         && ring
             .rate_history
             .iter()
             .rev()
-            .take(IDLE_INTERVALS)
+            .take(after)
             .all(|&r| r == 0.0)
 }
 
@@ -97,7 +118,7 @@ pub fn ring_is_idle(ring: &RingState) -> bool {
 /// they and their process are live (a ring that closed or a process that exited is shown for
 /// its last interval only when it did something in it).
 pub fn ring_is_shown(spec: &RowSpec, process: &ProcessState, ring: &RingState) -> bool {
-    !ring_is_idle(ring) || (spec.show_idle && !ring.closed && !process.exited)
+    !ring_is_idle(ring, spec.idle_after) || (spec.show_idle && !ring.closed && !process.exited)
 }
 
 /// Which processes are folded: a default for all, and the exceptions the user toggled.
@@ -105,11 +126,19 @@ pub fn ring_is_shown(spec: &RowSpec, process: &ProcessState, ring: &RingState) -
 pub struct Folds {
     pub all_folded: bool,
     pub toggled: std::collections::BTreeSet<u32>,
+    /// Group rows folded (groups start unfolded), by their id.
+    pub groups: std::collections::BTreeSet<u64>,
 }
 
 impl Folds {
     pub fn is_folded(&self, pid: u32) -> bool {
         self.all_folded != self.toggled.contains(&pid)
+    }
+
+    pub fn toggle_group(&mut self, id: u64) {
+        if !self.groups.remove(&id) {
+            self.groups.insert(id);
+        }
     }
 
     pub fn toggle(&mut self, pid: u32) {
@@ -153,35 +182,60 @@ pub fn build(model: &Model, spec: &RowSpec, folds: &Folds, out: &mut Vec<Row>) {
         )
     });
     let mut rings: Vec<(&RingState, Row)> = Vec::new();
-    for (process, row) in processes {
-        let folded = row.folded;
-        out.push(row);
-        if folded {
-            continue;
+    if spec.group {
+        for group in crate::groups::group(processes, spec, folds) {
+            let folded = group.row.folded;
+            out.push(group.row);
+            if !folded {
+                for (process, mut row) in group.members {
+                    row.grouped = true;
+                    push_process(out, spec, process, row, &mut rings);
+                }
+            }
         }
-        rings.clear();
-        rings.extend(
-            process
-                .rings
-                .values()
-                .filter(|r| ring_is_shown(spec, process, r))
-                .map(|r| (r, ring_row(process, r))),
-        );
-        rings.sort_by(|(ra, a), (rb, b)| {
-            order(
-                spec,
-                key(spec.sort, process, Some(ra), a),
-                key(spec.sort, process, Some(rb), b),
-                a,
-                b,
-            )
-        });
-        let n = rings.len();
-        out.extend(rings.drain(..).enumerate().map(|(i, (_, mut row))| {
-            row.last = i + 1 == n;
-            row
-        }));
+        return;
     }
+    for (process, row) in processes {
+        push_process(out, spec, process, row, &mut rings);
+    }
+}
+
+/// A process's row, then (unfolded) its rings' rows, sorted.
+fn push_process<'m>(
+    out: &mut Vec<Row>,
+    spec: &RowSpec,
+    process: &'m ProcessState,
+    row: Row,
+    rings: &mut Vec<(&'m RingState, Row)>,
+) {
+    let (folded, grouped) = (row.folded, row.grouped);
+    out.push(row);
+    if folded {
+        return;
+    }
+    rings.clear();
+    rings.extend(
+        process
+            .rings
+            .values()
+            .filter(|r| ring_is_shown(spec, process, r))
+            .map(|r| (r, ring_row(process, r))),
+    );
+    rings.sort_by(|(ra, a), (rb, b)| {
+        order(
+            spec,
+            key(spec.sort, process, Some(ra), a),
+            key(spec.sort, process, Some(rb), b),
+            a,
+            b,
+        )
+    });
+    let n = rings.len();
+    out.extend(rings.drain(..).enumerate().map(|(i, (_, mut row))| {
+        row.last = i + 1 == n;
+        row.grouped = grouped;
+        row
+    }));
 }
 
 /// Whether a process passes the `/` filter.
@@ -248,6 +302,8 @@ fn ring_row(process: &ProcessState, ring: &RingState) -> Row {
         fd: if owned { ring.info.fd } else { None },
         last: false,
         departed: ring.closed || process.exited,
+        label: None,
+        grouped: false,
     }
 }
 
@@ -281,10 +337,12 @@ fn process_row(p: &ProcessState, folds: &Folds) -> Row {
         fd: None,
         last: false,
         departed: p.exited,
+        label: None,
+        grouped: false,
     }
 }
 
-enum Key<'a> {
+pub(crate) enum Key<'a> {
     Num(f64),
     Text(&'a str),
     /// Worst action first, then how many violations: one kill matters more than many logs.
@@ -324,7 +382,7 @@ fn key<'a>(column: Column, p: &'a ProcessState, ring: Option<&RingState>, row: &
 }
 
 /// By the key in the chosen direction, then by id ascending, so equal keys keep a stable order.
-fn order(spec: &RowSpec, ka: Key, kb: Key, a: &Row, b: &Row) -> Ordering {
+pub(crate) fn order(spec: &RowSpec, ka: Key, kb: Key, a: &Row, b: &Row) -> Ordering {
     let by_key = match (ka, kb) {
         (Key::Num(x), Key::Num(y)) => x.total_cmp(&y),
         (Key::Text(x), Key::Text(y)) => x.cmp(y),
@@ -432,14 +490,16 @@ mod tests {
                 filter: String::new(),
                 only_pid: None,
                 show_idle,
+                idle_after: IDLE_INTERVALS,
                 follow: None,
+                group: false,
             };
             let mut rows = Vec::new();
             build(&model, &spec, &Folds::default(), &mut rows);
             rows.iter()
                 .filter_map(|r| match r.id {
                     RowId::Ring { ring, .. } => Some(ring),
-                    RowId::Process(_) => None,
+                    RowId::Process(_) | RowId::Group(_) => None,
                 })
                 .collect::<Vec<u32>>()
         };

@@ -10,12 +10,15 @@ use crate::driver::Driver;
 use crate::event::{Event, EventState};
 use crate::policy::PolicyLabel;
 use crate::refresh::Refresh;
+use crate::settings::{ConfigStore, Settings};
 use crate::terminal::{Screen, TerminalGuard};
 use crate::theme::Theme;
 use crate::views;
 use anyhow::{Context, Result};
 use crossterm::event::KeyModifiers;
-use crossterm::event::{Event as TerminalEvent, EventStream, KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{
+    Event as TerminalEvent, EventStream, KeyCode, KeyEvent, KeyEventKind, MouseEventKind,
+};
 use futures::{Stream, StreamExt};
 use ratatui::backend::Backend;
 use std::time::Duration;
@@ -34,6 +37,10 @@ pub struct Options {
     pub utc_offset_s: i64,
     /// The loaded policy's label (None: no policy).
     pub policy: Option<PolicyLabel>,
+    /// What the config file set.
+    pub settings: Settings,
+    /// Where the column chooser saves.
+    pub store: ConfigStore,
 }
 
 impl Options {
@@ -46,6 +53,8 @@ impl Options {
             theme: self.theme,
             utc_offset_s: self.utc_offset_s,
             policy: self.policy,
+            settings: self.settings,
+            store: self.store,
         }
     }
 }
@@ -100,6 +109,7 @@ where
             event = events.next() => match event {
                 Some(Ok(TerminalEvent::Key(key))) if key.kind != KeyEventKind::Release => Event::Key(key),
                 Some(Ok(TerminalEvent::Resize(width, height))) => Event::Resize(width, height),
+                Some(Ok(TerminalEvent::Mouse(mouse))) => Event::Mouse(mouse),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => break Err(e).context("reading the terminal"),
                 None => Event::Quit, // the terminal is gone
@@ -141,7 +151,21 @@ fn handle<S: Screen, D: Driver>(
         }
         Event::Key(key) => {
             dispatch_key(app, driver, key);
+            // The chooser's save: file I/O, so here in the loop rather than in the pure app.
+            if let Some(said) = app.take_save_request().map(|request| request.save()) {
+                app.set_message(said);
+            }
             true
+        }
+        Event::Mouse(mouse) => {
+            // The loop's clock (paused in tests), for double clicks.
+            let now = tokio::time::Instant::now().into_std();
+            app.mouse(driver.model(), mouse, now);
+            // Clicks and the wheel redraw; motion, drags and releases change nothing.
+            matches!(
+                mouse.kind,
+                MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+            )
         }
         Event::Resize(width, height) => {
             app.resize(driver.model(), width, height);

@@ -49,6 +49,9 @@ impl TerminalGuard {
         let terminal = ratatui::try_init().context("setting up the terminal")?;
         let mut guard = TerminalGuard { terminal };
         guard.terminal.hide_cursor().context("hiding the cursor")?;
+        // Clicks and the wheel come as events (text selection then needs Shift, as in htop).
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
+            .context("enabling the mouse")?;
         Ok(guard)
     }
 }
@@ -63,12 +66,15 @@ impl Screen for TerminalGuard {
     /// Ctrl-C/Ctrl-Z arrive as keys in raw mode: Ctrl-Z stops the process the way a shell
     /// expects, with the terminal given back meanwhile.
     fn suspend(&mut self) -> Result<()> {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         ratatui::try_restore().context("restoring the terminal")?;
         // SAFETY: raise(2) on our own process; SIGTSTP's default action stops us until SIGCONT.
         unsafe { libc::raise(libc::SIGTSTP) };
         // Not try_init again: that would stack another panic hook.
         crossterm::terminal::enable_raw_mode().context("taking the terminal back")?;
         crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)
+            .context("taking the terminal back")?;
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)
             .context("taking the terminal back")?;
         self.terminal.clear().context("redrawing")?;
         self.terminal.hide_cursor().context("hiding the cursor")?;
@@ -78,6 +84,8 @@ impl Screen for TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        // Also on a panic's unwinding: a shell left with mouse reporting on prints garbage.
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         let _ = self.terminal.show_cursor();
         ratatui::restore();
     }

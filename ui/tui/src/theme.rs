@@ -74,6 +74,45 @@ impl Theme {
         }
     }
 
+    /// For a light terminal background: no yellow or white text, which vanish on it; dark hues
+    /// on pale backgrounds.
+    pub fn light() -> Self {
+        let bold = Modifier::BOLD;
+        Theme {
+            title: Style::new().fg(Color::Blue).add_modifier(bold),
+            header: Style::new().fg(Color::White).bg(Color::Blue),
+            sort_header: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(bold),
+            selected: Style::new().fg(Color::Black).bg(Color::LightBlue),
+            process: Style::new().add_modifier(bold),
+            ring: Style::new(),
+            dim: Style::new().fg(Color::Gray),
+            bad: Style::new().fg(Color::Red).add_modifier(bold),
+            alarm: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(bold),
+            bar: Style::new().fg(Color::Green),
+            spark: Style::new().fg(Color::Blue),
+            key: Style::new().fg(Color::Magenta).add_modifier(bold),
+            status: Style::new().fg(Color::White).bg(Color::Blue),
+            popup: Style::new().fg(Color::Black).bg(Color::White),
+            paused: Style::new()
+                .fg(Color::Black)
+                .bg(Color::LightYellow)
+                .add_modifier(bold),
+            departed: Style::new().fg(Color::Black).bg(Color::LightRed),
+            log: Style::new().fg(Color::Magenta),
+            deny: Style::new().fg(Color::Red).add_modifier(bold),
+            kill: Style::new()
+                .fg(Color::White)
+                .bg(Color::Magenta)
+                .add_modifier(bold),
+        }
+    }
+
     pub fn plain() -> Self {
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let reversed = Style::new().add_modifier(Modifier::REVERSED);

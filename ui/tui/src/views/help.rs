@@ -17,11 +17,13 @@ const MAIN_MOVE_REPLAY: &[(&str, &str)] = &[("↑↓ PgUp PgDn", "move; G bottom
 const MAIN_SELECT: &[(&str, &str)] = &[
     ("Enter", "on a process: its details; on a ring: open it"),
     ("f  *", "fold/unfold the selected process / every process"),
-    ("i", "show / hide live rings idle for 10 intervals"),
+    // The number is the config's (see draw).
+    ("i", "show / hide live rings idle for N intervals"),
     (
-        "F",
-        "follow the selected process; moving the cursor stops it",
+        "F  c",
+        "follow the selected process; group by unit or container",
     ),
+    ("t  H", "the selected process's threads (in a replay: H)"),
 ];
 /// Live only: a recording's processes are not this machine's.
 const MAIN_LIVE: &[(&str, &str)] = &[("k  F9", "send the selected process a signal (confirmed)")];
@@ -37,10 +39,13 @@ const MAIN_SORT: &[(&str, &str)] = &[
     ("s F6 >  <", "sort by the next / previous column"),
     ("P N R T L", "sort by PID, COMM, REQ/s, TOTAL, p99;"),
     (
-        "E D A O",
-        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again: reverse",
+        "E D A O  I",
+        "  ERR/s, DENIED, ASYNC%, CQ OVFL; again, or I: reverse",
     ),
-    ("I", "reverse the sort"),
+    (
+        "mouse",
+        "click selects, twice opens, wheel scrolls, header sorts",
+    ),
 ];
 const MAIN: &[&[(&str, &str)]] = &[MAIN_MOVE, MAIN_SELECT, MAIN_LIVE, MAIN_FOLD, MAIN_SORT];
 const MAIN_REPLAY: &[&[(&str, &str)]] =
@@ -54,6 +59,7 @@ const RING: &[(&str, &str)] = &[
         "w",
         "latency columns, histogram: last interval / since start",
     ),
+    ("R", "the ring's registered files and buffers / the graphs"),
     ("Esc", "back to the process list"),
 ];
 
@@ -63,6 +69,11 @@ const REQUESTS: &[(&str, &str)] = &[
         "scroll (then it holds still); at the top it follows",
     ),
     ("Enter", "every field of the selected request"),
+    (
+        "/",
+        "filter: op:READ errno:ENOENT fd:5 path:etc lat>1ms err",
+    ),
+    ("", "(terms combine; a,b: either); Esc clears it"),
     ("Esc", "back (request streaming stops)"),
 ];
 
@@ -81,6 +92,12 @@ const VIOLATIONS: &[(&str, &str)] = &[
 const PROCESS: &[(&str, &str)] = &[
     ("Esc Enter", "back"),
     ("k  F9", "send this process a signal (live only)"),
+    ("t  H", "its threads"),
+];
+
+const THREADS: &[(&str, &str)] = &[
+    ("↑↓ PgUp PgDn", "move"),
+    ("Esc", "back (the process's request streaming stops)"),
 ];
 
 const SIGNAL: &[(&str, &str)] = &[
@@ -115,11 +132,10 @@ const REPLAY: &[(&str, &str)] = &[
     ("Home End  0  $", "the start / the end"),
 ];
 
-const MAIN_LEGEND: &str =
-    "REQ/s, ERR/s (CQEs with res < 0), ASYNC% (punted to io-wq), p50/p99: over \
-     the interval. TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only): since start. FLAGS: \
-     IORING_SETUP_*, abbreviated; the ring view spells them out. +N› ending the header: N \
-     columns hidden for want of width.";
+/// Three rows at 80 columns: the main view's help fills 80x24 exactly.
+const MAIN_LEGEND: &str = "Over the interval: REQ/s, ERR/s (failed CQEs), ASYNC% (to io-wq), \
+     p50/p99. Since start: TOTAL SQEs, DENIED (refused SQEs), CQ OVFL (owner only). FLAGS: \
+     IORING_SETUP_*, short. +N›: N columns hidden for want of width.";
 
 pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let theme = &app.config.theme;
@@ -132,6 +148,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Violations => ("policy violations", &[VIOLATIONS][..]),
         ScreenKind::Process => ("process", &[PROCESS][..]),
         ScreenKind::Signal => ("signal", &[SIGNAL][..]),
+        ScreenKind::Threads => ("threads", &[THREADS][..]),
     };
     let policy = app.config.policy.is_some();
     let policy_keys = match app.screen() {
@@ -139,28 +156,36 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         ScreenKind::Ring if policy => RING_POLICY,
         _ => &[],
     };
-    let key_line = |k: &'static str, what: &'static str| {
+    let key_line = |k: &'static str, what: std::borrow::Cow<'static, str>| {
         Line::from(vec![
             Span::styled(format!(" {k:<17}"), theme.key),
             Span::raw(what),
         ])
     };
+    // The idle-ring rule's length is the config file's.
+    let idle = format!(
+        "show / hide live rings idle for {} intervals",
+        app.main.spec.idle_after
+    );
     let mut lines: Vec<Line> = keys
         .iter()
         .flat_map(|part| part.iter())
         .chain(policy_keys)
-        .map(|&(k, what)| key_line(k, what))
+        .map(|&(k, what)| match k {
+            "i" => key_line(k, idle.clone().into()),
+            _ => key_line(k, what.into()),
+        })
         .collect();
     if replay {
-        lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what)));
+        lines.extend(REPLAY.iter().map(|&(k, what)| key_line(k, what.into())));
     } else {
         lines.push(key_line(
             "space",
-            "pause/resume the display (sampling goes on)",
+            "pause/resume the display (sampling goes on)".into(),
         ));
         lines.push(key_line(
             "+  -",
-            "longer / shorter interval: rates are computed over it",
+            "longer / shorter interval: rates are computed over it".into(),
         ));
         let sampling = format::to_string(format::interval, app.refresh().sampling());
         lines.push(Line::raw(format!(
@@ -169,11 +194,11 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
         )));
     }
     lines.push(key_line(
-        "?  F1",
-        "this help · q or Ctrl-C quits · Ctrl-Z suspends",
+        "?  F1  C",
+        "help · C: columns · q or Ctrl-C quits · Ctrl-Z suspends".into(),
     ));
+    let legend_at = lines.len();
     if app.screen() == ScreenKind::Main {
-        lines.push(Line::raw(""));
         lines.push(Line::styled(MAIN_LEGEND, theme.dim));
         if policy {
             lines.push(Line::styled(POLICY_LEGEND, theme.dim));
@@ -182,10 +207,15 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     // As tall as the wrapped text, so a short help is a small box.
     // Word wrapping can take a line more than the characters need: one row of slack.
     let inner_width = usize::from(layout::popup(area, 78, 1).width.saturating_sub(2)).max(1);
-    let rows: usize = lines
+    let mut rows: usize = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
+    // A blank line before the legend, when the screen has a row for it (80x24 has not).
+    if legend_at < lines.len() && rows + 4 <= usize::from(area.height) {
+        lines.insert(legend_at, Line::raw(""));
+        rows += 1;
+    }
     let popup = layout::popup(area, 78, u16::try_from(rows + 3).unwrap_or(u16::MAX));
     Clear.render(popup, buf);
     let title = format!(" help: {name} · any key closes ");

@@ -3,7 +3,7 @@
 use super::text::{cell, fill};
 use super::{empty_message, flags};
 use crate::app::App;
-use crate::columns::{Column, ColumnLayout, Needs, MARKER_WIDTH};
+use crate::columns::{Column, ColumnLayout};
 use crate::format;
 use crate::layout;
 use crate::rows::{self, Row, RowId};
@@ -21,11 +21,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, scratch);
-    let needs = Needs {
-        ring: ring_cells_width(&app.main.rows),
-        sorted: Some(app.main.spec.sort),
-    };
-    let columns = ColumnLayout::fit_for(area.width, app.config.policy.is_some(), needs);
+    let columns = app.main.columns(area.width, &app.columns.main);
     header(buf, l.header, &columns, app, theme);
     let main = &app.main;
     if main.rows.is_empty() {
@@ -51,6 +47,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             (true, _) => theme.selected,
             (false, RowId::Process(_)) => theme.process,
             (false, RowId::Ring { .. }) => theme.ring,
+            (false, RowId::Group(_)) => theme.title,
         };
         for (column, x, w) in columns.iter() {
             scratch.clear();
@@ -74,18 +71,6 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
             );
         }
     }
-}
-
-/// The widest RING cell of `rows`: a ring id, or a process's ring count in parentheses.
-fn ring_cells_width(rows: &[Row]) -> u16 {
-    let digits = |n: u64| n.checked_ilog10().map_or(1, |d| d + 1) as u16;
-    rows.iter()
-        .map(|row| match row.id {
-            RowId::Ring { ring, .. } => digits(u64::from(ring)),
-            RowId::Process(_) => digits(row.rings as u64) + 2,
-        })
-        .max()
-        .unwrap_or(0)
 }
 
 /// How a value should stand out.
@@ -147,7 +132,7 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
                 let _ = write!(s, "{ring}");
                 Emphasis::Normal
             }
-            RowId::Process(_) => {
+            RowId::Process(_) | RowId::Group(_) => {
                 let _ = write!(s, "({})", row.rings);
                 Emphasis::Dim
             }
@@ -209,7 +194,14 @@ fn cell_text(s: &mut String, column: Column, row: &Row, model: &Model) -> Emphas
 /// A process: fold marker and name. A ring: tree branch and, when known, its fd. Then, in its
 /// last interval, "(exited)" or "(closed)": the mark that remains without color.
 fn comm(s: &mut String, row: &Row, model: &Model) {
+    if row.grouped {
+        s.push_str("  ");
+    }
     match row.id {
+        RowId::Group(_) => {
+            s.push_str(if row.folded { "▸ " } else { "▾ " });
+            s.push_str(row.label.as_deref().unwrap_or(""));
+        }
         RowId::Process(pid) => {
             s.push_str(if row.folded { "▸ " } else { "▾ " });
             match model.process(pid).map(|p| p.comm.as_str()) {
@@ -272,6 +264,9 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
     if !spec.filter.is_empty() {
         let _ = write!(s, " · filter \"{}\"", spec.filter);
     }
+    if spec.group {
+        s.push_str(" · by unit/container (c)");
+    }
     if let Some(pid) = spec.follow {
         let comm = model.process(pid).map_or("?", |p| p.comm.as_str());
         let _ = write!(s, " · following {comm}[{pid}] (F stops)");
@@ -281,7 +276,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
         let idle = shown()
             .filter(|p| !p.exited)
             .flat_map(|p| p.rings.values())
-            .filter(|r| !r.closed && rows::ring_is_idle(r))
+            .filter(|r| !r.closed && rows::ring_is_idle(r, spec.idle_after))
             .count();
         if idle > 0 {
             let _ = write!(s, " · {idle} idle hidden (i)");
@@ -292,14 +287,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
 
 fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme: &Theme) {
     fill(buf, area, theme.header);
-    let hidden = columns.hidden();
-    if hidden > 0 && area.width >= MARKER_WIDTH {
-        // Columns left out for want of width: say how many, where the next one would be.
-        let mut marker = [0u8; 8];
-        let text = hidden_marker(&mut marker, hidden);
-        let x = area.right() - MARKER_WIDTH;
-        cell(buf, x, area.y, MARKER_WIDTH, text, theme.dim, true);
-    }
+    super::request_table::hidden_marker(buf, area, columns.hidden(), theme);
     let spec = &app.main.spec;
     for (column, x, w) in columns.iter() {
         let sorted = column == spec.sort;
@@ -335,15 +323,6 @@ fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme
             );
         }
     }
-}
-
-/// `+N›` in a stack buffer (no allocation per frame).
-fn hidden_marker(buf: &mut [u8; 8], hidden: u8) -> &str {
-    let mut w = &mut buf[..];
-    let _ = std::io::Write::write_fmt(&mut w, format_args!("+{hidden}›"));
-    let left = w.len();
-    let n = buf.len() - left;
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
 /// `name` and `arrow` in a stack buffer: the arrow first for right-aligned columns.

@@ -1,6 +1,7 @@
 //! Rendering: read-only over the model and the app's state. No I/O, no locks; numbers are
 //! formatted into one scratch buffer per frame rather than a `String` per cell.
 
+mod chooser;
 mod detail;
 mod flags;
 mod help;
@@ -9,6 +10,7 @@ mod kernel_denials;
 mod main_table;
 mod process;
 mod register_line;
+mod registered;
 mod request_table;
 mod requests;
 mod ring;
@@ -16,6 +18,7 @@ mod signal;
 mod sparkline;
 mod status;
 mod text;
+mod threads;
 mod violations;
 
 use crate::app::{App, Screen};
@@ -63,6 +66,7 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
         Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
         Some(Screen::Violations(s)) => violations::draw(buf, content, model, app, s, &mut scratch),
+        Some(Screen::Threads(s)) => threads::draw(buf, content, model, app, s, &mut scratch),
         Some(_) => {}
     }
     let popups = base.map_or(0, |i| i + 1);
@@ -82,6 +86,9 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
         timeline,
         &mut scratch,
     );
+    if let Some(c) = &app.chooser {
+        chooser::draw(buf, content, app, c, &mut scratch);
+    }
     if app.help {
         help::draw(buf, area, app);
     }

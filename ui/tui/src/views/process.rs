@@ -196,7 +196,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
         );
         w.line(s, theme.dim);
     }
-    let keys = "Esc back · k send a signal · F in the list follows it";
+    let keys = "Esc back · k send a signal · t threads · F in the list follows it";
     let y = inner.bottom().saturating_sub(1);
     cell(
         buf,

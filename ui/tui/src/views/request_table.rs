@@ -2,6 +2,8 @@
 //! violations view both draw, each with its own columns.
 
 use super::text::{cell, fill};
+use crate::column_choice::ColumnName;
+use crate::columns::MARKER_WIDTH;
 use crate::cursor::Cursor;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -9,27 +11,58 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use uringtop_common::input::Request;
 
-/// The column layout: names, which are right-aligned, and where `fit` placed each (None: no
-/// room for it at this width).
+/// The column layout: names and which are right-aligned (by catalogue index), the order the
+/// user chose, and where `fit_chosen` placed each position (None: hidden, or no room for it at
+/// this width), with how many were left out for want of width.
 pub struct Columns<'a> {
-    pub headers: &'a [&'a str],
+    pub names: &'a [ColumnName],
     pub right: &'a [bool],
+    pub order: &'a [u8],
     pub placed: &'a [Option<(u16, u16)>],
+    pub hidden: u8,
 }
 
-/// The header line.
+impl Columns<'_> {
+    /// (catalogue index, x, width) of each shown column, left to right.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, u16, u16)> + '_ {
+        self.order
+            .iter()
+            .zip(self.placed)
+            .filter_map(|(&i, slot)| slot.map(|(x, w)| (usize::from(i), x, w)))
+    }
+}
+
+/// The header line, with the hidden-columns marker at its right end when some did not fit.
 pub fn header(buf: &mut Buffer, line: Rect, columns: &Columns, theme: &Theme) {
     fill(buf, line, theme.header);
-    for ((header, slot), &right) in columns
-        .headers
-        .iter()
-        .zip(columns.placed)
-        .zip(columns.right)
-    {
-        if let Some((x, w)) = *slot {
-            cell(buf, line.x + x, line.y, w, header, theme.header, right);
-        }
+    for (i, x, w) in columns.iter() {
+        let right = columns.right[i];
+        cell(
+            buf,
+            line.x + x,
+            line.y,
+            w,
+            columns.names[i].header,
+            theme.header,
+            right,
+        );
     }
+    hidden_marker(buf, line, columns.hidden, theme);
+}
+
+/// `+N›` at the right end of a header line: N columns left out for want of width. Formatted on
+/// the stack: no allocation per frame.
+pub fn hidden_marker(buf: &mut Buffer, line: Rect, hidden: u8, theme: &Theme) {
+    if hidden == 0 || line.width < MARKER_WIDTH {
+        return;
+    }
+    let mut marker = [0u8; 8];
+    let mut w = &mut marker[..];
+    let _ = std::io::Write::write_fmt(&mut w, format_args!("+{hidden}›"));
+    let n = 8 - w.len();
+    let text = std::str::from_utf8(&marker[..n]).unwrap_or("");
+    let x = line.right() - MARKER_WIDTH;
+    cell(buf, x, line.y, MARKER_WIDTH, text, theme.dim, true);
 }
 
 /// The rows of `body` from the cursor's offset: `seqs` name the requests (newest first), `get`
@@ -60,8 +93,7 @@ pub fn rows<'m>(
         if selected {
             fill(buf, Rect::new(body.x, y, body.width, 1), theme.selected);
         }
-        for (column, slot) in columns.placed.iter().enumerate() {
-            let Some((x, w)) = *slot else { continue };
+        for (column, x, w) in columns.iter() {
             s.clear();
             let style = text(s, column, r);
             let style = if selected { theme.selected } else { style };

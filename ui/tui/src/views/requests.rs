@@ -4,7 +4,8 @@ use super::request_table::{self, Columns};
 use super::text::cell;
 use super::{empty_message, flags, ring_label};
 use crate::app::SourceKind;
-use crate::columns::{fit, Fit};
+use crate::column_choice::REQUESTS;
+use crate::columns::{fit_chosen, Fit};
 use crate::format;
 use crate::layout;
 use crate::request_screen::RequestScreen;
@@ -17,24 +18,10 @@ use uringtop_common::model::Model;
 use uringtop_common::names::opcode_name;
 use uringtop_common::request_fields as fields;
 
-const HEADERS: [&str; 12] = [
-    "TIME",
-    "TID",
-    "OP",
-    "FD",
-    "OFF",
-    "LEN",
-    "FLAGS",
-    "USER_DATA",
-    "RES",
-    "LATENCY",
-    "PATH",
-    "ARG",
-];
-const RIGHT: [bool; 12] = [
+const RIGHT: [bool; REQUESTS.len()] = [
     false, true, false, true, true, true, false, true, false, true, false, false,
 ];
-const COLUMNS: [Fit; 12] = [
+const COLUMNS: [Fit; REQUESTS.len()] = [
     Fit {
         width: 15,
         priority: 0,
@@ -110,13 +97,26 @@ pub fn draw(
     let theme = &app.config.theme;
     let l = layout::table(area);
     title(buf, l.title, model, app, screen, s);
-    let placed = fit(&COLUMNS, area.width);
+    let choice = &app.columns.requests;
+    let (placed, hidden) = fit_chosen(&COLUMNS, choice, area.width);
     let columns = Columns {
-        headers: &HEADERS,
+        names: &REQUESTS,
         right: &RIGHT,
+        order: choice.order(),
         placed: &placed,
+        hidden,
     };
     request_table::header(buf, l.header, &columns, theme);
+    if screen.seqs.is_empty() && !screen.query.is_empty() {
+        s.clear();
+        let _ = write!(
+            s,
+            "no request of {} matches \"{}\"",
+            ring_label(screen.filter.ring),
+            screen.query.text()
+        );
+        return empty_message(buf, l.body, s, "Esc clears the filter; / changes it", theme);
+    }
     if screen.seqs.is_empty() {
         s.clear();
         let _ = write!(
@@ -212,7 +212,16 @@ fn title(
     if let Some(op) = screen.filter.opcode {
         let _ = write!(s, " · {} only", opcode_name(op));
     }
-    let _ = write!(s, " · {} held · newest first", screen.seqs.len());
+    if screen.query.is_empty() {
+        let _ = write!(s, " · {} held · newest first", screen.seqs.len());
+    } else {
+        let _ = write!(
+            s,
+            " · filter \"{}\" · {} match · newest first",
+            screen.query.text(),
+            screen.seqs.len()
+        );
+    }
     if app.paused() {
         s.push_str(" · paused");
     } else if screen.held.is_held() {

@@ -1,9 +1,11 @@
 //! The ring view: the ring's description, its opcodes, the selected opcode's latency histogram
 //! and the ring's completion rate over the last minute.
 
+use super::request_table::{self, Columns};
 use super::text::{cell, fill};
-use super::{empty_message, histogram, register_line, ring_label, sparkline};
-use crate::columns::{fit, Fit, HIDDEN};
+use super::{empty_message, histogram, register_line, registered, ring_label, sparkline};
+use crate::column_choice::RING;
+use crate::columns::{fit_chosen, Fit, HIDDEN};
 use crate::format;
 use crate::layout;
 use crate::ring_screen::RingScreen;
@@ -20,9 +22,9 @@ use uringtop_common::model::{counters, Model, OpState, ProcessState, RingState};
 use uringtop_common::names::{errno_name, opcode_name, setup_flag_names};
 use uringtop_common::verdict::Action;
 
-const HEADERS: [&str; 13] = [
-    "OP", "REQ/s", "TOTAL", "ERRORS", "DENIED", "LOG", "DENY", "KILL", "ASYNC%", "p50", "p90",
-    "p99", "MAX",
+/// OP and ERRORS (a list of errnos) read left to right; the figures right-aligned.
+const RIGHT: [bool; RING.len()] = [
+    false, true, true, false, true, true, true, true, true, true, true, true, true,
 ];
 /// The policy's columns (LOG, DENY, KILL): only with a policy.
 const VERDICT_COLUMNS: std::ops::RangeInclusive<usize> = 5..=7;
@@ -33,7 +35,7 @@ const fn col(width: u16, priority: u8, flex: bool) -> Fit {
         flex,
     }
 }
-const COLUMNS: [Fit; 13] = [
+const COLUMNS: [Fit; RING.len()] = [
     col(14, 0, false),
     col(7, 0, false),
     col(8, 1, false),
@@ -50,7 +52,7 @@ const COLUMNS: [Fit; 13] = [
 ];
 
 /// The opcode table's columns, without the verdict ones when no policy is loaded.
-fn columns(policy: bool) -> [Fit; 13] {
+fn columns(policy: bool) -> [Fit; RING.len()] {
     let mut c = COLUMNS;
     if !policy {
         for i in VERDICT_COLUMNS {
@@ -69,7 +71,12 @@ pub fn draw(
     s: &mut String,
 ) {
     let theme = &app.config.theme;
-    let l = layout::ring(area, screen.ops.len(), screen.register_line);
+    let l = layout::ring(
+        area,
+        screen.ops.len(),
+        screen.register_line,
+        screen.registered_line,
+    );
     let found = model
         .process(screen.pid)
         .and_then(|p| p.rings.get(&screen.ring).map(|r| (p, r)));
@@ -86,21 +93,19 @@ pub fn draw(
     title(buf, l.title, process, ring, theme, s);
     summary(buf, l.summary, ring, theme, s);
     register_line::draw(buf, l.register, &ring.info, theme, s);
-    let placed = fit(&columns(app.config.policy.is_some()), area.width);
-    fill(buf, l.ops_header, theme.header);
-    for (header, slot) in HEADERS.iter().zip(placed) {
-        if let Some((x, w)) = slot {
-            cell(
-                buf,
-                l.ops_header.x + x,
-                l.ops_header.y,
-                w,
-                header,
-                theme.header,
-                *header != "OP" && *header != "ERRORS",
-            );
-        }
+    if let Some(reg) = &ring.info.registered {
+        registered::line(buf, l.registered, reg, theme, s);
     }
+    let choice = &app.columns.ring;
+    let (placed, hidden) = fit_chosen(&columns(app.config.policy.is_some()), choice, area.width);
+    let columns = Columns {
+        names: &RING,
+        right: &RIGHT,
+        order: choice.order(),
+        placed: &placed,
+        hidden,
+    };
+    request_table::header(buf, l.ops_header, &columns, theme);
     if screen.ops.is_empty() {
         cell(
             buf,
@@ -128,18 +133,21 @@ pub fn draw(
             fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
         }
         let latency = latency(op, screen.since_start);
-        for (column, slot) in placed.iter().enumerate() {
-            let Some((x, w)) = *slot else { continue };
+        for (column, x, w) in columns.iter() {
             s.clear();
             let mark = op_cell(s, column, op, &latency, theme);
             let style = match mark {
                 Some(mark) if !selected => style.patch(mark),
                 _ => style,
             };
-            cell(buf, area.x + x, y, w, s, style, column != 0 && column != 3);
+            cell(buf, area.x + x, y, w, s, style, RIGHT[column]);
         }
     }
     let selected_op = screen.selected.and_then(|op| ring.ops.get(&op));
+    if screen.show_registered {
+        let lower = l.histogram.union(l.sparkline);
+        return registered::panel(buf, lower, ring.info.registered.as_deref(), theme, s);
+    }
     graphs(
         buf,
         l.histogram,

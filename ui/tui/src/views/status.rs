@@ -1,7 +1,7 @@
 //! The status line: where the data comes from, how often, how much, what was lost, and keys.
 
 use super::text::{display_width, fill, spans};
-use crate::app::{App, ScreenKind, SourceKind};
+use crate::app::{App, Screen, ScreenKind, SourceKind};
 use crate::format;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -39,6 +39,25 @@ pub fn draw(
             &[("   Enter keeps · Esc clears", theme.status)],
         );
         return;
+    }
+    if let Some(Screen::Requests(r)) = app.stack.last() {
+        if let Some(text) = &r.editing {
+            s.clear();
+            let _ = write!(s, " filter (op: errno: fd: path: lat>): {text}");
+            let x = spans(
+                buf,
+                area.x,
+                area.y,
+                right,
+                &[(s, theme.status), ("█", theme.status)],
+            );
+            let after = match &r.query_error {
+                Some(e) => (e.as_str(), theme.key),
+                None => ("Enter applies · Esc cancels", theme.status),
+            };
+            spans(buf, x, area.y, right, &[("   ", theme.status), after]);
+            return;
+        }
     }
     let mut x = spans(
         buf,
@@ -168,11 +187,12 @@ fn hints(screen: ScreenKind) -> &'static str {
     match screen {
         ScreenKind::Main => "?:help /:filter s:sort Enter:open r:requests space:pause q:quit",
         ScreenKind::Ring => "?:help Enter:requests r:all w:latency window Esc:back q:quit",
-        ScreenKind::Requests => "?:help Enter:details space:pause Esc:back q:quit",
+        ScreenKind::Requests => "?:help /:filter Enter:details Esc:back q:quit",
         ScreenKind::Violations => "?:help Enter:details space:pause Esc:back q:quit",
         ScreenKind::Detail => "Esc:back q:quit",
         ScreenKind::Process => "Esc:back k:signal q:quit",
         ScreenKind::Signal => "↑↓:choose Enter:send Esc:cancel",
+        ScreenKind::Threads => "?:help Esc:back q:quit",
     }
 }
 

@@ -4,7 +4,8 @@
 use super::request_table::{self, Columns};
 use super::text::cell;
 use super::{empty_message, kernel_denials};
-use crate::columns::{fit, Fit};
+use crate::column_choice::VIOLATIONS;
+use crate::columns::{fit_chosen, Fit};
 use crate::format;
 use crate::layout;
 use crate::policy::PolicyLabel;
@@ -17,10 +18,7 @@ use uringtop_common::input::{Request, OTHER_RINGS};
 use uringtop_common::model::Model;
 use uringtop_common::request_fields as fields;
 
-const HEADERS: [&str; 9] = [
-    "TIME", "PROCESS", "RING", "OP", "FD", "OFF", "LEN", "ACTION", "RULE",
-];
-const RIGHT: [bool; 9] = [false, false, true, false, true, true, true, false, false];
+const RIGHT: [bool; VIOLATIONS.len()] = [false, false, true, false, true, true, true, false, false];
 const fn col(width: u16, priority: u8, flex: bool) -> Fit {
     Fit {
         width,
@@ -28,7 +26,7 @@ const fn col(width: u16, priority: u8, flex: bool) -> Fit {
         flex,
     }
 }
-const COLUMNS: [Fit; 9] = [
+const COLUMNS: [Fit; VIOLATIONS.len()] = [
     col(15, 0, false),
     col(18, 0, false),
     col(5, 1, false),
@@ -52,11 +50,14 @@ pub fn draw(
     let l = layout::violations(area);
     title(buf, l.title, model, app, screen, s);
     kernel_denials::draw(buf, l.kernel, model, theme, s);
-    let placed = fit(&COLUMNS, area.width);
+    let choice = &app.columns.violations;
+    let (placed, hidden) = fit_chosen(&COLUMNS, choice, area.width);
     let columns = Columns {
-        headers: &HEADERS,
+        names: &VIOLATIONS,
         right: &RIGHT,
+        order: choice.order(),
         placed: &placed,
+        hidden,
     };
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
