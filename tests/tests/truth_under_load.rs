@@ -6,6 +6,7 @@
 mod support;
 
 use std::io::Write;
+use std::sync::{RwLock, RwLockReadGuard};
 
 use support::{observe, observe_counts, observe_with};
 use uringtop_common::input::OTHER_RINGS;
@@ -15,6 +16,17 @@ use uringtop_probe::support::Feature;
 use uringtop_probe::LoadOptions;
 use uringtop_tests::kernel;
 use uringtop_tests::workloads;
+
+/// The fallback test shrinks the probe's key slots to 16 and its fallback rows to 1, which any
+/// other io_uring user can take first (the 500 processes of the churn test beside it, or tests
+/// running elsewhere on the machine): its own process then had no row at all, only pid 0's
+/// opcode rows (seen once in CI). Within this file it runs alone (it takes `SLOT_USERS` for
+/// writing); every other test holds it for reading while it runs.
+static SLOT_USERS: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    SLOT_USERS.read().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The records of one opcode, in arrival order.
 fn records_of<'a>(o: &'a support::Observed, op: &str) -> Vec<&'a uringtop_common::input::Request> {
@@ -39,6 +51,7 @@ fn assert_numbered(o: &support::Observed, op: &str, cqes: u32) {
 
 #[test]
 fn a_multishot_accept_counts_every_connection() {
+    let _slots = shared();
     if !kernel::has(
         "a_multishot_accept_counts_every_connection",
         "multishot ACCEPT",
@@ -59,6 +72,7 @@ fn a_multishot_accept_counts_every_connection() {
 
 #[test]
 fn a_multishot_recv_with_provided_buffers_counts_every_message() {
+    let _slots = shared();
     if !kernel::has(
         "a_multishot_recv_with_provided_buffers_counts_every_message",
         "multishot RECV",
@@ -80,6 +94,7 @@ fn a_multishot_recv_with_provided_buffers_counts_every_message() {
 
 #[test]
 fn msg_ring_cqes_count_on_the_target_ring() {
+    let _slots = shared();
     if !kernel::has(
         "msg_ring_cqes_count_on_the_target_ring",
         "IORING_OP_MSG_RING",
@@ -111,6 +126,7 @@ fn msg_ring_cqes_count_on_the_target_ring() {
 
 #[test]
 fn flags_are_the_programs_not_the_kernels() {
+    let _slots = shared();
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().to_path_buf();
     let Some(o) = observe("flags_are_the_programs_not_the_kernels", true, move || {
@@ -163,6 +179,7 @@ fn expected_totals(
 
 #[test]
 fn ten_thousand_rings_in_one_process_lose_nothing() {
+    let _slots = shared();
     let Some(o) = observe(
         "ten_thousand_rings_in_one_process_lose_nothing",
         false,
@@ -177,6 +194,7 @@ fn ten_thousand_rings_in_one_process_lose_nothing() {
 
 #[test]
 fn fallback_rows_keep_totals_exact_when_slots_run_out() {
+    let _alone = SLOT_USERS.write().unwrap_or_else(|e| e.into_inner());
     // 16 slots and one per-process fallback row for 40 rings x 3 opcodes: most keys land on the
     // process's "other rings" row (the first opcode to need one) or the opcode rows.
     let options = LoadOptions {
@@ -219,6 +237,7 @@ fn fallback_rows_keep_totals_exact_when_slots_run_out() {
 
 #[test]
 fn five_hundred_short_lived_processes_are_each_counted() {
+    let _slots = shared();
     let Some(o) = observe(
         "five_hundred_short_lived_processes_are_each_counted",
         false,
@@ -236,6 +255,7 @@ fn five_hundred_short_lived_processes_are_each_counted() {
 
 #[test]
 fn a_sample_reads_and_carries_only_the_counters_that_changed() {
+    let _slots = shared();
     use io_uring::{opcode, IoUring};
     if !uringtop_tests::privilege::require_root(
         "a_sample_reads_and_carries_only_the_counters_that_changed",
@@ -280,6 +300,7 @@ fn a_sample_reads_and_carries_only_the_counters_that_changed() {
 
 #[test]
 fn requests_of_two_opcodes_sharing_a_user_data_are_counted() {
+    let _slots = shared();
     const ROUNDS: u64 = 50;
     const NOPS: u64 = 8;
     let Some(o) = observe_counts(
