@@ -5,12 +5,25 @@
 
 mod support;
 
+use std::sync::{RwLock, RwLockReadGuard};
+
 use support::{observe, observe_with};
 use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::names;
 use uringtop_common::report::Report;
 use uringtop_probe::LoadOptions;
 use uringtop_tests::workloads;
+
+/// The fallback test shrinks the probe's key slots to 16 and its fallback rows to 1, which any
+/// other io_uring user can take first (the 500 processes of the churn test beside it, or tests
+/// running elsewhere on the machine): its own process then had no row at all, only pid 0's
+/// opcode rows (seen once in CI). Within this file it runs alone (it takes `SLOT_USERS` for
+/// writing); every other test holds it for reading while it runs.
+static SLOT_USERS: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    SLOT_USERS.read().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The records of one opcode, in arrival order.
 fn records_of<'a>(o: &'a support::Observed, op: &str) -> Vec<&'a uringtop_common::input::Request> {
@@ -35,6 +48,7 @@ fn assert_numbered(o: &support::Observed, op: &str, cqes: u32) {
 
 #[test]
 fn a_multishot_accept_counts_every_connection() {
+    let _slots = shared();
     let Some(o) = observe("a_multishot_accept_counts_every_connection", true, || {
         workloads::multishot_accept(300)
     }) else {
@@ -48,6 +62,7 @@ fn a_multishot_accept_counts_every_connection() {
 
 #[test]
 fn a_multishot_recv_with_provided_buffers_counts_every_message() {
+    let _slots = shared();
     let Some(o) = observe(
         "a_multishot_recv_with_provided_buffers_counts_every_message",
         true,
@@ -62,6 +77,7 @@ fn a_multishot_recv_with_provided_buffers_counts_every_message() {
 
 #[test]
 fn msg_ring_cqes_count_on_the_target_ring() {
+    let _slots = shared();
     let Some(o) = observe("msg_ring_cqes_count_on_the_target_ring", true, || {
         workloads::msg_ring(50)
     }) else {
@@ -86,6 +102,7 @@ fn msg_ring_cqes_count_on_the_target_ring() {
 
 #[test]
 fn flags_are_the_programs_not_the_kernels() {
+    let _slots = shared();
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().to_path_buf();
     let Some(o) = observe("flags_are_the_programs_not_the_kernels", true, move || {
@@ -138,6 +155,7 @@ fn expected_totals(
 
 #[test]
 fn ten_thousand_rings_in_one_process_lose_nothing() {
+    let _slots = shared();
     let Some(o) = observe(
         "ten_thousand_rings_in_one_process_lose_nothing",
         false,
@@ -152,6 +170,7 @@ fn ten_thousand_rings_in_one_process_lose_nothing() {
 
 #[test]
 fn fallback_rows_keep_totals_exact_when_slots_run_out() {
+    let _alone = SLOT_USERS.write().unwrap_or_else(|e| e.into_inner());
     // 16 slots and one per-process fallback row for 40 rings x 3 opcodes: most keys land on the
     // process's "other rings" row (the first opcode to need one) or the opcode rows.
     let options = LoadOptions {
@@ -194,6 +213,7 @@ fn fallback_rows_keep_totals_exact_when_slots_run_out() {
 
 #[test]
 fn five_hundred_short_lived_processes_are_each_counted() {
+    let _slots = shared();
     let Some(o) = observe(
         "five_hundred_short_lived_processes_are_each_counted",
         false,
@@ -211,6 +231,7 @@ fn five_hundred_short_lived_processes_are_each_counted() {
 
 #[test]
 fn a_sample_reads_and_carries_only_the_counters_that_changed() {
+    let _slots = shared();
     use io_uring::{opcode, IoUring};
     if !uringtop_tests::privilege::require_root(
         "a_sample_reads_and_carries_only_the_counters_that_changed",
