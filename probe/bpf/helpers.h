@@ -79,21 +79,16 @@ static __always_inline void remember_process(__u32 tgid)
 	bpf_map_update_elem(&procs, &tgid, &proc, BPF_NOEXIST);
 }
 
-/* Set by the loader (probe/src/btf_enum.rs): 1 when the kernel takes atomic fetch-and-add
- * (BPF_FETCH, 5.12+; the loader says so from bpf_loop's presence, 5.17+). */
-const volatile __u32 fetch_atomics = 0;
-
 /*
- * The next value of one of the shared sequences (ring ids from 1, op_stats indexes from 1).
- * With fetch_atomics, one fetch-and-add. Without, unique across CPUs all the same: a kernel
- * before 5.12 refuses a program that reaches a BPF_FETCH (a constant fetch_atomics of 0 leaves
- * that branch dead, and the verifier removes it). A CPU claims the value after the sequence's
- * current one with an exclusive insert into `seq_claims` (trying the next ones when a racing CPU
- * got there first), then advances the sequence by one. A claim is forgotten URT_SEQ_CLAIMS_KEPT
- * values later, long after any racing CPU could still try that value. 0 when every try lost (the
- * caller counts a lost update). Newer kernels must not see the claim loop: its unrolled tries
- * multiply the paths 6.7+'s verifier walks in a submission program judging a policy past its
- * 1M-instruction limit (measured on 6.18).
+ * The next value of one of the shared sequences (ring ids from 1, op_stats indexes from 1),
+ * unique across CPUs without a fetching atomic: 5.10's verifier refuses a program holding any
+ * BPF_FETCH instruction, even in a branch a constant rules out (it checks every instruction's
+ * fields before it walks the program: "BPF_STX uses reserved fields"). A CPU claims the value
+ * after the sequence's current one with an exclusive insert into `seq_claims` (trying the next
+ * ones when a racing CPU got there first), then advances the sequence with a plain atomic add.
+ * A claim is forgotten URT_SEQ_CLAIMS_KEPT values later, long after any racing CPU could still
+ * try that value. 0 when every try lost (the caller counts a lost update). Only new rings and
+ * new keys take this path; on 6.18 it costs on_submit_req's verification 4k instructions of 725k.
  */
 static __always_inline __u32 seq_next(__u32 which)
 {
@@ -103,14 +98,12 @@ static __always_inline __u32 seq_next(__u32 which)
 
 	if (!seq)
 		return 0;
-	if (fetch_atomics)
-		return __sync_fetch_and_add(seq, 1) + 1;
 #pragma unroll
 	for (int i = 0; i < URT_SEQ_TRIES; i++) {
 		claim.value = *seq + 1 + i;
 		if (bpf_map_update_elem(&seq_claims, &claim, &one, BPF_NOEXIST))
 			continue;
-		__sync_fetch_and_add(seq, 1); /* no fetch: an XADD every kernel since 3.18 takes */
+		__sync_fetch_and_add(seq, 1); /* result unused: an XADD, which every kernel takes */
 		if (claim.value > URT_SEQ_CLAIMS_KEPT) {
 			__u64 won = claim.value;
 

@@ -98,14 +98,6 @@ pub fn callbacks_verified_once() -> bool {
         .unwrap_or(true)
 }
 
-/// Whether the running kernel takes atomic fetch-and-add in BPF programs (5.12+): said from
-/// `BPF_FUNC_loop` in its BTF (bpf_loop, 5.17+), so 5.12-5.16 are counted out, which costs them
-/// nothing but a slower way to number rings (seq_next in probe/bpf/helpers.h).
-pub fn fetch_atomics() -> bool {
-    std::fs::read("/sys/kernel/btf/vmlinux")
-        .is_ok_and(|data| enum_value(&data, "BPF_FUNC_loop").is_some())
-}
-
 /// Whether BTF `data` has `name` in its string section (the names of its types and members).
 fn names(data: &[u8], name: &str) -> bool {
     let strings = (|| {
