@@ -368,6 +368,10 @@ _Static_assert(sizeof(struct urt_setup_key) == 8, "urt_setup_key layout");
 _Static_assert(sizeof(struct urt_rule) == 56, "urt_rule layout");
 _Static_assert(sizeof(struct urt_path_pattern) == 100, "urt_path_pattern layout");
 _Static_assert(sizeof(struct urt_peer_entry) == 40, "urt_peer_entry layout");
+_Static_assert(__builtin_offsetof(struct urt_policy, peers) % 8 == 0 &&
+		       __builtin_offsetof(struct urt_peer_entry, net) % 8 == 0 &&
+		       __builtin_offsetof(struct urt_peer_entry, mask) % 8 == 0,
+	       "policy_args.h reads a peer entry's net and mask as __u64s in place");
 _Static_assert(sizeof(struct urt_policy) == 48 + 8 * (32 + 256 + 64 + 256) + 56 * URT_MAX_RULES + 16 +
 						   8 * 4 * URT_MAX_RULES + 100 * URT_MAX_PATTERNS + 40 * URT_MAX_PEERS,
 	       "urt_policy layout");
