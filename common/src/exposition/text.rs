@@ -74,8 +74,8 @@ impl Writer {
         let help = f.help.replace('\\', "\\\\").replace('\n', "\\n");
         let _ = writeln!(self.out, "# HELP {name} {help}");
         let _ = writeln!(self.out, "# TYPE {name} {kind}");
-        if self.format == TextFormat::OpenMetrics && !f.unit.is_empty() {
-            let _ = writeln!(self.out, "# UNIT {name} {}", f.unit);
+        if self.format == TextFormat::OpenMetrics && !f.unit().is_empty() {
+            let _ = writeln!(self.out, "# UNIT {name} {}", f.unit());
         }
     }
 
