@@ -43,24 +43,19 @@ impl Merged {
     /// `matcher` (`comm = …`, `pid = …`) says whom they are for.
     pub fn flag_rules(&self, out: &mut String, name: &str, matcher: Option<&str>) {
         let never_seen = KNOWN_SQE_FLAGS & !self.sqe_flags;
-        if never_seen != 0 {
-            rule(
-                out,
-                &format!("{name}IOSQE flags never seen"),
-                matcher,
-                &[("sqe_flags_any", toml_array(known_sqe_flags(never_seen)))],
-                "deny",
-            );
-        }
         let required = self.sqe_flags_required.unwrap_or(0) & KNOWN_SQE_FLAGS;
-        if required != 0 {
-            rule(
-                out,
-                &format!("{name}IOSQE flags every SQE carried"),
-                matcher,
-                &[("sqe_flags_missing", toml_array(known_sqe_flags(required)))],
-                "deny",
-            );
+        for (what, key, flags) in [
+            ("IOSQE flags never seen", "sqe_flags_any", never_seen),
+            (
+                "IOSQE flags every SQE carried",
+                "sqe_flags_missing",
+                required,
+            ),
+        ] {
+            if flags != 0 {
+                let keys = [(key, toml_array(known_sqe_flags(flags)))];
+                rule(out, &format!("{name}{what}"), matcher, &keys, "deny");
+            }
         }
     }
 
