@@ -47,8 +47,8 @@ pub use forced_async::{
 };
 pub use link::failed_link_chain;
 pub use mem_rules::{
-    missing_dir, path_opcodes, peer_opcodes, plain_and_registered_buffers, DB_PORT, DISCARD_PORT,
-    LONG_COMPONENT, UNIX_NAME,
+    has_bind, missing_dir, path_opcodes, peer_opcodes, plain_and_registered_buffers, DB_PORT,
+    DISCARD_PORT, LONG_COMPONENT, UNIX_NAME,
 };
 pub use multishot::{msg_ring, multishot_accept, multishot_recv, MSG_RING_UD, MULTISHOT_UD};
 pub use names::{errno_name, opcode_name};

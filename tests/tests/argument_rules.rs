@@ -6,6 +6,7 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use support::{observe_with_policy, Observed};
 use uringtop_common::policy::{self, MemArgs, Policy, SqeArgs, SqeFacts};
@@ -196,7 +197,16 @@ fn peer_rules_judge_ipv4_ipv6_mapped_unix_and_ports() {
     assert_eq!(v["SENDMSG"], counts(0, 1, 0, 1), "msg_name decides");
     assert_eq!(v["SEND_ZC"], counts(0, 0, 1, 0), "its destination decides");
     assert_eq!(v["SEND"], counts(0, 0, 1, 0), "its destination decides");
-    assert_eq!(v["BIND"], counts(1, 0, 0, 0), "the address bound");
+    if workloads::has_bind() {
+        assert_eq!(v["BIND"], counts(1, 0, 0, 0), "the address bound");
+    } else {
+        assert!(!v.contains_key("BIND"));
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "NOT RUN the BIND part of peer_rules_judge_ipv4_ipv6_mapped_unix_and_ports: \
+             needs IORING_OP_BIND (Linux 6.11+)"
+        );
+    }
     assert_eq!(o.report.rule_hits, Some(vec![1, 2, 3, 2]));
     assert_probe_agrees(&o, &policy);
 }

@@ -144,6 +144,12 @@ pub const DB_PORT: u16 = 5432;
 /// The AF_UNIX address the workload connects to (abstract, and never bound: ECONNREFUSED).
 pub const UNIX_NAME: &[u8] = b"\0uringtop-test-no-listener";
 
+/// Whether the running kernel has IORING_OP_BIND (Linux 6.11+), which [`peer_opcodes`] submits
+/// only there.
+pub fn has_bind() -> bool {
+    crate::kernel::version() >= (6, 11)
+}
+
 /// Socket-address opcodes on UDP sockets (user_data in order; results exact on any machine with
 /// loopback IPv4 and IPv6):
 ///  0 CONNECT 127.0.0.1:9            5 CONNECT AF_UNIX (abstract, unbound): -ECONNREFUSED
@@ -240,19 +246,21 @@ pub fn peer_opcodes() -> Result<Expected> {
     );
     expected.record(describe(&zc, len, false)?);
     expected.record_extra_cqes("SEND_ZC", 1);
-    let tail: Vec<(squeue::Entry, i32)> = vec![
-        (
+    let mut tail: Vec<(squeue::Entry, i32)> = Vec::new();
+    // IORING_OP_BIND came in Linux 6.11 (the kernel matrix boots 6.1 too).
+    if has_bind() {
+        tail.push((
             opcode::Bind::new(fd(&unbound), ptr4(&a_bind), in4).build(),
             0,
-        ),
-        (
-            opcode::Send::new(fd(&unconnected6), payload.as_ptr(), payload.len() as u32)
-                .dest_addr(ptr6(&a_v6))
-                .dest_addr_len(in6)
-                .build(),
-            len,
-        ),
-    ];
+        ));
+    }
+    tail.push((
+        opcode::Send::new(fd(&unconnected6), payload.as_ptr(), payload.len() as u32)
+            .dest_addr(ptr6(&a_v6))
+            .dest_addr_len(in6)
+            .build(),
+        len,
+    ));
     for (i, (entry, res)) in tail.into_iter().enumerate() {
         let planned = Planned::issued(entry.user_data(9 + i as u64), res);
         // SAFETY: as above.
