@@ -11,7 +11,8 @@
 //! Layout: the uncompressed length (u64), then zstd of: [`MAGIC`], the index's version (u32),
 //! the chunks (u64), the requests (u64), the samples (u64) and each one's time (u64) and chunk
 //! (u32), the checkpoints (u64) and each one's samples before it (u64), chunk (u32) and inputs
-//! of that chunk before it (u32). Integers are little-endian.
+//! of that chunk before it (u32), then whether the file opens with a checkpoint (u8) and, if so,
+//! the samples and requests its model had folded (two u64). Integers are little-endian.
 
 /// The attachment's name.
 pub const INDEX_NAME: &str = "uringtop.index";
@@ -39,6 +40,10 @@ pub struct Index {
     /// Each sample's time and chunk, in file order.
     pub samples: Vec<(u64, u32)>,
     pub checkpoints: Vec<IndexedCheckpoint>,
+    /// Of the checkpoint the file opens with (a file of a `record --dir` series continuing the
+    /// one before), the samples and requests its model had folded: what a directory's reader
+    /// compares to tell whether the files continue one another, without reading the checkpoint.
+    pub opening: Option<(u64, u64)>,
 }
 
 impl Index {
@@ -59,6 +64,14 @@ impl Index {
             raw.extend_from_slice(&c.samples.to_le_bytes());
             raw.extend_from_slice(&c.chunk.to_le_bytes());
             raw.extend_from_slice(&c.input.to_le_bytes());
+        }
+        match self.opening {
+            None => raw.push(0),
+            Some((samples, requests)) => {
+                raw.push(1);
+                raw.extend_from_slice(&samples.to_le_bytes());
+                raw.extend_from_slice(&requests.to_le_bytes());
+            }
         }
         let mut out = (raw.len() as u64).to_le_bytes().to_vec();
         // Level 3: the times are regular and the chunks repeat, any level shrinks them well.
@@ -100,6 +113,11 @@ impl Index {
                 input: r.u32()?,
             });
         }
+        let opening = match r.take(1)?[0] {
+            0 => None,
+            1 => Some((r.u64()?, r.u64()?)),
+            _ => return Err("the index's opening checkpoint is neither there nor not".into()),
+        };
         if !r.0.is_empty() {
             return Err("the index has bytes after its end".into());
         }
@@ -108,6 +126,7 @@ impl Index {
             requests,
             samples,
             checkpoints,
+            opening,
         };
         index.check()?;
         Ok(index)
@@ -194,6 +213,7 @@ mod tests {
                     input: 0,
                 },
             ],
+            opening: Some((7, 9)),
         }
     }
 

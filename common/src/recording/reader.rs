@@ -179,6 +179,8 @@ pub struct Recording {
     intact_bytes: u64,
     /// Opened from the summary and index, without reading the chunks.
     indexed: bool,
+    /// What the index says of the checkpoint the file opens with (see [`Recording::join`]).
+    opening: Option<(u64, u64)>,
 }
 
 impl Recording {
@@ -221,6 +223,7 @@ impl Recording {
             file_bytes,
             intact_bytes: MCAP_MAGIC.len() as u64,
             indexed: false,
+            opening: None,
         };
         // A finished file's summary and index say everything the open needs but the header.
         let indexed = read_indexed(&bytes, file_bytes).ok();
@@ -364,6 +367,7 @@ impl Recording {
                 .collect();
         }
         self.requests = index.requests;
+        self.opening = index.opening;
         self.intact_bytes = self.file_bytes;
         self.indexed = true;
         channels
@@ -589,17 +593,13 @@ impl Recording {
             file_bytes: 0,
             intact_bytes: 0,
             indexed: !parts.is_empty(),
+            opening: None,
         };
         // What the model has folded at the start of the next part, if the parts so far continue.
         let mut folded: Option<(u64, u64)> = None;
         let mut chained = true;
         for (i, part) in parts.into_iter().enumerate() {
-            let opening = part
-                .checkpoints
-                .first()
-                .filter(|c| c.samples == 0)
-                .and_then(|&c| part.restore(c).ok())
-                .map(|(m, _)| (m.samples(), m.requests_seen()));
+            let opening = part.opening_folded();
             if i == 0 {
                 folded = Some(opening.unwrap_or((0, 0)));
             } else {
@@ -630,6 +630,17 @@ impl Recording {
             joined.segments.extend(part.segments);
         }
         joined
+    }
+
+    /// What the model of the checkpoint the file opens with had folded (samples, requests):
+    /// said by the index, else read from the checkpoint.
+    fn opening_folded(&self) -> Option<(u64, u64)> {
+        let first = self.checkpoints.first().filter(|c| c.samples == 0)?;
+        if self.indexed {
+            return self.opening;
+        }
+        let (model, _) = self.restore(*first).ok()?;
+        Some((model.samples(), model.requests_seen()))
     }
 
     /// One line for people: what the file holds, and what was lost if it was damaged.

@@ -225,6 +225,7 @@ impl<W: Write + Seek> RecordingWriter<W> {
     pub fn continuing(mut self, model: Model) -> Result<Self, WriteError> {
         self.model = model;
         if self.spacing != Spacing::NONE {
+            self.index.opening = Some((self.model.samples(), self.model.requests_seen()));
             let time_ns = self.model.time_ns();
             self.write_checkpoint(time_ns)?;
         }
