@@ -239,6 +239,20 @@ fn bad_recordings_give_clear_errors_not_panics() {
         "{err}"
     );
 
+    // A finished file opens from its index, and its chunks are checked as they are read: one
+    // that fails is said after the dump (which holds what came before it).
+    let summary = mcap::Summary::read(&bytes).unwrap().unwrap();
+    let middle = &summary.chunk_indexes[summary.chunk_indexes.len() / 2];
+    let mut broken = bytes.clone();
+    broken[(middle.chunk_start_offset + middle.chunk_length - 1) as usize] ^= 0x10;
+    let path = dir.path().join("bad-chunk.mcap");
+    std::fs::write(&path, &broken).unwrap();
+    let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let at = format!("the chunk at byte {} of {}", middle.chunk_start_offset, bytes.len());
+    assert!(err.contains("warning") && err.contains(&at), "{err}");
+
     // Bits flipped all over: never a panic (exit 101).
     for i in (8..bytes.len()).step_by(97) {
         let mut flipped = bytes.clone();
