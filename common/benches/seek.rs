@@ -8,8 +8,12 @@
 //! - with `--rotate M`, the same stream written as a `record --dir` series of M-minute files,
 //!   opened as `replay DIR` opens it (each file from its index, then joined).
 //!
-//!   cargo bench -p uringtop-common --bench seek [-- --minutes 60,180 --rate 10000 --dir /tmp
-//!       --rotate 10]
+//! ```text
+//! cargo bench -p uringtop-common --bench seek [-- --minutes 60,180 --rate 10000 --dir /tmp
+//!     --rotate 10 --no-cut]
+//! ```
+//!
+//! `--no-cut` skips the file without its summary (reading a 10 GB file whole takes minutes).
 //!
 //! Each file is deleted after it is measured (a 10,000 requests/s hour is a few hundred MB).
 
@@ -33,6 +37,7 @@ fn main() {
         return;
     }
     let rotate: Option<u64> = value("--rotate").map(|m| m.parse().expect("--rotate MINUTES"));
+    let cut = !args.iter().any(|a| a == "--no-cut");
     let minutes: Vec<u64> = value("--minutes")
         .unwrap_or_else(|| "10".into())
         .split(',')
@@ -44,7 +49,7 @@ fn main() {
         let path = dir.join(format!("uringtop-seek-bench-{m}min.mcap"));
         let _ = std::fs::remove_file(&path);
         let t = Instant::now();
-        let requests = write(&[path.clone()], m * 60, rate);
+        let requests = write(std::slice::from_ref(&path), m * 60, rate);
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         println!(
             "{m} min at {rate} requests/s: {requests} requests, {:.0} MB, written in {:.0} s",
@@ -53,9 +58,11 @@ fn main() {
         );
         print!("  finished:        ");
         measure_in_child(&path);
-        cut_summary(&path);
-        print!("  without summary: ");
-        measure_in_child(&path);
+        if cut {
+            cut_summary(&path);
+            print!("  without summary: ");
+            measure_in_child(&path);
+        }
         let _ = std::fs::remove_file(&path);
         if let Some(r) = rotate {
             let series = dir.join(format!("uringtop-seek-bench-{m}min"));
@@ -121,7 +128,7 @@ fn write(paths: &[PathBuf], seconds: u64, rate: u64) -> u64 {
     let mut n = 0u64;
     let mut prev: Option<u64> = None;
     for (second, mut sample) in samples.enumerate() {
-        if second > 0 && second as u64 % per_file == 0 {
+        if second > 0 && (second as u64).is_multiple_of(per_file) {
             let model = w.model().clone();
             w.finish().expect("finishes");
             w = RecordingWriter::create(files.next().expect("a file"), &Header::default())

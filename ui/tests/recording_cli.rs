@@ -250,7 +250,11 @@ fn bad_recordings_give_clear_errors_not_panics() {
     let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
-    let at = format!("the chunk at byte {} of {}", middle.chunk_start_offset, bytes.len());
+    let at = format!(
+        "the chunk at byte {} of {}",
+        middle.chunk_start_offset,
+        bytes.len()
+    );
     assert!(err.contains("warning") && err.contains(&at), "{err}");
 
     // Bits flipped all over: never a panic (exit 101).
