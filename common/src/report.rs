@@ -272,6 +272,19 @@ fn csv_field(s: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A report of one process, `x` (pid 7), with `ring`.
+    fn one_ring(ring: RingReport) -> Report {
+        Report {
+            processes: vec![ProcessReport {
+                pid: 7,
+                comm: "x".into(),
+                context: ProcessContext::default(),
+                rings: vec![ring],
+            }],
+            ..Report::default()
+        }
+    }
+
     #[test]
     fn csv_quoting() {
         assert_eq!(csv_field("fio"), "fio");
@@ -293,19 +306,11 @@ mod tests {
 
     #[test]
     fn ring_without_ops_keeps_a_row() {
-        let report = Report {
-            processes: vec![ProcessReport {
-                pid: 7,
-                comm: "x".into(),
-                context: ProcessContext::default(),
-                rings: vec![RingReport {
-                    ring: 1,
-                    cq_overflows: 3,
-                    ..RingReport::default()
-                }],
-            }],
-            ..Report::default()
-        };
+        let report = one_ring(RingReport {
+            ring: 1,
+            cq_overflows: 3,
+            ..RingReport::default()
+        });
         let mut out = Vec::new();
         report.write_csv(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -316,23 +321,15 @@ mod tests {
 
     #[test]
     fn interval_rows_say_their_interval() {
-        let report = Report {
-            processes: vec![ProcessReport {
-                pid: 7,
-                comm: "x".into(),
-                context: ProcessContext::default(),
-                rings: vec![RingReport {
-                    ring: 1,
-                    ops: vec![OpReport {
-                        op: "NOP".into(),
-                        submitted: 5,
-                        ..OpReport::default()
-                    }],
-                    ..RingReport::default()
-                }],
+        let report = one_ring(RingReport {
+            ring: 1,
+            ops: vec![OpReport {
+                op: "NOP".into(),
+                submitted: 5,
+                ..OpReport::default()
             }],
-            ..Report::default()
-        };
+            ..RingReport::default()
+        });
         let mut out = Vec::new();
         report.write_csv_interval(&mut out, 3).unwrap();
         let text = String::from_utf8(out).unwrap();

@@ -126,9 +126,24 @@ pub(crate) struct SimOp {
     pub counters: OpCounters,
 }
 
-struct SimRing {
-    info: RingSample,
-    ops: Vec<SimOp>,
+impl SimOp {
+    /// An op that has done nothing yet, from its (opcode, typical latency in ns, requests per
+    /// second at most).
+    pub(crate) fn idle((opcode, typical_ns, max_rate): (u8, u64, u64)) -> SimOp {
+        SimOp {
+            opcode,
+            typical_ns,
+            max_rate,
+            seen: false,
+            pending: 0,
+            counters: OpCounters::default(),
+        }
+    }
+}
+
+pub(crate) struct SimRing {
+    pub info: RingSample,
+    pub ops: Vec<SimOp>,
 }
 
 struct SimProcess {
@@ -207,18 +222,7 @@ fn build(rng: &mut Rng, processes: usize, rings_per_process: usize) -> Vec<SimPr
                         ..RingSample::default()
                     };
                     next_ring = next_ring.saturating_add(1);
-                    let ops = workload
-                        .ops
-                        .iter()
-                        .map(|&(opcode, typical_ns, max_rate)| SimOp {
-                            opcode,
-                            typical_ns,
-                            max_rate,
-                            seen: false,
-                            pending: 0,
-                            counters: OpCounters::default(),
-                        })
-                        .collect();
+                    let ops = workload.ops.iter().copied().map(SimOp::idle).collect();
                     SimRing { info, ops }
                 })
                 .collect();
@@ -313,27 +317,39 @@ fn sample(
         ..Sample::default()
     };
     for p in sim {
-        s.processes.push(ProcessSample {
-            pid: p.pid,
-            comm: p.comm.to_string(),
-            ..ProcessSample::default()
-        });
-        for ring in &p.rings {
-            s.rings.push(ring.info.clone());
-            for op in ring.ops.iter().filter(|op| op.seen) {
-                s.ops.push(OpSample {
-                    slot: 0,
-                    pid: p.pid,
-                    ring: ring.info.ring,
-                    opcode: op.opcode,
-                    counters: op.counters.clone(),
-                });
-            }
-        }
+        read_process(&mut s, p.pid, p.comm, &p.rings, |_, _| 0);
     }
     // Rings and ops are built in pid, ring order; opcodes within a ring need sorting.
     s.ops.sort_by_key(|o| (o.pid, o.ring, o.opcode));
     s
+}
+
+/// Adds to `s` what a full read shows of a process: its name, its rings, and the ops seen so
+/// far, each in the counter slot `slot(ring, opcode)` says.
+pub(crate) fn read_process(
+    s: &mut Sample,
+    pid: u32,
+    comm: &str,
+    rings: &[SimRing],
+    slot: impl Fn(u32, u8) -> u64,
+) {
+    s.processes.push(ProcessSample {
+        pid,
+        comm: comm.to_string(),
+        ..ProcessSample::default()
+    });
+    for ring in rings {
+        s.rings.push(ring.info.clone());
+        for op in ring.ops.iter().filter(|op| op.seen) {
+            s.ops.push(OpSample {
+                slot: slot(ring.info.ring, op.opcode),
+                pid,
+                ring: ring.info.ring,
+                opcode: op.opcode,
+                counters: op.counters.clone(),
+            });
+        }
+    }
 }
 
 fn request(
@@ -381,6 +397,30 @@ fn request(
     }
 }
 
+/// The samples of a stream, without its requests (for the tests of every synthetic stream).
+#[cfg(test)]
+pub(crate) fn samples_of(inputs: &[Input]) -> Vec<&Sample> {
+    inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::Sample(s) => Some(s),
+            Input::Request(_) => None,
+        })
+        .collect()
+}
+
+/// Asserts that `s` lists processes by pid, rings by id and ops by (pid, ring, opcode), each
+/// once, as the probe sends them.
+#[cfg(test)]
+pub(crate) fn assert_sorted_as_the_probe_sends(s: &Sample) {
+    assert!(s
+        .ops
+        .windows(2)
+        .all(|w| (w[0].pid, w[0].ring, w[0].opcode) < (w[1].pid, w[1].ring, w[1].opcode)));
+    assert!(s.processes.windows(2).all(|w| w[0].pid < w[1].pid));
+    assert!(s.rings.windows(2).all(|w| w[0].ring < w[1].ring));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,13 +434,7 @@ mod tests {
     #[test]
     fn samples_are_sorted_and_cumulative() {
         let stream = synthetic_stream(3, 30, 4, 2);
-        let samples: Vec<&Sample> = stream
-            .iter()
-            .filter_map(|i| match i {
-                Input::Sample(s) => Some(s),
-                Input::Request(_) => None,
-            })
-            .collect();
+        let samples = samples_of(&stream);
         assert_eq!(samples.len(), 30);
         for pair in samples.windows(2) {
             assert!(pair[1].time_ns > pair[0].time_ns);
@@ -415,12 +449,7 @@ mod tests {
             }
         }
         for s in &samples {
-            assert!(s
-                .ops
-                .windows(2)
-                .all(|w| (w[0].pid, w[0].ring, w[0].opcode) < (w[1].pid, w[1].ring, w[1].opcode)));
-            assert!(s.processes.windows(2).all(|w| w[0].pid < w[1].pid));
-            assert!(s.rings.windows(2).all(|w| w[0].ring < w[1].ring));
+            assert_sorted_as_the_probe_sends(s);
             for op in &s.ops {
                 let c = &op.counters;
                 assert_eq!(c.latency.count, c.latency.buckets.values().sum::<u64>());

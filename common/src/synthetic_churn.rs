@@ -11,8 +11,8 @@
 //! previous sample. Built by rewriting that stream rather than by changing its generator, so the
 //! stream without churn (and every snapshot made from it) stays as is.
 
-use crate::input::{Input, OpSample, ProcessSample, RingSample, Sample};
-use crate::synthetic::{advance, synthetic_stream, Rng, SimOp};
+use crate::input::{Input, RingSample, Sample};
+use crate::synthetic::{advance, read_process, synthetic_stream, Rng, SimOp, SimRing};
 use std::collections::BTreeSet;
 
 /// (opcode, typical latency in ns, requests per second at most), as in the base stream.
@@ -42,15 +42,10 @@ const AGENT_OPS: Ops = &[(22, 90_000, 60), (23, 120_000, 40), (3, 3_000_000, 3)]
 /// Above the base stream's pids (which start at 900 and grow by at most 450 per process).
 const FIRST_CHURN_PID: u32 = 40_000;
 
-struct ChurnRing {
-    info: RingSample,
-    ops: Vec<SimOp>,
-}
-
 struct ChurnProcess {
     pid: u32,
     comm: &'static str,
-    rings: Vec<ChurnRing>,
+    rings: Vec<SimRing>,
     /// Seconds left; it exits at the end of its last one. None: lives on.
     seconds_left: Option<u32>,
 }
@@ -162,11 +157,11 @@ impl Churn {
         }
     }
 
-    fn ring(&mut self, pid: u32, ops: Ops, fd: Option<i32>) -> ChurnRing {
+    fn ring(&mut self, pid: u32, ops: Ops, fd: Option<i32>) -> SimRing {
         let ring = self.next_ring;
         self.next_ring = self.next_ring.saturating_add(1);
         let sq_entries = 8u32 << self.rng.below(4);
-        ChurnRing {
+        SimRing {
             info: RingSample {
                 ring,
                 pid,
@@ -175,42 +170,17 @@ impl Churn {
                 cq_entries: sq_entries * 2,
                 ..RingSample::default()
             },
-            ops: ops
-                .iter()
-                .map(|&(opcode, typical_ns, max_rate)| SimOp {
-                    opcode,
-                    typical_ns,
-                    max_rate,
-                    seen: false,
-                    pending: 0,
-                    counters: Default::default(),
-                })
-                .collect(),
+            ops: ops.iter().copied().map(SimOp::idle).collect(),
         }
     }
 }
 
-/// The process's state as a full read shows it: its name, rings and ops seen so far, each op in
-/// a counter slot of its own.
+/// The process's state as a full read shows it, each op in a counter slot of its own.
 fn emit(s: &mut Sample, p: &ChurnProcess) {
-    s.processes.push(ProcessSample {
-        pid: p.pid,
-        comm: p.comm.to_string(),
-        ..ProcessSample::default()
+    // Slots are stable per key: derived from the ring and opcode.
+    read_process(s, p.pid, p.comm, &p.rings, |ring, opcode| {
+        u64::from(ring) << 8 | u64::from(opcode)
     });
-    for ring in &p.rings {
-        s.rings.push(ring.info.clone());
-        for op in ring.ops.iter().filter(|op| op.seen) {
-            s.ops.push(OpSample {
-                // Slots are stable per key: derived from the ring and opcode.
-                slot: u64::from(ring.info.ring) << 8 | u64::from(op.opcode),
-                pid: p.pid,
-                ring: ring.info.ring,
-                opcode: op.opcode,
-                counters: op.counters.clone(),
-            });
-        }
-    }
 }
 
 /// Leaves out of `s` what `previous` (the previous full read) already said, as the probe does.
@@ -239,24 +209,14 @@ fn only_changes(s: &mut Sample, previous: &Sample) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::synthetic_stream;
+    use crate::synthetic::{assert_sorted_as_the_probe_sends, samples_of, synthetic_stream};
     use std::collections::BTreeMap;
-
-    fn samples(inputs: &[Input]) -> Vec<&Sample> {
-        inputs
-            .iter()
-            .filter_map(|i| match i {
-                Input::Sample(s) => Some(s),
-                Input::Request(_) => None,
-            })
-            .collect()
-    }
 
     #[test]
     fn processes_exit_rings_close_and_samples_carry_only_changes() {
         let churn = synthetic_stream_with_churn(7, 30, 6, 2);
         assert_eq!(churn, synthetic_stream_with_churn(7, 30, 6, 2));
-        let reads = samples(&churn);
+        let reads = samples_of(&churn);
         assert_eq!(reads.len(), 30);
         let exited: BTreeSet<u32> = reads.iter().flat_map(|s| s.exited.clone()).collect();
         let closed: BTreeSet<u32> = reads.iter().flat_map(|s| s.closed_rings.clone()).collect();
@@ -273,15 +233,10 @@ mod tests {
                     .iter()
                     .all(|r| !s.closed_rings.contains(&r.ring)));
             }
-            assert!(s
-                .ops
-                .windows(2)
-                .all(|w| (w[0].pid, w[0].ring, w[0].opcode) < (w[1].pid, w[1].ring, w[1].opcode)));
-            assert!(s.processes.windows(2).all(|w| w[0].pid < w[1].pid));
-            assert!(s.rings.windows(2).all(|w| w[0].ring < w[1].ring));
+            assert_sorted_as_the_probe_sends(s);
         }
         // Only changes: later samples are much smaller than full reads.
-        let full = samples(&synthetic_stream(7, 30, 6, 2))
+        let full = samples_of(&synthetic_stream(7, 30, 6, 2))
             .iter()
             .map(|s| s.rings.len())
             .sum::<usize>();
@@ -294,7 +249,7 @@ mod tests {
         // Every op of the base stream's processes reaches the same cumulative counts.
         let last_counts = |inputs: &[Input]| {
             let mut counts = BTreeMap::new();
-            for s in samples(inputs) {
+            for s in samples_of(inputs) {
                 for o in s.ops.iter().filter(|o| o.pid < FIRST_CHURN_PID) {
                     counts.insert((o.pid, o.ring, o.opcode), o.counters.clone());
                 }

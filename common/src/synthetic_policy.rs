@@ -191,20 +191,14 @@ fn setup_refused(s: &mut Sample, index: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn samples(stream: &[Input]) -> impl Iterator<Item = &Sample> {
-        stream.iter().filter_map(|i| match i {
-            Input::Sample(s) => Some(s),
-            Input::Request(_) => None,
-        })
-    }
+    use crate::synthetic::samples_of;
 
     #[test]
     fn same_activity_as_without_a_policy_plus_verdicts() {
         let plain = synthetic_stream(7, 30, 6, 2);
         let with = synthetic_stream_with_policy(7, 30, 6, 2);
         assert_eq!(with, synthetic_stream_with_policy(7, 30, 6, 2));
-        for (a, b) in samples(&plain).zip(samples(&with)) {
+        for (a, b) in samples_of(&plain).into_iter().zip(samples_of(&with)) {
             assert_eq!(a.time_ns, b.time_ns);
             assert_eq!(a.ops.len(), b.ops.len());
             for (x, y) in a.ops.iter().zip(&b.ops) {
@@ -214,7 +208,7 @@ mod tests {
                 assert_eq!(v.allow + v.violations(), seen, "every SQE judged once");
             }
         }
-        let last = samples(&with).last().unwrap();
+        let last = samples_of(&with).last().copied().unwrap();
         let hits = last.rule_hits.as_deref().unwrap_or_default();
         assert_eq!(hits.len(), SYNTHETIC_POLICY_RULES.len());
         assert!(hits.iter().all(|&n| n > 0), "{:?}", last.rule_hits);

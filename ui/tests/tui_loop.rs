@@ -2,6 +2,8 @@
 //! through a channel, and replay from a recording file. The clock is paused, so time moves only
 //! when the loop has nothing left to do: what it shows is deterministic.
 
+mod tui_support;
+
 use crossterm::event::{Event as TerminalEvent, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc::{unbounded, UnboundedSender};
 use ratatui::backend::TestBackend;
@@ -9,34 +11,27 @@ use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tui_support::options;
+use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, Recording, RecordingWriter};
 use uringtop_common::synthetic::synthetic_stream;
-use uringtop_tui::settings::{ConfigStore, Settings};
-use uringtop_tui::{
-    run_on, views, App, LiveDriver, Options, Player, Refresh, ReplayDriver, SourceKind, Theme,
-};
+use uringtop_tui::settings::ConfigStore;
+use uringtop_tui::{run_on, views, App, LiveDriver, Options, Player, ReplayDriver, SourceKind};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 30;
-
-fn options() -> Options {
-    Options {
-        refresh: Refresh::new(Duration::from_secs(1)),
-        only_pid: None,
-        theme: Theme::colored(),
-        utc_offset_s: 0,
-        policy: None,
-        settings: Settings::default(),
-        // Tests never write a config file unless they choose one.
-        store: ConfigStore::Disabled,
-    }
-}
 
 type Keys = UnboundedSender<std::io::Result<TerminalEvent>>;
 
 fn press(keys: &Keys, code: KeyCode) {
     keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::from(code))))
+        .expect("the loop is running");
+}
+
+fn ctrl_c(keys: &Keys) {
+    let key = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    keys.unbounded_send(Ok(TerminalEvent::Key(key)))
         .expect("the loop is running");
 }
 
@@ -56,24 +51,53 @@ fn text(buf: &Buffer) -> String {
     s
 }
 
-#[tokio::test(start_paused = true)]
-async fn live_shows_what_the_views_show_for_the_model_fed_directly() {
-    let inputs = synthetic_stream(7, 20, 4, 2);
+/// Whether the live source ends after its inputs, as a finished stream does, or stays open, as
+/// the probe does (then only a key ends the loop).
+#[derive(Clone, Copy)]
+enum Source {
+    Ends,
+    StaysOpen,
+}
+
+/// Runs the loop live on `inputs` (all sent, then a second to settle) while `script` presses
+/// keys; the screen at the end.
+async fn live_screen<F: std::future::Future<Output = ()>>(
+    inputs: Vec<Input>,
+    source: Source,
+    options: Options,
+    script: impl FnOnce(Keys) -> F,
+) -> String {
     let (tx, rx) = mpsc::channel(64);
     let (keys, events) = unbounded();
     let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let sent = inputs.clone();
-    let script = async move {
-        for input in sent {
+    let feed = async move {
+        for input in inputs {
             tx.send(input).await.unwrap();
         }
-        drop(tx); // the source ends
+        let open = match source {
+            Source::Ends => {
+                drop(tx);
+                None
+            }
+            Source::StaysOpen => Some(tx),
+        };
         settle(Duration::from_secs(1)).await;
-        press(&keys, KeyCode::Char('q'));
+        script(keys).await;
+        open
     };
     let driver = LiveDriver::new(rx, None);
-    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
+    let (result, _open) = tokio::join!(run_on(&mut terminal, events, driver, options), feed);
     result.unwrap();
+    text(terminal.backend().buffer())
+}
+
+#[tokio::test(start_paused = true)]
+async fn live_shows_what_the_views_show_for_the_model_fed_directly() {
+    let inputs = synthetic_stream(7, 20, 4, 2);
+    let shown = live_screen(inputs.clone(), Source::Ends, options(), |keys| async move {
+        press(&keys, KeyCode::Char('q'));
+    })
+    .await;
 
     // The same inputs straight into a display model, drawn by the pure views.
     let mut model = Model::for_display();
@@ -87,35 +111,20 @@ async fn live_shows_what_the_views_show_for_the_model_fed_directly() {
     expected
         .draw(|frame| views::draw(frame, &model, &app))
         .unwrap();
-    let shown = text(terminal.backend().buffer());
     assert_eq!(shown, text(expected.backend().buffer()));
     assert!(shown.contains("source ended"), "{shown}");
 }
 
 #[tokio::test(start_paused = true)]
 async fn live_keys_reach_the_app_and_ctrl_c_quits() {
-    let (tx, rx) = mpsc::channel(64);
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
-        for input in synthetic_stream(7, 5, 2, 1) {
-            tx.send(input).await.unwrap();
-        }
-        settle(Duration::from_secs(1)).await;
+    // The source stays open: Ctrl-C alone ends the loop.
+    let inputs = synthetic_stream(7, 5, 2, 1);
+    let shown = live_screen(inputs, Source::StaysOpen, options(), |keys| async move {
         press(&keys, KeyCode::Char('?'));
         settle(Duration::from_millis(300)).await;
-        keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        ))))
-        .unwrap();
-        // The source stays open: Ctrl-C alone ends the loop.
-        tx
-    };
-    let driver = LiveDriver::new(rx, None);
-    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
+        ctrl_c(&keys);
+    })
+    .await;
     assert!(
         shown.contains("any key closes"),
         "the help was open:\n{shown}"
@@ -127,34 +136,20 @@ async fn live_keys_reach_the_app_and_ctrl_c_quits() {
 async fn the_column_chooser_saves_through_the_loop_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    let (tx, rx) = mpsc::channel(64);
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
-        for input in synthetic_stream(7, 5, 2, 1) {
-            tx.send(input).await.unwrap();
-        }
-        settle(Duration::from_secs(1)).await;
+    let options = Options {
+        store: ConfigStore::File(path.clone()),
+        ..options()
+    };
+    let inputs = synthetic_stream(7, 5, 2, 1);
+    let shown = live_screen(inputs, Source::StaysOpen, options, |keys| async move {
         // Hide PID, save, close the chooser; the message stays until the next key.
         for c in ['C', ' ', 's'] {
             press(&keys, KeyCode::Char(c));
         }
         settle(Duration::from_millis(300)).await;
-        keys.unbounded_send(Ok(TerminalEvent::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        ))))
-        .unwrap();
-        tx
-    };
-    let options = Options {
-        store: ConfigStore::File(path.clone()),
-        ..options()
-    };
-    let driver = LiveDriver::new(rx, None);
-    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
+        ctrl_c(&keys);
+    })
+    .await;
     assert!(shown.contains("saved to"), "{shown}");
     let saved = std::fs::read_to_string(&path).unwrap();
     assert!(saved.contains("main = [\"comm\", \"ring\""), "{saved}");
@@ -246,8 +241,8 @@ async fn replay_plays_in_recorded_time() {
 }
 
 /// One sample in which `pid` (named `comm`) has done 10 NOPs on ring 1.
-fn one_process(pid: u32, comm: &str) -> Vec<uringtop_common::input::Input> {
-    use uringtop_common::input::{Input, OpCounters, OpSample, ProcessSample, RingSample, Sample};
+fn one_process(pid: u32, comm: &str) -> Vec<Input> {
+    use uringtop_common::input::{OpCounters, OpSample, ProcessSample, RingSample, Sample};
     let sample = |seconds: u64, n: u64| {
         Input::Sample(Sample {
             time_ns: seconds * 1_000_000_000,
@@ -287,14 +282,8 @@ async fn live_k_sends_the_chosen_signal_to_the_process() {
         .spawn()
         .expect("sleep(1)");
     let pid = child.id();
-    let (tx, rx) = mpsc::channel(64);
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
-        for input in one_process(pid, "sleep") {
-            tx.send(input).await.unwrap();
-        }
-        settle(Duration::from_secs(1)).await;
+    let inputs = one_process(pid, "sleep");
+    let shown = live_screen(inputs, Source::StaysOpen, options(), |keys| async move {
         for key in [KeyCode::Char('k'), KeyCode::Down, KeyCode::Enter] {
             press(&keys, key);
         }
@@ -302,12 +291,8 @@ async fn live_k_sends_the_chosen_signal_to_the_process() {
         press(&keys, KeyCode::Char('y'));
         settle(Duration::from_millis(300)).await;
         press(&keys, KeyCode::Char('q'));
-        tx
-    };
-    let driver = LiveDriver::new(rx, None);
-    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
+    })
+    .await;
     let status = child.wait().expect("the child's status");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(status.signal(), Some(libc::SIGKILL), "{shown}");
@@ -333,11 +318,7 @@ async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
     let down = MouseEventKind::Down(MouseButton::Left);
     let up = MouseEventKind::Up(MouseButton::Left);
     // Replay: the first process's first ring is on screen row 3 (title, header, process).
-    let dir = tempfile::tempdir().unwrap();
-    let rec = Recording::open(&recording_file(dir.path())).unwrap();
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
+    let shown = replay_screen(|keys| async move {
         settle(Duration::from_millis(300)).await;
         press(&keys, KeyCode::Char(' ')); // pause where it is
         for kind in [down, up, down, up] {
@@ -345,25 +326,16 @@ async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
         }
         settle(Duration::from_millis(300)).await;
         press(&keys, KeyCode::Char('q'));
-    };
-    let driver = ReplayDriver::new(Player::new(rec, 0));
-    let (result, ()) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
+    })
+    .await;
     assert!(
         shown.contains("latency of") && shown.contains("OP"),
         "a double click opened the ring view:\n{shown}"
     );
 
     // Live: the wheel moves the selection three rows a notch; a slow second click is a single.
-    let (tx, rx) = mpsc::channel(64);
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
-        for input in synthetic_stream(7, 5, 4, 2) {
-            tx.send(input).await.unwrap();
-        }
-        settle(Duration::from_secs(1)).await;
+    let inputs = synthetic_stream(7, 5, 4, 2);
+    let shown = live_screen(inputs, Source::StaysOpen, options(), |keys| async move {
         keys.unbounded_send(mouse(MouseEventKind::ScrollDown, 5, 5))
             .unwrap();
         settle(Duration::from_millis(300)).await;
@@ -372,12 +344,8 @@ async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
         keys.unbounded_send(mouse(down, 30, 2)).unwrap();
         settle(Duration::from_millis(300)).await;
         press(&keys, KeyCode::Char('q'));
-        tx
-    };
-    let driver = LiveDriver::new(rx, None);
-    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
+    })
+    .await;
     assert!(
         shown.contains("PID") && !shown.contains("┌ process"),
         "two slow clicks select without opening:\n{shown}"
@@ -389,23 +357,13 @@ async fn the_mouse_selects_opens_and_scrolls_through_the_loop() {
 #[tokio::test(start_paused = true)]
 async fn live_t_lists_the_threads_of_the_process_from_proc() {
     let pid = std::process::id();
-    let (tx, rx) = mpsc::channel(64);
-    let (keys, events) = unbounded();
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).unwrap();
-    let script = async move {
-        for input in one_process(pid, "tui_loop") {
-            tx.send(input).await.unwrap();
-        }
-        settle(Duration::from_secs(1)).await;
+    let inputs = one_process(pid, "tui_loop");
+    let shown = live_screen(inputs, Source::StaysOpen, options(), |keys| async move {
         press(&keys, KeyCode::Char('t'));
         settle(Duration::from_millis(1500)).await;
         press(&keys, KeyCode::Char('q'));
-        tx
-    };
-    let driver = LiveDriver::new(rx, None);
-    let (result, _tx) = tokio::join!(run_on(&mut terminal, events, driver, options()), script);
-    result.unwrap();
-    let shown = text(terminal.backend().buffer());
+    })
+    .await;
     assert!(
         shown.contains(&format!("threads · tui_loop[{pid}]")),
         "{shown}"

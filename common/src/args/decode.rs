@@ -11,6 +11,7 @@ const IOSQE_FIXED_FILE: u8 = 1;
 const IOSQE_BUFFER_SELECT: u8 = 1 << 5;
 /// IORING_FILE_INDEX_ALLOC: "any free slot" for opcodes that can open into the fixed table.
 const FILE_INDEX_ALLOC: u32 = u32::MAX;
+const SPLICE_F_FD_IN_FIXED: u32 = 1 << 31;
 
 struct Ctx<'a> {
     a: &'a OpArgs,
@@ -111,6 +112,18 @@ impl Ctx<'_> {
             }
             n => self.push("file_index", Value::UInt(u64::from(n - 1))),
         }
+    }
+
+    /// SPLICE's and TEE's input, splice_fd_in (in the SQE's file_index): a registered file's
+    /// index with SPLICE_F_FD_IN_FIXED, which sits in splice_flags, not in the SQE's flags.
+    fn splice_fd_in(&mut self) {
+        let s = self.a.sqe;
+        let v = if s.op_flags & SPLICE_F_FD_IN_FIXED != 0 {
+            Value::Fd(FdArg::Fixed(s.file_index), None)
+        } else {
+            self.plain(s.file_index as i32)
+        };
+        self.push("fd_in", v);
     }
 
     fn buf_group(&mut self) {
@@ -404,14 +417,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
         }
         30 => {
             // SPLICE: in (splice_fd_in, off at splice_off_in) -> out (fd, off)
-            let fixed_in = s.op_flags & (1 << 31) != 0;
-            let fd_in = s.file_index as i32;
-            let v = if fixed_in {
-                Value::Fd(FdArg::Fixed(s.file_index), None)
-            } else {
-                c.plain(fd_in)
-            };
-            c.push("fd_in", v);
+            c.splice_fd_in();
             c.push("off_in", Value::Offset(s.addr));
             c.fd("fd_out", s.fd);
             c.push("off_out", Value::Offset(s.off));
@@ -420,13 +426,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
         }
         33 => {
             // TEE
-            let fixed_in = s.op_flags & (1 << 31) != 0;
-            let v = if fixed_in {
-                Value::Fd(FdArg::Fixed(s.file_index), None)
-            } else {
-                c.plain(s.file_index as i32)
-            };
-            c.push("fd_in", v);
+            c.splice_fd_in();
             c.fd("fd_out", s.fd);
             c.push("len", Value::UInt(u64::from(s.len)));
             c.flags("flags", u64::from(s.op_flags), SPLICE_FLAGS);
@@ -449,13 +449,14 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             c.fd("fd", s.fd);
             c.name("how", u64::from(s.len), SHUTDOWN_HOW);
         }
-        35 => {
-            // RENAMEAT: old dirfd in fd, new dirfd in len
+        35 | 39 => {
+            // RENAMEAT, LINKAT: old dirfd in fd, new dirfd in len
             c.dirfd("olddirfd", s.fd);
             c.string("oldpath", 0, s.addr);
             c.dirfd("newdirfd", s.len as i32);
             c.string("newpath", 1, s.off);
-            c.flags("flags", u64::from(s.op_flags), RENAME_FLAGS);
+            let flags = if opcode == 35 { RENAME_FLAGS } else { AT_FLAGS };
+            c.flags("flags", u64::from(s.op_flags), flags);
         }
         36 => {
             // UNLINKAT
@@ -474,14 +475,6 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             c.string("target", 0, s.addr);
             c.dirfd("newdirfd", s.fd);
             c.string("linkpath", 1, s.off);
-        }
-        39 => {
-            // LINKAT
-            c.dirfd("olddirfd", s.fd);
-            c.string("oldpath", 0, s.addr);
-            c.dirfd("newdirfd", s.len as i32);
-            c.string("newpath", 1, s.off);
-            c.flags("flags", u64::from(s.op_flags), AT_FLAGS);
         }
         40 => {
             // MSG_RING: the target ring's fd; data (res, user_data) or an fd to send

@@ -11,30 +11,42 @@ pub(super) enum Kind {
     Info,
 }
 
-/// A metric family: its name (without `_total` / `_info`), type, unit (the name's last word,
-/// for OpenMetrics' `# UNIT`; "" for none) and help text.
+/// A metric family: its name (without `_total` / `_info`), type and help text.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Family {
     pub name: &'static str,
     pub kind: Kind,
-    pub unit: &'static str,
     pub help: &'static str,
+}
+
+/// The units the families' names end in.
+const UNITS: [&str; 2] = ["seconds", "bytes"];
+
+impl Family {
+    /// The unit for OpenMetrics' `# UNIT` ("" for none): read from the name, whose last word
+    /// OpenMetrics requires the unit to be, so the two cannot disagree.
+    pub fn unit(&self) -> &'static str {
+        let in_name = |unit: &&str| {
+            self.name
+                .strip_suffix(unit)
+                .is_some_and(|rest| rest.ends_with('_'))
+        };
+        UNITS.into_iter().find(in_name).unwrap_or("")
+    }
 }
 
 const fn counter(name: &'static str, help: &'static str) -> Family {
     Family {
         name,
         kind: Kind::Counter,
-        unit: "",
         help,
     }
 }
 
-const fn gauge(name: &'static str, unit: &'static str, help: &'static str) -> Family {
+const fn gauge(name: &'static str, help: &'static str) -> Family {
     Family {
         name,
         kind: Kind::Gauge,
-        unit,
         help,
     }
 }
@@ -101,7 +113,6 @@ pub(super) const VERDICTS: Family = counter(
 pub(super) const LATENCY: Family = Family {
     name: "uringtop_request_latency_seconds",
     kind: Kind::Histogram,
-    unit: "seconds",
     help: "Submit to complete, per request (sampled above ~16k requests/s per opcode and CPU). Requests completed inline in a batch complete at the batch's flush.",
 };
 
@@ -110,12 +121,11 @@ pub(super) const CQ_OVERFLOWS: Family = counter(
     "CQEs that found the completion queue full (under the ring's creator).",
 );
 
-pub(super) const RINGS: Family = gauge("uringtop_rings", "", "Live rings, by IORING_SETUP flags.");
+pub(super) const RINGS: Family = gauge("uringtop_rings", "Live rings, by IORING_SETUP flags.");
 
 pub(super) const RING_INFO: Family = Family {
     name: "uringtop_ring",
     kind: Kind::Info,
-    unit: "",
     help: "A live ring's setup: IORING_SETUP flags and queue sizes (only with --labels ring).",
 };
 
@@ -136,19 +146,16 @@ pub(super) const UNMATCHED: Family = counter(
 
 pub(super) const KEYS: Family = gauge(
     "uringtop_probe_keys",
-    "",
     "Live process x ring x opcode keys the probe counts.",
 );
 
 pub(super) const KEY_SLOTS: Family = gauge(
     "uringtop_probe_key_slots",
-    "",
     "Counter slots for keys; past them a process's rings are counted together (ring=\"other\").",
 );
 
 pub(super) const MAP_MEMORY: Family = gauge(
     "uringtop_probe_map_memory_bytes",
-    "bytes",
     "Kernel memory the probe's maps pin.",
 );
 
@@ -159,19 +166,16 @@ pub(super) const RULE_HITS: Family = counter(
 
 pub(super) const IDENTITIES: Family = gauge(
     "uringtop_exposition_identities",
-    "",
     "Label sets (by --labels) in this exposition, the \"other\" one included.",
 );
 
 pub(super) const FOLDED: Family = gauge(
     "uringtop_exposition_folded_rings",
-    "",
     "Live (process, ring) pairs counted under \"other\" because --limit was reached.",
 );
 
 pub(super) const LAST_SAMPLE: Family = gauge(
     "uringtop_last_sample_timestamp_seconds",
-    "seconds",
     "When the probe's counters were last read (Unix time).",
 );
 

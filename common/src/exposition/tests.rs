@@ -394,3 +394,13 @@ fn health_and_probe_facts() {
     );
     well_formed(&text);
 }
+
+#[test]
+fn a_familys_unit_is_the_last_word_of_its_name_when_that_is_a_unit() {
+    assert_eq!(metrics::LATENCY.unit(), "seconds");
+    assert_eq!(metrics::MAP_MEMORY.unit(), "bytes");
+    assert_eq!(metrics::LAST_SAMPLE.unit(), "seconds");
+    assert_eq!(metrics::KEYS.unit(), "");
+    assert_eq!(metrics::FOLDED.unit(), "");
+    assert_eq!(metrics::OP_COUNTERS[0].0.unit(), "");
+}

@@ -74,8 +74,8 @@ impl Writer {
         let help = f.help.replace('\\', "\\\\").replace('\n', "\\n");
         let _ = writeln!(self.out, "# HELP {name} {help}");
         let _ = writeln!(self.out, "# TYPE {name} {kind}");
-        if self.format == TextFormat::OpenMetrics && !f.unit.is_empty() {
-            let _ = writeln!(self.out, "# UNIT {name} {}", f.unit);
+        if self.format == TextFormat::OpenMetrics && !f.unit().is_empty() {
+            let _ = writeln!(self.out, "# UNIT {name} {}", f.unit());
         }
     }
 
@@ -85,6 +85,17 @@ impl Writer {
         }
         self.family_start = self.out.len();
         self.family_samples = true;
+    }
+
+    /// A family of one sample without labels (the probe's and the exposition's health).
+    fn single(&mut self, f: &Family, value: impl std::fmt::Display) {
+        self.begin(f);
+        let suffix = if f.kind == Kind::Counter {
+            "_total"
+        } else {
+            ""
+        };
+        self.sample(f.name, suffix, "", value);
     }
 
     /// One sample: `name{labels} value`; `labels` is already escaped ("" for none).
@@ -209,23 +220,15 @@ impl Exporter {
     }
 
     fn render_health(&self, w: &mut Writer, facts: &ProbeFacts) {
-        for (family, value) in [
-            (metrics::LOST_RECORDS, self.lost_records),
-            (metrics::LOST_UPDATES, self.lost_updates),
-            (metrics::UNMATCHED, self.unmatched_cqes),
-        ] {
-            w.begin(&family);
-            w.sample(family.name, "_total", "", value);
-        }
-        w.begin(&metrics::KEYS);
-        w.sample(metrics::KEYS.name, "", "", self.keys);
+        w.single(&metrics::LOST_RECORDS, self.lost_records);
+        w.single(&metrics::LOST_UPDATES, self.lost_updates);
+        w.single(&metrics::UNMATCHED, self.unmatched_cqes);
+        w.single(&metrics::KEYS, self.keys);
         if let Some(slots) = facts.key_slots {
-            w.begin(&metrics::KEY_SLOTS);
-            w.sample(metrics::KEY_SLOTS.name, "", "", slots);
+            w.single(&metrics::KEY_SLOTS, slots);
         }
         if let Some(bytes) = facts.map_memory_bytes {
-            w.begin(&metrics::MAP_MEMORY);
-            w.sample(metrics::MAP_MEMORY.name, "", "", bytes);
+            w.single(&metrics::MAP_MEMORY, bytes);
         }
         if let Some(hits) = &self.rule_hits {
             w.begin(&metrics::RULE_HITS);
@@ -234,13 +237,10 @@ impl Exporter {
                 w.sample(metrics::RULE_HITS.name, "_total", &labels, n);
             }
         }
-        w.begin(&metrics::IDENTITIES);
-        w.sample(metrics::IDENTITIES.name, "", "", self.identities());
-        w.begin(&metrics::FOLDED);
-        w.sample(metrics::FOLDED.name, "", "", self.folded_members());
+        w.single(&metrics::IDENTITIES, self.identities());
+        w.single(&metrics::FOLDED, self.folded_members());
         if self.samples > 0 {
-            w.begin(&metrics::LAST_SAMPLE);
-            w.sample(metrics::LAST_SAMPLE.name, "", "", seconds(self.time_ns));
+            w.single(&metrics::LAST_SAMPLE, seconds(self.time_ns));
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Per-interval figures (rates, percentages, latency) computed once per sample so that renderers
 //! only read them.
 
+use super::counters::accumulate;
 use crate::input::OpCounters;
-use crate::latency::{add_buckets, summarize, window_max, LatencySummary};
+use crate::latency::{summarize, window_max, LatencySummary};
 use serde::{Deserialize, Serialize};
 
 /// What happened between the previous sample and the latest one.
@@ -35,6 +36,8 @@ pub struct IntervalStats {
 /// percentile of merged histograms, not an average of percentiles).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct IntervalAccum {
+    /// The ops' deltas, summed by [`accumulate`] like every other sum of counters. Its
+    /// `latency.max_ns` bounds the ops' whole lives, not the interval: `max_ns` below does.
     delta: OpCounters,
     inflight: u64,
     /// Upper bound of the largest latency in the interval over every op added.
@@ -44,31 +47,14 @@ pub(crate) struct IntervalAccum {
 impl IntervalAccum {
     /// One op: `delta` happened during the interval, leaving the cumulative counts at `total`.
     pub fn add_op(&mut self, delta: &OpCounters, total: &OpCounters) {
-        let d = &mut self.delta;
-        d.submitted = d.submitted.saturating_add(delta.submitted);
-        d.rejected = d.rejected.saturating_add(delta.rejected);
-        d.denied = d.denied.saturating_add(delta.denied);
-        d.completed = d.completed.saturating_add(delta.completed);
-        d.errors = d.errors.saturating_add(delta.errors);
-        d.async_punts = d.async_punts.saturating_add(delta.async_punts);
-        d.poll_arms = d.poll_arms.saturating_add(delta.poll_arms);
-        add_buckets(&mut d.latency.buckets, &delta.latency.buckets);
+        accumulate(&mut self.delta, delta);
         self.inflight = self.inflight.saturating_add(total.inflight());
         let op_max = window_max(&delta.latency.buckets, total.latency.max_ns);
         self.max_ns = self.max_ns.max(op_max);
     }
 
     pub fn merge(&mut self, other: &IntervalAccum) {
-        let d = &mut self.delta;
-        let o = &other.delta;
-        d.submitted = d.submitted.saturating_add(o.submitted);
-        d.rejected = d.rejected.saturating_add(o.rejected);
-        d.denied = d.denied.saturating_add(o.denied);
-        d.completed = d.completed.saturating_add(o.completed);
-        d.errors = d.errors.saturating_add(o.errors);
-        d.async_punts = d.async_punts.saturating_add(o.async_punts);
-        d.poll_arms = d.poll_arms.saturating_add(o.poll_arms);
-        add_buckets(&mut d.latency.buckets, &o.latency.buckets);
+        accumulate(&mut self.delta, &other.delta);
         self.inflight = self.inflight.saturating_add(other.inflight);
         self.max_ns = self.max_ns.max(other.max_ns);
     }

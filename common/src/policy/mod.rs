@@ -10,6 +10,7 @@ mod glob;
 mod judge;
 mod judge_compiled;
 pub mod kernel;
+mod negatable;
 mod parse;
 pub mod paths;
 pub mod peers;

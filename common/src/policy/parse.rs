@@ -573,8 +573,9 @@ impl Parser<'_> {
         }
     }
 
-    /// A non-empty list of names, each looked up by `lookup` (Ok(value) or Err(message)).
-    /// Duplicates are dropped; the order of first mention is kept.
+    /// A non-empty list of names, each looked up by `lookup` (Ok(value) or Err(message)): an
+    /// [`entries`](Self::entries) list whose duplicates are dropped, keeping the order of
+    /// first mention.
     fn names<T: PartialEq>(
         &self,
         value: &Value<'_>,
@@ -582,43 +583,13 @@ impl Parser<'_> {
         what: &str,
         lookup: fn(&str) -> Result<T, String>,
     ) -> Result<Vec<T>, Found> {
-        let Some(items) = value.get_ref().as_array() else {
-            return Err(self
-                .wrong_type(value, key, &format!("a list of {what} names"))
-                .into());
-        };
-        if items.is_empty() {
-            return Err(self
-                .error(
-                    value.span(),
-                    format!("\"{key}\" is an empty list; leave the key out instead"),
-                )
-                .into());
-        }
         let mut out = Vec::new();
-        let mut errors = Vec::new();
-        for item in items.iter() {
-            let Some(name) = item.get_ref().as_str() else {
-                errors.push(self.error(
-                    item.span(),
-                    format!(
-                        "\"{key}\" lists {what} names as strings, not {}",
-                        a_type(item.get_ref())
-                    ),
-                ));
-                continue;
-            };
-            match lookup(name) {
-                Ok(v) if !out.contains(&v) => out.push(v),
-                Ok(_) => {}
-                Err(m) => errors.push(self.error(item.span(), m)),
+        for v in self.entries(value, key, &format!("{what} name"), lookup)? {
+            if !out.contains(&v) {
+                out.push(v);
             }
         }
-        if errors.is_empty() {
-            Ok(out)
-        } else {
-            Err(Found(errors))
-        }
+        Ok(out)
     }
 }
 

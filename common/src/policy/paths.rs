@@ -17,6 +17,7 @@
 //! pattern only where the first bytes decide (a `/**` whose directory ends within them).
 
 use super::args::{OP_OPENAT, OP_OPENAT2};
+use super::negatable::list_holds_for;
 
 /// The longest pattern text (without the `/**` suffix): the size of the probe's pattern slot.
 pub const MAX_PATTERN: usize = 96;
@@ -169,21 +170,9 @@ impl PathPattern {
 }
 
 /// A list's verdict on one path: one plain pattern matches (or there is none), no negated one
-/// does.
+/// does (the rule `peers` lists share).
 pub fn paths_hold_for(patterns: &[PathPattern], path: &PathArg) -> bool {
-    let mut plain = false;
-    let mut plain_hit = false;
-    for pat in patterns {
-        let hit = pat.matches(path);
-        if pat.negated && hit {
-            return false;
-        }
-        if !pat.negated {
-            plain = true;
-            plain_hit |= hit;
-        }
-    }
-    !plain || plain_hit
+    list_holds_for(patterns, |p| p.negated, |p| p.matches(path))
 }
 
 #[cfg(test)]

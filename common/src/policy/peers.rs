@@ -14,6 +14,7 @@
 //! An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is matched as the IPv4 address it stands for:
 //! a connect to `::ffff:127.0.0.1` is a connect to 127.0.0.1.
 
+use super::negatable::list_holds_for;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// IORING_OP_* numbers of the opcodes that name a socket address.
@@ -283,21 +284,9 @@ impl PeerPattern {
 }
 
 /// A list's verdict on one address: one plain entry matches (or there is none), no negated one
-/// does.
+/// does (the rule `paths` lists share).
 pub fn peers_hold_for(patterns: &[PeerPattern], peer: &Peer) -> bool {
-    let mut plain = false;
-    let mut plain_hit = false;
-    for pat in patterns {
-        let hit = pat.matches(peer);
-        if pat.negated && hit {
-            return false;
-        }
-        if !pat.negated {
-            plain = true;
-            plain_hit |= hit;
-        }
-    }
-    !plain || plain_hit
+    list_holds_for(patterns, |p| p.negated, |p| p.matches(peer))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! marker): what was observed, and what the advice does to anything that was not.
 
 use super::analysis::{Advice, ObservedFrom};
-use super::text::printable;
+use super::text::{comment_line, printable};
 
 /// The common header, then `intro` (the format's own lines on how to apply it).
 pub fn lines(advice: &Advice, intro: &[&str]) -> Vec<String> {
@@ -30,4 +30,11 @@ pub fn lines(advice: &Advice, intro: &[&str]) -> Vec<String> {
     );
     lines.extend(intro.iter().map(|&l| String::from(l)));
     lines
+}
+
+/// The header as line comments (`#`, `//`): [`lines`] with `marker` before each.
+pub fn comment(out: &mut String, marker: &str, advice: &Advice, intro: &[&str]) {
+    for line in lines(advice, intro) {
+        comment_line(out, marker, &line);
+    }
 }

@@ -7,6 +7,7 @@ pub mod c;
 mod header;
 pub mod json;
 pub mod policy;
+mod rules;
 pub mod rust;
 pub mod task;
 mod text;

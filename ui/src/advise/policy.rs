@@ -5,13 +5,14 @@
 //! all processes with one name is merged into one set of rules. Processes without a known name
 //! get rules by pid. IOSQE flags required on every SQE cannot be said in a policy.
 
-use super::analysis::{Advice, ProcessAdvice, KNOWN_SQE_FLAGS};
+use super::analysis::{Advice, ProcessAdvice};
 use super::header;
-use super::text::{comment_line, known_sqe_flags, printable};
-use std::collections::{BTreeMap, BTreeSet};
+use super::rules::{rule, Merged};
+use super::text::{comment_line, printable};
+use std::collections::BTreeMap;
 use std::fmt::Write;
-use uringtop_common::names::{opcode_name, register_opcode_name};
-use uringtop_common::policy::{toml_array, toml_string};
+use uringtop_common::names::register_opcode_name;
+use uringtop_common::policy::toml_string;
 
 /// Who a group of rules is for.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,20 +22,11 @@ enum Subject {
     Pid(u32),
 }
 
-#[derive(Default)]
-struct Merged {
-    pids: BTreeSet<u32>,
-    rings: usize,
-    sqe_ops: BTreeSet<u8>,
-    sqe_flags: u8,
-    /// IOSQE flags every SQE of every merged ring carried (None until a ring is merged).
-    sqe_flags_required: Option<u8>,
-    register_ops: BTreeSet<u8>,
-}
-
 pub fn render(advice: &Advice) -> String {
     let mut out = String::new();
-    for line in header::lines(
+    header::comment(
+        &mut out,
+        "#",
         advice,
         &[
             "",
@@ -45,9 +37,7 @@ pub fn render(advice: &Advice) -> String {
             "names processes, not rings: all rings of the processes with one name share one set",
             "of rules.",
         ],
-    ) {
-        comment(&mut out, &line);
-    }
+    );
     out.push_str("\ndefault = \"allow\"\n");
     for (subject, merged) in merge(&advice.processes) {
         rules(&mut out, &subject, &merged);
@@ -63,16 +53,7 @@ fn merge(processes: &[ProcessAdvice]) -> BTreeMap<Subject, Merged> {
         } else {
             Subject::Comm(p.comm.clone())
         };
-        let m = groups.entry(subject).or_default();
-        m.pids.insert(p.pid);
-        for r in &p.rings {
-            m.rings += 1;
-            m.sqe_ops.extend(&r.sqe_ops);
-            m.sqe_flags |= r.sqe_flags_allowed;
-            m.sqe_flags_required =
-                Some(m.sqe_flags_required.unwrap_or(0x7f) & r.sqe_flags_required);
-            m.register_ops.extend(&r.register_ops);
-        }
+        groups.entry(subject).or_default().add(p);
     }
     groups
 }
@@ -102,39 +83,9 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
             );
         }
     }
-    let never_seen = KNOWN_SQE_FLAGS & !m.sqe_flags;
-    if never_seen != 0 {
-        rule(
-            out,
-            &format!("{label}: IOSQE flags never seen"),
-            &matcher,
-            &[("sqe_flags_any", toml_array(known_sqe_flags(never_seen)))],
-            "deny",
-        );
-    }
-    let required = m.sqe_flags_required.unwrap_or(0) & KNOWN_SQE_FLAGS;
-    if required != 0 {
-        rule(
-            out,
-            &format!("{label}: IOSQE flags every SQE carried"),
-            &matcher,
-            &[("sqe_flags_missing", toml_array(known_sqe_flags(required)))],
-            "deny",
-        );
-    }
-    let mut keys = Vec::new();
-    if !m.sqe_ops.is_empty() {
-        keys.push((
-            "ops",
-            toml_array(m.sqe_ops.iter().map(|&o| opcode_name(o).into_owned())),
-        ));
-    }
-    // A policy's register table covers opcodes 0-63; calls with a higher one always get the
-    // default (allow), so they need no rule.
-    let (nameable, beyond): (Vec<u8>, Vec<u8>) = m
-        .register_ops
-        .iter()
-        .partition(|&&o| usize::from(o) < uringtop_common::policy::MAX_REGISTER_OPCODES);
+    let matcher = Some(matcher.as_str());
+    m.flag_rules(out, &format!("{label}: "), matcher);
+    let (keys, beyond) = m.observed_keys();
     for o in beyond {
         let _ = writeln!(
             out,
@@ -142,32 +93,14 @@ fn rules(out: &mut String, subject: &Subject, m: &Merged) {
             register_opcode_name(u32::from(o))
         );
     }
-    if !nameable.is_empty() {
-        keys.push((
-            "register_ops",
-            toml_array(
-                nameable
-                    .iter()
-                    .map(|&o| register_opcode_name(u32::from(o)).into_owned()),
-            ),
-        ));
-    }
-    rule(out, &format!("{label}: observed"), &matcher, &keys, "allow");
+    rule(out, &format!("{label}: observed"), matcher, &keys, "allow");
     rule(
         out,
         &format!("{label}: everything else"),
-        &matcher,
+        matcher,
         &[],
         "deny",
     );
-}
-
-fn rule(out: &mut String, name: &str, matcher: &str, keys: &[(&str, String)], action: &str) {
-    let _ = writeln!(out, "\n[[rule]]\nname = {}\n{matcher}", toml_string(name));
-    for (key, value) in keys {
-        let _ = writeln!(out, "{key} = {value}");
-    }
-    let _ = writeln!(out, "action = \"{action}\"");
 }
 
 fn comment(out: &mut String, line: &str) {

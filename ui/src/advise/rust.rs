@@ -4,7 +4,7 @@
 
 use super::analysis::Advice;
 use super::header;
-use super::text::{comment_line, known_sqe_flags, register_macro, same_sets, set_ident, set_label};
+use super::text::{known_sqe_flags, register_macro, same_sets, set_ident, set_label};
 use std::fmt::Write;
 use uringtop_common::names::opcode_name;
 
@@ -79,7 +79,9 @@ const OPCODE_TYPES: [&str; 63] = [
 
 pub fn render(advice: &Advice) -> String {
     let mut out = String::new();
-    for line in header::lines(
+    header::comment(
+        &mut out,
+        "//",
         advice,
         &[
             "",
@@ -90,9 +92,7 @@ pub fn render(advice: &Advice) -> String {
             "  ring.submitter().register_restrictions(&mut <function>())?;",
             "  ring.submitter().register_enable_rings()?;",
         ],
-    ) {
-        comment(&mut out, &line);
-    }
+    );
     for process in &advice.processes {
         for rings in same_sets(process) {
             let ring = rings[0];
@@ -175,8 +175,4 @@ fn flags(bits: u8) -> String {
         1 => format!("{}.bits()", names[0]),
         _ => format!("({}).bits()", names.join(" | ")),
     }
-}
-
-fn comment(out: &mut String, line: &str) {
-    comment_line(out, "//", line);
 }

@@ -4,7 +4,6 @@
 use super::Harness;
 use uringtop_common::args::{FdFile, Mem, OpArgs, Sqe, SqeSource};
 use uringtop_common::input::{Input, Request};
-use uringtop_tui::rows::RowId;
 
 fn connect(ring: u32) -> Input {
     let mut addr = vec![10, 0];
@@ -47,9 +46,7 @@ fn connect(ring: u32) -> Input {
 fn the_list_shows_the_address_and_the_detail_every_argument() {
     let mut h = Harness::synthetic(160, 40);
     h.press("j");
-    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
-        panic!("a ring row")
-    };
+    let ring = h.selected_ring();
     h.press("r");
     h.apply(&[connect(ring)]);
     let list = h.render();

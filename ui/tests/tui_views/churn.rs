@@ -45,18 +45,6 @@ fn at_exit(theme: Theme, width: u16, height: u16) -> (Harness, Vec<Input>) {
     (h, next)
 }
 
-/// Moves the main view's cursor onto `id`.
-fn select(h: &mut Harness, id: RowId) {
-    h.press("<home>");
-    for _ in 0..100 {
-        if h.app.main_selection() == Some(id) {
-            return;
-        }
-        h.press("j");
-    }
-    panic!("no row {id:?}");
-}
-
 /// The screen's line that contains `text`.
 fn line_of(h: &Harness, text: &str) -> u16 {
     let buf = h.terminal.backend().buffer();
@@ -131,7 +119,7 @@ fn a_selection_whose_process_exits_stays_where_it_was_on_screen() {
     ] {
         let (mut h, next) = at_exit(Theme::colored(), 120, 30);
         h.press("P");
-        select(&mut h, selected);
+        h.select(selected);
         let index = h.app.main_rows().position(|id| id == selected).unwrap();
         h.apply(&next);
         let rows: Vec<RowId> = h.app.main_rows().collect();
@@ -145,7 +133,7 @@ fn a_selection_whose_process_exits_stays_where_it_was_on_screen() {
         pid: AGENT,
         ring: AGENT_CLOSED_RING,
     };
-    select(&mut h, ring);
+    h.select(ring);
     h.apply(&next);
     assert_eq!(h.app.main_selection(), Some(RowId::Process(AGENT)));
 }
@@ -153,13 +141,10 @@ fn a_selection_whose_process_exits_stays_where_it_was_on_screen() {
 #[test]
 fn a_ring_view_open_on_a_closing_ring() {
     let (mut h, next) = at_exit(Theme::colored(), 100, 20);
-    select(
-        &mut h,
-        RowId::Ring {
-            pid: AGENT,
-            ring: AGENT_CLOSED_RING,
-        },
-    );
+    h.select(RowId::Ring {
+        pid: AGENT,
+        ring: AGENT_CLOSED_RING,
+    });
     assert_snapshot!("ring_view_closing", h.press("<enter>").render());
     assert_snapshot!("ring_view_closed", h.apply(&next).render());
 }
@@ -267,18 +252,15 @@ fn other_rings_and_aux_cqes_read_as_such() {
     let main = h.press("P").render();
     assert!(!main.contains("4294967295"));
     assert_snapshot!("fallback_rows_main", main);
-    select(&mut h, RowId::Ring { pid: 7, ring: 3 });
+    h.select(RowId::Ring { pid: 7, ring: 3 });
     let ring = h.press("<enter>").render();
     assert!(ring.contains("AUX_CQE"));
     assert_snapshot!("fallback_rows_aux_cqe", ring);
     h.press("<esc>");
-    select(
-        &mut h,
-        RowId::Ring {
-            pid: 7,
-            ring: OTHER_RINGS,
-        },
-    );
+    h.select(RowId::Ring {
+        pid: 7,
+        ring: OTHER_RINGS,
+    });
     let other = h.press("<enter>").render();
     assert!(other.contains("other rings") && !other.contains("4294967295"));
     assert_snapshot!("fallback_rows_other_rings_view", other);

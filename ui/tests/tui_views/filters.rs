@@ -3,16 +3,9 @@
 
 use super::Harness;
 use insta::assert_snapshot;
-use uringtop_common::synthetic::synthetic_stream;
-use uringtop_tui::Theme;
 
 fn request_list(width: u16, height: u16) -> Harness {
-    let mut h = Harness::with_inputs(
-        &synthetic_stream(11, 200, 2, 1),
-        width,
-        height,
-        Theme::colored(),
-    );
+    let mut h = Harness::request_heavy(width, height);
     h.press("j<enter>r");
     h
 }

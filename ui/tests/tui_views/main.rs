@@ -11,19 +11,20 @@ mod people;
 mod policy;
 mod registered;
 mod screens;
+#[path = "../tui_support/mod.rs"]
+mod tui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::time::Duration;
 use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::synthetic::{
     synthetic_stream, synthetic_stream_with_policy, SYNTHETIC_POLICY_RULES,
 };
 use uringtop_common::verdict::Action;
-use uringtop_tui::settings::{ConfigStore, Settings};
-use uringtop_tui::{views, App, Config, PolicyLabel, Refresh, SourceKind, Theme};
+use uringtop_tui::rows::RowId;
+use uringtop_tui::{views, App, Config, PolicyLabel, SourceKind, Theme};
 
 /// A model, an app and a terminal of a fixed size.
 pub struct Harness {
@@ -54,6 +55,17 @@ impl Harness {
                 policy: Some(policy_label()),
                 ..config()
             },
+        )
+    }
+
+    /// Two processes with one ring each after 200 samples: enough streamed requests to fill
+    /// and filter a request view.
+    pub fn request_heavy(width: u16, height: u16) -> Self {
+        Harness::with_inputs(
+            &synthetic_stream(11, 200, 2, 1),
+            width,
+            height,
+            Theme::colored(),
         )
     }
 
@@ -99,6 +111,26 @@ impl Harness {
         self
     }
 
+    /// Moves the main view's cursor onto the row `id` with the arrows, from the top.
+    pub fn select(&mut self, id: RowId) -> &mut Self {
+        self.press("<home>");
+        for _ in 0..self.app.main_rows().count() {
+            if self.app.main_selection() == Some(id) {
+                return self;
+            }
+            self.press("<down>");
+        }
+        panic!("no row {id:?}");
+    }
+
+    /// The ring of the main view's selected row, which must be a ring row.
+    pub fn selected_ring(&self) -> u32 {
+        let Some(RowId::Ring { ring, .. }) = self.app.main_selection() else {
+            panic!("a ring row")
+        };
+        ring
+    }
+
     /// Applies more inputs, as the event loop does.
     pub fn apply(&mut self, inputs: &[Input]) -> &mut Self {
         for input in inputs {
@@ -118,19 +150,9 @@ impl Harness {
     }
 }
 
-/// A live source sampled every second, colored, times in UTC.
+/// A live source with the options every TUI test starts from.
 pub fn config() -> Config {
-    Config {
-        source: SourceKind::Live,
-        refresh: Refresh::new(Duration::from_secs(1)),
-        only_pid: None,
-        theme: Theme::colored(),
-        utc_offset_s: 0,
-        policy: None,
-        settings: Settings::default(),
-        // Tests never write a config file unless they choose one.
-        store: ConfigStore::Disabled,
-    }
+    tui_support::options().config(SourceKind::Live)
 }
 
 /// How the policy of [`synthetic_stream_with_policy`] is labelled.

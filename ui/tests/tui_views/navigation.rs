@@ -153,9 +153,7 @@ fn screens_stack_and_request_streaming_follows_the_request_view() {
     );
     assert!(h.app.message().is_some());
     h.press("j");
-    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
-        panic!("a ring row")
-    };
+    let ring = h.selected_ring();
     h.press("<enter>");
     assert_eq!(h.app.screen(), ScreenKind::Ring);
     assert_eq!(
@@ -207,9 +205,7 @@ fn request(ring: u32, user_data: u64) -> Input {
 fn the_request_view_follows_new_requests_or_holds_the_selected_one() {
     let mut h = Harness::synthetic(120, 40);
     h.press("j");
-    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
-        panic!("a ring row")
-    };
+    let ring = h.selected_ring();
     h.press("r");
     h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
     let text = h.render();
@@ -408,9 +404,7 @@ fn the_help_shows_the_keys_of_the_mode_it_is_in() {
 fn under_a_flood_the_selected_request_stays_selected_until_the_top() {
     let mut h = Harness::synthetic(120, 40);
     h.press("j");
-    let RowId::Ring { ring, .. } = h.app.main_selection().unwrap() else {
-        panic!("a ring row")
-    };
+    let ring = h.selected_ring();
     h.press("r");
     h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
     h.press("jj"); // on 1007: off the top, the list holds still

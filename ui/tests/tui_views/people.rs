@@ -150,22 +150,10 @@ pub fn people(width: u16, height: u16) -> Harness {
     Harness::with_inputs(&inputs, width, height, Theme::colored())
 }
 
-/// Selects the process row of `pid` with the arrows, from the top.
-fn select(h: &mut Harness, pid: u32) {
-    h.press("<home>");
-    for _ in 0..40 {
-        if h.app.main_selection() == Some(RowId::Process(pid)) {
-            return;
-        }
-        h.press("<down>");
-    }
-    panic!("no row for pid {pid}");
-}
-
 #[test]
 fn enter_on_a_process_opens_its_user_unit_command_line_rings_and_totals() {
     let mut h = people(100, 30);
-    select(&mut h, 4242);
+    h.select(RowId::Process(4242));
     let shown = h.press("<enter>").render();
     assert_eq!(h.app.screen(), ScreenKind::Process);
     assert_snapshot!("process_popup", shown);
@@ -189,7 +177,7 @@ fn enter_on_a_process_opens_its_user_unit_command_line_rings_and_totals() {
 #[test]
 fn an_exited_process_says_its_counts_are_its_last_and_then_that_it_is_gone() {
     let mut h = people(100, 30);
-    select(&mut h, 9001);
+    h.select(RowId::Process(9001));
     h.press("<enter>");
     h.apply(&[sample(3, steady, &[9001])]);
     let shown = h.render();
@@ -210,7 +198,7 @@ fn an_exited_process_says_its_counts_are_its_last_and_then_that_it_is_gone() {
 #[test]
 fn k_chooses_a_signal_and_asks_before_sending() {
     let mut h = people(100, 30);
-    select(&mut h, 812);
+    h.select(RowId::Process(812));
     let chooser = h.press("k").render();
     assert_eq!(h.app.screen(), ScreenKind::Signal);
     assert_snapshot!("signal_chooser", chooser);
@@ -275,7 +263,7 @@ fn a_replay_says_why_it_cannot_signal() {
 fn f_follows_a_process_as_rows_reorder_until_the_cursor_moves() {
     let mut h = people(120, 30);
     // Busiest first: fio leads. Follow the nginx worker 813, at the bottom.
-    select(&mut h, 813);
+    h.select(RowId::Process(813));
     let at = |h: &Harness| {
         h.app
             .main_rows()
@@ -298,7 +286,7 @@ fn f_follows_a_process_as_rows_reorder_until_the_cursor_moves() {
     h.press("<down>");
     assert!(!h.render().contains("following"));
     // Following again until the process exits and leaves: the app says so.
-    select(&mut h, 813);
+    h.select(RowId::Process(813));
     h.press("F");
     h.apply(&[
         sample(4, surge, &[813]),
@@ -342,7 +330,7 @@ fn c_groups_processes_by_unit_or_container_with_totals_per_group() {
 
     // Enter on a group folds it; k on it asks for a process; c again ungroups.
     let id = nginx.id;
-    select_row(&mut h, id);
+    h.select(id);
     let before = h.app.main_rows().count();
     h.press("<enter>");
     assert_eq!(
@@ -357,18 +345,6 @@ fn c_groups_processes_by_unit_or_container_with_totals_per_group() {
     );
     h.press("c");
     assert!(h.app.main_rows().all(|id| !matches!(id, RowId::Group(_))));
-}
-
-/// Selects the row `id` with the arrows, from the top.
-fn select_row(h: &mut Harness, id: RowId) {
-    h.press("<home>");
-    for _ in 0..40 {
-        if h.app.main_selection() == Some(id) {
-            return;
-        }
-        h.press("<down>");
-    }
-    panic!("no row {id:?}");
 }
 
 /// A request fio (9001) submitted from thread `tid`, run by `path`.
@@ -408,7 +384,7 @@ fn t_lists_the_threads_with_their_roles_and_what_each_submitted() {
     let mut h = people(120, 24);
     // A request streamed before the view opened is not counted: the view counts from its start.
     h.apply(&[fio_request(9003, Inline, 0)]);
-    select(&mut h, 9001);
+    h.select(RowId::Process(9001));
     h.press("t");
     assert_eq!(h.app.screen(), ScreenKind::Threads);
     assert_eq!(
@@ -483,7 +459,7 @@ fn in_a_replay_the_threads_are_those_the_recorded_requests_name() {
             ..config()
         },
     );
-    select(&mut h, 9001);
+    h.select(RowId::Process(9001));
     h.press("H");
     assert_eq!(h.app.screen(), ScreenKind::Threads);
     let shown = h.render();

@@ -52,11 +52,7 @@ fn ring_view_with_register_calls() {
                 .is_some_and(|i| !i.register_ops.is_empty() && i.register_denied > 0)
         })
         .expect("a ring with denied register calls");
-    let index = h.app.main_rows().position(|id| id == target).unwrap();
-    h.press("<home>");
-    for _ in 0..index {
-        h.press("j");
-    }
+    h.select(target);
     assert_eq!(h.app.main_selection(), Some(target));
     assert_snapshot!(h.press("<enter>").render());
 }

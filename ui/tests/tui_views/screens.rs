@@ -7,15 +7,6 @@ use uringtop_common::synthetic::synthetic_stream;
 use uringtop_tui::Theme;
 
 /// Two single-ring processes over 200 samples: enough streamed requests for the request view.
-fn request_heavy(width: u16, height: u16) -> Harness {
-    Harness::with_inputs(
-        &synthetic_stream(11, 200, 2, 1),
-        width,
-        height,
-        Theme::colored(),
-    )
-}
-
 #[test]
 fn main_view_80x24() {
     assert_snapshot!(Harness::synthetic(80, 24).render());
@@ -87,17 +78,21 @@ fn ring_view_120x40_since_start_second_opcode() {
 
 #[test]
 fn request_view() {
-    assert_snapshot!(request_heavy(120, 30).press("j<enter>r").render());
+    assert_snapshot!(Harness::request_heavy(120, 30).press("j<enter>r").render());
 }
 
 #[test]
 fn request_view_80x24_one_opcode() {
-    assert_snapshot!(request_heavy(80, 24).press("j<enter><enter>").render());
+    assert_snapshot!(Harness::request_heavy(80, 24)
+        .press("j<enter><enter>")
+        .render());
 }
 
 #[test]
 fn request_detail() {
-    assert_snapshot!(request_heavy(100, 30).press("j<enter>rjj<enter>").render());
+    assert_snapshot!(Harness::request_heavy(100, 30)
+        .press("j<enter>rjj<enter>")
+        .render());
 }
 
 #[test]

@@ -168,6 +168,18 @@ pub struct Fit {
     pub flex: bool,
 }
 
+impl Fit {
+    /// `width`, `priority`, `flex` as above, so that a view's table of columns reads one short
+    /// row per column.
+    pub const fn new(width: u16, priority: u8, flex: bool) -> Fit {
+        Fit {
+            width,
+            priority,
+            flex,
+        }
+    }
+}
+
 /// A priority meaning "not in this table at all" (e.g. verdict columns without a policy).
 pub const HIDDEN: u8 = u8::MAX;
 

@@ -3,7 +3,7 @@
 //! histograms over the interval, not an average of their percentiles. Built once per update.
 
 use crate::columns::Column;
-use crate::rows::{order, Figures, Folds, Key, Row, RowId, RowSpec};
+use crate::rows::{figure_key, order, Figures, Folds, Key, Row, RowId, RowSpec};
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use uringtop_common::latency::summarize;
@@ -119,27 +119,7 @@ fn group_row(label: &str, members: &[(&ProcessState, Row)], folds: &Folds) -> Ro
 
 /// Groups sort by name where the column names a process (PID, COMM, RING), else by figure.
 fn key(column: Column, row: &Row) -> Key<'_> {
-    let f = &row.figures;
-    let label = row.label.as_deref().unwrap_or("");
-    match column {
-        Column::Pid | Column::Comm | Column::Ring => Key::Text(label),
-        Column::Flags => Key::Num(f64::from(row.setup_flags)),
-        Column::ReqRate => Key::Num(f.req_per_s),
-        Column::Total => Key::Num(f.total as f64),
-        Column::Inflight => Key::Num(f.inflight as f64),
-        Column::P50 => Key::Num(f.p50_ns as f64),
-        Column::P99 => Key::Num(f.p99_ns as f64),
-        Column::ErrRate => Key::Num(f.err_per_s),
-        Column::Denied => Key::Num(f.denied as f64),
-        Column::Verdict => Key::Verdict(
-            f.verdicts
-                .worst()
-                .filter(|&a| a != uringtop_common::verdict::Action::Allow),
-            f.verdicts.violations(),
-        ),
-        Column::AsyncPct => Key::Num(f.async_pct),
-        Column::CqOverflow => Key::Num(f.cq_overflows as f64),
-    }
+    figure_key(column, row).unwrap_or(Key::Text(row.label.as_deref().unwrap_or("")))
 }
 
 #[cfg(test)]

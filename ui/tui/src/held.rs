@@ -17,6 +17,20 @@ impl Held {
         self.0.is_some()
     }
 
+    /// What the list's title says of it: ` · paused` with the whole UI, ` · not following`
+    /// while it holds still, ` · following` while the cursor (at `index`) is on the newest.
+    pub fn title_text(&self, paused: bool, index: usize) -> &'static str {
+        if paused {
+            " · paused"
+        } else if self.is_held() {
+            " · not following"
+        } else if index == 0 {
+            " · following"
+        } else {
+            ""
+        }
+    }
+
     /// After the cursor moved to `index`: holds the list `seqs` (as shown, found by `get`)
     /// when the cursor left the top, and follows again when it is back there.
     pub fn after_move<'m>(

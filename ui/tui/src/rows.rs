@@ -352,10 +352,11 @@ pub(crate) enum Key<'a> {
 /// The sort key of a process row (`ring` None) or of one of its ring rows. Columns that mean
 /// nothing for a ring within its process (pid, comm) sort rings by id.
 fn key<'a>(column: Column, p: &'a ProcessState, ring: Option<&RingState>, row: &Row) -> Key<'a> {
-    let f = &row.figures;
+    if let Some(key) = figure_key(column, row) {
+        return key;
+    }
     let ring_id = |r: &RingState| f64::from(r.info.ring);
     match column {
-        Column::Pid => Key::Num(ring.map_or(f64::from(p.pid), ring_id)),
         Column::Comm => match ring {
             Some(r) => Key::Num(ring_id(r)),
             None => Key::Text(&p.comm),
@@ -364,6 +365,17 @@ fn key<'a>(column: Column, p: &'a ProcessState, ring: Option<&RingState>, row: &
             Some(r) => ring_id(r),
             None => p.rings.keys().next().map_or(0.0, |&id| f64::from(id)),
         }),
+        // PID (every other column shows a figure).
+        _ => Key::Num(ring.map_or(f64::from(p.pid), ring_id)),
+    }
+}
+
+/// The sort key of a column that shows one of the row's figures: every column but PID, COMM
+/// and RING (None), which say what the row is. Process, ring and group rows share it.
+pub(crate) fn figure_key(column: Column, row: &Row) -> Option<Key<'static>> {
+    let f = &row.figures;
+    Some(match column {
+        Column::Pid | Column::Comm | Column::Ring => return None,
         Column::Flags => Key::Num(f64::from(row.setup_flags)),
         Column::ReqRate => Key::Num(f.req_per_s),
         Column::Total => Key::Num(f.total as f64),
@@ -378,7 +390,7 @@ fn key<'a>(column: Column, p: &'a ProcessState, ring: Option<&RingState>, row: &
         ),
         Column::AsyncPct => Key::Num(f.async_pct),
         Column::CqOverflow => Key::Num(f.cq_overflows as f64),
-    }
+    })
 }
 
 /// By the key in the chosen direction, then by id ascending, so equal keys keep a stable order.

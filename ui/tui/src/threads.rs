@@ -93,10 +93,16 @@ mod tests {
     fn this_process_lists_its_own_threads_by_name() {
         let pid = std::process::id();
         let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
         let t = std::thread::Builder::new()
             .name("uringtop-probe".into())
-            .spawn(move || rx.recv())
+            .spawn(move || {
+                // The new thread names itself before it runs this: once it says so, its comm is set.
+                ready_tx.send(()).ok();
+                rx.recv()
+            })
             .unwrap();
+        ready_rx.recv().unwrap();
         let threads = read(pid).unwrap();
         assert!(threads.iter().any(|t| t.tid == pid), "the main thread");
         // The kernel cuts comm at 15 bytes.

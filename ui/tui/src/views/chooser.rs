@@ -2,6 +2,7 @@
 //! cursor on one, and the keys. Drawn into the buffer cell by cell with the frame's scratch
 //! string, like the tables.
 
+use super::popup_block;
 use super::text::{cell, fill};
 use crate::app::App;
 use crate::chooser::Chooser;
@@ -10,7 +11,7 @@ use crate::layout;
 use crate::settings::ConfigStore;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Block, Clear, Widget};
+use ratatui::widgets::{Clear, Widget};
 use std::fmt::Write;
 
 /// Lines under the list: the keys, and where `s` saves.
@@ -26,12 +27,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, chooser: &Chooser, s: &mut 
     Clear.render(popup, buf);
     s.clear();
     let _ = write!(s, " columns of the {} · C or Esc closes ", view.title());
-    Block::bordered()
-        .title(s.as_str())
-        .title_style(theme.title)
-        .border_style(theme.title)
-        .style(theme.popup)
-        .render(popup, buf);
+    popup_block(s.as_str(), theme).render(popup, buf);
     let inner = Rect::new(
         popup.x + 1,
         popup.y + 1,

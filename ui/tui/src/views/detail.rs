@@ -1,12 +1,13 @@
 //! One request in full: every SQE field, the CQE, how it executed and how long it took.
 
+use super::popup_block;
 use super::violations::rule;
 use crate::layout;
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use ratatui::widgets::{Clear, Paragraph, Widget};
 use uringtop_common::input::Request;
 use uringtop_common::names::{cqe_buffer_id, cqe_flag_names, ring_name, sqe_flag_names};
 use uringtop_common::request_fields::{self as fields, Fd};
@@ -19,11 +20,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App, r: &Request) {
         .saturating_add(2);
     let popup = layout::popup(area, 72, height);
     Clear.render(popup, buf);
-    let block = Block::bordered()
-        .title(" request · Esc back ")
-        .title_style(theme.title)
-        .border_style(theme.title)
-        .style(theme.popup);
+    let block = popup_block(" request · Esc back ", theme);
     Paragraph::new(lines).block(block).render(popup, buf);
 }
 

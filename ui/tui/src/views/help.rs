@@ -2,13 +2,14 @@
 //! everywhere, and what the columns mean, for the mode it is in: in a replay some keys move
 //! through time instead. Sized to fit 80x24.
 
+use super::popup_block;
 use crate::app::{App, ScreenKind, SourceKind};
 use crate::format;
 use crate::layout;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Widget, Wrap};
 
 /// The main view's keys: moving and folding differ in a replay, where Home, End, g and the arrows
 /// ← → move through time (see [`REPLAY`]); the rest is the same in both modes.
@@ -219,11 +220,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, app: &App) {
     let popup = layout::popup(area, 78, u16::try_from(rows + 3).unwrap_or(u16::MAX));
     Clear.render(popup, buf);
     let title = format!(" help: {name} · any key closes ");
-    let block = Block::bordered()
-        .title(title)
-        .title_style(theme.title)
-        .border_style(theme.title)
-        .style(theme.popup);
+    let block = popup_block(title, theme);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(block)

@@ -26,6 +26,8 @@ use crate::layout;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Block;
 use ratatui::Frame;
 use text::cell;
 use uringtop_common::model::Model;
@@ -101,6 +103,16 @@ fn ring_label(ring: u32) -> std::borrow::Cow<'static, str> {
     } else {
         format!("ring {ring}").into()
     }
+}
+
+/// The frame of every popup (help, a request's detail, a process, the signal and column
+/// choosers): titled, bordered, and filled in the popup's style.
+fn popup_block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .title(title)
+        .title_style(theme.title)
+        .border_style(theme.title)
+        .style(theme.popup)
 }
 
 /// A centered two-line message in place of an empty table.

@@ -4,7 +4,7 @@
 //! frame's scratch string: nothing is allocated per frame.
 
 use super::text::{cell, fill};
-use super::{flags, wrap};
+use super::{flags, popup_block, wrap};
 use crate::format;
 use crate::layout;
 use crate::rows::{process_figures, ring_figures, Figures};
@@ -12,7 +12,7 @@ use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Clear, Widget};
+use ratatui::widgets::{Clear, Widget};
 use std::fmt::Write;
 use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::model::{Model, ProcessState};
@@ -27,20 +27,12 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
     let Some(p) = model.process(pid) else {
         let popup = layout::popup(area, 60, 5);
         Clear.render(popup, buf);
-        let block = bordered(" process · Esc back ", app);
+        let block = popup_block(" process · Esc back ", theme);
         let inner = block.inner(popup);
         block.render(popup, buf);
         s.clear();
         let _ = write!(s, "pid {pid} is gone: it exited and left the list");
-        cell(
-            buf,
-            inner.x + 1,
-            inner.y,
-            inner.width.saturating_sub(1),
-            s,
-            theme.dim,
-            false,
-        );
+        popup_line(buf, inner, inner.y, s, theme.dim);
         return;
     };
     let width = 96.min(area.width);
@@ -65,7 +57,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
     let rings = p.rings.len() as u16;
     let popup = layout::popup(area, width, fixed + rings + 3);
     Clear.render(popup, buf);
-    let block = bordered(" process · Esc back · k signal ", app);
+    let block = popup_block(" process · Esc back · k signal ", theme);
     let inner = block.inner(popup);
     block.render(popup, buf);
     fill(buf, inner, theme.popup);
@@ -197,25 +189,26 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
         w.line(s, theme.dim);
     }
     let keys = "Esc back · k send a signal · t threads · F in the list follows it";
-    let y = inner.bottom().saturating_sub(1);
+    popup_line(
+        buf,
+        inner,
+        inner.bottom().saturating_sub(1),
+        keys,
+        theme.dim,
+    );
+}
+
+/// A line of the popup at `y`: indented by one, as wide as the popup's `inner` area allows.
+fn popup_line(buf: &mut Buffer, inner: Rect, y: u16, text: &str, style: Style) {
     cell(
         buf,
         inner.x + 1,
         y,
         inner.width.saturating_sub(1),
-        keys,
-        theme.dim,
+        text,
+        style,
         false,
     );
-}
-
-fn bordered<'a>(title: &'a str, app: &App) -> Block<'a> {
-    let theme = &app.config.theme;
-    Block::bordered()
-        .title(title)
-        .title_style(theme.title)
-        .border_style(theme.title)
-        .style(theme.popup)
 }
 
 fn display_comm(p: &ProcessState) -> &str {
@@ -287,16 +280,7 @@ impl Lines<'_> {
         if !self.room() {
             return;
         }
-        let a = self.area;
-        cell(
-            self.buf,
-            a.x + 1,
-            self.y,
-            a.width.saturating_sub(1),
-            text,
-            style,
-            false,
-        );
+        popup_line(self.buf, self.area, self.y, text, style);
         self.y += 1;
     }
 }

@@ -22,68 +22,20 @@ const RIGHT: [bool; REQUESTS.len()] = [
     false, true, false, true, true, true, false, true, false, true, false, false,
 ];
 const COLUMNS: [Fit; REQUESTS.len()] = [
-    Fit {
-        width: 15,
-        priority: 0,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 2,
-        flex: false,
-    },
-    Fit {
-        width: 12,
-        priority: 0,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 1,
-        flex: false,
-    },
-    Fit {
-        width: 10,
-        priority: 2,
-        flex: false,
-    },
-    Fit {
-        width: 7,
-        priority: 1,
-        flex: false,
-    },
-    Fit {
-        width: 10,
-        priority: 3,
-        flex: false,
-    },
-    Fit {
-        width: 18,
-        priority: 2,
-        flex: false,
-    },
-    Fit {
-        width: 14,
-        priority: 0,
-        flex: true,
-    },
-    Fit {
-        width: 8,
-        priority: 0,
-        flex: false,
-    },
-    Fit {
-        width: 8,
-        priority: 1,
-        flex: false,
-    },
+    Fit::new(15, 0, false),
+    Fit::new(7, 2, false),
+    Fit::new(12, 0, false),
+    Fit::new(7, 1, false),
+    Fit::new(10, 2, false),
+    Fit::new(7, 1, false),
+    Fit::new(10, 3, false),
+    Fit::new(18, 2, false),
+    Fit::new(14, 0, true),
+    Fit::new(8, 0, false),
+    Fit::new(8, 1, false),
     // The most telling argument (a path, an address, what the fd is): takes the spare width,
     // on terminals wide enough for every other column (143 columns).
-    Fit {
-        width: 16,
-        priority: 3,
-        flex: true,
-    },
+    Fit::new(16, 3, true),
 ];
 
 pub fn draw(
@@ -222,13 +174,7 @@ fn title(
             screen.seqs.len()
         );
     }
-    if app.paused() {
-        s.push_str(" · paused");
-    } else if screen.held.is_held() {
-        s.push_str(" · not following");
-    } else if screen.cursor.index == 0 {
-        s.push_str(" · following");
-    }
+    s.push_str(screen.held.title_text(app.paused(), screen.cursor.index));
     cell(
         buf,
         area.x,

@@ -28,27 +28,20 @@ const RIGHT: [bool; RING.len()] = [
 ];
 /// The policy's columns (LOG, DENY, KILL): only with a policy.
 const VERDICT_COLUMNS: std::ops::RangeInclusive<usize> = 5..=7;
-const fn col(width: u16, priority: u8, flex: bool) -> Fit {
-    Fit {
-        width,
-        priority,
-        flex,
-    }
-}
 const COLUMNS: [Fit; RING.len()] = [
-    col(14, 0, false),
-    col(7, 0, false),
-    col(8, 1, false),
-    col(14, 0, true),
-    col(6, 1, false),
-    col(6, 1, false),
-    col(6, 1, false),
-    col(6, 1, false),
-    col(6, 2, false),
-    col(7, 1, false),
-    col(7, 2, false),
-    col(7, 0, false),
-    col(7, 1, false),
+    Fit::new(14, 0, false),
+    Fit::new(7, 0, false),
+    Fit::new(8, 1, false),
+    Fit::new(14, 0, true),
+    Fit::new(6, 1, false),
+    Fit::new(6, 1, false),
+    Fit::new(6, 1, false),
+    Fit::new(6, 1, false),
+    Fit::new(6, 2, false),
+    Fit::new(7, 1, false),
+    Fit::new(7, 2, false),
+    Fit::new(7, 0, false),
+    Fit::new(7, 1, false),
 ];
 
 /// The opcode table's columns, without the verdict ones when no policy is loaded.

@@ -1,13 +1,14 @@
 //! The signal chooser (`k`), over the screen it was opened from: which process, the signals with
 //! what each does, then the question before sending.
 
+use super::popup_block;
 use super::text::{cell, fill};
 use crate::layout;
 use crate::signals::{SignalScreen, SIGNALS};
 use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Block, Clear, Widget};
+use ratatui::widgets::{Clear, Widget};
 use std::fmt::Write;
 use uringtop_common::model::Model;
 
@@ -24,11 +25,7 @@ pub fn draw(
     let height = SIGNALS.len() as u16 + 6;
     let popup = layout::popup(area, 64, height);
     Clear.render(popup, buf);
-    let block = Block::bordered()
-        .title(" send a signal · Esc cancels ")
-        .title_style(theme.title)
-        .border_style(theme.title)
-        .style(theme.popup);
+    let block = popup_block(" send a signal · Esc cancels ", theme);
     let inner = block.inner(popup);
     block.render(popup, buf);
     fill(buf, inner, theme.popup);

@@ -3,8 +3,10 @@
 use super::text::{display_width, fill, spans};
 use crate::app::{App, Screen, ScreenKind, SourceKind};
 use crate::format;
+use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use std::fmt::Write;
 use std::time::Duration;
 use uringtop_common::model::Model;
@@ -24,39 +26,18 @@ pub fn draw(
     if app.main.editing_filter && app.screen() == ScreenKind::Main {
         s.clear();
         let _ = write!(s, " filter (comm or pid): {}", app.main.spec.filter);
-        let x = spans(
-            buf,
-            area.x,
-            area.y,
-            right,
-            &[(s, theme.status), ("█", theme.status)],
-        );
-        spans(
-            buf,
-            x,
-            area.y,
-            right,
-            &[("   Enter keeps · Esc clears", theme.status)],
-        );
-        return;
+        let keys = ("Enter keeps · Esc clears", theme.status);
+        return typing(buf, area, s, keys, theme);
     }
     if let Some(Screen::Requests(r)) = app.stack.last() {
         if let Some(text) = &r.editing {
             s.clear();
             let _ = write!(s, " filter (op: errno: fd: path: lat>): {text}");
-            let x = spans(
-                buf,
-                area.x,
-                area.y,
-                right,
-                &[(s, theme.status), ("█", theme.status)],
-            );
             let after = match &r.query_error {
                 Some(e) => (e.as_str(), theme.key),
                 None => ("Enter applies · Esc cancels", theme.status),
             };
-            spans(buf, x, area.y, right, &[("   ", theme.status), after]);
-            return;
+            return typing(buf, area, s, after, theme);
         }
     }
     let mut x = spans(
@@ -171,6 +152,21 @@ pub fn draw(
             spans(buf, x, area.y, right, &[(text, theme.status)])
         }
     };
+}
+
+/// A filter being typed: `prompt` with the text so far, a cursor, then `after` (the keys, or
+/// what is wrong with the text).
+fn typing(buf: &mut Buffer, area: Rect, prompt: &str, after: (&str, Style), theme: &Theme) {
+    let right = area.right();
+    let cursor = ("█", theme.status);
+    let x = spans(
+        buf,
+        area.x,
+        area.y,
+        right,
+        &[(prompt, theme.status), cursor],
+    );
+    spans(buf, x, area.y, right, &[("   ", theme.status), after]);
 }
 
 /// The real length of the latest interval when it is more than 10 % off the nominal one. Not

@@ -17,24 +17,17 @@ use uringtop_common::model::Model;
 const HEADERS: [&str; 10] = [
     "TID", "NAME", "ROLE", "SQEs", "SHARE", "INLINE", "POLL", "IO-WQ", "REJECTED", "ERRORS",
 ];
-const fn col(width: u16, priority: u8, flex: bool) -> Fit {
-    Fit {
-        width,
-        priority,
-        flex,
-    }
-}
 const COLUMNS: [Fit; 10] = [
-    col(8, 0, false),
-    col(16, 0, true),
-    col(12, 0, false),
-    col(8, 0, false),
-    col(6, 1, false),
-    col(7, 1, false),
-    col(6, 2, false),
-    col(6, 1, false),
-    col(8, 2, false),
-    col(7, 1, false),
+    Fit::new(8, 0, false),
+    Fit::new(16, 0, true),
+    Fit::new(12, 0, false),
+    Fit::new(8, 0, false),
+    Fit::new(6, 1, false),
+    Fit::new(7, 1, false),
+    Fit::new(6, 2, false),
+    Fit::new(6, 1, false),
+    Fit::new(8, 2, false),
+    Fit::new(7, 1, false),
 ];
 
 const COUNTED: &str = "SQEs: the requests each thread submitted (an SQPOLL ring's are its iou-sqp \

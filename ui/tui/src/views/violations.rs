@@ -19,23 +19,16 @@ use uringtop_common::model::Model;
 use uringtop_common::request_fields as fields;
 
 const RIGHT: [bool; VIOLATIONS.len()] = [false, false, true, false, true, true, true, false, false];
-const fn col(width: u16, priority: u8, flex: bool) -> Fit {
-    Fit {
-        width,
-        priority,
-        flex,
-    }
-}
 const COLUMNS: [Fit; VIOLATIONS.len()] = [
-    col(15, 0, false),
-    col(18, 0, false),
-    col(5, 1, false),
-    col(12, 0, false),
-    col(7, 2, false),
-    col(10, 3, false),
-    col(7, 3, false),
-    col(10, 0, false),
-    col(14, 0, true),
+    Fit::new(15, 0, false),
+    Fit::new(18, 0, false),
+    Fit::new(5, 1, false),
+    Fit::new(12, 0, false),
+    Fit::new(7, 2, false),
+    Fit::new(10, 3, false),
+    Fit::new(7, 3, false),
+    Fit::new(10, 0, false),
+    Fit::new(14, 0, true),
 ];
 
 pub fn draw(
@@ -159,13 +152,7 @@ fn title(
         screen.seqs.len(),
         model.violations_seen()
     );
-    if app.paused() {
-        s.push_str(" · paused");
-    } else if screen.held.is_held() {
-        s.push_str(" · not following");
-    } else if screen.cursor.index == 0 {
-        s.push_str(" · following");
-    }
+    s.push_str(screen.held.title_text(app.paused(), screen.cursor.index));
     // Verdicts per rule since start (every process, SQEs and register calls): which rules fire.
     let hits = model.rule_hits();
     if !hits.is_empty() {
