@@ -127,7 +127,9 @@ fn record_synthetic(file: &Path, duration: &str) {
 fn dump_from_a_recording_equals_the_model_fed_directly() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.mcap");
-    record_synthetic(&file, "1");
+    // 2 s of 50 ms samples: 1 s left fewer than the 5 samples this test needs once, on a machine
+    // loaded enough that the recorder's start took most of its second.
+    record_synthetic(&file, "2");
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
