@@ -1,9 +1,19 @@
 //! Seek time and memory against recording length: writes a long recording (1-s samples of 4
 //! processes x 2 rings, requests streamed at a steady rate, checkpoints as the recorder makes
 //! them) to a file, then, in a fresh process, opens it and jumps to spread-out positions as a
-//! replay does, timing each jump and reading the process's peak RSS.
+//! replay does, timing each jump and reading the process's peak RSS. Measured three ways:
+//! - the finished file, which opens from its summary and index;
+//! - the same file with its summary and footer cut off (as a file older than the index, or one
+//!   whose recorder was killed, it opens by reading every chunk);
+//! - with `--rotate M`, the same stream written as a `record --dir` series of M-minute files,
+//!   opened as `replay DIR` opens it (each file from its index, then joined).
 //!
-//!   cargo bench -p uringtop-common --bench seek [-- --minutes 60,180 --rate 10000 --dir /tmp]
+//! ```text
+//! cargo bench -p uringtop-common --bench seek [-- --minutes 60,180 --rate 10000 --dir /tmp
+//!     --rotate 10 --no-cut]
+//! ```
+//!
+//! `--no-cut` skips the file without its summary (reading a 10 GB file whole takes minutes).
 //!
 //! Each file is deleted after it is measured (a 10,000 requests/s hour is a few hundred MB).
 
@@ -26,6 +36,8 @@ fn main() {
         measure(Path::new(&file));
         return;
     }
+    let rotate: Option<u64> = value("--rotate").map(|m| m.parse().expect("--rotate MINUTES"));
+    let cut = !args.iter().any(|a| a == "--no-cut");
     let minutes: Vec<u64> = value("--minutes")
         .unwrap_or_else(|| "10".into())
         .split(',')
@@ -37,26 +49,69 @@ fn main() {
         let path = dir.join(format!("uringtop-seek-bench-{m}min.mcap"));
         let _ = std::fs::remove_file(&path);
         let t = Instant::now();
-        let requests = write(&path, m * 60, rate);
+        let requests = write(std::slice::from_ref(&path), m * 60, rate);
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         println!(
             "{m} min at {rate} requests/s: {requests} requests, {:.0} MB, written in {:.0} s",
             bytes as f64 / 1e6,
             t.elapsed().as_secs_f64()
         );
-        let out = Command::new(std::env::current_exe().expect("this program"))
-            .args(["--measure", path.to_str().expect("a UTF-8 path")])
-            .output()
-            .expect("runs itself");
-        print!("{}", String::from_utf8_lossy(&out.stdout));
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        print!("  finished:        ");
+        measure_in_child(&path);
+        if cut {
+            cut_summary(&path);
+            print!("  without summary: ");
+            measure_in_child(&path);
+        }
         let _ = std::fs::remove_file(&path);
+        if let Some(r) = rotate {
+            let series = dir.join(format!("uringtop-seek-bench-{m}min"));
+            let _ = std::fs::remove_dir_all(&series);
+            std::fs::create_dir(&series).expect("creates the directory");
+            let files: Vec<PathBuf> = (0..m.div_ceil(r))
+                .map(|i| series.join(format!("part-{i:05}.mcap")))
+                .collect();
+            write(&files, m * 60, rate);
+            print!("  {} files of {r} min: ", files.len());
+            measure_in_child(&series);
+            let _ = std::fs::remove_dir_all(&series);
+        }
     }
 }
 
-/// `seconds` 1-s samples with `rate` requests a second between them; returns the requests.
-fn write(path: &Path, seconds: u64, rate: u64) -> u64 {
-    let mut w = RecordingWriter::create(path, &Header::default()).expect("creates the file");
+/// Measures `path` in a fresh process (for its own peak RSS).
+fn measure_in_child(path: &Path) {
+    let out = Command::new(std::env::current_exe().expect("this program"))
+        .args(["--measure", path.to_str().expect("a UTF-8 path")])
+        .output()
+        .expect("runs itself");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Cuts the summary and footer off a finished file: what is left ends with the data section's
+/// end, and opens by reading every chunk (as a file older than the index).
+fn cut_summary(path: &Path) {
+    let bytes = std::fs::read(path).expect("reads the file");
+    // The footer: opcode, length, summary start, summary offset start, CRC; then the magic.
+    let footer = &bytes[bytes.len() - 8 - 20..];
+    let summary_start = u64::from_le_bytes(footer[..8].try_into().expect("8 bytes"));
+    drop(bytes);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_len(summary_start))
+        .expect("cuts the file");
+}
+
+/// `seconds` 1-s samples with `rate` requests a second between them, in as many files as
+/// `paths` name, an equal share each, each file continuing the model of the one before (as
+/// `record --dir` writes them); returns the requests.
+fn write(paths: &[PathBuf], seconds: u64, rate: u64) -> u64 {
+    let per_file = seconds.div_ceil(paths.len() as u64);
+    let mut files = paths.iter();
+    let mut w = RecordingWriter::create(files.next().expect("a file"), &Header::default())
+        .expect("creates the file");
     let mut x = 0x9e37_79b9_7f4a_7c15u64;
     let mut rand = move || {
         x ^= x << 13;
@@ -72,7 +127,14 @@ fn write(path: &Path, seconds: u64, rate: u64) -> u64 {
         });
     let mut n = 0u64;
     let mut prev: Option<u64> = None;
-    for mut sample in samples {
+    for (second, mut sample) in samples.enumerate() {
+        if second > 0 && (second as u64).is_multiple_of(per_file) {
+            let model = w.model().clone();
+            w.finish().expect("finishes");
+            w = RecordingWriter::create(files.next().expect("a file"), &Header::default())
+                .and_then(|w| w.continuing(model))
+                .expect("creates the next file");
+        }
         let start = prev.unwrap_or(sample.time_ns - 1_000_000_000);
         sample.time_ns = start + 1_000_000_000;
         for i in 0..rate {
@@ -114,11 +176,31 @@ fn write(path: &Path, seconds: u64, rate: u64) -> u64 {
     n
 }
 
-/// Opens `path` and jumps around it as a replay does; prints the times and the peak RSS.
+/// Opens `path` (a directory: its files as one recording, as `replay DIR` does) and jumps
+/// around it as a replay does; prints the times and the peak RSS.
 fn measure(path: &Path) {
     let t = Instant::now();
-    let rec = Recording::open(path).expect("opens");
+    let rec = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .expect("reads the directory")
+            .map(|e| e.expect("an entry").path())
+            .collect();
+        files.sort();
+        Recording::join(
+            files
+                .iter()
+                .map(|f| Recording::open(f).expect("opens"))
+                .collect(),
+        )
+    } else {
+        Recording::open(path).expect("opens")
+    };
     let open_s = t.elapsed().as_secs_f64();
+    let how = if rec.opened_from_index() {
+        "from the index"
+    } else {
+        "reading every chunk"
+    };
     let checkpoints = rec.checkpoints().len();
     let t = Instant::now();
     let mut timeline = Timeline::new(rec);
@@ -135,8 +217,9 @@ fn measure(path: &Path) {
     }
     times.sort_by(f64::total_cmp);
     println!(
-        "  open {open_s:.1} s ({checkpoints} checkpoints), first sample {:.2} s; {} jumps: \
+        "open {:.1} ms ({how}; {checkpoints} checkpoints), first sample {:.2} s; {} jumps: \
          median {:.2} s, max {:.2} s; peak RSS {} MB",
+        open_s * 1e3,
         first_s,
         times.len(),
         times[times.len() / 2],

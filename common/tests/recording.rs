@@ -48,8 +48,15 @@ fn record_with(inputs: &[Input], spacing: Spacing) -> Vec<u8> {
 /// The bytes of an unfinished recording: written and flushed, never finished (the writer is
 /// leaked, as a SIGKILL would, so its Drop cannot finish the file).
 fn unfinished_bytes(inputs: &[Input]) -> Vec<u8> {
+    unfinished_bytes_with(inputs, Spacing::DEFAULT)
+}
+
+/// [`unfinished_bytes`] with checkpoints as `spacing` says.
+fn unfinished_bytes_with(inputs: &[Input], spacing: Spacing) -> Vec<u8> {
     let shared = SharedBuf::default();
-    let mut w = RecordingWriter::new(shared.clone(), &header()).unwrap();
+    let mut w = RecordingWriter::new(shared.clone(), &header())
+        .unwrap()
+        .with_checkpoints(spacing);
     for input in inputs {
         w.write(input).unwrap();
         if matches!(input, Input::Sample(_)) {
@@ -233,6 +240,108 @@ fn a_flipped_bit_in_a_chunk_stops_reading_there() {
 }
 
 #[test]
+fn a_finished_file_opens_from_its_index_as_reading_it_whole_would() {
+    // The same inputs, finished (opened from the summary and index) and unfinished (no summary:
+    // every chunk read at open) must index the same samples, requests and checkpoints.
+    let inputs = stream();
+    let spacing = Spacing {
+        samples: 3,
+        requests: 40,
+    };
+    let finished = Recording::from_bytes(&record_with(&inputs, spacing)).unwrap();
+    let scanned = Recording::from_bytes(&unfinished_bytes_with(&inputs, spacing)).unwrap();
+    assert!(finished.opened_from_index());
+    assert!(!scanned.opened_from_index());
+    assert!(finished.damage().is_none(), "{}", finished.summary());
+    assert!(finished.checkpoints().len() > 3);
+    assert_eq!(finished.checkpoints(), scanned.checkpoints());
+    assert!(finished.sample_times().eq(scanned.sample_times()));
+    assert_eq!(finished.request_count(), scanned.request_count());
+    assert_eq!(finished.intact_bytes(), finished.file_bytes());
+    assert_eq!(finished.inputs().collect::<Vec<_>>(), inputs);
+    for i in 0..finished.sample_count() {
+        let (a, b) = (
+            finished.inputs_from_sample(i),
+            scanned.inputs_from_sample(i),
+        );
+        assert!(a.eq(b), "from sample {i}");
+    }
+    for &at in finished.checkpoints() {
+        let (model, _) = finished.restore(at).unwrap();
+        assert!(model == scanned.restore(at).unwrap().0);
+    }
+}
+
+#[test]
+fn a_corrupt_chunk_of_an_indexed_file_is_found_when_it_is_read() {
+    let inputs = stream();
+    let bytes = record(&inputs, true);
+    let chunks = mcap::Summary::read(&bytes).unwrap().unwrap().chunk_indexes;
+    let middle = &chunks[chunks.len() / 2];
+    // The last byte of its compressed data.
+    let mut broken = bytes.clone();
+    broken[(middle.chunk_start_offset + middle.chunk_length - 1) as usize] ^= 0x10;
+    let rec = Recording::from_bytes(&broken).unwrap();
+    assert!(rec.opened_from_index(), "the chunks are not read at open");
+    assert!(rec.damage().is_none());
+    let got: Vec<Input> = rec.inputs().collect();
+    assert!(got.len() < inputs.len());
+    assert_eq!(
+        &inputs[..got.len()],
+        &got[..],
+        "what precedes the chunk, in order"
+    );
+    let damage = rec.damage().expect("found reading");
+    assert!(damage.after_open && !damage.unfinished, "{damage:?}");
+    let at = format!(
+        "the chunk at byte {} of {}",
+        middle.chunk_start_offset,
+        bytes.len()
+    );
+    assert!(rec.summary().contains(&at), "{}", rec.summary());
+    // A replay moving over it stops there, and shows what it holds.
+    let mut timeline = Timeline::new(rec);
+    timeline.goto_end();
+    timeline.goto_sample(1);
+}
+
+#[test]
+fn a_damaged_summary_or_index_opens_by_reading_every_chunk() {
+    let inputs = stream();
+    let bytes = record(&inputs, true);
+    let summary = mcap::Summary::read(&bytes).unwrap().unwrap();
+    let index = &summary.attachment_indexes[0];
+    let summary_start = {
+        let footer = &bytes[bytes.len() - 8 - 20..];
+        u64::from_le_bytes(footer[..8].try_into().unwrap()) as usize
+    };
+    for at in [
+        index.offset as usize + index.length as usize - 6, // in the index's data
+        summary_start + 3,                                 // in the summary
+        bytes.len() - 10,                                  // in the footer
+    ] {
+        let mut broken = bytes.clone();
+        broken[at] ^= 0x04;
+        let rec = Recording::from_bytes(&broken).unwrap();
+        assert!(!rec.opened_from_index(), "byte {at}");
+        assert_eq!(rec.inputs().collect::<Vec<_>>(), inputs, "byte {at}");
+    }
+}
+
+#[test]
+fn a_file_older_than_the_index_opens_by_reading_every_chunk() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sample.mcap");
+    let rec = Recording::open(&path).unwrap();
+    assert!(!rec.opened_from_index());
+    assert!(rec.damage().is_none(), "{}", rec.summary());
+    assert!(rec.sample_count() > 3 && rec.request_count() > 100);
+    assert_eq!(
+        rec.inputs().count() as u64,
+        rec.sample_count() as u64 + rec.request_count()
+    );
+}
+
+#[test]
 fn what_is_not_a_recording_is_refused_clearly() {
     assert_eq!(Recording::from_bytes(b"").err(), Some(OpenError::Empty));
     let e = Recording::from_bytes(b"PK\x03\x04 a zip file")
@@ -315,8 +424,8 @@ extern "C" {
 #[test]
 fn the_file_holds_the_header_and_the_inputs_and_nothing_else() {
     // Inputs carry no kernel address by construction (see input.rs); the file must add none:
-    // every record is the MCAP framing, our header (with only its known keys), our two
-    // schemas/channels, or a message that decodes to one of the inputs.
+    // every record is the MCAP framing, our header (with only its known keys), our
+    // schemas/channels, our index, or a message that decodes to one of the inputs.
     use mcap::records::Record;
     let inputs = stream();
     let bytes = record(&inputs, true);
@@ -342,7 +451,11 @@ fn the_file_holds_the_header_and_the_inputs_and_nothing_else() {
             Record::Schema { header, .. } => assert!(header.name.starts_with("uringtop.")),
             Record::Channel(c) => assert!(c.topic.starts_with("/uringtop/")),
             Record::Message { .. } => messages += 1,
-            Record::Attachment { .. } => panic!("no attachments"),
+            // The index: every sample's time and chunk number, the checkpoints' positions.
+            Record::Attachment { header, .. } => {
+                assert_eq!(header.name, "uringtop.index");
+                assert_eq!(header.media_type, "application/x-uringtop-index");
+            }
             _ => {}
         }
     }
@@ -671,22 +784,43 @@ proptest! {
         let bytes = fixture();
         let mut damaged = bytes[..(bytes.len() as f64 * cut) as usize].to_vec();
         if damaged.is_empty() { damaged = bytes.to_vec(); }
-        for (at, bit) in flips {
-            let i = ((damaged.len() as f64 * at) as usize).min(damaged.len() - 1);
-            damaged[i] ^= 1 << bit;
+        flip(&mut damaged, &flips);
+        read_all_of(&damaged);
+    }
+
+    /// A whole file opens from its index unless the flips hit it: its chunks are checked as
+    /// they are read.
+    #[test]
+    fn bit_flips_in_a_finished_file_never_panic(flips in proptest::collection::vec((0.0f64..1.0, 0u8..8), 1..4)) {
+        let mut damaged = fixture().to_vec();
+        flip(&mut damaged, &flips);
+        read_all_of(&damaged);
+    }
+}
+
+fn flip(bytes: &mut [u8], flips: &[(f64, u8)]) {
+    for &(at, bit) in flips {
+        let i = ((bytes.len() as f64 * at) as usize).min(bytes.len() - 1);
+        bytes[i] ^= 1 << bit;
+    }
+}
+
+/// Opens `damaged` and, if it opens, reads it every way a replay does.
+fn read_all_of(damaged: &[u8]) {
+    if let Ok(rec) = Recording::from_bytes(damaged) {
+        let _ = rec.summary();
+        // Whatever is recovered iterates and feeds the model without trouble.
+        let mut model = Model::new();
+        for input in rec.inputs() {
+            model.apply(&input);
         }
-        if let Ok(rec) = Recording::from_bytes(&damaged) {
-            let _ = rec.summary();
-            // Whatever is recovered iterates and feeds the model without trouble.
-            let mut model = Model::new();
-            for input in rec.inputs() { model.apply(&input); }
-            let _ = model.report();
-            // And a replay jumps around it, restoring what checkpoints it kept.
-            let mut timeline = Timeline::new(rec);
-            let (_, n) = timeline.position();
-            for to in [n, n / 3, n / 2, 1] {
-                timeline.goto_sample(to);
-            }
+        let _ = model.report();
+        let _ = rec.summary();
+        // And a replay jumps around it, restoring what checkpoints it kept.
+        let mut timeline = Timeline::new(rec);
+        let (_, n) = timeline.position();
+        for to in [n, n / 3, n / 2, 1] {
+            timeline.goto_sample(to);
         }
     }
 }

@@ -28,7 +28,9 @@ pub async fn run(args: AdviseArgs) -> Result<()> {
                 seconds: last.saturating_sub(first) as f64 / 1e9,
             };
             let sink = AdviceSink::new(args.pid, args.format, observed, None);
-            session::replay(rec.inputs(), vec![Box::new(sink)])
+            let done = session::replay(rec.inputs(), vec![Box::new(sink)]);
+            crate::recording_file::warn_if_damaged_reading(path, &rec);
+            done
         }
         (None, Some(duration)) => {
             let source = Source::probe(LIVE_SAMPLE_EVERY.min(duration), None)?;

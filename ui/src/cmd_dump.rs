@@ -79,7 +79,9 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
             (Input::Sample(s), Some(e)) => s.time_ns <= e,
             _ => true,
         });
-        return session::replay(inputs, vec![Box::new(sink)]);
+        let done = session::replay(inputs, vec![Box::new(sink)]);
+        crate::recording_file::warn_if_damaged_reading(path, &rec);
+        return done;
     }
     let windows = Windows::Recorded {
         start,
@@ -87,5 +89,7 @@ fn from_recording(args: &DumpArgs, path: &Path) -> Result<()> {
         every_ns: args.interval.map(|d| d.as_nanos() as u64),
     };
     let sink = ReportSink::new(windows, args.format, args.pid);
-    session::replay(rec.inputs(), vec![Box::new(sink)])
+    let done = session::replay(rec.inputs(), vec![Box::new(sink)]);
+    crate::recording_file::warn_if_damaged_reading(path, &rec);
+    done
 }

@@ -35,6 +35,7 @@ pub fn run(args: ExportArgs) -> Result<()> {
         Input::Sample(_) => None,
     });
     let written = write_trace(requests, &mut out).and_then(|n| out.flush().map(|_| n));
+    crate::recording_file::warn_if_damaged_reading(&args.file, &rec);
     let n = match written {
         Ok(n) => n,
         Err(e) => {

@@ -24,6 +24,14 @@ pub fn open(path: &Path) -> Result<Recording> {
     Ok(rec)
 }
 
+/// After reading `rec` through: a warning if a chunk failed as it was read (a finished file's
+/// chunks are checked when first read, not at open), since what was made of it stops there.
+pub fn warn_if_damaged_reading(path: &Path, rec: &Recording) {
+    if rec.damage().is_some_and(|d| d.after_open) {
+        eprintln!("uringtop: warning: {}: {}", path.display(), rec.summary());
+    }
+}
+
 /// A recording for a window of it: `window` turns the time of the recording's first sample
 /// into the window's (start, end). A file is opened whole; of a directory, only the files the
 /// window needs are read (each file starts with a sample carrying everything live, the

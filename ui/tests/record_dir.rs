@@ -88,6 +88,8 @@ fn rotated_files_read_alone_and_as_one_timeline() {
     use uringtop_common::recording::{Recording, Timeline};
     let join = || Recording::join(parts.iter().map(|p| Recording::open(p).unwrap()).collect());
     let joined = join();
+    // Every file was finished: each opens from its summary and index, none read whole.
+    assert!(joined.opened_from_index());
     let starts: Vec<usize> = parts
         .iter()
         .scan(0, |n, p| {

@@ -127,7 +127,9 @@ fn record_synthetic(file: &Path, duration: &str) {
 fn dump_from_a_recording_equals_the_model_fed_directly() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.mcap");
-    record_synthetic(&file, "1");
+    // 2 s of 50 ms samples: 1 s left fewer than the 5 samples this test needs once, on a machine
+    // loaded enough that the recorder's start took most of its second.
+    record_synthetic(&file, "2");
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
@@ -238,6 +240,24 @@ fn bad_recordings_give_clear_errors_not_panics() {
         err.contains("samples and") && err.contains("recovered"),
         "{err}"
     );
+
+    // A finished file opens from its index, and its chunks are checked as they are read: one
+    // that fails is said after the dump (which holds what came before it).
+    let summary = mcap::Summary::read(&bytes).unwrap().unwrap();
+    let middle = &summary.chunk_indexes[summary.chunk_indexes.len() / 2];
+    let mut broken = bytes.clone();
+    broken[(middle.chunk_start_offset + middle.chunk_length - 1) as usize] ^= 0x10;
+    let path = dir.path().join("bad-chunk.mcap");
+    std::fs::write(&path, &broken).unwrap();
+    let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let at = format!(
+        "the chunk at byte {} of {}",
+        middle.chunk_start_offset,
+        bytes.len()
+    );
+    assert!(err.contains("warning") && err.contains(&at), "{err}");
 
     // Bits flipped all over: never a panic (exit 101).
     for i in (8..bytes.len()).step_by(97) {

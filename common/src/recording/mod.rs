@@ -10,7 +10,9 @@
 //! - every so often (see [`Spacing`]), a checkpoint of the model on channel
 //!   [`CHECKPOINTS_TOPIC`], alone in its chunk, so that a replay seeks without folding from the
 //!   start;
-//! - on a clean finish, the MCAP summary (chunk and message indexes, statistics) and footer.
+//! - on a clean finish, uringtop's [`index`] (every sample's time and chunk, the checkpoints: an
+//!   attachment), then the MCAP summary (chunk and message indexes, statistics) and footer: a
+//!   finished file opens from them without reading its chunks.
 //!
 //! [`Timeline`] is a recording's model at any sample, with a playhead (what a replay moves).
 //!
@@ -18,8 +20,10 @@
 //! contents (apart from the header's fields), and reading a file gives back exactly the inputs.
 
 pub mod codec;
+mod index;
 mod options;
 mod reader;
+mod summary;
 pub mod time;
 pub mod timeline;
 mod writer;

@@ -1,16 +1,24 @@
-//! Reading a recording: open (validating every chunk's CRC and payloads), then iterate the
-//! inputs in order from the start, from a chunk found by time, or from a checkpoint of the
-//! model ([`Recording::restore`]).
+//! Reading a recording: open, then iterate the inputs in order from the start, from a chunk
+//! found by time, or from a checkpoint of the model ([`Recording::restore`]).
+//!
+//! Opening a finished file reads its summary and index ([`super::summary`]): a few bytes per
+//! chunk and per sample, none of the chunks, so it costs the same whatever the file's length.
+//! Each chunk is checked (CRC, sizes, every payload) when it is first read. A file without them
+//! (a recorder killed, or older than the index) opens by reading every chunk from the start,
+//! checking each: its open grows with its length.
 //!
 //! A file is read from disk a chunk at a time, at open and after: what stays in memory is the
 //! index (a few words per chunk and per sample), never the file, whatever its size.
 //!
 //! A damaged file — truncated, bits flipped, a recorder killed before it finished — is read up
-//! to the first chunk that does not check out; [`Recording::damage`] says what was wrong, and
-//! what was recovered is what the intact prefix holds. What cannot be a recording at all (empty,
-//! a directory, wrong magic, another MCAP profile, a newer format) is an [`OpenError`].
+//! to the first chunk that does not check out; [`Recording::damage`] says what was wrong. Found
+//! at open (a file read from its start), what was recovered is what the intact prefix holds;
+//! found when a chunk is read later (a file opened from its index), reading stops at that chunk
+//! and `damage` says so from then on. What cannot be a recording at all (empty, a directory,
+//! wrong magic, another MCAP profile, a newer format) is an [`OpenError`].
 
 use super::codec;
+use super::summary::{read_indexed, Indexed};
 use super::{
     Header, CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING, CHECKPOINT_VERSION_KEY, FORMAT_VERSION,
     METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_TOPIC, SAMPLES_TOPIC, SAMPLE_ENCODING,
@@ -26,13 +34,14 @@ use std::fmt;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 const MCAP_MAGIC: &[u8] = b"\x89MCAP0\r\n";
 /// The MCAP opcode of a chunk record.
 const OP_CHUNK: u8 = 0x06;
 /// No record of ours comes near this (chunks close at 4 MiB): a corrupt length cannot make the
 /// reader allocate more.
-const MAX_RECORD: u64 = 1 << 30;
+pub(super) const MAX_RECORD: u64 = 1 << 30;
 
 /// Why a file cannot be read as a recording at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +90,13 @@ pub struct Damage {
     /// Whether the file merely lacks its summary (the recorder was killed or lost power): every
     /// flushed chunk was read.
     pub unfinished: bool,
+    /// Whether it was found reading a chunk after the open (a file opened from its index):
+    /// the counts are the index's, and reading stops at that chunk.
+    pub after_open: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Topic {
+pub(super) enum Topic {
     Samples,
     Requests,
     /// Checkpoints of the model, of the version this reader folds alike.
@@ -94,7 +106,7 @@ enum Topic {
 }
 
 /// Where a recording's bytes are.
-enum Bytes {
+pub(super) enum Bytes {
     /// Read at offsets as needed.
     File(File),
     Memory(Vec<u8>),
@@ -108,7 +120,7 @@ impl Bytes {
         }
     }
 
-    fn read_at(&self, at: u64, len: usize) -> Result<Cow<'_, [u8]>, String> {
+    pub(super) fn read_at(&self, at: u64, len: usize) -> Result<Cow<'_, [u8]>, String> {
         match self {
             Bytes::File(f) => {
                 let mut buf = vec![0; len];
@@ -159,10 +171,16 @@ pub struct Recording {
     samples: Vec<(u64, usize)>,
     checkpoints: Vec<CheckpointAt>,
     requests: u64,
-    damage: Option<Damage>,
+    /// Set at open, or when a chunk fails as it is read (the first failure stays).
+    damage: OnceLock<Damage>,
     file_bytes: u64,
-    /// Bytes from the start of the file that were read and used.
+    /// Bytes from the start of the file that were read and used (or, opened from its index,
+    /// that the summary and index account for).
     intact_bytes: u64,
+    /// Opened from the summary and index, without reading the chunks.
+    indexed: bool,
+    /// What the index says of the checkpoint the file opens with (see [`Recording::join`]).
+    opening: Option<(u64, u64)>,
 }
 
 impl Recording {
@@ -201,10 +219,14 @@ impl Recording {
             samples: Vec::new(),
             checkpoints: Vec::new(),
             requests: 0,
-            damage: None,
+            damage: OnceLock::new(),
             file_bytes,
             intact_bytes: MCAP_MAGIC.len() as u64,
+            indexed: false,
+            opening: None,
         };
+        // A finished file's summary and index say everything the open needs but the header.
+        let indexed = read_indexed(&bytes, file_bytes).ok();
         let mut at = MCAP_MAGIC.len() as u64;
         let mut channels = BTreeMap::new();
         let mut seen_profile = false;
@@ -226,10 +248,7 @@ impl Recording {
                 }
                 Err(e) if !seen_header => return Err(OpenError::NoHeader(e.to_string())),
                 Err(e) => {
-                    rec.damage = Some(Damage {
-                        error: e,
-                        unfinished: false,
-                    });
+                    rec.set_damage(e, false);
                     break;
                 }
             };
@@ -258,6 +277,9 @@ impl Recording {
                     }
                     rec.header = header;
                     seen_header = true;
+                    if indexed.is_some() {
+                        break;
+                    }
                 }
                 _ if !seen_header => {
                     return Err(OpenError::NoHeader(
@@ -266,10 +288,7 @@ impl Recording {
                 }
                 Record::Chunk { header, data } => {
                     if let Err(error) = rec.validate(&mut channels, &header, &data) {
-                        rec.damage = Some(Damage {
-                            error,
-                            unfinished: false,
-                        });
+                        rec.set_damage(error, false);
                         break;
                     }
                     let len = (end - body_at) as usize;
@@ -285,10 +304,7 @@ impl Recording {
                     break;
                 }
                 Record::Message { .. } => {
-                    rec.damage = Some(Damage {
-                        error: "a message outside any chunk".into(),
-                        unfinished: false,
-                    });
+                    rec.set_damage("a message outside any chunk".into(), false);
                     break;
                 }
                 // Indexes (we build our own), other metadata, attachments: nothing to check.
@@ -297,22 +313,72 @@ impl Recording {
             rec.intact_bytes = end;
             at = end;
         }
-        rec.segments.push(Segment { bytes, channels });
         if !seen_profile {
             return Err(OpenError::NotARecording("no MCAP header".into()));
         }
         if !seen_header {
             return Err(OpenError::NoHeader("the file ends before it".into()));
         }
-        if rec.damage.is_none() && !finished {
-            rec.damage = Some(Damage {
-                error: "the file ends without its summary (the recorder did not finish: killed, \
-                        or still running)"
+        if let Some(indexed) = indexed.filter(|_| rec.damage.get().is_none()) {
+            channels = rec.take_index(indexed);
+        } else if rec.damage.get().is_none() && !finished {
+            rec.set_damage(
+                "the file ends without its summary (the recorder did not finish: killed, or \
+                 still running)"
                     .into(),
-                unfinished: true,
-            });
+                true,
+            );
         }
+        rec.segments.push(Segment { bytes, channels });
         Ok(rec)
+    }
+
+    /// Takes what the summary and index say instead of reading the chunks; returns the
+    /// channels.
+    fn take_index(&mut self, indexed: Indexed) -> BTreeMap<u16, Topic> {
+        let Indexed {
+            chunks,
+            channels,
+            index,
+        } = indexed;
+        self.chunks = chunks
+            .into_iter()
+            .map(|(at, len)| Chunk {
+                segment: 0,
+                at,
+                len,
+            })
+            .collect();
+        self.samples = index
+            .samples
+            .into_iter()
+            .map(|(time, chunk)| (time, chunk as usize))
+            .collect();
+        // Checkpoints of another version than this reader folds are not restored.
+        if channels.values().any(|&t| t == Topic::Checkpoints) {
+            self.checkpoints = index
+                .checkpoints
+                .into_iter()
+                .map(|c| CheckpointAt {
+                    samples: c.samples as usize,
+                    chunk: c.chunk as usize,
+                    input: c.input as usize,
+                })
+                .collect();
+        }
+        self.requests = index.requests;
+        self.opening = index.opening;
+        self.intact_bytes = self.file_bytes;
+        self.indexed = true;
+        channels
+    }
+
+    fn set_damage(&self, error: String, unfinished: bool) {
+        let _ = self.damage.set(Damage {
+            error,
+            unfinished,
+            after_open: false,
+        });
     }
 
     /// Decodes a chunk completely, checking its CRC and every payload, and indexes its samples.
@@ -351,17 +417,50 @@ impl Recording {
         });
     }
 
-    /// The chunk's inputs and checkpoints, read from the file and decoded.
-    fn decode(&self, chunk: &Chunk) -> Result<Decoded, String> {
+    /// Chunk number `i`'s inputs and checkpoints, read from the file, checked and decoded. A
+    /// chunk that fails is damage, said from then on by [`Recording::damage`].
+    fn decode(&self, i: usize) -> Result<Decoded, String> {
+        let chunk = self.chunks.get(i).ok_or("no such chunk")?;
+        self.decode_checked(i, chunk).inspect_err(|e| {
+            let _ = self.damage.set(Damage {
+                error: format!(
+                    "the chunk at byte {} of {} cannot be read: {e}",
+                    chunk.at.saturating_sub(9),
+                    self.segments[chunk.segment].bytes.len()
+                ),
+                unfinished: false,
+                after_open: true,
+            });
+        })
+    }
+
+    fn decode_checked(&self, i: usize, chunk: &Chunk) -> Result<Decoded, String> {
         let segment = &self.segments[chunk.segment];
-        let body = segment.bytes.read_at(chunk.at, chunk.len)?;
+        // With its opcode and length: a chunk index pointing elsewhere is caught here.
+        let record = segment.bytes.read_at(chunk.at - 9, chunk.len + 9)?;
+        if record[0] != OP_CHUNK || record[1..9] != (chunk.len as u64).to_le_bytes() {
+            return Err("no chunk where the summary says".into());
+        }
         let Record::Chunk { header, data } =
-            mcap::parse_record(OP_CHUNK, &body).map_err(|e| describe(&e))?
+            mcap::parse_record(OP_CHUNK, &record[9..]).map_err(|e| describe(&e))?
         else {
             return Err("not a chunk".into());
         };
         let mut channels = segment.channels.clone();
-        decode_chunk(&header, &data, &mut channels)
+        let decoded = decode_chunk(&header, &data, &mut channels)?;
+        let samples = decoded
+            .inputs
+            .iter()
+            .filter(|i| matches!(i, Input::Sample(_)))
+            .count();
+        let indexed = self.samples.partition_point(|&(_, c)| c <= i)
+            - self.samples.partition_point(|&(_, c)| c < i);
+        if samples != indexed {
+            return Err(format!(
+                "it holds {samples} samples where the index says {indexed}"
+            ));
+        }
+        Ok(decoded)
     }
 
     /// The latest checkpoint of the model made after at most `samples` samples, if the file has
@@ -380,8 +479,7 @@ impl Recording {
     /// folding the cursor's inputs into the model continues exactly as folding the recording
     /// from its start would have at that point.
     pub fn restore(&self, at: CheckpointAt) -> Result<(Model, InputCursor), String> {
-        let chunk = self.chunks.get(at.chunk).ok_or("no such checkpoint")?;
-        let mut decoded = self.decode(chunk)?;
+        let mut decoded = self.decode(at.chunk)?;
         let (_, bytes) = decoded
             .checkpoints
             .iter()
@@ -405,7 +503,13 @@ impl Recording {
     /// Some when the file was damaged or unfinished: what was wrong. What was read is the
     /// intact prefix.
     pub fn damage(&self) -> Option<&Damage> {
-        self.damage.as_ref()
+        self.damage.get()
+    }
+
+    /// Whether the open read the summary and index only (a finished file of this version), not
+    /// every chunk.
+    pub fn opened_from_index(&self) -> bool {
+        self.indexed
     }
 
     /// Size of the file.
@@ -485,20 +589,17 @@ impl Recording {
             samples: Vec::new(),
             checkpoints: Vec::new(),
             requests: 0,
-            damage: None,
+            damage: OnceLock::new(),
             file_bytes: 0,
             intact_bytes: 0,
+            indexed: !parts.is_empty(),
+            opening: None,
         };
         // What the model has folded at the start of the next part, if the parts so far continue.
         let mut folded: Option<(u64, u64)> = None;
         let mut chained = true;
         for (i, part) in parts.into_iter().enumerate() {
-            let opening = part
-                .checkpoints
-                .first()
-                .filter(|c| c.samples == 0)
-                .and_then(|&c| part.restore(c).ok())
-                .map(|(m, _)| (m.samples(), m.requests_seen()));
+            let opening = part.opening_folded();
             if i == 0 {
                 folded = Some(opening.unwrap_or((0, 0)));
             } else {
@@ -525,9 +626,21 @@ impl Recording {
             joined.requests += part.requests;
             joined.file_bytes += part.file_bytes;
             joined.intact_bytes += part.intact_bytes;
+            joined.indexed &= part.indexed;
             joined.segments.extend(part.segments);
         }
         joined
+    }
+
+    /// What the model of the checkpoint the file opens with had folded (samples, requests):
+    /// said by the index, else read from the checkpoint.
+    fn opening_folded(&self) -> Option<(u64, u64)> {
+        let first = self.checkpoints.first().filter(|c| c.samples == 0)?;
+        if self.indexed {
+            return self.opening;
+        }
+        let (model, _) = self.restore(*first).ok()?;
+        Some((model.samples(), model.requests_seen()))
     }
 
     /// One line for people: what the file holds, and what was lost if it was damaged.
@@ -541,8 +654,9 @@ impl Recording {
             self.samples.len(),
             self.requests
         );
-        match &self.damage {
+        match self.damage.get() {
             None => held,
+            Some(d) if d.after_open => format!("{held} by its index; then {}", d.error),
             Some(d) if d.unfinished => format!(
                 "{held} (recovered: {}; {} of {} bytes used)",
                 d.error, self.intact_bytes, self.file_bytes
@@ -588,15 +702,21 @@ impl InputCursor {
             if let Some(input) = self.ready.pop_front() {
                 return Some(input);
             }
-            let chunk = rec.chunks.get(self.next_chunk)?;
-            self.next_chunk += 1;
-            // Validated at open: this fails only if the file changed since (then the chunk is
-            // skipped).
-            self.ready = rec
-                .decode(chunk)
-                .map(|d| d.inputs)
-                .unwrap_or_default()
-                .into();
+            if self.next_chunk >= rec.chunks.len() {
+                return None;
+            }
+            match rec.decode(self.next_chunk) {
+                Ok(d) => {
+                    self.next_chunk += 1;
+                    self.ready = d.inputs.into();
+                }
+                // Said by `rec.damage()`; what follows is not read (a later checkpoint can
+                // still be restored).
+                Err(_) => {
+                    self.next_chunk = rec.chunks.len();
+                    return None;
+                }
+            }
         }
     }
 
@@ -633,18 +753,7 @@ fn decode_chunk(
         match record.map_err(|e| describe(&e))? {
             Record::Schema { .. } => {}
             Record::Channel(c) => {
-                let topic = match (c.topic.as_str(), c.message_encoding.as_str()) {
-                    (SAMPLES_TOPIC, SAMPLE_ENCODING) => Topic::Samples,
-                    (REQUESTS_TOPIC, REQUESTS_ENCODING) => Topic::Requests,
-                    (CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING)
-                        if c.metadata.get(CHECKPOINT_VERSION_KEY)
-                            == Some(&CHECKPOINT_VERSION.to_string()) =>
-                    {
-                        Topic::Checkpoints
-                    }
-                    _ => Topic::Other,
-                };
-                channels.insert(c.id, topic);
+                channels.insert(c.id, topic_of(&c));
             }
             Record::Message { header, data } => match channels.get(&header.channel_id) {
                 Some(Topic::Samples) => {
@@ -668,11 +777,25 @@ fn decode_chunk(
     })
 }
 
+/// What this reader makes of a channel's messages.
+pub(super) fn topic_of(c: &mcap::records::Channel) -> Topic {
+    match (c.topic.as_str(), c.message_encoding.as_str()) {
+        (SAMPLES_TOPIC, SAMPLE_ENCODING) => Topic::Samples,
+        (REQUESTS_TOPIC, REQUESTS_ENCODING) => Topic::Requests,
+        (CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING)
+            if c.metadata.get(CHECKPOINT_VERSION_KEY) == Some(&CHECKPOINT_VERSION.to_string()) =>
+        {
+            Topic::Checkpoints
+        }
+        _ => Topic::Other,
+    }
+}
+
 /// The top-level record starting at `at`: its opcode, where its body starts and the body.
 /// Framing is checked here: a record that runs past the end of the file is an error, not an
 /// allocation. None at the end of the file.
 #[allow(clippy::type_complexity)]
-fn next_record(
+pub(super) fn next_record(
     bytes: &Bytes,
     at: u64,
     file_bytes: u64,

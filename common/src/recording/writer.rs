@@ -1,10 +1,12 @@
 //! Writing a recording. The writer is driven by its caller: [`RecordingWriter::write`] for each
 //! input, [`RecordingWriter::flush`] at least once a second (it closes the chunk and, on a
-//! [`SyncFile`], fsyncs), [`RecordingWriter::finish`] at the end (the summary and footer). A
-//! writer dropped without `finish` still finishes the file; one killed leaves every flushed chunk
+//! [`SyncFile`], fsyncs), [`RecordingWriter::finish`] at the end (the [`index`](super::index)
+//! and the summary and footer). A writer dropped without `finish` still finishes the file, without
+//! the index (it then opens by reading every chunk); one killed leaves every flushed chunk
 //! readable.
 
 use super::codec;
+use super::index::{Index, IndexedCheckpoint, INDEX_MEDIA_TYPE, INDEX_NAME};
 use super::{
     Header, CHECKPOINTS_TOPIC, CHECKPOINT_ENCODING, CHECKPOINT_SCHEMA, CHECKPOINT_VERSION_KEY,
     FORMAT_VERSION, METADATA_NAME, PROFILE, REQUESTS_ENCODING, REQUESTS_SCHEMA, REQUESTS_TOPIC,
@@ -14,7 +16,7 @@ use crate::input::{Input, Request};
 use crate::model::checkpoint::CHECKPOINT_VERSION;
 use crate::model::Model;
 use mcap::records::{MessageHeader, Metadata};
-use mcap::{Compression, WriteOptions, Writer};
+use mcap::{Attachment, Compression, WriteOptions, Writer};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -24,6 +26,12 @@ use std::path::Path;
 
 /// Requests per message: a message is a batch (see [`codec`]).
 const BATCH: usize = 4096;
+/// A chunk is closed at every flush anyway; this bounds the chunks of a busy second
+/// (uncompressed bytes). The writer closes chunks itself, never mcap, so that it knows which
+/// chunk each sample is in (the index says).
+const CHUNK_BYTES: u64 = 4 << 20;
+/// A message record's bytes besides its data: opcode, length, channel, sequence, two times.
+const MESSAGE_OVERHEAD: u64 = 1 + 8 + 2 + 4 + 8 + 8;
 
 #[derive(Debug)]
 pub struct WriteError(String);
@@ -120,6 +128,15 @@ pub struct RecordingWriter<W: Write + Seek> {
     buf: Vec<u8>,
     samples_written: u64,
     requests_written: u64,
+    /// The chunk the next message goes to (the open one, or the next one): chunks counted from
+    /// the file's first, as the summary lists them.
+    chunk: u32,
+    /// Whether a chunk is open, and what it holds so far: bytes (uncompressed) and inputs.
+    chunk_open: bool,
+    chunk_bytes: u64,
+    chunk_inputs: u32,
+    /// What the finished file's index will say.
+    index: Index,
 }
 
 impl RecordingWriter<SyncFile> {
@@ -139,8 +156,8 @@ impl<W: Write + Seek> RecordingWriter<W> {
             .compression(Some(Compression::Zstd))
             .compression_level(9)
             .compression_threads(0)
-            // A chunk is closed at every flush anyway; this bounds chunks of a busy second.
-            .chunk_size(Some(4 << 20));
+            // Closed by `close_chunk` (see CHUNK_BYTES).
+            .chunk_size(None);
         let mut mcap = options.create(w)?;
         let header = Header {
             format_version: FORMAT_VERSION,
@@ -179,6 +196,7 @@ impl<W: Write + Seek> RecordingWriter<W> {
             CHECKPOINT_ENCODING,
             &checkpoint_version,
         )?;
+        // The schemas and channels went into the first chunk; this closes it.
         mcap.flush()?;
         Ok(RecordingWriter {
             mcap,
@@ -193,6 +211,11 @@ impl<W: Write + Seek> RecordingWriter<W> {
             buf: Vec::new(),
             samples_written: 0,
             requests_written: 0,
+            chunk: 1,
+            chunk_open: false,
+            chunk_bytes: 0,
+            chunk_inputs: 0,
+            index: Index::default(),
         })
     }
 
@@ -202,6 +225,7 @@ impl<W: Write + Seek> RecordingWriter<W> {
     pub fn continuing(mut self, model: Model) -> Result<Self, WriteError> {
         self.model = model;
         if self.spacing != Spacing::NONE {
+            self.index.opening = Some((self.model.samples(), self.model.requests_seen()));
             let time_ns = self.model.time_ns();
             self.write_checkpoint(time_ns)?;
         }
@@ -235,7 +259,8 @@ impl<W: Write + Seek> RecordingWriter<W> {
             Input::Sample(s) => {
                 self.write_batch()?;
                 let data = codec::encode_sample(s);
-                self.message(self.samples, s.time_ns, &data)?;
+                self.index.samples.push((s.time_ns, self.chunk));
+                self.message(self.samples, s.time_ns, &data, 1)?;
                 self.samples_written += 1;
                 self.since.0 += 1;
                 if self.since.0 >= self.spacing.samples || self.since.1 >= self.spacing.requests {
@@ -251,9 +276,14 @@ impl<W: Write + Seek> RecordingWriter<W> {
     fn write_checkpoint(&mut self, time_ns: u64) -> Result<(), WriteError> {
         self.since = (0, 0);
         let data = self.model.checkpoint();
-        self.mcap.flush()?;
-        self.message(self.checkpoints, time_ns, &data)?;
-        self.mcap.flush()?;
+        self.close_chunk()?;
+        self.index.checkpoints.push(IndexedCheckpoint {
+            samples: self.samples_written,
+            chunk: self.chunk,
+            input: self.chunk_inputs,
+        });
+        self.message(self.checkpoints, time_ns, &data, 0)?;
+        self.close_chunk()?;
         Ok(())
     }
 
@@ -265,7 +295,8 @@ impl<W: Write + Seek> RecordingWriter<W> {
         buf.clear();
         codec::encode_requests(&self.pending, &mut buf);
         let time = self.pending[0].time_ns;
-        let result = self.message(self.requests, time, &buf);
+        let inputs = self.pending.len() as u32;
+        let result = self.message(self.requests, time, &buf, inputs);
         self.buf = buf;
         result?;
         self.requests_written += self.pending.len() as u64;
@@ -273,7 +304,15 @@ impl<W: Write + Seek> RecordingWriter<W> {
         Ok(())
     }
 
-    fn message(&mut self, channel_id: u16, time_ns: u64, data: &[u8]) -> Result<(), WriteError> {
+    /// Writes a message holding `inputs` inputs into the open chunk (opening one), and closes
+    /// the chunk once it is large.
+    fn message(
+        &mut self,
+        channel_id: u16,
+        time_ns: u64,
+        data: &[u8],
+        inputs: u32,
+    ) -> Result<(), WriteError> {
         let header = MessageHeader {
             channel_id,
             sequence: self.sequence,
@@ -282,6 +321,25 @@ impl<W: Write + Seek> RecordingWriter<W> {
         };
         self.sequence = self.sequence.wrapping_add(1);
         self.mcap.write_to_known_channel(&header, data)?;
+        self.chunk_open = true;
+        self.chunk_bytes += MESSAGE_OVERHEAD + data.len() as u64;
+        self.chunk_inputs += inputs;
+        if self.chunk_bytes >= CHUNK_BYTES {
+            self.close_chunk()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the open chunk, if any, and flushes (fsyncs, on a [`SyncFile`]): mcap has no way
+    /// to close a chunk without flushing.
+    fn close_chunk(&mut self) -> Result<(), WriteError> {
+        self.mcap.flush()?;
+        if self.chunk_open {
+            self.chunk += 1;
+            self.chunk_open = false;
+            self.chunk_bytes = 0;
+            self.chunk_inputs = 0;
+        }
         Ok(())
     }
 
@@ -289,13 +347,26 @@ impl<W: Write + Seek> RecordingWriter<W> {
     /// [`SyncFile`]). Call at least once a second.
     pub fn flush(&mut self) -> Result<(), WriteError> {
         self.write_batch()?;
-        self.mcap.flush()?;
-        Ok(())
+        self.close_chunk()
     }
 
-    /// Ends the file with its summary (indexes, statistics) and footer; returns the writer.
+    /// Ends the file with its index, its summary (MCAP's indexes, statistics) and footer;
+    /// returns the writer.
     pub fn finish(mut self) -> Result<W, WriteError> {
         self.write_batch()?;
+        self.close_chunk()?;
+        let index = Index {
+            chunks: u64::from(self.chunk),
+            requests: self.requests_written,
+            ..std::mem::take(&mut self.index)
+        };
+        self.mcap.attach(&Attachment {
+            log_time: 0,
+            create_time: 0,
+            name: INDEX_NAME.into(),
+            media_type: INDEX_MEDIA_TYPE.into(),
+            data: index.encode().into(),
+        })?;
         self.mcap.finish()?;
         let mut w = self.mcap.into_inner();
         w.flush()

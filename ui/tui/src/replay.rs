@@ -80,7 +80,17 @@ impl Player {
         if self.at_end() {
             s.push_str(" · end");
         }
+        if self.damage_found().is_some() {
+            s.push_str(" · damaged");
+        }
         s
+    }
+
+    /// What was wrong with a chunk read after the open (a finished file's chunks are checked
+    /// as they are read): the replay cannot pass it, except by a jump to a later checkpoint.
+    pub fn damage_found(&self) -> Option<&str> {
+        let d = self.timeline.recording().damage()?;
+        d.after_open.then_some(d.error.as_str())
     }
 
     /// What the go-to prompt shows, while it is open.
@@ -184,6 +194,8 @@ pub struct ReplayDriver {
     player: Player,
     /// The position (or the go-to prompt) for the status line, made when it changes.
     timeline: String,
+    /// Whether damage found reading the file was told (once, on the message line).
+    damage_told: bool,
 }
 
 impl ReplayDriver {
@@ -191,6 +203,7 @@ impl ReplayDriver {
         let mut driver = ReplayDriver {
             player,
             timeline: String::new(),
+            damage_told: false,
         };
         driver.show();
         driver
@@ -198,6 +211,14 @@ impl ReplayDriver {
 
     pub fn player(&self) -> &Player {
         &self.player
+    }
+
+    /// Tells damage found reading the file, once.
+    fn tell_damage(&mut self, app: &mut App) {
+        if let Some(error) = self.player.damage_found().filter(|_| !self.damage_told) {
+            app.set_message(format!("the recording is damaged: {error}"));
+            self.damage_told = true;
+        }
     }
 
     fn show(&mut self) {
@@ -238,6 +259,7 @@ impl Driver for ReplayDriver {
         if let Some(text) = message {
             app.set_message(text);
         }
+        self.tell_damage(app);
         self.show();
         EventState::Consumed
     }
@@ -254,6 +276,7 @@ impl Driver for ReplayDriver {
             return false;
         }
         app.sync(player.model());
+        self.tell_damage(app);
         self.show();
         true
     }
