@@ -87,30 +87,6 @@ pub fn multishot_flag_bit() -> Option<u32> {
     req_flag_bit("REQ_F_APOLL_MULTISHOT_BIT")
 }
 
-/// Whether the running kernel's verifier checks a bpf_loop callback as if it ran once, from the
-/// loop state it starts with (before Linux 6.7). 6.7's verifier iterates callbacks until their
-/// states converge and keeps the iteration count in `struct bpf_func_state.callback_depth`, a
-/// member its BTF names. Unknown (no BTF): assume the older verifier, whose workaround is correct
-/// on either (see identity_rules in probe/bpf/policy.h), only slower to verify on newer ones.
-pub fn callbacks_verified_once() -> bool {
-    std::fs::read("/sys/kernel/btf/vmlinux")
-        .map(|data| !names(&data, "callback_depth"))
-        .unwrap_or(true)
-}
-
-/// Whether BTF `data` has `name` in its string section (the names of its types and members).
-fn names(data: &[u8], name: &str) -> bool {
-    let strings = (|| {
-        if u16::from_le_bytes(data.get(0..2)?.try_into().ok()?) != MAGIC {
-            return None;
-        }
-        let hdr_len = u32_at(data, 4)? as usize;
-        let (str_off, str_len) = (u32_at(data, 16)? as usize, u32_at(data, 20)? as usize);
-        data.get(hdr_len + str_off..hdr_len + str_off + str_len)
-    })();
-    strings.is_some_and(|s| string_offset(s, name).is_some())
-}
-
 /// The running kernel has registered-buffer forms of vectored I/O (IORING_OP_READV_FIXED, Linux
 /// 6.15+, which came with registered vectors for SENDMSG_ZC): READV, WRITEV and an unregistered
 /// SENDMSG_ZC then violate a `fixed_buffers` rule.
@@ -172,13 +148,6 @@ mod tests {
         assert_eq!(enum_value(&blob(), "REQ_F_CREDS_BIT"), Some(19));
         assert_eq!(enum_value(&blob(), "A"), Some(3));
         assert_eq!(enum_value(&blob(), "MISSING"), None);
-    }
-
-    #[test]
-    fn finds_a_name_in_the_string_section() {
-        assert!(names(&blob(), "REQ_F_CREDS_BIT"));
-        assert!(!names(&blob(), "REQ_F_CREDS"));
-        assert!(!names(b"not btf at all", "int"));
     }
 
     #[test]

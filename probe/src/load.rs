@@ -52,7 +52,6 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
     let policy_enabled = u32::from(policy.is_some());
     let creds_bit = crate::btf_enum::creds_flag_bit();
     let multishot_bit = crate::btf_enum::multishot_flag_bit();
-    let callbacks_once = u32::from(crate::btf_enum::callbacks_verified_once());
     let vectored_fixed = u32::from(crate::btf_enum::has_vectored_fixed());
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
@@ -64,7 +63,6 @@ pub(crate) fn load_object(object: &[u8], options: &LoadOptions) -> Result<Loaded
         .override_global("policy_enabled", &policy_enabled, true)
         .override_global("creds_flag_bit", &creds_bit.unwrap_or(64), true)
         .override_global("multishot_flag_bit", &multishot_bit.unwrap_or(64), true)
-        .override_global("callbacks_verified_once", &callbacks_once, true)
         .override_global("vectored_fixed", &vectored_fixed, true)
         .override_global("stats_end", &pools.stats_end, true)
         .override_global("coarse_end", &pools.coarse_end, true)
