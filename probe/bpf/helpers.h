@@ -465,6 +465,15 @@ static __always_inline bool take_latency_sample(struct urt_op_stats *st)
 	return (rng & st->sample_mask) == 0;
 }
 
+/* Counts one submitted SQE with the IOSQE flags it carried; whether to time it (take_latency_sample). */
+static __always_inline bool count_submitted(struct urt_op_stats *st, __u8 sqe_flags)
+{
+	st->submitted += 1;
+	st->sqe_flags_seen |= sqe_flags;
+	st->sqe_flags_missing |= ~sqe_flags & 0x7f;
+	return take_latency_sample(st);
+}
+
 /* Opcodes whose arguments policy rules can judge (include/uapi/linux/io_uring.h). */
 #define URT_OP_OPENAT 18
 #define URT_OP_OPENAT2 28

@@ -137,12 +137,8 @@ static __always_inline int submitted_keyed(void *ring_ctx, __u64 req, __u8 op, _
 	if (!locate(ring_ctx, tgid, op, &where, false))
 		return 0;
 	st = stats_at(where.stats);
-	if (st) {
-		st->submitted += 1;
-		st->sqe_flags_seen |= sqe_flags;
-		st->sqe_flags_missing |= ~sqe_flags & 0x7f;
-		timed = take_latency_sample(st);
-	}
+	if (st)
+		timed = count_submitted(st, sqe_flags);
 	streamed = wants_record(tgid, where.ring);
 	now = (timed || streamed) ? bpf_ktime_get_ns() : 0;
 	if (streamed)

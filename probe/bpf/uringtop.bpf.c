@@ -162,12 +162,8 @@ static __always_inline int submitted(struct io_kiocb *req)
 			policy_act(&v);
 	}
 	st = stats_at(where.stats);
-	if (st) {
-		st->submitted += 1;
-		st->sqe_flags_seen |= sqe_flags;
-		st->sqe_flags_missing |= ~sqe_flags & 0x7f;
-		timed = take_latency_sample(st);
-	}
+	if (st)
+		timed = count_submitted(st, sqe_flags);
 	if (policy_enabled && v.action != URT_ACTION_ALLOW)
 		count_violation(where.stats, v.action);
 	/* A streamed request is always timed: its record carries its latency. Violations are
