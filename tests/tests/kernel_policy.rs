@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use uringtop_common::input::Sample;
@@ -22,6 +23,18 @@ use uringtop_tests::workloads::{self, SELECTED_RING_FD};
 const RESULTS_ENV: &str = "URINGTOP_TEST_RUN_RESULTS";
 
 const EACCES: i32 = -libc::EACCES;
+
+/// The rules here match any process (AF_INET6, O_CREAT, NOP on a clamped ring, ...) and a
+/// probe counts rule hits for the whole machine, so a test's probe must not judge another
+/// test's workload: the tests take turns (the CI matrix runs two at a time).
+static ONE_POLICY_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    // A test that panicked holding the turn leaves nothing behind to repair.
+    ONE_POLICY_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn counts(allow: u64, log: u64, deny: u64, kill: u64) -> VerdictCounts {
     VerdictCounts {
@@ -131,6 +144,7 @@ fn two_rings_of_one_process_get_different_rules() {
     if !require_root("two_rings_of_one_process_get_different_rules") {
         return;
     }
+    let _turn = alone();
     let text = format!(
         "[[rule]]\nname = \"the selected ring\"\nring_fd = {SELECTED_RING_FD}\nops = [\"NOP\"]\naction = \"deny\"\n\n\
          [[rule]]\nname = \"clamped rings\"\nsetup_flags = [\"CLAMP\"]\nops = [\"NOP\"]\naction = \"log\"\n"
@@ -180,6 +194,7 @@ fn socket_and_open_arguments_are_judged() {
     if !require_root("socket_and_open_arguments_are_judged") {
         return;
     }
+    let _turn = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let Some((pid, sample)) = judged(
         "socket_and_open_arguments_are_judged",
@@ -356,6 +371,7 @@ fn run_enforces_in_the_kernel_or_says_why_not() {
     if !require_root(test) {
         return;
     }
+    let _turn = alone();
     let Some(uringtop) = uringtop_binary() else {
         skip(
             test,

@@ -67,7 +67,16 @@ fn watch(test: &str, created_before: bool) {
             listed = s
                 .rings
                 .iter()
-                .find(|r| r.pid == pid && r.registered.as_ref().is_some_and(|g| g.complete))
+                // A listing read before the workload registered is complete and empty: wait
+                // for one that shows the registrations (seen once: the empty one was taken).
+                .find(|r| {
+                    r.pid == pid
+                        && r.registered.as_ref().is_some_and(|g| {
+                            g.complete
+                                && g.file_slots == FILE_SLOTS
+                                && g.buffer_count == BUFFER_LENS.len() as u32
+                        })
+                })
                 .cloned();
         }
     }

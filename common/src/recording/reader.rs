@@ -162,7 +162,9 @@ pub struct CheckpointAt {
     input: usize,
 }
 
-/// An opened recording: its header, where its validated chunks are and a time index.
+/// An opened recording: its header, where its validated chunks are and a time index. The default
+/// is the empty one, which opening a file and joining files start from.
+#[derive(Default)]
 pub struct Recording {
     header: Header,
     segments: Vec<Segment>,
@@ -211,19 +213,11 @@ impl Recording {
                 "it does not start with the MCAP magic".into(),
             ));
         }
+        // `segments` is filled at the end: what is read now borrows `bytes` while `rec` grows.
         let mut rec = Recording {
-            header: Header::default(),
-            // Filled at the end: what is read now borrows `bytes` while `rec` grows.
-            segments: Vec::new(),
-            chunks: Vec::new(),
-            samples: Vec::new(),
-            checkpoints: Vec::new(),
-            requests: 0,
-            damage: OnceLock::new(),
             file_bytes,
             intact_bytes: MCAP_MAGIC.len() as u64,
-            indexed: false,
-            opening: None,
+            ..Recording::default()
         };
         // A finished file's summary and index say everything the open needs but the header.
         let indexed = read_indexed(&bytes, file_bytes).ok();
@@ -584,16 +578,8 @@ impl Recording {
     pub fn join(parts: Vec<Recording>) -> Recording {
         let mut joined = Recording {
             header: parts.first().map(|p| p.header.clone()).unwrap_or_default(),
-            segments: Vec::new(),
-            chunks: Vec::new(),
-            samples: Vec::new(),
-            checkpoints: Vec::new(),
-            requests: 0,
-            damage: OnceLock::new(),
-            file_bytes: 0,
-            intact_bytes: 0,
             indexed: !parts.is_empty(),
-            opening: None,
+            ..Recording::default()
         };
         // What the model has folded at the start of the next part, if the parts so far continue.
         let mut folded: Option<(u64, u64)> = None;

@@ -93,48 +93,49 @@ pub fn timeouts(n: usize) -> Result<Expected> {
 /// `duration` has passed; returns how many completed. For benchmarks, so it
 /// keeps no per-SQE record.
 pub fn nop_flood(duration: Duration, batch: usize) -> Result<u64> {
-    ensure!(
-        (1..=MAX_ENTRIES).contains(&batch),
-        "batch must be 1..={MAX_ENTRIES}"
-    );
-    let mut ring = ring_for(batch)?;
-    let entries = vec![opcode::Nop::new().build(); batch];
-    let start = Instant::now();
-    let mut completed = 0u64;
-    while start.elapsed() < duration {
-        // SAFETY: NOPs point at no memory.
-        unsafe { ring.submission().push_multiple(&entries) }.context("the SQ is not empty")?;
-        ring.submit_and_wait(batch).context("io_uring_enter")?;
-        for cqe in ring.completion() {
-            ensure!(cqe.result() == 0, "a NOP completed with {}", cqe.result());
-            completed += 1;
-        }
-    }
-    Ok(completed)
+    let entries = vec![opcode::Nop::new().build(); check_batch(batch)?];
+    // SAFETY: NOPs point at no memory.
+    unsafe { flood(&entries, 0, "NOP", duration) }
 }
 
 /// OPENATs of [`MISSING_PATH`] (each fails with -ENOENT, inline) as fast as one ring goes,
 /// `batch` per io_uring_enter, until `duration` has passed; returns how many completed. For
 /// benchmarks of what path rules cost per OPENAT.
 pub fn openat_flood(duration: Duration, batch: usize) -> Result<u64> {
+    let batch = check_batch(batch)?;
+    ensure_missing()?;
+    let path = CString::new(MISSING_PATH)?;
+    let entries: Vec<_> = (0..batch).map(|i| open_missing(&path, i)).collect();
+    // SAFETY: `path` outlives the flood.
+    unsafe { flood(&entries, -libc::ENOENT, "OPENAT", duration) }
+}
+
+fn check_batch(batch: usize) -> Result<usize> {
     ensure!(
         (1..=MAX_ENTRIES).contains(&batch),
         "batch must be 1..={MAX_ENTRIES}"
     );
-    ensure_missing()?;
-    let path = CString::new(MISSING_PATH)?;
-    let mut ring = ring_for(batch)?;
-    let entries: Vec<_> = (0..batch).map(|i| open_missing(&path, i)).collect();
+    Ok(batch)
+}
+
+/// Submits `entries` on one ring of their size and waits for all of them, over and over until
+/// `duration` has passed; each must complete with `res`. Returns how many completed.
+///
+/// # Safety
+/// The memory the entries point at must outlive the call.
+unsafe fn flood(entries: &[squeue::Entry], res: i32, op: &str, duration: Duration) -> Result<u64> {
+    let mut ring = ring_for(entries.len())?;
     let start = Instant::now();
     let mut completed = 0u64;
     while start.elapsed() < duration {
-        // SAFETY: `path` outlives every submission.
-        unsafe { ring.submission().push_multiple(&entries) }.context("the SQ is not empty")?;
-        ring.submit_and_wait(batch).context("io_uring_enter")?;
+        // SAFETY: the caller keeps what the entries point at alive.
+        unsafe { ring.submission().push_multiple(entries) }.context("the SQ is not empty")?;
+        ring.submit_and_wait(entries.len())
+            .context("io_uring_enter")?;
         for cqe in ring.completion() {
             ensure!(
-                cqe.result() == -libc::ENOENT,
-                "an OPENAT completed with {}",
+                cqe.result() == res,
+                "{op} completed with {}, expected {res}",
                 cqe.result()
             );
             completed += 1;
