@@ -83,35 +83,43 @@ static __always_inline void remember_process(__u32 tgid)
  * The next value of one of the shared sequences (ring ids from 1, op_stats indexes from 1),
  * unique across CPUs without a fetching atomic: 5.10's verifier refuses a program holding any
  * BPF_FETCH instruction, even in a branch a constant rules out (it checks every instruction's
- * fields before it walks the program: "BPF_STX uses reserved fields"). A CPU claims the value
- * after the sequence's current one with an exclusive insert into `seq_claims` (trying the next
- * ones when a racing CPU got there first), then advances the sequence with a plain atomic add.
- * A claim is forgotten URT_SEQ_CLAIMS_KEPT values later, long after any racing CPU could still
- * try that value. 0 when every try lost (the caller counts a lost update). Only new rings and
- * new keys take this path; on 6.18 it costs on_submit_req's verification 4k instructions of 725k.
+ * fields before it walks the program: "BPF_STX uses reserved fields").
+ *
+ * A CPU claims a value with an exclusive insert into `seq_claims`: the one after the sequence as
+ * it reads it now, or after its own last try if that is further (a racing CPU that claimed a
+ * value but has not advanced the sequence yet). The winner then advances the sequence with a
+ * plain atomic add (XADD, which every kernel takes) by the distance from what it read to what it
+ * won, so the sequence is at least every value handed out once the adds land: a lost race or a
+ * failed insert (a nested update on this CPU) never leaves the sequence behind for good, and the
+ * next caller's first try wins again. Racing winners may overshoot, which only skips values.
+ * A claim is dropped URT_SEQ_CLAIMS_KEPT values later, long after any racing CPU could still try
+ * it; `seq_claims` is an LRU map, so a claim whose successor was skipped is evicted instead of
+ * filling it. 0 when every try lost (the caller counts a lost update). Only new rings and new
+ * keys take this path.
  */
 static __always_inline __u32 seq_next(__u32 which)
 {
 	__u64 *seq = bpf_map_lookup_elem(&seqs, &which);
 	struct urt_seq_claim claim = { .which = which };
+	__u64 tried = 0;
 	__u8 one = 1;
 
 	if (!seq)
 		return 0;
 #pragma unroll
 	for (int i = 0; i < URT_SEQ_TRIES; i++) {
-		claim.value = *seq + 1 + i;
+		__u64 seen = *(volatile __u64 *)seq;
+
+		claim.value = seen > tried ? seen + 1 : tried + 1;
+		tried = claim.value;
 		if (bpf_map_update_elem(&seq_claims, &claim, &one, BPF_NOEXIST))
 			continue;
-		__sync_fetch_and_add(seq, 1); /* result unused: an XADD, which every kernel takes */
+		__sync_fetch_and_add(seq, claim.value - seen); /* result unused: an XADD */
 		if (claim.value > URT_SEQ_CLAIMS_KEPT) {
-			__u64 won = claim.value;
-
-			claim.value = won - URT_SEQ_CLAIMS_KEPT;
+			claim.value = tried - URT_SEQ_CLAIMS_KEPT;
 			bpf_map_delete_elem(&seq_claims, &claim);
-			claim.value = won;
 		}
-		return claim.value;
+		return tried;
 	}
 	return 0;
 }

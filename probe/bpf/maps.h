@@ -215,7 +215,7 @@ struct urt_seq_claim {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4 * (URT_SEQ_CLAIMS_KEPT + 64));
 	__type(key, struct urt_seq_claim);
 	__type(value, __u8);
