@@ -62,7 +62,9 @@ pub enum ProbeError {
 /// An io_uring tracepoint uringtop cannot work without, absent from the kernel's BTF.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MissingTracepoint {
-    pub tracepoint: &'static str,
+    /// The tracepoint's names across kernels (io_uring_submit_req, and io_uring_submit_sqe
+    /// before 6.5): the kernel has none of them.
+    pub tracepoints: Vec<&'static str>,
     /// What uringtop cannot see without it.
     pub loses: &'static str,
     /// The first Linux release with it (or the older tracepoint uringtop also reads), if known.
@@ -74,12 +76,18 @@ fn unsupported(missing: &[MissingTracepoint]) -> String {
     let what: Vec<String> = missing
         .iter()
         .map(|m| {
-            let since = m
-                .since
-                .map_or(String::new(), |v| format!(" (Linux {v} and newer have it)"));
+            let names: Vec<String> = m.tracepoints.iter().map(|t| format!("`{t}`")).collect();
+            let (noun, which) = match names.len() {
+                1 => ("tracepoint", "it"),
+                _ => ("tracepoints", "one of them"),
+            };
+            let since = m.since.map_or(String::new(), |v| {
+                format!(" (Linux {v} and newer have {which})")
+            });
             format!(
-                "the io_uring tracepoint `{}`{since}, without which uringtop {}",
-                m.tracepoint, m.loses
+                "the io_uring {noun} {}{since}, without which uringtop {}",
+                names.join(" or "),
+                m.loses
             )
         })
         .collect();
@@ -118,7 +126,7 @@ mod tests {
 
     fn submit_req() -> MissingTracepoint {
         MissingTracepoint {
-            tracepoint: "io_uring_submit_req",
+            tracepoints: vec!["io_uring_submit_req", "io_uring_submit_sqe"],
             loses: "sees no request being submitted",
             since: Some("5.10"),
         }
@@ -129,10 +137,10 @@ mod tests {
         let text = ProbeError::Unsupported(vec![submit_req()]).to_string();
         assert_eq!(
             text,
-            "this kernel is not supported: it lacks the io_uring tracepoint \
-             `io_uring_submit_req` (Linux 5.10 and newer have it), without which uringtop sees \
-             no request being submitted. Run uringtop on a kernel that has it; `uringtop check` \
-             lists what this kernel has, and recordings made on such a kernel (`uringtop record`) \
+            "this kernel is not supported: it lacks the io_uring tracepoints \
+             `io_uring_submit_req` or `io_uring_submit_sqe` (Linux 5.10 and newer have one of \
+             them), without which uringtop sees no request being submitted. Run uringtop on a \
+             kernel that has it; `uringtop check` lists what this kernel has, and recordings made on such a kernel (`uringtop record`) \
              open anywhere with `uringtop replay`"
         );
     }
@@ -140,13 +148,13 @@ mod tests {
     #[test]
     fn several_missing_tracepoints_are_all_named() {
         let complete = MissingTracepoint {
-            tracepoint: "io_uring_complete",
+            tracepoints: vec!["io_uring_complete"],
             loses: "sees no request completing",
             since: None,
         };
         let text = ProbeError::Unsupported(vec![complete, submit_req()]).to_string();
         assert!(text.contains("lacks the io_uring tracepoint `io_uring_complete`, without which"));
-        assert!(text.contains(", and the io_uring tracepoint `io_uring_submit_req` (Linux 5.10 and newer have it), without"));
+        assert!(text.contains(", and the io_uring tracepoints `io_uring_submit_req` or `io_uring_submit_sqe` (Linux 5.10 and newer have one of them), without"));
         assert!(text.contains("on a kernel that has them;"));
     }
 

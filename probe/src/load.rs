@@ -241,7 +241,7 @@ pub(crate) fn missing_requirements(btf: &Btf) -> Vec<MissingTracepoint> {
         .map(|a| {
             let known = REQUIREMENTS.iter().find(|r| r.0 == a.tracepoint);
             MissingTracepoint {
-                tracepoint: a.tracepoint,
+                tracepoints: a.tracepoints(),
                 loses: known.map_or("cannot work", |r| r.1),
                 since: known.map(|r| r.2),
             }
@@ -500,9 +500,15 @@ mod tests {
         ));
         let names: Vec<_> = missing_requirements(&btf)
             .iter()
-            .map(|m| m.tracepoint)
+            .map(|m| m.tracepoints.clone())
             .collect();
-        assert_eq!(names, ["io_uring_complete", "io_uring_submit_req"]);
+        assert_eq!(
+            names,
+            [
+                vec!["io_uring_complete"],
+                vec!["io_uring_submit_req", "io_uring_submit_sqe"]
+            ]
+        );
     }
 
     #[test]
