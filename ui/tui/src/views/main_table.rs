@@ -1,6 +1,6 @@
 //! The main view: processes with their rings beneath, one row each.
 
-use super::text::{cell, fill};
+use super::text::{cell, fill, line};
 use super::{empty_message, flags};
 use crate::app::App;
 use crate::columns::{Column, ColumnLayout};
@@ -282,7 +282,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
             let _ = write!(s, " · {idle} idle hidden (i)");
         }
     }
-    cell(buf, area.x, area.y, area.width, s, theme.title, false);
+    line(buf, area, s, theme.title);
 }
 
 fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme: &Theme) {

@@ -1,7 +1,7 @@
 //! The thread view: a process's threads, their roles, and the SQEs each submitted while the view
 //! was open; below, what is counted per thread and what is not.
 
-use super::text::{cell, fill};
+use super::text::{cell, fill, line};
 use super::{empty_message, wrap};
 use crate::columns::{fit, Fit};
 use crate::format;
@@ -48,7 +48,8 @@ pub fn draw(
 ) {
     let theme = &app.config.theme;
     let l = layout::threads(area);
-    title(buf, l.title, model, screen, app, s);
+    title(s, model, screen);
+    line(buf, l.title, s, theme.title);
     let placed = fit(&COLUMNS, area.width);
     fill(buf, l.header, theme.header);
     for (i, (header, slot)) in HEADERS.iter().zip(placed).enumerate() {
@@ -171,14 +172,8 @@ fn row_cell(s: &mut String, column: usize, row: &ThreadRow, screen: &ThreadScree
     }
 }
 
-fn title(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    screen: &ThreadScreen,
-    app: &App,
-    s: &mut String,
-) {
+/// The title line's text, into `s`.
+fn title(s: &mut String, model: &Model, screen: &ThreadScreen) {
     s.clear();
     let comm = model.process(screen.pid).map_or("?", |p| p.comm.as_str());
     let _ = write!(s, "threads · {comm}[{}]", screen.pid);
@@ -202,13 +197,4 @@ fn title(
         format::count(s, screen.missed);
         s.push_str(" arrived too fast to count");
     }
-    cell(
-        buf,
-        area.x,
-        area.y,
-        area.width,
-        s,
-        app.config.theme.title,
-        false,
-    );
 }

@@ -2,10 +2,10 @@
 //! rule that decided; above them, what the kernel itself refused.
 
 use super::request_table::{self, Columns};
-use super::text::cell;
+use super::text::line;
 use super::{empty_message, kernel_denials};
 use crate::column_choice::VIOLATIONS;
-use crate::columns::{fit_chosen, Fit};
+use crate::columns::Fit;
 use crate::format;
 use crate::layout;
 use crate::policy::PolicyLabel;
@@ -41,17 +41,16 @@ pub fn draw(
 ) {
     let theme = &app.config.theme;
     let l = layout::violations(area);
-    title(buf, l.title, model, app, screen, s);
+    title(s, model, app, screen);
+    line(buf, l.title, s, theme.title);
     kernel_denials::draw(buf, l.kernel, model, theme, s);
-    let choice = &app.columns.violations;
-    let (placed, hidden) = fit_chosen(&COLUMNS, choice, area.width);
-    let columns = Columns {
-        names: &VIOLATIONS,
-        right: &RIGHT,
-        order: choice.order(),
-        placed: &placed,
-        hidden,
-    };
+    let columns = Columns::place(
+        &VIOLATIONS,
+        &RIGHT,
+        &COLUMNS,
+        &app.columns.violations,
+        area.width,
+    );
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
         return empty_message(
@@ -130,14 +129,8 @@ pub fn rule(s: &mut String, rule: Option<u16>, policy: Option<&PolicyLabel>) {
     }
 }
 
-fn title(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &ViolationScreen,
-    s: &mut String,
-) {
+/// The title line's text, into `s`.
+fn title(s: &mut String, model: &Model, app: &App, screen: &ViolationScreen) {
     s.clear();
     s.push_str("policy violations");
     if let Some((pid, ring)) = screen.filter.ring {
@@ -162,15 +155,6 @@ fn title(
             format::count(s, n);
         }
     }
-    cell(
-        buf,
-        area.x,
-        area.y,
-        area.width,
-        s,
-        app.config.theme.title,
-        false,
-    );
 }
 
 #[cfg(test)]
