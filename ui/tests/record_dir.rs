@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod cli_support;
-use cli_support::{assert_success, permissions, BIN};
+use cli_support::{assert_refused, assert_success, permissions, BIN};
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut f: Vec<_> = std::fs::read_dir(dir)
@@ -145,12 +145,7 @@ fn retention_deletes_the_oldest_and_the_lock_refuses_a_second_recorder() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert_eq!(second.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&second.stderr);
-    assert!(
-        err.contains("is being recorded into by another uringtop (pid "),
-        "{err}"
-    );
+    assert_refused(&second, "is being recorded into by another uringtop (pid ");
     let out = first.wait_with_output().unwrap();
     assert_success(&out);
     // 1 byte of retention: only the newest file survives each rotation.

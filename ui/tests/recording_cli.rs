@@ -12,7 +12,7 @@ use uringtop_common::recording::Recording;
 use uringtop_common::synthetic::synthetic_stream;
 
 mod cli_support;
-use cli_support::{assert_success, permissions, uringtop, BIN};
+use cli_support::{assert_refused, assert_success, permissions, uringtop, BIN};
 
 const SEED: u64 = 7;
 
@@ -176,8 +176,7 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(again.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("remove it first"));
+    assert_refused(&again, "remove it first");
 }
 
 #[test]
@@ -204,8 +203,7 @@ fn bad_recordings_give_clear_errors_not_panics() {
         assert!(err.contains(expected), "{name}: {err}");
     }
     let out = uringtop(&["dump", "--from", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
+    assert_refused(&out, "directory");
 
     // Each message names the file once, and says "uringtop" once.
     let missing = dir.path().join("missing.mcap");
@@ -337,8 +335,7 @@ fn export_writes_one_slice_per_recorded_request() {
     };
     std::fs::write(&trace, "keep me").unwrap();
     let out = export(&[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--force replaces it"));
+    assert_refused(&out, "--force replaces it");
     assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
     std::fs::set_permissions(&trace, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let out = export(&["--force"]);
@@ -369,8 +366,7 @@ fn export_writes_one_slice_per_recorded_request() {
         .arg(dir.path().join("none.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--requests"));
+    assert_refused(&out, "--requests");
 }
 
 #[test]
@@ -392,8 +388,7 @@ fn the_sample_recording_is_intact_and_small() {
     assert!(out.status.success());
     // The replay needs a terminal, and says so rather than failing on a pipe.
     let out = uringtop(&["replay", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("terminal"));
+    assert_refused(&out, "terminal");
 }
 
 fn sample_path() -> String {

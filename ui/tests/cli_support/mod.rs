@@ -38,3 +38,12 @@ pub fn permissions(path: &Path) -> u32 {
         .mode()
         & 0o777
 }
+
+/// Asserts that uringtop refused with a reason: exit status 1 (an error it explains, not a
+/// usage error or a panic) and `says` in what it wrote on stderr.
+#[track_caller]
+pub fn assert_refused(out: &Output, says: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(says), "{err}");
+}
