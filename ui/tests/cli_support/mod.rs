@@ -5,7 +5,6 @@
 // Each test file is a crate of its own and uses only part of this.
 #![allow(dead_code)]
 
-use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -13,7 +12,7 @@ use std::process::{Command, Output};
 pub const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
 
 /// Runs uringtop with `args` to its end, whatever its exit status.
-pub fn uringtop<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output {
+pub fn uringtop(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .output()
