@@ -29,14 +29,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
         empty_message(buf, l.body, first, second, theme);
         return;
     }
-    let visible = main
-        .rows
-        .iter()
-        .enumerate()
-        .skip(main.cursor.offset)
-        .take(usize::from(l.body.height));
-    for (y, (i, row)) in (l.body.y..).zip(visible) {
-        let selected = i == main.cursor.index;
+    for (y, row, selected) in main.cursor.visible(&main.rows, l.body) {
         let line = Rect::new(l.body.x, y, l.body.width, 1);
         if selected {
             fill(buf, line, theme.selected);

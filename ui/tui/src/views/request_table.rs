@@ -101,16 +101,10 @@ pub fn rows<'m, const N: usize>(
     get: impl Fn(u64) -> Option<&'m Request>,
     mut text: impl FnMut(&mut String, usize, &Request) -> Style,
 ) {
-    let visible = seqs
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(usize::from(body.height));
-    for (y, (i, &seq)) in (body.y..).zip(visible) {
+    for (y, &seq, selected) in cursor.visible(seqs, body) {
         let Some(r) = get(seq) else {
             continue;
         };
-        let selected = i == cursor.index;
         if selected {
             fill(buf, Rect::new(body.x, y, body.width, 1), theme.selected);
         }

@@ -108,17 +108,10 @@ pub fn draw(
             false,
         );
     }
-    let visible = screen
-        .ops
-        .iter()
-        .enumerate()
-        .skip(screen.cursor.offset)
-        .take(usize::from(l.ops_body.height));
-    for (y, (i, opcode)) in (l.ops_body.y..).zip(visible) {
+    for (y, opcode, selected) in screen.cursor.visible(&screen.ops, l.ops_body) {
         let Some(op) = ring.ops.get(opcode) else {
             continue;
         };
-        let selected = i == screen.cursor.index;
         let style = if selected { theme.selected } else { theme.ring };
         if selected {
             fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);

@@ -76,14 +76,7 @@ pub fn draw(
         };
         empty_message(buf, l.body, first, second, theme);
     }
-    let visible = screen
-        .rows
-        .iter()
-        .enumerate()
-        .skip(screen.cursor.offset)
-        .take(usize::from(l.body.height));
-    for (y, (i, row)) in (l.body.y..).zip(visible) {
-        let selected = i == screen.cursor.index;
+    for (y, row, selected) in screen.cursor.visible(&screen.rows, l.body) {
         let base = if selected { theme.selected } else { theme.ring };
         if selected {
             fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
