@@ -385,17 +385,7 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
 #[test]
 fn other_rings_and_aux_cqes_are_spelled_for_scripts() {
     use uringtop_common::input::{AUX_OPCODE, OTHER_RINGS};
-    let op = |pid, ring, opcode, n| OpSample {
-        slot: 0,
-        pid,
-        ring,
-        opcode,
-        counters: OpCounters {
-            submitted: n,
-            completed: n,
-            ..OpCounters::default()
-        },
-    };
+    let op = OpSample::completed;
     let mut m = Model::new();
     m.apply(&Input::Sample(Sample {
         time_ns: S,
