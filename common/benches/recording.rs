@@ -8,10 +8,14 @@
 
 use std::io::Cursor;
 use std::time::Instant;
-use uringtop_common::input::{ExecPath, Input, Request};
+use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::recording::{Header, Recording, RecordingWriter};
 use uringtop_common::synthetic::synthetic_stream;
+
+#[path = "../tests/support/recording.rs"]
+mod support;
+use support::{busy_stream, write_flushing_samples};
 
 fn main() {
     let files: Vec<String> = std::env::args()
@@ -23,7 +27,7 @@ fn main() {
             "synthetic: 6 processes x 2 rings, 600 s",
             &synthetic_stream(1, 600, 6, 2),
         );
-        measure("busy ring: 20k reads/s, 30 s", &busy(30));
+        measure("busy ring: 20k reads/s, 30 s", &busy_stream(30));
     }
     for file in files {
         match Recording::open(file.as_ref()) {
@@ -88,57 +92,6 @@ fn measure(name: &str, inputs: &[Input]) {
 /// As the recorder writes: flushed (a chunk closed) once per sample.
 fn write(inputs: &[Input]) -> Vec<u8> {
     let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &Header::default()).unwrap();
-    for input in inputs {
-        w.write(input).unwrap();
-        if matches!(input, Input::Sample(_)) {
-            w.flush().unwrap();
-        }
-    }
+    write_flushing_samples(&mut w, inputs);
     w.finish().unwrap().into_inner()
-}
-
-fn busy(seconds: u64) -> Vec<Input> {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rand = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let Some(Input::Sample(mut sample)) = synthetic_stream(1, 1, 1, 1).into_iter().next() else {
-        unreachable!("the synthetic stream starts with a sample")
-    };
-    let mut inputs = Vec::new();
-    let mut time = sample.time_ns;
-    let mut n = 0u64;
-    for _ in 0..seconds {
-        for _ in 0..20_000 {
-            time += 40_000 + rand() % 20_000;
-            inputs.push(Input::Request(Request {
-                time_ns: time,
-                latency_ns: Some(30_000 + rand() % 40_000),
-                pid: 4242,
-                tid: 4242 + (n % 4) as u32,
-                comm: "db".into(),
-                ring: 1,
-                opcode: 22,
-                fd: 7,
-                off: (n * 4096) % (1 << 30),
-                addr: 0x7f00_0000_0000 + (rand() % 64) * 4096,
-                len: 4096,
-                sqe_flags: 0,
-                user_data: n,
-                res: 4096,
-                cflags: 0,
-                path: ExecPath::Inline,
-                verdict: None,
-                cqe_index: 0,
-                args: None,
-            }));
-            n += 1;
-        }
-        sample.time_ns = time;
-        inputs.push(Input::Sample(sample.clone()));
-    }
-    inputs
 }

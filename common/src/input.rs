@@ -149,6 +149,24 @@ pub struct OpSample {
     pub slot: u64,
 }
 
+impl OpSample {
+    /// `n` requests of `opcode` submitted and completed on (`pid`, `ring`), nothing else counted
+    /// and no slot said: the sample tests, benchmarks and demos start from.
+    pub fn completed(pid: u32, ring: u32, opcode: u8, n: u64) -> Self {
+        OpSample {
+            pid,
+            ring,
+            opcode,
+            counters: OpCounters {
+                submitted: n,
+                completed: n,
+                ..OpCounters::default()
+            },
+            slot: 0,
+        }
+    }
+}
+
 fn is_zero(v: &u64) -> bool {
     *v == 0
 }

@@ -11,6 +11,10 @@ use uringtop_common::recording::{
 };
 use uringtop_common::synthetic::{synthetic_stream, synthetic_stream_with_churn};
 
+#[path = "support/recording.rs"]
+mod support;
+use support::{busy_stream, write_flushing_samples};
+
 fn header() -> Header {
     Header {
         format_version: FORMAT_VERSION,
@@ -36,12 +40,7 @@ fn record_with(inputs: &[Input], spacing: Spacing) -> Vec<u8> {
     let mut w = RecordingWriter::new(Cursor::new(Vec::new()), &header())
         .unwrap()
         .with_checkpoints(spacing);
-    for input in inputs {
-        w.write(input).unwrap();
-        if matches!(input, Input::Sample(_)) {
-            w.flush().unwrap();
-        }
-    }
+    write_flushing_samples(&mut w, inputs);
     w.finish().unwrap().into_inner()
 }
 
@@ -57,12 +56,7 @@ fn unfinished_bytes_with(inputs: &[Input], spacing: Spacing) -> Vec<u8> {
     let mut w = RecordingWriter::new(shared.clone(), &header())
         .unwrap()
         .with_checkpoints(spacing);
-    for input in inputs {
-        w.write(input).unwrap();
-        if matches!(input, Input::Sample(_)) {
-            w.flush().unwrap();
-        }
-    }
+    write_flushing_samples(&mut w, inputs);
     w.flush().unwrap();
     std::mem::forget(w);
     shared.bytes()
@@ -477,54 +471,6 @@ fn has_kernel_value(v: &serde_json::Value) -> bool {
         serde_json::Value::Object(o) => o.values().any(has_kernel_value),
         _ => false,
     }
-}
-
-/// A busy ring as a storage engine drives it: 20k reads a second of 4 KiB at sequential
-/// offsets, into 64 buffers, user_data an index, latencies around 50 µs.
-fn busy_stream(seconds: u64) -> Vec<Input> {
-    let mut inputs = Vec::new();
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    let mut rand = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let Some(Input::Sample(mut sample)) = synthetic_stream(1, 1, 1, 1).into_iter().next() else {
-        unreachable!("the synthetic stream starts with a sample")
-    };
-    let mut time = sample.time_ns;
-    let mut n = 0u64;
-    for _ in 0..seconds {
-        for _ in 0..20_000 {
-            time += 40_000 + rand() % 20_000;
-            inputs.push(Input::Request(uringtop_common::input::Request {
-                time_ns: time,
-                latency_ns: Some(30_000 + rand() % 40_000),
-                pid: 4242,
-                tid: 4242 + (n % 4) as u32,
-                comm: "db".into(),
-                ring: 1,
-                opcode: 22,
-                fd: 7,
-                off: (n * 4096) % (1 << 30),
-                addr: 0x7f00_0000_0000 + (rand() % 64) * 4096,
-                len: 4096,
-                sqe_flags: 0,
-                user_data: n,
-                res: 4096,
-                cflags: 0,
-                path: uringtop_common::input::ExecPath::Inline,
-                verdict: None,
-                cqe_index: 0,
-                args: None,
-            }));
-            n += 1;
-        }
-        sample.time_ns = time;
-        inputs.push(Input::Sample(sample.clone()));
-    }
-    inputs
 }
 
 #[test]

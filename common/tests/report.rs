@@ -183,6 +183,27 @@ fn json_shape_matches_the_contract() {
         "unmatched_cqes",
         "processes",
     ];
+    // The keys of a ring, of an opcode and of its latency, in the order the contract gives.
+    const RING: [&str; 7] = [
+        "ring",
+        "fd",
+        "setup_flags",
+        "sq_entries",
+        "cq_entries",
+        "cq_overflows",
+        "ops",
+    ];
+    const OP: [&str; 8] = [
+        "op",
+        "submitted",
+        "rejected",
+        "denied",
+        "completed",
+        "errors",
+        "async",
+        "latency_ns",
+    ];
+    const LATENCY: [&str; 5] = ["count", "p50", "p90", "p99", "max"];
     assert_eq!(keys(&v), sorted(TOP.to_vec()));
     assert_order(&json, &TOP);
     assert_eq!(v["schema"].as_u64(), Some(u64::from(SCHEMA_VERSION)));
@@ -197,15 +218,6 @@ fn json_shape_matches_the_contract() {
         assert_eq!(keys(p), sorted(vec!["pid", "comm", "rings"]));
         assert!(p["pid"].is_u64() && p["comm"].is_string());
         for r in p["rings"].as_array().expect("rings array") {
-            const RING: [&str; 7] = [
-                "ring",
-                "fd",
-                "setup_flags",
-                "sq_entries",
-                "cq_entries",
-                "cq_overflows",
-                "ops",
-            ];
             assert_eq!(keys(r), sorted(RING.to_vec()));
             assert!(r["ring"].is_u64() && r["sq_entries"].is_u64() && r["cq_entries"].is_u64());
             assert!(r["cq_overflows"].is_u64());
@@ -216,16 +228,6 @@ fn json_shape_matches_the_contract() {
                 .iter()
                 .all(Value::is_string));
             for op in r["ops"].as_array().expect("ops array") {
-                const OP: [&str; 8] = [
-                    "op",
-                    "submitted",
-                    "rejected",
-                    "denied",
-                    "completed",
-                    "errors",
-                    "async",
-                    "latency_ns",
-                ];
                 assert_eq!(keys(op), sorted(OP.to_vec()));
                 assert!(op["op"].is_string());
                 for field in ["submitted", "rejected", "denied", "completed", "async"] {
@@ -234,10 +236,8 @@ fn json_shape_matches_the_contract() {
                 let errors = op["errors"].as_object().expect("errors object");
                 assert!(errors.values().all(Value::is_u64));
                 let lat = &op["latency_ns"];
-                assert_eq!(keys(lat), sorted(vec!["count", "p50", "p90", "p99", "max"]));
-                assert!(["count", "p50", "p90", "p99", "max"]
-                    .iter()
-                    .all(|f| lat[f].is_u64()));
+                assert_eq!(keys(lat), sorted(LATENCY.to_vec()));
+                assert!(LATENCY.iter().all(|f| lat[f].is_u64()));
             }
         }
     }
@@ -258,32 +258,9 @@ fn json_shape_matches_the_contract() {
     assert_eq!(openat["async"], 12);
     assert_eq!(v["processes"][1]["rings"][0]["fd"], Value::Null);
     assert_eq!(v["processes"][1]["rings"][0]["ops"][1]["op"], "OP_99");
-    assert_order(
-        &json,
-        &[
-            "ring",
-            "fd",
-            "setup_flags",
-            "sq_entries",
-            "cq_entries",
-            "cq_overflows",
-            "ops",
-        ],
-    );
-    assert_order(
-        &json,
-        &[
-            "op",
-            "submitted",
-            "rejected",
-            "denied",
-            "completed",
-            "errors",
-            "async",
-            "latency_ns",
-        ],
-    );
-    assert_order(&json, &["count", "p50", "p90", "p99", "max"]);
+    assert_order(&json, &RING);
+    assert_order(&json, &OP);
+    assert_order(&json, &LATENCY);
 }
 
 #[test]
@@ -408,17 +385,7 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
 #[test]
 fn other_rings_and_aux_cqes_are_spelled_for_scripts() {
     use uringtop_common::input::{AUX_OPCODE, OTHER_RINGS};
-    let op = |pid, ring, opcode, n| OpSample {
-        slot: 0,
-        pid,
-        ring,
-        opcode,
-        counters: OpCounters {
-            submitted: n,
-            completed: n,
-            ..OpCounters::default()
-        },
-    };
+    let op = OpSample::completed;
     let mut m = Model::new();
     m.apply(&Input::Sample(Sample {
         time_ns: S,

@@ -23,7 +23,11 @@ use uringtop_common::input::{
 };
 use uringtop_common::latency::bucket_of;
 use uringtop_common::model::Model;
-use uringtop_tui::{views, App, Config, Refresh, SourceKind, Theme};
+use uringtop_tui::{views, App, SourceKind};
+
+// The options the TUI tests start from: the benchmarks measure the UI the tests check.
+#[path = "../tests/tui_support/mod.rs"]
+mod tui_support;
 
 const PROCESSES: u32 = 20_000;
 const RINGS_PER_PROCESS: u32 = 5;
@@ -60,16 +64,7 @@ fn run(variant: &str) {
     } else {
         Model::for_display()
     };
-    let mut app = App::new(Config {
-        source: SourceKind::Live,
-        refresh: Refresh::new(Duration::from_secs(1)),
-        only_pid: None,
-        theme: Theme::colored(),
-        utc_offset_s: 0,
-        policy: None,
-        settings: uringtop_tui::settings::Settings::default(),
-        store: uringtop_tui::settings::ConfigStore::Disabled,
-    });
+    let mut app = App::new(tui_support::options().config(SourceKind::Live));
     app.resize(&model, 200, 60);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
 

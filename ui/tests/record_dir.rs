@@ -2,12 +2,12 @@
 //! alone, the directory read as one timeline by `dump --from DIR`, the oldest deleted past the
 //! size retention, the directory mode 0700, and a second recorder refused by the lock.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
+mod cli_support;
+use cli_support::{assert_refused, assert_success, permissions, BIN};
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut f: Vec<_> = std::fs::read_dir(dir)
@@ -19,17 +19,15 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     f
 }
 
-fn dump_json(from: &Path) -> serde_json::Value {
+/// `uringtop dump --from FROM` with `extra` arguments: its JSON report.
+fn dump_json(from: &Path, extra: &[&str]) -> serde_json::Value {
     let out = Command::new(BIN)
         .args(["dump", "--from"])
         .arg(from)
+        .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -45,26 +43,21 @@ fn rotated_files_read_alone_and_as_one_timeline() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700);
+    assert_success(&out);
+    assert_eq!(permissions(&dir), 0o700);
     let parts = files(&dir);
     assert!(parts.len() >= 9, "{parts:?}");
     // Each file holds about 100 of the samples, the whole directory all of them.
     let mut sum_ns = 0;
     for part in &parts {
-        let alone = dump_json(part);
+        let alone = dump_json(part, &[]);
         assert!(
             !alone["processes"].as_array().unwrap().is_empty(),
             "{part:?}"
         );
         sum_ns += alone["duration_ns"].as_u64().unwrap();
     }
-    let whole = dump_json(&dir);
+    let whole = dump_json(&dir, &[]);
     let whole_ns = whole["duration_ns"].as_u64().unwrap();
     assert!(
         whole_ns > sum_ns,
@@ -72,7 +65,7 @@ fn rotated_files_read_alone_and_as_one_timeline() {
     );
     // The last file's counts are cumulative (its first sample carries everything live), so
     // they equal the whole directory's for the processes that never exited.
-    let last = dump_json(parts.last().unwrap());
+    let last = dump_json(parts.last().unwrap(), &[]);
     let submitted = |v: &serde_json::Value| -> u64 {
         v["processes"][0]["rings"][0]["ops"][0]["submitted"]
             .as_u64()
@@ -152,18 +145,9 @@ fn retention_deletes_the_oldest_and_the_lock_refuses_a_second_recorder() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert_eq!(second.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&second.stderr);
-    assert!(
-        err.contains("is being recorded into by another uringtop (pid "),
-        "{err}"
-    );
+    assert_refused(&second, "is being recorded into by another uringtop (pid ");
     let out = first.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // 1 byte of retention: only the newest file survives each rotation.
     assert_eq!(files(&dir).len(), 1, "{:?}", files(&dir));
 }
@@ -186,26 +170,10 @@ fn a_window_of_a_directory_equals_the_same_window_of_one_file() {
             .args(dest)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out);
     }
     assert!(files(&dir).len() >= 16, "{:?}", files(&dir));
-    let window = |from: &Path| {
-        let out = Command::new(BIN)
-            .args(["dump", "--start", "+250s", "--end", "+400s", "--from"])
-            .arg(from)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
-    };
+    let window = |from: &Path| dump_json(from, &["--start", "+250s", "--end", "+400s"]);
     let (from_dir, from_file) = (window(&dir), window(&file));
     assert!(from_file["duration_ns"].as_u64().unwrap() > 140_000_000_000);
     assert_eq!(from_dir, from_file);

@@ -11,15 +11,10 @@ use uringtop_common::model::Model;
 use uringtop_common::recording::Recording;
 use uringtop_common::synthetic::synthetic_stream;
 
-const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
-const SEED: u64 = 7;
+mod cli_support;
+use cli_support::{assert_refused, assert_success, permissions, uringtop, BIN};
 
-fn uringtop(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("runs uringtop")
-}
+const SEED: u64 = 7;
 
 /// The synthetic recorder's stream, as `record --synthetic` sends it.
 fn stream() -> Vec<Input> {
@@ -130,9 +125,7 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
     // 2 s of 50 ms samples: 1 s left fewer than the 5 samples this test needs once, on a machine
     // loaded enough that the recorder's start took most of its second.
     record_synthetic(&file, "2");
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(permissions(&file), 0o600);
     let rec = Recording::open(&file).unwrap();
     assert!(rec.damage().is_none(), "{}", rec.summary());
     let n = rec.sample_count();
@@ -157,11 +150,7 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
         "--end",
         "+100s",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let mut model = Model::new();
     let mut seen = 0;
     for input in stream() {
@@ -187,8 +176,7 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
         .arg(&file)
         .output()
         .unwrap();
-    assert_eq!(again.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("remove it first"));
+    assert_refused(&again, "remove it first");
 }
 
 #[test]
@@ -215,8 +203,7 @@ fn bad_recordings_give_clear_errors_not_panics() {
         assert!(err.contains(expected), "{name}: {err}");
     }
     let out = uringtop(&["dump", "--from", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
+    assert_refused(&out, "directory");
 
     // Each message names the file once, and says "uringtop" once.
     let missing = dir.path().join("missing.mcap");
@@ -330,20 +317,14 @@ fn export_writes_one_slice_per_recorded_request() {
         .arg(&trace)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     check_against_perfettos_schema(&trace, requests);
     let said = String::from_utf8_lossy(&out.stderr);
     let bytes = std::fs::metadata(&trace).unwrap().len();
     assert!(said.contains(&format!("({bytes} bytes;")), "{said}");
     // Like a recording, the trace says what every process did: mode 0600, and an existing file
     // is replaced only when asked.
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&trace).unwrap().permissions());
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(permissions(&trace), 0o600);
     let export = |extra: &[&str]| {
         Command::new(BIN)
             .args(["export", file.to_str().unwrap(), "--perfetto"])
@@ -354,20 +335,13 @@ fn export_writes_one_slice_per_recorded_request() {
     };
     std::fs::write(&trace, "keep me").unwrap();
     let out = export(&[]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--force replaces it"));
+    assert_refused(&out, "--force replaces it");
     assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
     std::fs::set_permissions(&trace, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let out = export(&["--force"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(std::fs::metadata(&trace).unwrap().len(), bytes);
-    let mode =
-        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&trace).unwrap().permissions());
-    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(permissions(&trace), 0o600);
 
     // Without requests there is nothing to export: said, not an empty trace.
     let bare = dir.path().join("bare.mcap");
@@ -392,8 +366,7 @@ fn export_writes_one_slice_per_recorded_request() {
         .arg(dir.path().join("none.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--requests"));
+    assert_refused(&out, "--requests");
 }
 
 #[test]
@@ -415,8 +388,7 @@ fn the_sample_recording_is_intact_and_small() {
     assert!(out.status.success());
     // The replay needs a terminal, and says so rather than failing on a pipe.
     let out = uringtop(&["replay", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("terminal"));
+    assert_refused(&out, "terminal");
 }
 
 fn sample_path() -> String {

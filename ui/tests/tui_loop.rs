@@ -242,7 +242,7 @@ async fn replay_plays_in_recorded_time() {
 
 /// One sample in which `pid` (named `comm`) has done 10 NOPs on ring 1.
 fn one_process(pid: u32, comm: &str) -> Vec<Input> {
-    use uringtop_common::input::{OpCounters, OpSample, ProcessSample, RingSample, Sample};
+    use uringtop_common::input::{OpSample, ProcessSample, RingSample, Sample};
     let sample = |seconds: u64, n: u64| {
         Input::Sample(Sample {
             time_ns: seconds * 1_000_000_000,
@@ -256,17 +256,7 @@ fn one_process(pid: u32, comm: &str) -> Vec<Input> {
                 pid,
                 ..RingSample::default()
             }],
-            ops: vec![OpSample {
-                pid,
-                ring: 1,
-                opcode: 0,
-                counters: OpCounters {
-                    submitted: n,
-                    completed: n,
-                    ..OpCounters::default()
-                },
-                ..OpSample::default()
-            }],
+            ops: vec![OpSample::completed(pid, 1, 0, n)],
             ..Sample::default()
         })
     };

@@ -8,17 +8,7 @@ const NOP: u8 = 0;
 const READ: u8 = 22;
 
 fn op(pid: u32, ring: u32, opcode: u8, submitted: u64) -> OpSample {
-    OpSample {
-        pid,
-        ring,
-        opcode,
-        counters: OpCounters {
-            submitted,
-            completed: submitted,
-            ..OpCounters::default()
-        },
-        slot: 0,
-    }
+    OpSample::completed(pid, ring, opcode, submitted)
 }
 
 fn sample(t: u64, procs: &[(u32, &str)], ops: Vec<OpSample>, exited: Vec<u32>) -> Input {

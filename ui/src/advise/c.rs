@@ -16,7 +16,6 @@ pub fn render(advice: &Advice) -> String {
     for line in header::lines(
         advice,
         &[
-            "",
             "Needs <liburing.h> (or <linux/io_uring.h> from a kernel that knows these opcodes).",
             "Apply to a ring created disabled, before enabling it:",
             "  struct io_uring_params p = { .flags = IORING_SETUP_R_DISABLED };",

@@ -4,7 +4,7 @@
 use super::analysis::{Advice, ObservedFrom};
 use super::text::{comment_line, printable};
 
-/// The common header, then `intro` (the format's own lines on how to apply it).
+/// The common header, a blank line, then `intro` (the format's own lines on how to apply it).
 pub fn lines(advice: &Advice, intro: &[&str]) -> Vec<String> {
     let seconds = advice.observed.seconds;
     let observed = match &advice.observed.source {
@@ -28,13 +28,17 @@ pub fn lines(advice: &Advice, intro: &[&str]) -> Vec<String> {
         ]
         .map(String::from),
     );
+    lines.push(String::new());
     lines.extend(intro.iter().map(|&l| String::from(l)));
     lines
 }
 
-/// The header as line comments (`#`, `//`): [`lines`] with `marker` before each.
-pub fn comment(out: &mut String, marker: &str, advice: &Advice, intro: &[&str]) {
+/// The start of an output whose comments are lines (`#`, `//`): [`lines`], `marker` before
+/// each.
+pub fn comment(marker: &str, advice: &Advice, intro: &[&str]) -> String {
+    let mut out = String::new();
     for line in lines(advice, intro) {
-        comment_line(out, marker, &line);
+        comment_line(&mut out, marker, &line);
     }
+    out
 }

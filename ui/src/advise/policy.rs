@@ -23,13 +23,10 @@ enum Subject {
 }
 
 pub fn render(advice: &Advice) -> String {
-    let mut out = String::new();
-    header::comment(
-        &mut out,
+    let mut out = header::comment(
         "#",
         advice,
         &[
-            "",
             "For each process name below, in order: a rule denying SQEs with an IOSQE flag it",
             "was never seen using, one denying SQEs without a flag every SQE carried, a rule",
             "allowing what it was seen doing, and a rule denying it everything else. The first",

@@ -78,13 +78,10 @@ const OPCODE_TYPES: [&str; 63] = [
 ];
 
 pub fn render(advice: &Advice) -> String {
-    let mut out = String::new();
-    header::comment(
-        &mut out,
+    let mut out = header::comment(
         "//",
         advice,
         &[
-            "",
             "For the io-uring crate 0.7 (opcode types as of 0.7.16). Apply to a ring created",
             "disabled, before enabling it:",
             "  let mut ring: io_uring::IoUring =",

@@ -11,13 +11,10 @@ use super::rules::{rule, Merged};
 use std::fmt::Write;
 
 pub fn render(advice: &Advice) -> String {
-    let mut out = String::new();
-    header::comment(
-        &mut out,
+    let mut out = header::comment(
         "#",
         advice,
         &[
-            "",
             "For `uringtop run --policy FILE -- CMD`: one set for CMD and every process it",
             "starts (processes observed here are merged). On Linux 7.0+ the kernel refuses",
             "everything else with EACCES before it runs; `run --audit` judges it instead.",

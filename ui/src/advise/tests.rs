@@ -6,7 +6,7 @@ use super::analysis::{ProcessAdvice, RingAdvice};
 use super::*;
 use crate::cli::AdviseFormat;
 use uringtop_common::input::{
-    Input, OpCounters, OpSample, ProcessSample, RegisterOpSample, RingSample, Sample,
+    Input, OpSample, ProcessSample, RegisterOpSample, RingSample, Sample,
 };
 use uringtop_common::model::Model;
 
@@ -20,19 +20,10 @@ const SEND: u8 = 26;
 const FIXED_ASYNC: u8 = 0x01 | 0x10;
 
 fn op(pid: u32, ring: u32, opcode: u8, submitted: u64, seen: u8, missing: u8) -> OpSample {
-    OpSample {
-        slot: 0,
-        pid,
-        ring,
-        opcode,
-        counters: OpCounters {
-            submitted,
-            completed: submitted,
-            sqe_flags_seen: seen,
-            sqe_flags_missing: missing,
-            ..OpCounters::default()
-        },
-    }
+    let mut op = OpSample::completed(pid, ring, opcode, submitted);
+    op.counters.sqe_flags_seen = seen;
+    op.counters.sqe_flags_missing = missing;
+    op
 }
 
 fn ring(ring: u32, pid: u32, fd: Option<i32>, setup_flags: u32) -> RingSample {

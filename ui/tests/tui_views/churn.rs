@@ -156,14 +156,7 @@ fn idle_rings_shown_with_i_are_those_of_live_processes_only() {
     let sample = |t: u64, last: bool| {
         let op = |pid, ring, n| OpSample {
             slot: u64::from(ring),
-            pid,
-            ring,
-            opcode: 22,
-            counters: OpCounters {
-                submitted: n,
-                completed: n,
-                ..OpCounters::default()
-            },
+            ..OpSample::completed(pid, ring, 22, n)
         };
         Input::Sample(Sample {
             time_ns: t * 1_000_000_000,
@@ -205,17 +198,9 @@ fn idle_rings_shown_with_i_are_those_of_live_processes_only() {
 /// The probe's fallback rows: a process's rings it could not count one by one, the processes
 /// it could not count (pid 0), and a ring's CQEs posted without a request (AUX_CQE).
 fn fallback_rows() -> Vec<Input> {
-    let op = |pid, ring, opcode, n: u64| OpSample {
+    let op = |pid, ring, opcode: u8, n: u64| OpSample {
         slot: u64::from(opcode) + 1,
-        pid,
-        ring,
-        opcode,
-        counters: OpCounters {
-            submitted: n,
-            completed: n,
-            errnos: BTreeMap::new(),
-            ..OpCounters::default()
-        },
+        ..OpSample::completed(pid, ring, opcode, n)
     };
     (1..=2u64)
         .map(|t| {

@@ -484,7 +484,7 @@ fn with_only_pid_the_header_counts_that_process() {
 
 /// One process with `rings` rings of one NOP each, over two samples.
 fn many_rings(rings: u32) -> Vec<Input> {
-    use uringtop_common::input::{OpCounters, OpSample, ProcessSample, RingSample, Sample};
+    use uringtop_common::input::{OpSample, ProcessSample, RingSample, Sample};
     let sample = |time_ns: u64, n: u64| {
         Input::Sample(Sample {
             time_ns,
@@ -501,17 +501,7 @@ fn many_rings(rings: u32) -> Vec<Input> {
                 })
                 .collect(),
             ops: (1..=rings)
-                .map(|ring| OpSample {
-                    slot: 0,
-                    pid: 20131,
-                    ring,
-                    opcode: 0,
-                    counters: OpCounters {
-                        submitted: n,
-                        completed: n,
-                        ..OpCounters::default()
-                    },
-                })
+                .map(|ring| OpSample::completed(20131, ring, 0, n))
                 .collect(),
             ..Sample::default()
         })

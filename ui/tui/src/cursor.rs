@@ -3,6 +3,7 @@
 //! window moves the cursor, not the page.
 
 use crossterm::event::KeyCode;
+use ratatui::layout::Rect;
 
 /// The list-moving keys every screen shares: arrows and j/k, PgUp/PgDn, Home/g and End/G.
 pub fn move_for(code: KeyCode) -> Option<Move> {
@@ -62,6 +63,21 @@ impl Cursor {
         }
         self.offset = self.offset.min(len.saturating_sub(height));
     }
+
+    /// The rows of `items` that `body` shows, from the top of the window: each with its y in
+    /// `body` and whether it is the selected one. How every list view walks its rows, so that
+    /// they agree on which row is where; allocates nothing, as drawing must not.
+    pub fn visible<'a, T>(
+        &self,
+        items: &'a [T],
+        body: Rect,
+    ) -> impl Iterator<Item = (u16, &'a T, bool)> + 'a {
+        let selected = self.index;
+        (body.y..)
+            .zip(items.iter().enumerate().skip(self.offset))
+            .take(usize::from(body.height))
+            .map(move |(y, (i, item))| (y, item, i == selected))
+    }
 }
 
 #[cfg(test)]
@@ -105,5 +121,21 @@ mod tests {
         };
         c.clamp(30, 3);
         assert_eq!((c.index, c.offset), (5, 3));
+    }
+
+    #[test]
+    fn the_visible_rows_are_the_window_from_the_offset() {
+        let c = Cursor {
+            index: 4,
+            offset: 3,
+        };
+        let items = [10, 11, 12, 13, 14, 15, 16];
+        let shown: Vec<_> = c
+            .visible(&items, Rect::new(0, 2, 80, 3))
+            .map(|(y, &item, selected)| (y, item, selected))
+            .collect();
+        assert_eq!(shown, [(2, 13, false), (3, 14, true), (4, 15, false)]);
+        // A window taller than what is left shows the rest.
+        assert_eq!(c.visible(&items, Rect::new(0, 0, 80, 10)).count(), 4);
     }
 }

@@ -460,23 +460,11 @@ mod tests {
 
     #[test]
     fn rings_quiet_for_ten_intervals_are_hidden_unless_asked_for() {
-        use uringtop_common::input::{
-            Input, OpCounters, OpSample, ProcessSample, RingSample, Sample,
-        };
+        use uringtop_common::input::{Input, OpSample, ProcessSample, RingSample, Sample};
         // Ring 1 keeps completing; ring 2 completes for 3 samples, then never again.
         let mut model = Model::new();
         for i in 0..15u64 {
-            let done = |ring: u32, n: u64| OpSample {
-                slot: 0,
-                pid: 7,
-                ring,
-                opcode: 0,
-                counters: OpCounters {
-                    submitted: n,
-                    completed: n,
-                    ..OpCounters::default()
-                },
-            };
+            let done = |ring: u32, n: u64| OpSample::completed(7, ring, 0, n);
             model.apply(&Input::Sample(Sample {
                 time_ns: (i + 1) * 1_000_000_000,
                 processes: vec![ProcessSample {

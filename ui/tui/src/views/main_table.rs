@@ -1,6 +1,6 @@
 //! The main view: processes with their rings beneath, one row each.
 
-use super::text::{cell, fill};
+use super::text::{cell, fill, line};
 use super::{empty_message, flags};
 use crate::app::App;
 use crate::columns::{Column, ColumnLayout};
@@ -29,14 +29,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mu
         empty_message(buf, l.body, first, second, theme);
         return;
     }
-    let visible = main
-        .rows
-        .iter()
-        .enumerate()
-        .skip(main.cursor.offset)
-        .take(usize::from(l.body.height));
-    for (y, (i, row)) in (l.body.y..).zip(visible) {
-        let selected = i == main.cursor.index;
+    for (y, row, selected) in main.cursor.visible(&main.rows, l.body) {
         let line = Rect::new(l.body.x, y, l.body.width, 1);
         if selected {
             fill(buf, line, theme.selected);
@@ -282,7 +275,7 @@ fn title(buf: &mut Buffer, area: Rect, model: &Model, app: &App, s: &mut String)
             let _ = write!(s, " · {idle} idle hidden (i)");
         }
     }
-    cell(buf, area.x, area.y, area.width, s, theme.title, false);
+    line(buf, area, s, theme.title);
 }
 
 fn header(buf: &mut Buffer, area: Rect, columns: &ColumnLayout, app: &App, theme: &Theme) {

@@ -2,8 +2,8 @@
 //! violations view both draw, each with its own columns.
 
 use super::text::{cell, fill};
-use crate::column_choice::ColumnName;
-use crate::columns::MARKER_WIDTH;
+use crate::column_choice::{Choice, ColumnName};
+use crate::columns::{fit_chosen, Fit, MARKER_WIDTH};
 use crate::cursor::Cursor;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -14,26 +14,47 @@ use uringtop_common::input::Request;
 /// The column layout: names and which are right-aligned (by catalogue index), the order the
 /// user chose, and where `fit_chosen` placed each position (None: hidden, or no room for it at
 /// this width), with how many were left out for want of width.
-pub struct Columns<'a> {
-    pub names: &'a [ColumnName],
-    pub right: &'a [bool],
+pub struct Columns<'a, const N: usize> {
+    pub names: &'a [ColumnName; N],
+    pub right: &'a [bool; N],
     pub order: &'a [u8],
-    pub placed: &'a [Option<(u16, u16)>],
+    pub placed: [Option<(u16, u16)>; N],
     pub hidden: u8,
 }
 
-impl Columns<'_> {
+impl<'a, const N: usize> Columns<'a, N> {
+    /// A view's columns from its spec (catalogue `names`, which are `right`-aligned, how each
+    /// `fits`), in the order and with the columns `choice` shows, placed in `width`. Every view
+    /// with chosen columns builds its table this one way, so the header, the rows and the
+    /// hidden-columns marker agree. Fixed size: no allocation per frame.
+    pub fn place(
+        names: &'a [ColumnName; N],
+        right: &'a [bool; N],
+        fits: &[Fit; N],
+        choice: &'a Choice,
+        width: u16,
+    ) -> Self {
+        let (placed, hidden) = fit_chosen(fits, choice, width);
+        Columns {
+            names,
+            right,
+            order: choice.order(),
+            placed,
+            hidden,
+        }
+    }
+
     /// (catalogue index, x, width) of each shown column, left to right.
     pub fn iter(&self) -> impl Iterator<Item = (usize, u16, u16)> + '_ {
         self.order
             .iter()
-            .zip(self.placed)
+            .zip(&self.placed)
             .filter_map(|(&i, slot)| slot.map(|(x, w)| (usize::from(i), x, w)))
     }
 }
 
 /// The header line, with the hidden-columns marker at its right end when some did not fit.
-pub fn header(buf: &mut Buffer, line: Rect, columns: &Columns, theme: &Theme) {
+pub fn header<const N: usize>(buf: &mut Buffer, line: Rect, columns: &Columns<N>, theme: &Theme) {
     fill(buf, line, theme.header);
     for (i, x, w) in columns.iter() {
         let right = columns.right[i];
@@ -69,10 +90,10 @@ pub fn hidden_marker(buf: &mut Buffer, line: Rect, hidden: u8, theme: &Theme) {
 /// finds one, and `text` writes a column of it into the scratch string and says its style (the
 /// selected row is drawn in the selection's style instead).
 #[allow(clippy::too_many_arguments)]
-pub fn rows<'m>(
+pub fn rows<'m, const N: usize>(
     buf: &mut Buffer,
     body: Rect,
-    columns: &Columns,
+    columns: &Columns<N>,
     seqs: &[u64],
     cursor: &Cursor,
     theme: &Theme,
@@ -80,16 +101,10 @@ pub fn rows<'m>(
     get: impl Fn(u64) -> Option<&'m Request>,
     mut text: impl FnMut(&mut String, usize, &Request) -> Style,
 ) {
-    let visible = seqs
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(usize::from(body.height));
-    for (y, (i, &seq)) in (body.y..).zip(visible) {
+    for (y, &seq, selected) in cursor.visible(seqs, body) {
         let Some(r) = get(seq) else {
             continue;
         };
-        let selected = i == cursor.index;
         if selected {
             fill(buf, Rect::new(body.x, y, body.width, 1), theme.selected);
         }

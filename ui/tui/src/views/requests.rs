@@ -1,11 +1,11 @@
 //! The request view: one ring's SQE/CQE pairs as they stream in, newest first.
 
 use super::request_table::{self, Columns};
-use super::text::cell;
+use super::text::line;
 use super::{empty_message, flags, ring_label};
 use crate::app::SourceKind;
 use crate::column_choice::REQUESTS;
-use crate::columns::{fit_chosen, Fit};
+use crate::columns::Fit;
 use crate::format;
 use crate::layout;
 use crate::request_screen::RequestScreen;
@@ -48,16 +48,15 @@ pub fn draw(
 ) {
     let theme = &app.config.theme;
     let l = layout::table(area);
-    title(buf, l.title, model, app, screen, s);
-    let choice = &app.columns.requests;
-    let (placed, hidden) = fit_chosen(&COLUMNS, choice, area.width);
-    let columns = Columns {
-        names: &REQUESTS,
-        right: &RIGHT,
-        order: choice.order(),
-        placed: &placed,
-        hidden,
-    };
+    title(s, model, app, screen);
+    line(buf, l.title, s, theme.title);
+    let columns = Columns::place(
+        &REQUESTS,
+        &RIGHT,
+        &COLUMNS,
+        &app.columns.requests,
+        area.width,
+    );
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() && !screen.query.is_empty() {
         s.clear();
@@ -148,14 +147,8 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
     false
 }
 
-fn title(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &RequestScreen,
-    s: &mut String,
-) {
+/// The title line's text, into `s`.
+fn title(s: &mut String, model: &Model, app: &App, screen: &RequestScreen) {
     s.clear();
     let _ = write!(s, "requests of {}", ring_label(screen.filter.ring));
     if let Some(p) = model.process(screen.pid) {
@@ -175,13 +168,4 @@ fn title(
         );
     }
     s.push_str(screen.held.title_text(app.paused(), screen.cursor.index));
-    cell(
-        buf,
-        area.x,
-        area.y,
-        area.width,
-        s,
-        app.config.theme.title,
-        false,
-    );
 }

@@ -2,10 +2,10 @@
 //! and the ring's completion rate over the last minute.
 
 use super::request_table::{self, Columns};
-use super::text::{cell, fill};
+use super::text::{cell, fill, line};
 use super::{empty_message, histogram, register_line, registered, ring_label, sparkline};
 use crate::column_choice::RING;
-use crate::columns::{fit_chosen, Fit, HIDDEN};
+use crate::columns::{Fit, HIDDEN};
 use crate::format;
 use crate::layout;
 use crate::ring_screen::RingScreen;
@@ -89,15 +89,13 @@ pub fn draw(
     if let Some(reg) = &ring.info.registered {
         registered::line(buf, l.registered, reg, theme, s);
     }
-    let choice = &app.columns.ring;
-    let (placed, hidden) = fit_chosen(&columns(app.config.policy.is_some()), choice, area.width);
-    let columns = Columns {
-        names: &RING,
-        right: &RIGHT,
-        order: choice.order(),
-        placed: &placed,
-        hidden,
-    };
+    let columns = Columns::place(
+        &RING,
+        &RIGHT,
+        &columns(app.config.policy.is_some()),
+        &app.columns.ring,
+        area.width,
+    );
     request_table::header(buf, l.ops_header, &columns, theme);
     if screen.ops.is_empty() {
         cell(
@@ -110,17 +108,10 @@ pub fn draw(
             false,
         );
     }
-    let visible = screen
-        .ops
-        .iter()
-        .enumerate()
-        .skip(screen.cursor.offset)
-        .take(usize::from(l.ops_body.height));
-    for (y, (i, opcode)) in (l.ops_body.y..).zip(visible) {
+    for (y, opcode, selected) in screen.cursor.visible(&screen.ops, l.ops_body) {
         let Some(op) = ring.ops.get(opcode) else {
             continue;
         };
-        let selected = i == screen.cursor.index;
         let style = if selected { theme.selected } else { theme.ring };
         if selected {
             fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
@@ -262,7 +253,7 @@ fn title(
     if !context.cmdline.is_empty() {
         let _ = write!(s, " · {}", context.cmdline);
     }
-    cell(buf, area.x, area.y, area.width, s, theme.title, false);
+    line(buf, area, s, theme.title);
 }
 
 fn summary(buf: &mut Buffer, area: Rect, ring: &RingState, theme: &Theme, s: &mut String) {
@@ -291,15 +282,7 @@ fn summary(buf: &mut Buffer, area: Rect, ring: &RingState, theme: &Theme, s: &mu
         );
     }
     let bad = info.cq_overflows > 0 || i.err_per_s > 0.0 || info.register_denied > 0;
-    cell(
-        buf,
-        area.x,
-        area.y,
-        area.width,
-        s,
-        if bad { theme.bad } else { theme.ring },
-        false,
-    );
+    line(buf, area, s, if bad { theme.bad } else { theme.ring });
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; the pieces are genuinely separate

@@ -30,6 +30,12 @@ pub fn cell(
     buf.set_stringn(end, y, "…", 1, style).0
 }
 
+/// Writes `text` across the first row of `area`, left-aligned and cut with `…`: a view's title
+/// line, which every view draws this way.
+pub fn line(buf: &mut Buffer, area: Rect, text: &str, style: Style) {
+    cell(buf, area.x, area.y, area.width, text, style, false);
+}
+
 /// Styles a row (or any area), e.g. the selection bar. The frame's buffer starts blank, so only
 /// the style needs setting.
 pub fn fill(buf: &mut Buffer, area: Rect, style: Style) {

@@ -1,7 +1,7 @@
 //! The thread view: a process's threads, their roles, and the SQEs each submitted while the view
 //! was open; below, what is counted per thread and what is not.
 
-use super::text::{cell, fill};
+use super::text::{cell, fill, line};
 use super::{empty_message, wrap};
 use crate::columns::{fit, Fit};
 use crate::format;
@@ -48,7 +48,8 @@ pub fn draw(
 ) {
     let theme = &app.config.theme;
     let l = layout::threads(area);
-    title(buf, l.title, model, screen, app, s);
+    title(s, model, screen);
+    line(buf, l.title, s, theme.title);
     let placed = fit(&COLUMNS, area.width);
     fill(buf, l.header, theme.header);
     for (i, (header, slot)) in HEADERS.iter().zip(placed).enumerate() {
@@ -75,14 +76,7 @@ pub fn draw(
         };
         empty_message(buf, l.body, first, second, theme);
     }
-    let visible = screen
-        .rows
-        .iter()
-        .enumerate()
-        .skip(screen.cursor.offset)
-        .take(usize::from(l.body.height));
-    for (y, (i, row)) in (l.body.y..).zip(visible) {
-        let selected = i == screen.cursor.index;
+    for (y, row, selected) in screen.cursor.visible(&screen.rows, l.body) {
         let base = if selected { theme.selected } else { theme.ring };
         if selected {
             fill(buf, Rect::new(area.x, y, area.width, 1), theme.selected);
@@ -171,14 +165,8 @@ fn row_cell(s: &mut String, column: usize, row: &ThreadRow, screen: &ThreadScree
     }
 }
 
-fn title(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    screen: &ThreadScreen,
-    app: &App,
-    s: &mut String,
-) {
+/// The title line's text, into `s`.
+fn title(s: &mut String, model: &Model, screen: &ThreadScreen) {
     s.clear();
     let comm = model.process(screen.pid).map_or("?", |p| p.comm.as_str());
     let _ = write!(s, "threads · {comm}[{}]", screen.pid);
@@ -202,13 +190,4 @@ fn title(
         format::count(s, screen.missed);
         s.push_str(" arrived too fast to count");
     }
-    cell(
-        buf,
-        area.x,
-        area.y,
-        area.width,
-        s,
-        app.config.theme.title,
-        false,
-    );
 }

@@ -2,10 +2,10 @@
 //! rule that decided; above them, what the kernel itself refused.
 
 use super::request_table::{self, Columns};
-use super::text::cell;
+use super::text::line;
 use super::{empty_message, kernel_denials};
 use crate::column_choice::VIOLATIONS;
-use crate::columns::{fit_chosen, Fit};
+use crate::columns::Fit;
 use crate::format;
 use crate::layout;
 use crate::policy::PolicyLabel;
@@ -41,17 +41,16 @@ pub fn draw(
 ) {
     let theme = &app.config.theme;
     let l = layout::violations(area);
-    title(buf, l.title, model, app, screen, s);
+    title(s, model, app, screen);
+    line(buf, l.title, s, theme.title);
     kernel_denials::draw(buf, l.kernel, model, theme, s);
-    let choice = &app.columns.violations;
-    let (placed, hidden) = fit_chosen(&COLUMNS, choice, area.width);
-    let columns = Columns {
-        names: &VIOLATIONS,
-        right: &RIGHT,
-        order: choice.order(),
-        placed: &placed,
-        hidden,
-    };
+    let columns = Columns::place(
+        &VIOLATIONS,
+        &RIGHT,
+        &COLUMNS,
+        &app.columns.violations,
+        area.width,
+    );
     request_table::header(buf, l.header, &columns, theme);
     if screen.seqs.is_empty() {
         return empty_message(
@@ -110,15 +109,16 @@ fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
 /// `comm[pid]` in `width` characters: when it does not fit, the name is cut, never the pid
 /// (`demo_workl…[20131]`, not `demo_workload[201…`).
 fn process(s: &mut String, comm: &str, pid: u32, width: usize) {
-    let pid_part = format!("[{pid}]");
-    let room = width.saturating_sub(pid_part.chars().count());
+    // "[" + the pid's digits + "]", counted rather than formatted: this runs for every cell drawn.
+    let pid_width = pid.checked_ilog10().unwrap_or(0) as usize + 3;
+    let room = width.saturating_sub(pid_width);
     if comm.chars().count() <= room {
         s.push_str(comm);
     } else {
         s.extend(comm.chars().take(room.saturating_sub(1)));
         s.push('…');
     }
-    s.push_str(&pid_part);
+    let _ = write!(s, "[{pid}]");
 }
 
 /// `#2 deny OPENAT outside /srv`: rules numbered from 1, as they appear in the file; `default`
@@ -130,14 +130,8 @@ pub fn rule(s: &mut String, rule: Option<u16>, policy: Option<&PolicyLabel>) {
     }
 }
 
-fn title(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &ViolationScreen,
-    s: &mut String,
-) {
+/// The title line's text, into `s`.
+fn title(s: &mut String, model: &Model, app: &App, screen: &ViolationScreen) {
     s.clear();
     s.push_str("policy violations");
     if let Some((pid, ring)) = screen.filter.ring {
@@ -162,15 +156,6 @@ fn title(
             format::count(s, n);
         }
     }
-    cell(
-        buf,
-        area.x,
-        area.y,
-        area.width,
-        s,
-        app.config.theme.title,
-        false,
-    );
 }
 
 #[cfg(test)]
