@@ -92,16 +92,20 @@ fn measure_in_child(path: &Path) {
 /// Cuts the summary and footer off a finished file: what is left ends with the data section's
 /// end, and opens by reading every chunk (as a file older than the index).
 fn cut_summary(path: &Path) {
-    let bytes = std::fs::read(path).expect("reads the file");
-    // The footer: opcode, length, summary start, summary offset start, CRC; then the magic.
-    let footer = &bytes[bytes.len() - 8 - 20..];
-    let summary_start = u64::from_le_bytes(footer[..8].try_into().expect("8 bytes"));
-    drop(bytes);
-    std::fs::OpenOptions::new()
+    use std::io::{Read, Seek, SeekFrom};
+    // The footer: opcode, length, summary start, summary offset start, CRC; then the 8-byte
+    // magic. Only the tail is read: a day's file is larger than this machine's memory.
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .open(path)
-        .and_then(|f| f.set_len(summary_start))
-        .expect("cuts the file");
+        .expect("opens the file");
+    let mut tail = [0u8; 28];
+    file.seek(SeekFrom::End(-28))
+        .and_then(|_| file.read_exact(&mut tail))
+        .expect("reads the footer");
+    let summary_start = u64::from_le_bytes(tail[..8].try_into().expect("8 bytes"));
+    file.set_len(summary_start).expect("cuts the file");
 }
 
 /// `seconds` 1-s samples with `rate` requests a second between them, in as many files as
