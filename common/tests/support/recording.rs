@@ -3,7 +3,7 @@
 //! test guards is the size the benchmark measures.
 
 use std::io::{Seek, Write};
-use uringtop_common::input::{ExecPath, Input, Request};
+use uringtop_common::input::{Input, Request};
 use uringtop_common::recording::RecordingWriter;
 use uringtop_common::synthetic::synthetic_stream;
 
@@ -50,14 +50,9 @@ pub fn busy_stream(seconds: u64) -> Vec<Input> {
                 off: (n * 4096) % (1 << 30),
                 addr: 0x7f00_0000_0000 + (rand() % 64) * 4096,
                 len: 4096,
-                sqe_flags: 0,
                 user_data: n,
                 res: 4096,
-                cflags: 0,
-                path: ExecPath::Inline,
-                verdict: None,
-                cqe_index: 0,
-                args: None,
+                ..Request::default()
             }));
             n += 1;
         }

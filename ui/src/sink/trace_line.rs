@@ -130,7 +130,6 @@ pub fn json(r: &Request) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use uringtop_common::input::ExecPath;
     use uringtop_common::verdict::Verdict;
 
     fn read() -> Request {
@@ -146,14 +145,9 @@ mod tests {
             off: 4096,
             addr: 0x1000,
             len: 4096,
-            sqe_flags: 0,
             user_data: 7,
             res: 4096,
-            cflags: 0,
-            path: ExecPath::Inline,
-            verdict: None,
-            cqe_index: 0,
-            args: None,
+            ..Request::default()
         }
     }
 
