@@ -207,25 +207,27 @@ fn rings_that_went_are_advised() {
     assert_eq!(advise(&model, Some(200), observed()).processes.len(), 1);
 }
 
-#[test]
-fn policy_format() {
-    insta::assert_snapshot!(render(
-        &advise(&model(), None, observed()),
-        AdviseFormat::Policy
-    ));
+/// The advice on [`model`], observed as [`observed`] says, in `format`.
+fn model_advice_in(format: AdviseFormat) -> String {
+    render(&advise(&model(), None, observed()), format)
 }
 
-#[test]
-fn c_format() {
-    insta::assert_snapshot!(render(&advise(&model(), None, observed()), AdviseFormat::C));
+/// One snapshot test per output format of the advice on [`model`], each named after its format
+/// (the JSON format, which says how long the advice was observed, has a test of its own).
+macro_rules! format_snapshots {
+    ($($test:ident: $format:ident),* $(,)?) => {$(
+        #[test]
+        fn $test() {
+            insta::assert_snapshot!(model_advice_in(AdviseFormat::$format));
+        }
+    )*};
 }
 
-#[test]
-fn rust_format() {
-    insta::assert_snapshot!(render(
-        &advise(&model(), None, observed()),
-        AdviseFormat::Rust
-    ));
+format_snapshots! {
+    policy_format: Policy,
+    c_format: C,
+    rust_format: Rust,
+    task_format: Task,
 }
 
 #[test]
@@ -334,14 +336,14 @@ fn the_c_output_compiles() {
         return;
     };
     // The snapshot's model names only opcodes old enough for any header with restrictions.
-    let advice = render(&advise(&model(), None, observed()), AdviseFormat::C);
+    let advice = model_advice_in(AdviseFormat::C);
     let (ok, errors) = compiles(&format!("#include {include}\n{advice}"));
     assert!(ok, "with {include}:\n{errors}\n{advice}");
 }
 
 #[test]
 fn the_policy_output_is_a_policy_uringtop_loads() {
-    let text = render(&advise(&model(), None, observed()), AdviseFormat::Policy);
+    let text = model_advice_in(AdviseFormat::Policy);
     let policy = uringtop_common::policy::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert!(!policy.rules.is_empty());
 }
@@ -419,20 +421,12 @@ fn rings_with_the_same_set_share_one_array_or_function() {
     );
 }
 
-#[test]
-fn task_format() {
-    insta::assert_snapshot!(render(
-        &advise(&model(), None, observed()),
-        AdviseFormat::Task
-    ));
-}
-
 /// `advise --format task` is a policy `uringtop run` installs whole: every rule is the kernel's,
 /// it refuses what was not observed and allows what was.
 #[test]
 fn the_task_output_is_what_run_installs() {
     use uringtop_common::policy::kernel::{Enforcer, OpProgram};
-    let text = render(&advise(&model(), None, observed()), AdviseFormat::Task);
+    let text = model_advice_in(AdviseFormat::Task);
     let policy = uringtop_common::policy::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let plan = policy.kernel_plan();
     assert!(
