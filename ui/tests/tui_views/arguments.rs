@@ -44,10 +44,7 @@ fn connect(ring: u32) -> Input {
 
 #[test]
 fn the_list_shows_the_address_and_the_detail_every_argument() {
-    let mut h = Harness::synthetic(160, 40);
-    h.press("j");
-    let ring = h.selected_ring();
-    h.press("r");
+    let (mut h, ring) = Harness::first_rings_requests(160, 40);
     h.apply(&[connect(ring)]);
     let list = h.render();
     let header = list.lines().nth(1).unwrap();

@@ -9,18 +9,13 @@ use uringtop_tui::column_choice::{Choice, TableView};
 use uringtop_tui::settings::{self, ConfigStore, Settings};
 use uringtop_tui::{Config, Theme};
 
-fn main_view(width: u16, height: u16) -> Harness {
-    Harness::synthetic(width, height)
-}
-
-#[test]
-fn the_chooser_lists_the_tables_columns_in_order() {
-    assert_snapshot!(main_view(80, 24).press("C").render());
+screen_snapshots! {
+    the_chooser_lists_the_tables_columns_in_order: Harness::synthetic(80, 24) => "C";
 }
 
 #[test]
 fn hiding_and_moving_apply_at_once() {
-    let mut h = main_view(100, 12);
+    let mut h = Harness::synthetic(100, 12);
     // Hide PID (the first), then move p99 (9th) two places left.
     h.press("C<space>jjjjjjjjKK<esc>");
     let screen = h.render();
@@ -39,7 +34,7 @@ fn hiding_and_moving_apply_at_once() {
 
 #[test]
 fn the_required_column_stays_and_says_why() {
-    let mut h = main_view(100, 24);
+    let mut h = Harness::synthetic(100, 24);
     h.press("Cj<space>");
     assert_eq!(
         h.app.message(),
@@ -120,7 +115,7 @@ fn saving_writes_the_file_and_says_where() {
     assert_eq!(back.interval, Some(std::time::Duration::from_secs(2)));
     assert!(h.app.take_save_request().is_none(), "asked once");
     // --no-config: nothing is written, and the reason is said.
-    let mut h = main_view(100, 24);
+    let mut h = Harness::synthetic(100, 24);
     h.press("Cs");
     let said = h.app.take_save_request().unwrap().save();
     assert!(said.starts_with("not saved: --no-config"), "{said}");

@@ -10,9 +10,8 @@ fn request_list(width: u16, height: u16) -> Harness {
     h
 }
 
-#[test]
-fn being_typed_on_the_status_line() {
-    assert_snapshot!(request_list(120, 12).press("/op:READ_FIXED").render());
+screen_snapshots! {
+    being_typed_on_the_status_line: request_list(120, 12) => "/op:READ_FIXED";
 }
 
 #[test]

@@ -1,6 +1,36 @@
 //! The terminal UI's screens and navigation, rendered into ratatui's TestBackend from the
 //! deterministic synthetic stream: no root, no terminal, no probe.
 
+/// Snapshot tests that only press keys and look, as a table. A row `test: harness => "keys";`
+/// is a test that presses the keys on the harness and snapshots the screen under the test's
+/// name; a row `test: harness => { "name": "keys", ... }` presses each step's keys in turn and
+/// snapshots the screen after each, under the step's name. Defined before the modules that use
+/// it (a `macro_rules!` is in scope from where it is written on).
+macro_rules! screen_snapshots {
+    () => {};
+    ($(#[doc = $doc:literal])* $test:ident: $harness:expr => $keys:literal; $($rest:tt)*) => {
+        $(#[doc = $doc])*
+        #[test]
+        fn $test() {
+            insta::assert_snapshot!($harness.press($keys).render());
+        }
+        screen_snapshots!($($rest)*);
+    };
+    (
+        $(#[doc = $doc:literal])* $test:ident: $harness:expr =>
+            { $($name:literal: $keys:literal),+ $(,)? }
+        $($rest:tt)*
+    ) => {
+        $(#[doc = $doc])*
+        #[test]
+        fn $test() {
+            let mut h = $harness;
+            $(insta::assert_snapshot!($name, h.press($keys).render());)+
+        }
+        screen_snapshots!($($rest)*);
+    };
+}
+
 mod arguments;
 mod churn;
 mod columns;
@@ -24,7 +54,7 @@ use uringtop_common::synthetic::{
 };
 use uringtop_common::verdict::Action;
 use uringtop_tui::rows::RowId;
-use uringtop_tui::{views, App, Config, PolicyLabel, SourceKind, Theme};
+use uringtop_tui::{views, App, Config, PolicyLabel, ScreenKind, SourceKind, Theme};
 
 /// A model, an app and a terminal of a fixed size.
 pub struct Harness {
@@ -111,6 +141,24 @@ impl Harness {
         self
     }
 
+    /// Presses `keys` and checks that they lead to `screen`.
+    #[track_caller]
+    pub fn press_onto(&mut self, keys: &str, screen: ScreenKind) -> &mut Self {
+        self.press(keys);
+        assert_eq!(self.app.screen(), screen, "after {keys:?}");
+        self
+    }
+
+    /// [`Harness::synthetic`] on the request list of its first ring, whose id it returns: for
+    /// tests that feed that list requests of their own.
+    pub fn first_rings_requests(width: u16, height: u16) -> (Self, u32) {
+        let mut h = Harness::synthetic(width, height);
+        h.press("j");
+        let ring = h.selected_ring();
+        h.press("r");
+        (h, ring)
+    }
+
     /// Moves the main view's cursor onto the row `id` with the arrows, from the top.
     pub fn select(&mut self, id: RowId) -> &mut Self {
         self.press("<home>");
@@ -153,6 +201,15 @@ impl Harness {
 /// A live source with the options every TUI test starts from.
 pub fn config() -> Config {
     tui_support::options().config(SourceKind::Live)
+}
+
+/// The options of a replay: time keys instead of some list keys, "recording" on the status
+/// line, no signals.
+pub fn replay_config() -> Config {
+    Config {
+        source: SourceKind::Recording,
+        ..config()
+    }
 }
 
 /// How the policy of [`synthetic_stream_with_policy`] is labelled.

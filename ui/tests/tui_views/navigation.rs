@@ -1,12 +1,12 @@
 //! Keys and what they do to the app's state: selection, sorting, folding, screens, request
 //! streaming, pause, interval, quit.
 
-use super::{config, Harness};
+use super::{config, replay_config, Harness};
 use std::time::Duration;
 use uringtop_common::input::{Input, Request};
 use uringtop_common::synthetic::synthetic_stream;
 use uringtop_tui::rows::RowId;
-use uringtop_tui::{Config, ScreenKind, SourceKind, Theme};
+use uringtop_tui::{Config, ScreenKind, Theme};
 
 fn ids(h: &Harness) -> Vec<RowId> {
     h.app.main_rows().collect()
@@ -102,11 +102,11 @@ fn folding_hides_and_shows_rings() {
     h.press("f");
     assert_eq!(ids(&h).len(), all);
     h.press("j");
-    let ring = h.app.main_selection().unwrap();
+    let its_process = Some(RowId::Process(h.app.main_selection().unwrap().pid()));
     h.press("f");
     assert_eq!(
         h.app.main_selection(),
-        Some(RowId::Process(ring.pid())),
+        its_process,
         "f on a ring folds its process"
     );
     h.press("l");
@@ -114,7 +114,7 @@ fn folding_hides_and_shows_rings() {
     h.press("jh");
     assert_eq!(
         h.app.main_selection(),
-        Some(RowId::Process(ring.pid())),
+        its_process,
         "h on a ring goes to its process"
     );
     h.press("*");
@@ -154,23 +154,20 @@ fn screens_stack_and_request_streaming_follows_the_request_view() {
     assert!(h.app.message().is_some());
     h.press("j");
     let ring = h.selected_ring();
-    h.press("<enter>");
-    assert_eq!(h.app.screen(), ScreenKind::Ring);
+    h.press_onto("<enter>", ScreenKind::Ring);
     assert_eq!(
         h.app.requests_wanted(),
         None,
         "only the request view streams"
     );
-    h.press("<enter>");
-    assert_eq!(h.app.screen(), ScreenKind::Requests);
+    h.press_onto("<enter>", ScreenKind::Requests);
     assert_eq!(h.app.requests_wanted(), Some(ring));
     h.press("<esc>");
     assert_eq!(
         (h.app.screen(), h.app.requests_wanted()),
         (ScreenKind::Ring, None)
     );
-    h.press("<esc>");
-    assert_eq!(h.app.screen(), ScreenKind::Main);
+    h.press_onto("<esc>", ScreenKind::Main);
     assert_eq!(
         h.app.main_selection(),
         Some(RowId::Ring {
@@ -203,18 +200,14 @@ fn request(ring: u32, user_data: u64) -> Input {
 
 #[test]
 fn the_request_view_follows_new_requests_or_holds_the_selected_one() {
-    let mut h = Harness::synthetic(120, 40);
-    h.press("j");
-    let ring = h.selected_ring();
-    h.press("r");
+    let (mut h, ring) = Harness::first_rings_requests(120, 40);
     h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
     let text = h.render();
     assert!(
         text.contains("0x3f1"),
         "the newest (1009) is shown:\n{text}"
     );
-    h.press("<enter>");
-    assert_eq!(h.app.screen(), ScreenKind::Detail);
+    h.press_onto("<enter>", ScreenKind::Detail);
     assert_eq!(
         h.app.requests_wanted(),
         Some(ring),
@@ -320,15 +313,7 @@ fn the_status_line_names_the_source_and_its_end() {
     let mut live = Harness::with_config(&inputs, 100, 10, config());
     let status = |h: &mut Harness| h.render().lines().last().unwrap().to_string();
     assert!(status(&mut live).starts_with("\" live · every 1s"));
-    let mut recording = Harness::with_config(
-        &inputs,
-        100,
-        10,
-        Config {
-            source: SourceKind::Recording,
-            ..config()
-        },
-    );
+    let mut recording = Harness::with_config(&inputs, 100, 10, replay_config());
     assert!(status(&mut recording).starts_with("\" recording · every 1s"));
     recording.app.set_source_ended();
     assert!(status(&mut recording).contains("source ended"));
@@ -346,15 +331,7 @@ fn a_short_last_interval_is_named_on_the_status_line() {
     let mut stop = last.clone();
     stop.time_ns += 27_000_000;
     inputs.push(Input::Sample(stop));
-    let mut h = Harness::with_config(
-        &inputs,
-        120,
-        10,
-        Config {
-            source: SourceKind::Recording,
-            ..config()
-        },
-    );
+    let mut h = Harness::with_config(&inputs, 120, 10, replay_config());
     assert!((h.model.interval().seconds - 0.027).abs() < 1e-9);
     let status = h.render().lines().last().unwrap().to_string();
     assert!(
@@ -369,15 +346,7 @@ fn a_short_last_interval_is_named_on_the_status_line() {
 #[test]
 fn the_help_shows_the_keys_of_the_mode_it_is_in() {
     let inputs = synthetic_stream(7, 3, 2, 2);
-    let mut replay = Harness::with_config(
-        &inputs,
-        100,
-        40,
-        Config {
-            source: SourceKind::Recording,
-            ..config()
-        },
-    );
+    let mut replay = Harness::with_config(&inputs, 100, 40, replay_config());
     let help = replay.press("?").render();
     // In a replay, Home/End, g and ← → move through time: the list keys do not claim them.
     for live_only in ["Home/g top", "End/G bottom", "← h  → l", "+  -"] {
@@ -402,10 +371,7 @@ fn the_help_shows_the_keys_of_the_mode_it_is_in() {
 
 #[test]
 fn under_a_flood_the_selected_request_stays_selected_until_the_top() {
-    let mut h = Harness::synthetic(120, 40);
-    h.press("j");
-    let ring = h.selected_ring();
-    h.press("r");
+    let (mut h, ring) = Harness::first_rings_requests(120, 40);
     h.apply(&(1000..1010).map(|u| request(ring, u)).collect::<Vec<_>>());
     h.press("jj"); // on 1007: off the top, the list holds still
     let selected_row = |h: &mut Harness| {

@@ -1,7 +1,7 @@
 //! What people who live in htop reach for: a process's detail popup, signalling a process,
 //! following one as rows reorder.
 
-use super::{config, Harness};
+use super::{replay_config, Harness};
 use insta::assert_snapshot;
 use uringtop_common::input::{
     Input, LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
@@ -10,7 +10,7 @@ use uringtop_common::latency::bucket_of;
 use uringtop_common::process_context::ProcessContext;
 use uringtop_tui::rows::RowId;
 use uringtop_tui::signals::SignalRequest;
-use uringtop_tui::{Config, ScreenKind, SourceKind, Theme};
+use uringtop_tui::{ScreenKind, Theme};
 
 /// A process of the fixture: pid, name, user, cgroup, command line, and its rings' setup flags.
 pub struct Proc {
@@ -153,9 +153,10 @@ pub fn people(width: u16, height: u16) -> Harness {
 #[test]
 fn enter_on_a_process_opens_its_user_unit_command_line_rings_and_totals() {
     let mut h = people(100, 30);
-    h.select(RowId::Process(4242));
-    let shown = h.press("<enter>").render();
-    assert_eq!(h.app.screen(), ScreenKind::Process);
+    let shown = h
+        .select(RowId::Process(4242))
+        .press_onto("<enter>", ScreenKind::Process)
+        .render();
     assert_snapshot!("process_popup", shown);
     for want in [
         "postgres[4242]",
@@ -169,8 +170,7 @@ fn enter_on_a_process_opens_its_user_unit_command_line_rings_and_totals() {
         assert!(shown.contains(want), "{want}:\n{shown}");
     }
     // Enter on a ring still opens the ring; Esc closes the popup, back on the same process.
-    h.press("<esc>");
-    assert_eq!(h.app.screen(), ScreenKind::Main);
+    h.press_onto("<esc>", ScreenKind::Main);
     assert_eq!(h.app.main_selection(), Some(RowId::Process(4242)));
 }
 
@@ -187,8 +187,7 @@ fn an_exited_process_says_its_counts_are_its_last_and_then_that_it_is_gone() {
         "{shown}"
     );
     // Signalling it is refused: its pid may be another process's by now.
-    h.press("k");
-    assert_eq!(h.app.screen(), ScreenKind::Process);
+    h.press_onto("k", ScreenKind::Process);
     assert!(h.app.message().unwrap().contains("exited"));
     h.apply(&[sample_without(4, steady, &[], &[9001])]);
     let gone = h.render();
@@ -198,9 +197,10 @@ fn an_exited_process_says_its_counts_are_its_last_and_then_that_it_is_gone() {
 #[test]
 fn k_chooses_a_signal_and_asks_before_sending() {
     let mut h = people(100, 30);
-    h.select(RowId::Process(812));
-    let chooser = h.press("k").render();
-    assert_eq!(h.app.screen(), ScreenKind::Signal);
+    let chooser = h
+        .select(RowId::Process(812))
+        .press_onto("k", ScreenKind::Signal)
+        .render();
     assert_snapshot!("signal_chooser", chooser);
     // Down twice: INT; Enter asks; n goes back to choosing, Esc cancels without sending.
     h.press("<down><down><enter>");
@@ -209,10 +209,8 @@ fn k_chooses_a_signal_and_asks_before_sending() {
         asking.contains("send SIGINT to pid 812? y or Enter sends"),
         "{asking}"
     );
-    h.press("n");
-    assert_eq!(h.app.screen(), ScreenKind::Signal);
-    h.press("<esc>");
-    assert_eq!(h.app.screen(), ScreenKind::Main);
+    h.press_onto("n", ScreenKind::Signal);
+    h.press_onto("<esc>", ScreenKind::Main);
     assert_eq!(
         h.app.take_signal_request(),
         None,
@@ -238,17 +236,8 @@ fn k_chooses_a_signal_and_asks_before_sending() {
 #[test]
 fn a_replay_says_why_it_cannot_signal() {
     let inputs = [sample(1, steady, &[]), sample(2, steady, &[])];
-    let mut h = Harness::with_config(
-        &inputs,
-        100,
-        30,
-        Config {
-            source: SourceKind::Recording,
-            ..config()
-        },
-    );
-    h.press("k");
-    assert_eq!(h.app.screen(), ScreenKind::Main);
+    let mut h = Harness::with_config(&inputs, 100, 30, replay_config());
+    h.press_onto("k", ScreenKind::Main);
     let status = h.render();
     assert!(
         status.contains("a recording: its processes are not this machine's to signal"),
@@ -385,8 +374,7 @@ fn t_lists_the_threads_with_their_roles_and_what_each_submitted() {
     // A request streamed before the view opened is not counted: the view counts from its start.
     h.apply(&[fio_request(9003, Inline, 0)]);
     h.select(RowId::Process(9001));
-    h.press("t");
-    assert_eq!(h.app.screen(), ScreenKind::Threads);
+    h.press_onto("t", ScreenKind::Threads);
     assert_eq!(
         h.app.stream_wanted(),
         Some(uringtop_tui::Stream::Process(9001)),
@@ -450,18 +438,9 @@ fn in_a_replay_the_threads_are_those_the_recorded_requests_name() {
         fio_request(9003, Inline, 0),
         fio_request(9001, Inline, 0),
     ];
-    let mut h = Harness::with_config(
-        &inputs,
-        120,
-        24,
-        Config {
-            source: SourceKind::Recording,
-            ..config()
-        },
-    );
+    let mut h = Harness::with_config(&inputs, 120, 24, replay_config());
     h.select(RowId::Process(9001));
-    h.press("H");
-    assert_eq!(h.app.screen(), ScreenKind::Threads);
+    h.press_onto("H", ScreenKind::Threads);
     let shown = h.render();
     assert_snapshot!("threads_replay", shown);
     assert!(shown.contains("3 SQEs counted"), "{shown}");

@@ -13,25 +13,20 @@ fn policy(width: u16, height: u16) -> Harness {
     Harness::with_policy(width, height, Theme::colored())
 }
 
-#[test]
-fn main_view_with_verdicts_120x40() {
-    assert_snapshot!(policy(120, 40).render());
-}
-
-#[test]
-fn main_view_with_verdicts_80x24() {
-    assert_snapshot!(policy(80, 24).render());
-}
-
-#[test]
-fn main_view_sorted_by_verdict() {
-    assert_snapshot!(policy(120, 24).press("V").render());
-}
-
-/// Sorted by VERDICT, the first ring is the one with the worst verdicts.
-#[test]
-fn ring_view_with_verdict_counts() {
-    assert_snapshot!(policy(120, 30).press("V<home>j<enter>").render());
+screen_snapshots! {
+    main_view_with_verdicts_120x40: policy(120, 40) => "";
+    main_view_with_verdicts_80x24: policy(80, 24) => "";
+    main_view_sorted_by_verdict: policy(120, 24) => "V";
+    /// Sorted by VERDICT, the first ring is the one with the worst verdicts.
+    ring_view_with_verdict_counts: policy(120, 30) => "V<home>j<enter>";
+    violations_view: policy(120, 30) => "v";
+    violations_view_80x24: policy(80, 24) => "v";
+    violations_of_one_ring: policy(120, 30) => "V<home>j<enter>v";
+    request_detail_with_a_verdict: policy(100, 30) => "v<enter>";
+    help_with_a_policy: policy(80, 24) => {
+        "help_main_with_policy": "?",
+        "help_violations": "<esc>v?",
+    }
 }
 
 /// The second process's lowest ring tries REGISTER_PERSONALITY: denied by policy and kernel.
@@ -57,26 +52,6 @@ fn ring_view_with_register_calls() {
     assert_snapshot!(h.press("<enter>").render());
 }
 
-#[test]
-fn violations_view() {
-    assert_snapshot!(policy(120, 30).press("v").render());
-}
-
-#[test]
-fn violations_view_80x24() {
-    assert_snapshot!(policy(80, 24).press("v").render());
-}
-
-#[test]
-fn violations_of_one_ring() {
-    assert_snapshot!(policy(120, 30).press("V<home>j<enter>v").render());
-}
-
-#[test]
-fn request_detail_with_a_verdict() {
-    assert_snapshot!(policy(100, 30).press("v<enter>").render());
-}
-
 /// A kill in audit mode reads "would-kill" in the list and in the detail.
 #[test]
 fn a_kill_not_enforced_is_a_would_kill() {
@@ -92,13 +67,6 @@ fn a_kill_not_enforced_is_a_would_kill() {
         h.press("<esc>j");
     }
     assert_snapshot!("detail_would_kill", h.render());
-}
-
-#[test]
-fn help_with_a_policy() {
-    let mut h = policy(80, 24);
-    assert_snapshot!("help_main_with_policy", h.press("?").render());
-    assert_snapshot!("help_violations", h.press("<esc>v?").render());
 }
 
 #[test]
@@ -129,24 +97,18 @@ fn no_color_with_a_policy() {
 fn violations_then_detail_and_back_twice() {
     let mut h = policy(120, 30);
     assert_eq!(h.app.screen(), ScreenKind::Main);
-    h.press("v");
-    assert_eq!(h.app.screen(), ScreenKind::Violations);
+    h.press_onto("v", ScreenKind::Violations);
     assert_eq!(
         h.app.requests_wanted(),
         None,
         "violations stream without asking"
     );
-    h.press("<enter>");
-    assert_eq!(h.app.screen(), ScreenKind::Detail);
-    h.press("<esc>");
-    assert_eq!(h.app.screen(), ScreenKind::Violations);
-    h.press("<esc>");
-    assert_eq!(h.app.screen(), ScreenKind::Main);
+    h.press_onto("<enter>", ScreenKind::Detail)
+        .press_onto("<esc>", ScreenKind::Violations)
+        .press_onto("<esc>", ScreenKind::Main);
     // From a ring view, back to it.
-    h.press("j<enter>v");
-    assert_eq!(h.app.screen(), ScreenKind::Violations);
-    h.press("<esc>");
-    assert_eq!(h.app.screen(), ScreenKind::Ring);
+    h.press_onto("j<enter>v", ScreenKind::Violations)
+        .press_onto("<esc>", ScreenKind::Ring);
 }
 
 #[test]

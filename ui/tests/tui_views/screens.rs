@@ -6,105 +6,36 @@ use ratatui::style::Color;
 use uringtop_common::synthetic::synthetic_stream;
 use uringtop_tui::Theme;
 
-/// Two single-ring processes over 200 samples: enough streamed requests for the request view.
-#[test]
-fn main_view_80x24() {
-    assert_snapshot!(Harness::synthetic(80, 24).render());
-}
-
-#[test]
-fn main_view_120x40() {
-    assert_snapshot!(Harness::synthetic(120, 40).render());
-}
-
-#[test]
-fn main_view_drops_columns_when_narrow() {
-    assert_snapshot!(Harness::synthetic(60, 16).render());
-}
-
-#[test]
-fn too_small_says_so() {
-    assert_snapshot!(Harness::synthetic(30, 6).render());
-}
-
-#[test]
-fn sorted_by_p99_then_reversed() {
-    let mut h = Harness::synthetic(120, 24);
-    assert_snapshot!("sorted_by_p99", h.press("L").render());
-    assert_snapshot!("sorted_by_p99_reversed", h.press("L").render());
-}
-
-#[test]
-fn sorted_by_comm() {
-    assert_snapshot!(Harness::synthetic(120, 24).press("N").render());
-}
-
-#[test]
-fn filtered_by_comm() {
-    let mut h = Harness::synthetic(80, 24);
-    assert_snapshot!("filter_being_typed", h.press("/gin").render());
-    assert_snapshot!("filter_applied", h.press("x<enter>").render());
-}
-
-#[test]
-fn filter_matching_nothing() {
-    assert_snapshot!(Harness::synthetic(80, 24)
-        .press("/no-such-thing<enter>")
-        .render());
-}
-
-#[test]
-fn folded_one_then_all() {
-    let mut h = Harness::synthetic(80, 24);
-    assert_snapshot!("folded_first", h.press("f").render());
-    assert_snapshot!("folded_all", h.press("*").render());
-}
-
-#[test]
-fn empty_machine() {
-    let mut h = Harness::with_inputs(&[], 80, 24, Theme::colored());
-    assert_snapshot!(h.render());
-}
-
-#[test]
-fn ring_view_80x24() {
-    assert_snapshot!(Harness::synthetic(80, 24).press("j<enter>").render());
-}
-
-#[test]
-fn ring_view_120x40_since_start_second_opcode() {
-    assert_snapshot!(Harness::synthetic(120, 40).press("j<enter>jw").render());
-}
-
-#[test]
-fn request_view() {
-    assert_snapshot!(Harness::request_heavy(120, 30).press("j<enter>r").render());
-}
-
-#[test]
-fn request_view_80x24_one_opcode() {
-    assert_snapshot!(Harness::request_heavy(80, 24)
-        .press("j<enter><enter>")
-        .render());
-}
-
-#[test]
-fn request_detail() {
-    assert_snapshot!(Harness::request_heavy(100, 30)
-        .press("j<enter>rjj<enter>")
-        .render());
-}
-
-#[test]
-fn help_overlay() {
-    let mut h = Harness::synthetic(80, 24);
-    assert_snapshot!("help_main", h.press("?").render());
-    assert_snapshot!("help_ring", h.press("<esc>j<enter>?").render());
-}
-
-#[test]
-fn paused_status() {
-    assert_snapshot!(Harness::synthetic(120, 12).press(" ").render());
+screen_snapshots! {
+    main_view_80x24: Harness::synthetic(80, 24) => "";
+    main_view_120x40: Harness::synthetic(120, 40) => "";
+    main_view_drops_columns_when_narrow: Harness::synthetic(60, 16) => "";
+    too_small_says_so: Harness::synthetic(30, 6) => "";
+    sorted_by_p99_then_reversed: Harness::synthetic(120, 24) => {
+        "sorted_by_p99": "L",
+        "sorted_by_p99_reversed": "L",
+    }
+    sorted_by_comm: Harness::synthetic(120, 24) => "N";
+    filtered_by_comm: Harness::synthetic(80, 24) => {
+        "filter_being_typed": "/gin",
+        "filter_applied": "x<enter>",
+    }
+    filter_matching_nothing: Harness::synthetic(80, 24) => "/no-such-thing<enter>";
+    folded_one_then_all: Harness::synthetic(80, 24) => {
+        "folded_first": "f",
+        "folded_all": "*",
+    }
+    empty_machine: Harness::with_inputs(&[], 80, 24, Theme::colored()) => "";
+    ring_view_80x24: Harness::synthetic(80, 24) => "j<enter>";
+    ring_view_120x40_since_start_second_opcode: Harness::synthetic(120, 40) => "j<enter>jw";
+    request_view: Harness::request_heavy(120, 30) => "j<enter>r";
+    request_view_80x24_one_opcode: Harness::request_heavy(80, 24) => "j<enter><enter>";
+    request_detail: Harness::request_heavy(100, 30) => "j<enter>rjj<enter>";
+    help_overlay: Harness::synthetic(80, 24) => {
+        "help_main": "?",
+        "help_ring": "<esc>j<enter>?",
+    }
+    paused_status: Harness::synthetic(120, 12) => " ";
 }
 
 #[test]
