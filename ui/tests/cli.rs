@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use uringtop_tests::privilege::{require_root, require_tool};
 use uringtop_tests::workloads;
 
-const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
+mod cli_support;
+use cli_support::{assert_usage_errors, policy_file, uringtop, BIN};
 
 /// A child process that runs 5 batches of 32 NOPs (user_data 0..160) once told to: its pid is
 /// known before uringtop starts, so `--pid` can be tested.
@@ -308,25 +309,20 @@ fn check_says_everything_works_here() {
 
 #[test]
 fn usage_errors_exit_2_with_a_reason() {
-    for (args, says) in [
-        (&["dump", "--format", "xml"][..], "xml"),
-        (&["dump", "--duration", "0"][..], "more than 0"),
-        (&["trace", "--pid", "abc"][..], "abc"),
-        (&["frobnicate"][..], "frobnicate"),
+    assert_usage_errors(&[
+        (&["dump", "--format", "xml"], "xml"),
+        (&["dump", "--duration", "0"], "more than 0"),
+        (&["trace", "--pid", "abc"], "abc"),
+        (&["frobnicate"], "frobnicate"),
         // What does not apply is refused, not ignored.
         (
-            &["dump", "--start", "+1s", "--duration", "1"][..],
+            &["dump", "--start", "+1s", "--duration", "1"],
             "needs --from",
         ),
-        (&["trace", "--ring", "0"][..], "ring ids start at 1"),
-        (&["dump", "--duration", "-1"][..], "more than 0"),
-        (&["--pid", "1", "dump"][..], "option of the live view"),
-    ] {
-        let out = Command::new(BIN).args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(says), "{args:?}: {err}");
-    }
+        (&["trace", "--ring", "0"], "ring ids start at 1"),
+        (&["dump", "--duration", "-1"], "more than 0"),
+        (&["--pid", "1", "dump"], "option of the live view"),
+    ]);
 }
 
 #[test]
@@ -373,12 +369,11 @@ fn dump_with_a_policy_reports_verdicts_per_op() {
     let workload = WaitingWorkload::fork();
     let pid = workload.pid.to_string();
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy.toml");
-    std::fs::write(
-        &policy,
-        format!("[[rule]]\npid = {pid}\nops = [\"NOP\"]\naction = \"deny\"\n"),
-    )
-    .unwrap();
+    let policy = policy_file(
+        dir.path(),
+        "policy.toml",
+        &format!("[[rule]]\npid = {pid}\nops = [\"NOP\"]\naction = \"deny\"\n"),
+    );
     let args = [
         "dump",
         "--duration",
@@ -407,38 +402,29 @@ fn dump_with_a_policy_reports_verdicts_per_op() {
 #[test]
 fn a_bad_policy_is_a_usage_error_with_its_position_and_loads_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("bad.toml");
-    std::fs::write(
-        &policy,
+    let policy = policy_file(
+        dir.path(),
+        "bad.toml",
         "default = \"allow\"\n[[rule]]\nops = [\"NOP\", \"OPENATT\"]\naction = \"deny\"\n",
-    )
-    .unwrap();
+    );
     let path = policy.to_str().unwrap();
-    let out = Command::new(BIN)
-        .args(["dump", "--duration", "1", "--policy", path])
-        .output()
-        .unwrap();
+    let out = uringtop(&["dump", "--duration", "1", "--policy", path]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("bad.toml: line 3, column 15"), "{err}");
     assert!(err.contains("did you mean \"OPENAT\""), "{err}");
     assert!(!err.contains("observing"), "nothing was loaded: {err}");
-    for (args, says) in [
-        (&["dump", "--enforce"][..], "--policy"),
+    assert_usage_errors(&[
+        (&["dump", "--enforce"], "--policy"),
         (
-            &["dump", "--from", "x.mcap", "--policy", path][..],
+            &["dump", "--from", "x.mcap", "--policy", path],
             "recording keeps",
         ),
         (
-            &["dump", "--policy", "/nonexistent.toml"][..],
+            &["dump", "--policy", "/nonexistent.toml"],
             "cannot read the policy file",
         ),
-    ] {
-        let out = Command::new(BIN).args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains(says), "{args:?}: {err}");
-    }
+    ]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod cli_support;
-use cli_support::{assert_refused, assert_success, permissions, BIN};
+use cli_support::{assert_refused, assert_success, permissions, synthetic_recorder, BIN};
 
 fn files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut f: Vec<_> = std::fs::read_dir(dir)
@@ -35,10 +35,9 @@ fn dump_json(from: &Path, extra: &[&str]) -> serde_json::Value {
 fn rotated_files_read_alone_and_as_one_timeline() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rec");
-    let out = Command::new(BIN)
-        // The whole synthetic stream (1000 samples, 1 s apart in recorded time), as fast as
-        // it comes: the recording ends with it, whatever the machine's load.
-        .args(["record", "--synthetic", "5", "--interval", "0.001"])
+    // The whole synthetic stream (1000 samples, 1 s apart in recorded time), as fast as it
+    // comes: the recording ends with it, whatever the machine's load.
+    let out = synthetic_recorder("5", "0.001")
         .args(["--rotate", "100s", "--dir"])
         .arg(&dir)
         .output()
@@ -119,17 +118,8 @@ fn rotated_files_read_alone_and_as_one_timeline() {
 fn retention_deletes_the_oldest_and_the_lock_refuses_a_second_recorder() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rec");
-    let first = Command::new(BIN)
-        .args([
-            "record",
-            "--synthetic",
-            "6",
-            "--interval",
-            "0.1",
-            "--rotate",
-            "1s",
-        ])
-        .args(["--keep", "1B", "--duration", "4", "--dir"])
+    let first = synthetic_recorder("6", "0.1")
+        .args(["--rotate", "1s", "--keep", "1B", "--duration", "4", "--dir"])
         .arg(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -165,8 +155,7 @@ fn a_window_of_a_directory_equals_the_same_window_of_one_file() {
         vec!["--dir", dir.to_str().unwrap(), "--rotate", "60s"],
         vec!["-o", file.to_str().unwrap()],
     ] {
-        let out = Command::new(BIN)
-            .args(["record", "--synthetic", "9", "--interval", "0.001"])
+        let out = synthetic_recorder("9", "0.001")
             .args(dest)
             .output()
             .unwrap();

@@ -13,8 +13,10 @@ use uringtop_common::recording::Recording;
 use uringtop_tests::privilege::require_root;
 use uringtop_tests::workloads;
 
+mod cli_support;
+use cli_support::{policy_file, BIN};
+
 const NAME: &str = "record_live";
-const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
 
 /// Runs `uringtop record --interval 0.5 ARGS -o FILE` around `workload` (run in a child process
 /// once the probe is attached), ends the recorder with SIGTERM, checks it exited cleanly, and
@@ -148,13 +150,12 @@ fn a_recording_keeps_the_policy_and_its_violations_without_requests() {
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("policy.mcap");
-    let policy = dir.path().join("policy.toml");
     // Every OPENAT of a missing file is a violation; every other request is not.
-    std::fs::write(
-        &policy,
+    let policy = policy_file(
+        dir.path(),
+        "policy.toml",
         "[[rule]]\nname = \"no opens\"\nops = [\"OPENAT\"]\naction = \"log\"\n",
-    )
-    .unwrap();
+    );
     let policy_arg = policy.to_str().unwrap();
     let (pid, _) = record_around(&["--policy", policy_arg], &file, || {
         let mut all = workloads::nops(1, 8)?;

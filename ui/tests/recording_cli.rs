@@ -12,13 +12,15 @@ use uringtop_common::recording::Recording;
 use uringtop_common::synthetic::synthetic_stream;
 
 mod cli_support;
-use cli_support::{assert_refused, assert_success, permissions, uringtop, BIN};
+use cli_support::{assert_refused, assert_success, permissions, synthetic_recorder, uringtop, BIN};
 
 const SEED: u64 = 7;
+/// The samples of the stream `record --synthetic` sends (SYNTHETIC_SAMPLES in cmd_record.rs).
+const SAMPLES: usize = 1000;
 
 /// The synthetic recorder's stream, as `record --synthetic` sends it.
 fn stream() -> Vec<Input> {
-    synthetic_stream(SEED, 1000, 4, 2)
+    synthetic_stream(SEED, SAMPLES, 4, 2)
 }
 
 /// The report of the model fed the stream up to and including its `samples`-th sample.
@@ -41,16 +43,8 @@ fn report_after(samples: usize) -> String {
 fn a_recorder_killed_with_sigkill_keeps_all_but_the_last_second() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("killed.mcap");
-    let mut child = Command::new(BIN)
-        .args([
-            "record",
-            "--synthetic",
-            "7",
-            "--requests",
-            "--interval",
-            "0.2",
-            "-o",
-        ])
+    let mut child = synthetic_recorder("7", "0.2")
+        .args(["--requests", "-o"])
         .arg(&file)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -122,14 +116,21 @@ fn record_synthetic(file: &Path, duration: &str) {
 fn dump_from_a_recording_equals_the_model_fed_directly() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.mcap");
-    // 2 s of 50 ms samples: 1 s left fewer than the 5 samples this test needs once, on a machine
-    // loaded enough that the recorder's start took most of its second.
-    record_synthetic(&file, "2");
+    // The whole synthetic stream, as fast as it comes: the recording ends with the stream, so
+    // it holds every sample however loaded the machine is (a recording of a few seconds once
+    // held only 4 samples, its start having taken most of them).
+    let out = synthetic_recorder("7", "0.001")
+        .args(["--requests", "-o"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert_success(&out);
     assert_eq!(permissions(&file), 0o600);
     let rec = Recording::open(&file).unwrap();
     assert!(rec.damage().is_none(), "{}", rec.summary());
     let n = rec.sample_count();
-    assert!(n >= 5);
+    assert_eq!(n, SAMPLES, "the whole stream: {}", rec.summary());
     let out = uringtop(&["dump", "--from", file.to_str().unwrap()]);
     assert!(out.status.success());
     assert_eq!(
@@ -137,7 +138,8 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
         report_after(n)
     );
 
-    // A window by offsets: rebased at the last sample at or before the start.
+    // A window by offsets, to past the recording's end (1000 samples 1 s apart in recorded
+    // time): rebased at the last sample at or before the start.
     let times: Vec<u64> = rec.sample_times().collect();
     let start = times[0] + (times[2] - times[0]) + 1; // just after the third sample
     let offset = format!("+{}ms", (start - times[0]) / 1_000_000 + 1);
@@ -148,7 +150,7 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
         "--start",
         &offset,
         "--end",
-        "+100s",
+        "+1h",
     ]);
     assert_success(&out);
     let mut model = Model::new();
@@ -171,11 +173,15 @@ fn dump_from_a_recording_equals_the_model_fed_directly() {
     );
 
     // An existing file is not overwritten.
-    let again = Command::new(BIN)
-        .args(["record", "--synthetic", "7", "--duration", "0.1", "-o"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let again = uringtop(&[
+        "record",
+        "--synthetic",
+        "7",
+        "--duration",
+        "0.1",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
     assert_refused(&again, "remove it first");
 }
 
@@ -345,17 +351,8 @@ fn export_writes_one_slice_per_recorded_request() {
 
     // Without requests there is nothing to export: said, not an empty trace.
     let bare = dir.path().join("bare.mcap");
-    let out = Command::new(BIN)
-        .args([
-            "record",
-            "--synthetic",
-            "7",
-            "--interval",
-            "0.05",
-            "--duration",
-            "0.3",
-            "-o",
-        ])
+    let out = synthetic_recorder("7", "0.05")
+        .args(["--duration", "0.3", "-o"])
         .arg(&bare)
         .stdout(Stdio::null())
         .output()
@@ -371,8 +368,8 @@ fn export_writes_one_slice_per_recorded_request() {
 
 #[test]
 fn the_sample_recording_is_intact_and_small() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/sample.mcap");
-    let rec = Recording::open(&path).unwrap();
+    let path = sample_path();
+    let rec = Recording::open(Path::new(&path)).unwrap();
     assert!(rec.damage().is_none(), "{}", rec.summary());
     assert!(
         rec.sample_count() >= 5 && rec.request_count() > 1000,
@@ -384,10 +381,10 @@ fn the_sample_recording_is_intact_and_small() {
         rec.header().options.get("requests").map(String::as_str),
         Some("true")
     );
-    let out = uringtop(&["dump", "--from", path.to_str().unwrap()]);
+    let out = uringtop(&["dump", "--from", &path]);
     assert!(out.status.success());
     // The replay needs a terminal, and says so rather than failing on a pipe.
-    let out = uringtop(&["replay", path.to_str().unwrap()]);
+    let out = uringtop(&["replay", &path]);
     assert_refused(&out, "terminal");
 }
 
@@ -437,18 +434,23 @@ fn dump_intervals_of_a_recording_add_up_to_the_whole_file() {
     }
 }
 
-#[test]
-fn dump_interval_csv_rows_say_their_interval() {
-    let sample = sample_path();
-    let out = uringtop(&[
+/// `dump --from RECORDING --interval 1 --format csv`: a recording's CSV rows, a set per second.
+fn csv_per_second(recording: &str) -> [&str; 7] {
+    [
         "dump",
         "--from",
-        &sample,
+        recording,
         "--interval",
         "1",
         "--format",
         "csv",
-    ]);
+    ]
+}
+
+#[test]
+fn dump_interval_csv_rows_say_their_interval() {
+    let sample = sample_path();
+    let out = uringtop(&csv_per_second(&sample));
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
@@ -485,15 +487,7 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let sample = sample_path();
     for args in [
         &["dump", "--from", &sample][..],
-        &[
-            "dump",
-            "--from",
-            &sample,
-            "--interval",
-            "1",
-            "--format",
-            "csv",
-        ][..],
+        &csv_per_second(&sample)[..],
         &["advise", &sample, "--format", "c"][..],
     ] {
         let out = with_closed_stdout(args);
@@ -515,8 +509,8 @@ fn a_recorder_stopped_by_int_term_or_hup_finishes_its_file() {
         ("hup", libc::SIGHUP),
     ] {
         let file = dir.path().join(format!("{name}.mcap"));
-        let mut child = Command::new(BIN)
-            .args(["record", "--synthetic", "7", "--interval", "0.05", "-o"])
+        let mut child = synthetic_recorder("7", "0.05")
+            .arg("-o")
             .arg(&file)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

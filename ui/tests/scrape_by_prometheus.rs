@@ -16,8 +16,10 @@ use uringtop_tests::privilege::{find_on_path, require_root, require_tool};
 use uringtop_tests::prometheus::{free_port, Prometheus};
 use uringtop_tests::workloads::{self, Expected};
 
+mod cli_support;
+use cli_support::{policy_file, BIN};
+
 const NAME: &str = "scrape_by_prometheus";
-const BIN: &str = env!("CARGO_BIN_EXE_uringtop");
 const SCRAPE_EVERY: Duration = Duration::from_secs(1);
 
 struct Serve(Child);
@@ -47,16 +49,7 @@ fn phase(nop_batches: usize, openats: usize) -> (u32, Expected) {
             workloads::openat_missing(openats)?,
             workloads::restricted_read_denied(&scratch)?,
         ] {
-            for (op, e) in more.ops {
-                let t = total.ops.entry(op).or_default();
-                t.submitted += e.submitted;
-                t.rejected += e.rejected;
-                t.denied += e.denied;
-                t.completed += e.completed;
-                for (errno, n) in e.errors {
-                    *t.errors.entry(errno).or_default() += n;
-                }
-            }
+            total.merge(more);
         }
         Ok(total)
     })
@@ -83,12 +76,11 @@ fn prometheus_gets_the_exact_counts_and_the_dashboard_has_data() {
         .trim()
         .to_string();
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("policy.toml");
-    std::fs::write(
-        &policy,
-        format!("[[rule]]\ncomm = \"{comm}\"\nops = [\"OPENAT\"]\naction = \"log\"\n"),
-    )
-    .unwrap();
+    let policy = policy_file(
+        dir.path(),
+        "policy.toml",
+        &format!("[[rule]]\ncomm = \"{comm}\"\nops = [\"OPENAT\"]\naction = \"log\"\n"),
+    );
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let serve = Serve(
         Command::new(BIN)

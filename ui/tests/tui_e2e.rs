@@ -13,40 +13,29 @@ use io_uring::{opcode, IoUring};
 use uringtop_tests::privilege::{require_root, require_tool};
 use uringtop_tests::tmux::Session;
 
+mod cli_support;
+use cli_support::policy_file;
+
 const NAME: &str = "tui_e2e";
 /// Generous: the probe's BPF programs load while other builds compete for the CPU.
 const WAIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn filters_drills_into_a_ring_and_streams_its_requests() {
-    if !require_tool(NAME, "tmux") || !require_root(NAME) {
+    if !can_run(NAME) {
         return;
     }
     let workload = Workload::start();
     let pid = std::process::id();
-    let session = Session::start(
-        "tui-e2e",
-        (120, 40),
-        WAIT,
-        env!("CARGO_BIN_EXE_uringtop"),
-        // The machine's own config file must not change the screens under test.
-        &["--interval", "0.5", "--no-config"],
-    );
+    let session = start_uringtop("tui-e2e", (120, 40), &[]);
 
-    let process_row = format!("{pid} ");
-    let screen = session.wait_for("the workload's process", |s| {
-        s.lines().any(|l| l.trim_start().starts_with(&process_row))
-    });
+    let screen = wait_for_own_process(&session);
     assert!(
         screen.contains("live"),
         "the status line names the source:\n{screen}"
     );
 
-    session.keys(&["/"]);
-    session.literal(&pid.to_string());
-    session.keys(&["Enter"]);
-    let filtered = format!("filter \"{pid}\"");
-    let screen = session.wait_for("the filter", |s| s.contains(&filtered) && s.contains("└─"));
+    let (screen, filtered) = filter_to_own_process(&session);
     let process_rows = screen
         .lines()
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
@@ -95,32 +84,23 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
 #[test]
 fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
     const TEST: &str = "tui_e2e_policy";
-    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+    if !can_run(TEST) {
         return;
     }
     let workload = Workload::start();
     let pid = std::process::id();
     let dir = tempfile::tempdir().unwrap();
-    let policy = dir.path().join("audit.toml");
-    std::fs::write(
-        &policy,
-        format!(
+    let policy = policy_file(
+        dir.path(),
+        "audit.toml",
+        &format!(
             "[[rule]]\nname = \"no NOPs here\"\npid = {pid}\nops = [\"NOP\"]\naction = \"deny\"\n"
         ),
-    )
-    .unwrap();
-    let session = Session::start(
+    );
+    let session = start_uringtop(
         "tui-e2e-policy",
         (140, 40),
-        WAIT,
-        env!("CARGO_BIN_EXE_uringtop"),
-        &[
-            "--interval",
-            "0.5",
-            "--no-config",
-            "--policy",
-            policy.to_str().unwrap(),
-        ],
+        &["--policy", policy.to_str().unwrap()],
     );
     let process_row = format!("{pid} ");
     let screen = session.wait_for("the workload's process with deny verdicts", |s| {
@@ -160,29 +140,16 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
 #[test]
 fn the_mouse_opens_and_sorts_and_k_signals_the_workload() {
     const TEST: &str = "tui_e2e_mouse_kill";
-    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+    if !can_run(TEST) {
         return;
     }
     install_usr1_counter();
     let workload = Workload::start();
     let pid = std::process::id();
-    let session = Session::start(
-        "tui-e2e-mouse",
-        (120, 40),
-        WAIT,
-        env!("CARGO_BIN_EXE_uringtop"),
-        &["--interval", "0.5", "--no-config"],
-    );
-    let process_row = format!("{pid} ");
-    session.wait_for("the workload's process", |s| {
-        s.lines().any(|l| l.trim_start().starts_with(&process_row))
-    });
+    let session = start_uringtop("tui-e2e-mouse", (120, 40), &[]);
+    wait_for_own_process(&session);
     // Only the workload: its process on screen row 2 (0-based), its ring on row 3.
-    session.keys(&["/"]);
-    session.literal(&pid.to_string());
-    session.keys(&["Enter"]);
-    let filtered = format!("filter \"{pid}\"");
-    let screen = session.wait_for("the filter", |s| s.contains(&filtered) && s.contains("└─"));
+    let (screen, filtered) = filter_to_own_process(&session);
 
     // A click on the PID header sorts by PID.
     let header = screen.lines().nth(1).expect("a header line");
@@ -248,6 +215,39 @@ fn the_mouse_opens_and_sorts_and_k_signals_the_workload() {
     quit(&session, workload);
 }
 
+/// Whether this machine can run the test `name`: it needs tmux, and root for the probe.
+fn can_run(name: &str) -> bool {
+    require_tool(name, "tmux") && require_root(name)
+}
+
+/// uringtop in a detached tmux session `name` of `size`, with `extra` arguments, refreshing
+/// twice a second; without the machine's own config file, which must not change the screens
+/// under test.
+fn start_uringtop(name: &str, size: (u16, u16), extra: &[&str]) -> Session {
+    let args = [&["--interval", "0.5", "--no-config"][..], extra].concat();
+    Session::start(name, size, WAIT, env!("CARGO_BIN_EXE_uringtop"), &args)
+}
+
+/// Waits for this process's (the workload's) row in the process list; returns the screen.
+fn wait_for_own_process(session: &Session) -> String {
+    let process_row = format!("{} ", std::process::id());
+    session.wait_for("the workload's process", |s| {
+        s.lines().any(|l| l.trim_start().starts_with(&process_row))
+    })
+}
+
+/// Filters the process list down to this process (`/PID`, Enter) and waits for its ring's row;
+/// returns the screen and the filter as the title says it.
+fn filter_to_own_process(session: &Session) -> (String, String) {
+    let pid = std::process::id();
+    session.keys(&["/"]);
+    session.literal(&pid.to_string());
+    session.keys(&["Enter"]);
+    let filtered = format!("filter \"{pid}\"");
+    let screen = session.wait_for("the filter", |s| s.contains(&filtered) && s.contains("└─"));
+    (screen, filtered)
+}
+
 /// "N SQEs counted" in the thread view's title.
 fn counted_sqes(screen: &str) -> u64 {
     let Some(end) = screen.find(" SQEs counted") else {
@@ -297,24 +297,12 @@ fn install_usr1_counter() {
 #[test]
 fn the_request_list_filters_a_live_stream() {
     const TEST: &str = "tui_e2e_filter";
-    if !require_tool(TEST, "tmux") || !require_root(TEST) {
+    if !can_run(TEST) {
         return;
     }
     let workload = Workload::start();
     let pid = std::process::id();
-    let session = Session::start(
-        "tui-e2e-filter",
-        (120, 40),
-        WAIT,
-        env!("CARGO_BIN_EXE_uringtop"),
-        &[
-            "--interval",
-            "0.5",
-            "--no-config",
-            "--pid",
-            &pid.to_string(),
-        ],
-    );
+    let session = start_uringtop("tui-e2e-filter", (120, 40), &["--pid", &pid.to_string()]);
     session.wait_for("the workload's ring", |s| s.contains("└─"));
     session.keys(&["Home", "Down", "r"]);
     session.wait_for("streamed NOPs", |s| {
