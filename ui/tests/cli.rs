@@ -104,15 +104,22 @@ fn observe(args: &[&str], workload: WaitingWorkload) -> (i32, String, String) {
     (status, out, err_text)
 }
 
+/// Runs uringtop with `args` and `--pid PID` around a fresh [`WaitingWorkload::fork`] (160
+/// NOPs), checks that it exited with status 0, and returns (PID, stdout, stderr).
+fn observe_nops(args: &[&str]) -> (String, String, String) {
+    let workload = WaitingWorkload::fork();
+    let pid = workload.pid.to_string();
+    let (status, out, err) = observe(&[args, &["--pid", &pid]].concat(), workload);
+    assert_eq!(status, 0, "{err}");
+    (pid, out, err)
+}
+
 #[test]
 fn dump_prints_the_json_contract_with_exact_counts() {
     if !require_root("dump_prints_the_json_contract_with_exact_counts") {
         return;
     }
-    let workload = WaitingWorkload::fork();
-    let pid = workload.pid.to_string();
-    let (status, out, err) = observe(&["dump", "--duration", "2", "--pid", &pid], workload);
-    assert_eq!(status, 0, "{err}");
+    let (pid, out, _) = observe_nops(&["dump", "--duration", "2"]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
     assert_eq!(v["schema"], 1);
     assert!(v["duration_ns"].as_u64().unwrap() >= 1_500_000_000);
@@ -158,19 +165,7 @@ fn dump_with_interval_prints_one_object_per_interval() {
     if !require_root("dump_with_interval_prints_one_object_per_interval") {
         return;
     }
-    let workload = WaitingWorkload::fork();
-    let pid = workload.pid.to_string();
-    let args = [
-        "dump",
-        "--duration",
-        "2.2",
-        "--interval",
-        "0.5",
-        "--pid",
-        &pid,
-    ];
-    let (status, out, err) = observe(&args, workload);
-    assert_eq!(status, 0, "{err}");
+    let (_, out, _) = observe_nops(&["dump", "--duration", "2.2", "--interval", "0.5"]);
     let lines: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
@@ -203,13 +198,7 @@ fn dump_csv_has_one_row_per_process_ring_and_op() {
     if !require_root("dump_csv_has_one_row_per_process_ring_and_op") {
         return;
     }
-    let workload = WaitingWorkload::fork();
-    let pid = workload.pid.to_string();
-    let (status, out, err) = observe(
-        &["dump", "--duration", "2", "--pid", &pid, "--format", "csv"],
-        workload,
-    );
-    assert_eq!(status, 0, "{err}");
+    let (pid, out, _) = observe_nops(&["dump", "--duration", "2", "--format", "csv"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2, "a header and one row: {out}");
     assert!(lines[0].starts_with("pid,comm,ring,"), "{}", lines[0]);
@@ -223,13 +212,7 @@ fn trace_prints_one_line_per_request() {
     if !require_root("trace_prints_one_line_per_request") {
         return;
     }
-    let workload = WaitingWorkload::fork();
-    let pid = workload.pid.to_string();
-    let (status, out, err) = observe(
-        &["trace", "--pid", &pid, "--json", "--duration", "2"],
-        workload,
-    );
-    assert_eq!(status, 0, "{err}");
+    let (pid, out, err) = observe_nops(&["trace", "--json", "--duration", "2"]);
     let mut user_data: Vec<u64> = out
         .lines()
         .map(|l| {

@@ -22,10 +22,9 @@ const WAIT: Duration = Duration::from_secs(30);
 
 #[test]
 fn filters_drills_into_a_ring_and_streams_its_requests() {
-    if !can_run(NAME) {
+    let Some(workload) = start_workload(NAME) else {
         return;
-    }
-    let workload = Workload::start();
+    };
     let pid = std::process::id();
     let session = start_uringtop("tui-e2e", (120, 40), &[]);
 
@@ -83,11 +82,9 @@ fn filters_drills_into_a_ring_and_streams_its_requests() {
 
 #[test]
 fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
-    const TEST: &str = "tui_e2e_policy";
-    if !can_run(TEST) {
+    let Some(workload) = start_workload("tui_e2e_policy") else {
         return;
-    }
-    let workload = Workload::start();
+    };
     let pid = std::process::id();
     let dir = tempfile::tempdir().unwrap();
     let policy = policy_file(
@@ -139,12 +136,10 @@ fn a_policy_shows_verdicts_and_lists_violations_with_their_rule() {
 /// SIGUSR1 to this test's own process (the workload's), which a handler here counts.
 #[test]
 fn the_mouse_opens_and_sorts_and_k_signals_the_workload() {
-    const TEST: &str = "tui_e2e_mouse_kill";
-    if !can_run(TEST) {
+    let Some(workload) = start_workload("tui_e2e_mouse_kill") else {
         return;
-    }
+    };
     install_usr1_counter();
-    let workload = Workload::start();
     let pid = std::process::id();
     let session = start_uringtop("tui-e2e-mouse", (120, 40), &[]);
     wait_for_own_process(&session);
@@ -215,9 +210,10 @@ fn the_mouse_opens_and_sorts_and_k_signals_the_workload() {
     quit(&session, workload);
 }
 
-/// Whether this machine can run the test `name`: it needs tmux, and root for the probe.
-fn can_run(name: &str) -> bool {
-    require_tool(name, "tmux") && require_root(name)
+/// The workload, started, if this machine can run the test `name` (it needs tmux, and root for
+/// the probe); None, the test skipping, if not.
+fn start_workload(name: &str) -> Option<Workload> {
+    (require_tool(name, "tmux") && require_root(name)).then(Workload::start)
 }
 
 /// uringtop in a detached tmux session `name` of `size`, with `extra` arguments, refreshing
@@ -296,11 +292,9 @@ fn install_usr1_counter() {
 
 #[test]
 fn the_request_list_filters_a_live_stream() {
-    const TEST: &str = "tui_e2e_filter";
-    if !can_run(TEST) {
+    let Some(workload) = start_workload("tui_e2e_filter") else {
         return;
-    }
-    let workload = Workload::start();
+    };
     let pid = std::process::id();
     let session = start_uringtop("tui-e2e-filter", (120, 40), &["--pid", &pid.to_string()]);
     session.wait_for("the workload's ring", |s| s.contains("└─"));

@@ -150,13 +150,18 @@ pub fn people(width: u16, height: u16) -> Harness {
     Harness::with_inputs(&inputs, width, height, Theme::colored())
 }
 
+/// [`people`] at 100x30 with `keys` pressed on the process `pid`, which must open `screen`: the
+/// harness, and what the screen shows.
+fn opened_on(pid: u32, keys: &str, screen: ScreenKind) -> (Harness, String) {
+    let mut h = people(100, 30);
+    h.select(RowId::Process(pid));
+    let shown = h.press_onto(keys, screen).render();
+    (h, shown)
+}
+
 #[test]
 fn enter_on_a_process_opens_its_user_unit_command_line_rings_and_totals() {
-    let mut h = people(100, 30);
-    let shown = h
-        .select(RowId::Process(4242))
-        .press_onto("<enter>", ScreenKind::Process)
-        .render();
+    let (mut h, shown) = opened_on(4242, "<enter>", ScreenKind::Process);
     assert_snapshot!("process_popup", shown);
     for want in [
         "postgres[4242]",
@@ -176,9 +181,7 @@ fn enter_on_a_process_opens_its_user_unit_command_line_rings_and_totals() {
 
 #[test]
 fn an_exited_process_says_its_counts_are_its_last_and_then_that_it_is_gone() {
-    let mut h = people(100, 30);
-    h.select(RowId::Process(9001));
-    h.press("<enter>");
+    let (mut h, _) = opened_on(9001, "<enter>", ScreenKind::Process);
     h.apply(&[sample(3, steady, &[9001])]);
     let shown = h.render();
     assert_snapshot!("process_popup_exited", shown);
@@ -196,11 +199,7 @@ fn an_exited_process_says_its_counts_are_its_last_and_then_that_it_is_gone() {
 
 #[test]
 fn k_chooses_a_signal_and_asks_before_sending() {
-    let mut h = people(100, 30);
-    let chooser = h
-        .select(RowId::Process(812))
-        .press_onto("k", ScreenKind::Signal)
-        .render();
+    let (mut h, chooser) = opened_on(812, "k", ScreenKind::Signal);
     assert_snapshot!("signal_chooser", chooser);
     // Down twice: INT; Enter asks; n goes back to choosing, Esc cancels without sending.
     h.press("<down><down><enter>");
