@@ -12,22 +12,16 @@
 //! - `unaware`: the TUI's model fed the stream without exits and closed rings, which is what
 //!   every model did before it was told of them.
 
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use uringtop_common::input::{
-    Input, LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
-};
+use uringtop_common::input::{Input, LatencyCounts, OpCounters, OpSample, ProcessSample, Sample};
 use uringtop_common::latency::bucket_of;
 use uringtop_common::model::Model;
-use uringtop_tui::{views, App, SourceKind};
 
-// The options the TUI tests start from: the benchmarks measure the UI the tests check.
-#[path = "../tests/tui_support/mod.rs"]
-mod tui_support;
+mod tui_bench;
+use tui_bench::{ring_sample, us, Screen};
 
 const PROCESSES: u32 = 20_000;
 const RINGS_PER_PROCESS: u32 = 5;
@@ -64,9 +58,7 @@ fn run(variant: &str) {
     } else {
         Model::for_display()
     };
-    let mut app = App::new(tui_support::options().config(SourceKind::Live));
-    app.resize(&model, 200, 60);
-    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
+    let mut screen = Screen::new(&model);
 
     let rss_before = rss_mib();
     let mut churn = Churn::new(told);
@@ -78,10 +70,7 @@ fn run(variant: &str) {
         let input = Input::Sample(sample);
         let t = Instant::now();
         model.apply(&input);
-        app.sync(&model);
-        terminal
-            .draw(|frame| views::draw(frame, &model, &app))
-            .expect("drawing");
+        screen.sync_and_draw(&model);
         busy += t.elapsed();
         samples += 1;
     }
@@ -96,14 +85,11 @@ fn run(variant: &str) {
             });
             let start = Instant::now();
             model.apply(&idle);
-            app.sync(&model);
-            terminal
-                .draw(|frame| views::draw(frame, &model, &app))
-                .expect("drawing");
+            screen.sync_and_draw(&model);
             start.elapsed()
         })
         .collect();
-    black_box(terminal.backend());
+    black_box(screen.drawn());
     times.sort();
     let f = model.footprint();
     // Give freed heap back to the kernel first, so that RSS is what is still in use.
@@ -163,7 +149,7 @@ impl Churn {
             for i in 0..LONG_LIVED {
                 let (pid, ring) = (100 + i, 1 + i);
                 s.processes.push(process(pid, "server"));
-                s.rings.push(ring_sample(ring, pid));
+                s.rings.push(ring_sample(ring, pid, 3, 32));
                 s.ops.push(op(pid, ring, 22, 1));
             }
         }
@@ -172,7 +158,7 @@ impl Churn {
             self.alive.push((pid, self.next_ring, 1 + self.born % 2));
             s.processes.push(process(pid, "job"));
             for r in 0..RINGS_PER_PROCESS {
-                s.rings.push(ring_sample(self.next_ring + r, pid));
+                s.rings.push(ring_sample(self.next_ring + r, pid, 3, 32));
             }
             self.next_ring += RINGS_PER_PROCESS;
             self.born += 1;
@@ -204,17 +190,6 @@ fn process(pid: u32, comm: &str) -> ProcessSample {
         pid,
         comm: comm.into(),
         ..ProcessSample::default()
-    }
-}
-
-fn ring_sample(ring: u32, pid: u32) -> RingSample {
-    RingSample {
-        ring,
-        pid,
-        fd: Some(3),
-        sq_entries: 32,
-        cq_entries: 64,
-        ..RingSample::default()
     }
 }
 
@@ -256,8 +231,4 @@ fn rss_mib() -> String {
         Some(p) => format!("{:.0}", (p * 4096) as f64 / (1024.0 * 1024.0)),
         None => "?".into(),
     }
-}
-
-fn us(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }

@@ -24,9 +24,7 @@ use std::time::{Duration, Instant};
 use uringtop_common::exposition::{
     Exporter, ExpositionConfig, LabelSetting, ProbeFacts, TextFormat,
 };
-use uringtop_common::input::{
-    Input, LatencyCounts, OpCounters, OpSample, ProcessSample, RingSample, Sample,
-};
+use uringtop_common::input::{Input, LatencyCounts, OpSample, ProcessSample, RingSample, Sample};
 use uringtop_tests::http::Connection;
 
 const OPENMETRICS: &str = "application/openmetrics-text;version=1.0.0";
@@ -55,25 +53,17 @@ fn sample(rings: u32, round: u64) -> Input {
         });
         for opcode in [22u8, 23] {
             let n = 100 * (round + 1) + u64::from(ring);
-            s.ops.push(OpSample {
-                pid,
-                ring,
-                opcode,
-                counters: OpCounters {
-                    submitted: n,
-                    completed: n,
-                    errors: round,
-                    errnos: BTreeMap::from([(11, round)]),
-                    latency: LatencyCounts {
-                        count: n,
-                        sum_ns: n * 5000,
-                        max_ns: 90_000,
-                        buckets: BTreeMap::from([(40, n / 2), (52, n - n / 2)]),
-                    },
-                    ..OpCounters::default()
-                },
-                slot: u64::from(ring) * 2 + u64::from(opcode),
-            });
+            let mut op = OpSample::completed(pid, ring, opcode, n);
+            op.counters.errors = round;
+            op.counters.errnos = BTreeMap::from([(11, round)]);
+            op.counters.latency = LatencyCounts {
+                count: n,
+                sum_ns: n * 5000,
+                max_ns: 90_000,
+                buckets: BTreeMap::from([(40, n / 2), (52, n - n / 2)]),
+            };
+            op.slot = u64::from(ring) * 2 + u64::from(opcode);
+            s.ops.push(op);
         }
     }
     s.ops.sort_by_key(|o| (o.pid, o.ring, o.opcode));

@@ -3,8 +3,6 @@
 //! prints the median and the 99th percentile per frame. Run with
 //! `cargo bench -p uringtop --bench render`. Target: a median of at most 5 ms.
 
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -13,11 +11,9 @@ use uringtop_common::input::{
 };
 use uringtop_common::latency::bucket_of;
 use uringtop_common::model::Model;
-use uringtop_tui::{views, App, SourceKind};
 
-// The options the TUI tests start from: the benchmarks measure the UI the tests check.
-#[path = "../tests/tui_support/mod.rs"]
-mod tui_support;
+mod tui_bench;
+use tui_bench::{ring_sample, us, Screen};
 
 const PROCESSES: u32 = 100;
 const RINGS_PER_PROCESS: u32 = 10;
@@ -40,25 +36,10 @@ fn main() {
     let rings: usize = models[0].processes().map(|p| p.rings.len()).sum();
     assert_eq!(rings, (PROCESSES * RINGS_PER_PROCESS) as usize);
 
-    let mut app = App::new(tui_support::options().config(SourceKind::Live));
-    app.resize(&models[0], 200, 60);
-    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("a test terminal");
-
-    let draw_only = measure(|i| {
-        let model = &models[i % 2];
-        terminal
-            .draw(|frame| views::draw(frame, model, &app))
-            .expect("drawing");
-    });
-    let with_rows = measure(|i| {
-        let model = &models[i % 2];
-        // What the event loop does per applied sample: re-derive, filter and sort the rows.
-        app.sync(model);
-        terminal
-            .draw(|frame| views::draw(frame, model, &app))
-            .expect("drawing");
-    });
-    black_box(terminal.backend());
+    let mut screen = Screen::new(&models[0]);
+    let draw_only = measure(|i| screen.draw(&models[i % 2]));
+    let with_rows = measure(|i| screen.sync_and_draw(&models[i % 2]));
+    black_box(screen.drawn());
     println!("main view, {rings} rings x {OPS_PER_RING} opcodes, 200x60, {FRAMES} frames:");
     println!(
         "  draw only:          median {}, p99 {}",
@@ -88,10 +69,6 @@ fn measure(mut frame: impl FnMut(usize)) -> (Duration, Duration) {
     (times[FRAMES / 2], times[FRAMES * 99 / 100])
 }
 
-fn us(d: Duration) -> String {
-    format!("{:.0} µs", d.as_secs_f64() * 1e6)
-}
-
 /// The `n`-th read: every counter grows with `n`, differently per op so the sort has work.
 fn sample(n: u64) -> Sample {
     let mut s = Sample {
@@ -108,14 +85,9 @@ fn sample(n: u64) -> Sample {
         for r in 0..RINGS_PER_PROCESS {
             let ring = p * RINGS_PER_PROCESS + r + 1;
             s.rings.push(RingSample {
-                ring,
-                pid,
-                fd: Some(3 + r as i32),
                 setup_flags: (1 << 12) | (r % 3),
-                sq_entries: 256,
-                cq_entries: 512,
                 cq_overflows: u64::from(r == 0) * n,
-                ..RingSample::default()
+                ..ring_sample(ring, pid, 3 + r as i32, 256)
             });
             for opcode in 0..OPS_PER_RING {
                 let weight = u64::from(ring) * 7 + u64::from(opcode) * 13;

@@ -1,5 +1,5 @@
 //! What the TUI tests (tui_loop.rs, tui_views/) and benchmarks (benches/render.rs,
-//! benches/churn.rs) share: the options they start from.
+//! benches/churn.rs, through benches/tui_bench) share: the options they start from.
 
 use std::time::Duration;
 use uringtop_tui::settings::{ConfigStore, Settings};
