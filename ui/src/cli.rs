@@ -212,15 +212,22 @@ pub struct ServeArgs {
     /// How often to read the probe's counters, in seconds (a scrape sees the latest read).
     #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true)]
     pub interval: Duration,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+/// How long the headless session of `record` and `serve` runs, and what it reads.
+#[derive(Args, Debug)]
+pub struct SessionArgs {
     /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
     #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
     pub duration: Option<Duration>,
-    /// Serve a deterministic synthetic stream (this seed) instead of the probe: for tests,
-    /// needs no privileges.
+    /// Read a deterministic synthetic stream (this seed) instead of the probe: for tests and
+    /// demos, needs no privileges.
     #[arg(long, hide = true, value_name = "SEED")]
     pub synthetic: Option<u64>,
-    #[command(flatten)]
-    pub policy: PolicyArgs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -353,9 +360,8 @@ pub struct RecordArgs {
     /// 500MB); give both to keep within both.
     #[arg(long, value_name = "AGE|SIZE", value_parser = parse_keep)]
     pub keep: Vec<KeepLimit>,
-    /// Stop after this many seconds (default: until Ctrl-C or SIGTERM).
-    #[arg(long, value_parser = parse_secs, allow_negative_numbers = true)]
-    pub duration: Option<Duration>,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// How often to record the counters, in seconds.
     #[arg(long, default_value = "1", value_parser = parse_secs, allow_negative_numbers = true)]
     pub interval: Duration,
@@ -365,10 +371,6 @@ pub struct RecordArgs {
     /// Only this process.
     #[arg(long, value_parser = parse_pid)]
     pub pid: Option<u32>,
-    /// Record a deterministic synthetic stream (this seed) instead of the probe: for tests and
-    /// demos, needs no privileges.
-    #[arg(long, hide = true, value_name = "SEED")]
-    pub synthetic: Option<u64>,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -593,18 +595,16 @@ pub fn parse_ring(text: &str) -> Result<u32, String> {
     }
 }
 
+/// The units [`parse_secs`] takes, in seconds; "ms" before "s", which it ends with.
+const SECS_UNITS: [(&str, f64); 3] = [("ms", 0.001), ("s", 1.0), ("m", 60.0)];
+
 /// Seconds as a positive decimal number ("5", "0.25"), or with a unit ("500ms", "2s", "1m").
 pub fn parse_secs(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (t, 1.0)
-    };
+    let (num, scale) = SECS_UNITS
+        .iter()
+        .find_map(|&(unit, scale)| Some((t.strip_suffix(unit)?, scale)))
+        .unwrap_or((t, 1.0));
     let value: f64 = num
         .trim()
         .parse()

@@ -18,7 +18,7 @@ pub const SYNTHETIC_SAMPLES: usize = 1000;
 pub async fn run(args: RecordArgs) -> Result<()> {
     let policy = LoadedPolicy::from_args(args.policy.policy.as_deref(), args.policy.enforce)?;
     // The source first: if the probe cannot load, no file is left behind.
-    let source = match args.synthetic {
+    let source = match args.session.synthetic {
         Some(seed) => Source::synthetic(seed, SYNTHETIC_SAMPLES, args.interval),
         None => {
             let source = Source::probe(args.interval, policy.as_ref())?;
@@ -39,8 +39,8 @@ pub async fn run(args: RecordArgs) -> Result<()> {
             RecordedRequests::ViolationsOnly
         }),
         pid: args.pid,
-        duration: args.duration,
-        synthetic_seed: args.synthetic,
+        duration: args.session.duration,
+        synthetic_seed: args.session.synthetic,
         policy: policy.as_ref().map(LoadedPolicy::recorded),
         ..RecordingOptions::default()
     };
@@ -48,7 +48,7 @@ pub async fn run(args: RecordArgs) -> Result<()> {
         pid: args.pid,
         all_requests: args.requests,
     };
-    let progress = args.synthetic.is_some();
+    let progress = args.session.synthetic.is_some();
     let sink: Box<dyn Sink> = match (&args.output, &args.dir) {
         (Some(file), _) => Box::new(RecorderSink::create(file, &options, keep, progress)?),
         (None, Some(dir)) => {
@@ -70,5 +70,5 @@ pub async fn run(args: RecordArgs) -> Result<()> {
         // clap requires one of the two.
         (None, None) => anyhow::bail!("record needs -o FILE or --dir DIR"),
     };
-    session::run(source, vec![sink], args.duration).await
+    session::run(source, vec![sink], args.session.duration).await
 }

@@ -27,7 +27,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             args.listen
         )
     })?;
-    let source = match args.synthetic {
+    let source = match args.session.synthetic {
         Some(seed) => Source::synthetic(seed, SYNTHETIC_SAMPLES, args.interval),
         None => Source::probe(args.interval, policy.as_ref())?,
     };
@@ -52,7 +52,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             let _ = http_stopped.await;
         },
     ));
-    let result = session::run(source, vec![Box::new(sink)], args.duration).await;
+    let result = session::run(source, vec![Box::new(sink)], args.session.duration).await;
     let _ = stop_http.send(());
     let _ = server.await;
     result
