@@ -148,7 +148,7 @@ impl Churn {
         if self.n == 1 {
             for i in 0..LONG_LIVED {
                 let (pid, ring) = (100 + i, 1 + i);
-                s.processes.push(process(pid, "server"));
+                s.processes.push(ProcessSample::named(pid, "server"));
                 s.rings.push(ring_sample(ring, pid, 3, 32));
                 s.ops.push(op(pid, ring, 22, 1));
             }
@@ -156,7 +156,7 @@ impl Churn {
         for _ in 0..BORN_PER_SAMPLE.min(PROCESSES - self.born) {
             let pid = 10_000 + self.born;
             self.alive.push((pid, self.next_ring, 1 + self.born % 2));
-            s.processes.push(process(pid, "job"));
+            s.processes.push(ProcessSample::named(pid, "job"));
             for r in 0..RINGS_PER_PROCESS {
                 s.rings.push(ring_sample(self.next_ring + r, pid, 3, 32));
             }
@@ -182,14 +182,6 @@ impl Churn {
         s.rings.sort_by_key(|r| r.ring);
         s.ops.sort_by_key(|o| (o.pid, o.ring, o.opcode));
         Some(s)
-    }
-}
-
-fn process(pid: u32, comm: &str) -> ProcessSample {
-    ProcessSample {
-        pid,
-        comm: comm.into(),
-        ..ProcessSample::default()
     }
 }
 

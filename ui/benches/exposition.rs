@@ -36,11 +36,8 @@ fn sample(rings: u32, round: u64) -> Input {
         ..Sample::default()
     };
     for pid in 1..=processes {
-        s.processes.push(ProcessSample {
-            pid,
-            comm: format!("program{}", pid % 20),
-            ..ProcessSample::default()
-        });
+        s.processes
+            .push(ProcessSample::named(pid, format!("program{}", pid % 20)));
     }
     for ring in 1..=rings {
         let pid = 1 + (ring - 1) % processes;

@@ -77,11 +77,8 @@ fn sample(n: u64) -> Sample {
     };
     for p in 0..PROCESSES {
         let pid = 1000 + p;
-        s.processes.push(ProcessSample {
-            pid,
-            comm: format!("worker-{p}"),
-            ..ProcessSample::default()
-        });
+        s.processes
+            .push(ProcessSample::named(pid, format!("worker-{p}")));
         for r in 0..RINGS_PER_PROCESS {
             let ring = p * RINGS_PER_PROCESS + r + 1;
             s.rings.push(RingSample {

@@ -246,11 +246,7 @@ fn one_process(pid: u32, comm: &str) -> Vec<Input> {
     let sample = |seconds: u64, n: u64| {
         Input::Sample(Sample {
             time_ns: seconds * 1_000_000_000,
-            processes: vec![ProcessSample {
-                pid,
-                comm: comm.into(),
-                ..ProcessSample::default()
-            }],
+            processes: vec![ProcessSample::named(pid, comm)],
             rings: vec![RingSample {
                 ring: 1,
                 pid,

@@ -48,14 +48,6 @@ fn register(opcode: u8, calls: u64, denied: u64) -> RegisterOpSample {
     }
 }
 
-fn process(pid: u32, comm: &str) -> ProcessSample {
-    ProcessSample {
-        pid,
-        comm: comm.into(),
-        ..ProcessSample::default()
-    }
-}
-
 /// Two samples, so that the ops are counted as deltas like live ones.
 fn model() -> Model {
     let mut ring1 = ring(1, 100, Some(5), 1 << 12); // SINGLE_ISSUER
@@ -72,10 +64,10 @@ fn model() -> Model {
     let later = Sample {
         time_ns: 1_700_000_012_500_000_000,
         processes: vec![
-            process(100, "nginx"),
-            process(101, "nginx"),
-            process(200, "odd \"name\"*/"),
-            process(500, "idle"),
+            ProcessSample::named(100, "nginx"),
+            ProcessSample::named(101, "nginx"),
+            ProcessSample::named(200, "odd \"name\"*/"),
+            ProcessSample::named(500, "idle"),
         ],
         rings: vec![
             ring1,
@@ -156,7 +148,10 @@ fn rings_that_went_are_advised() {
     let sample = |time_ns, ops: Vec<OpSample>, exited: Vec<u32>, closed_rings: Vec<u32>| {
         Input::Sample(Sample {
             time_ns,
-            processes: vec![process(100, "worker"), process(200, "job")],
+            processes: vec![
+                ProcessSample::named(100, "worker"),
+                ProcessSample::named(200, "job"),
+            ],
             rings: vec![
                 ring(1, 100, Some(5), 0),
                 ring(2, 100, Some(6), 0),

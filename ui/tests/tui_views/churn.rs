@@ -161,11 +161,7 @@ fn idle_rings_shown_with_i_are_those_of_live_processes_only() {
         Input::Sample(Sample {
             time_ns: t * 1_000_000_000,
             processes: [(1, "app"), (2, "helper")]
-                .map(|(pid, comm)| ProcessSample {
-                    pid,
-                    comm: comm.into(),
-                    ..ProcessSample::default()
-                })
+                .map(|(pid, comm)| ProcessSample::named(pid, comm))
                 .to_vec(),
             rings: [(1, 1), (2, 1), (3, 2)]
                 .map(|(ring, pid)| RingSample {
@@ -206,11 +202,7 @@ fn fallback_rows() -> Vec<Input> {
         .map(|t| {
             Input::Sample(Sample {
                 time_ns: t * 1_000_000_000,
-                processes: vec![ProcessSample {
-                    pid: 7,
-                    comm: "msg-ring".into(),
-                    ..ProcessSample::default()
-                }],
+                processes: vec![ProcessSample::named(7, "msg-ring")],
                 rings: vec![RingSample {
                     ring: 3,
                     pid: 7,
@@ -258,11 +250,7 @@ fn multishot_cqes_are_numbered_in_the_request_views() {
     let accept = 13;
     let sample = Sample {
         time_ns: ns,
-        processes: vec![ProcessSample {
-            pid: 9,
-            comm: "server".into(),
-            ..ProcessSample::default()
-        }],
+        processes: vec![ProcessSample::named(9, "server")],
         rings: vec![RingSample {
             ring: 1,
             pid: 9,

@@ -454,11 +454,7 @@ fn many_rings(rings: u32) -> Vec<Input> {
     let sample = |time_ns: u64, n: u64| {
         Input::Sample(Sample {
             time_ns,
-            processes: vec![ProcessSample {
-                pid: 20131,
-                comm: "demo_workload".into(),
-                ..ProcessSample::default()
-            }],
+            processes: vec![ProcessSample::named(20131, "demo_workload")],
             rings: (1..=rings)
                 .map(|ring| RingSample {
                     ring,
