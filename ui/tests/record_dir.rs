@@ -118,8 +118,11 @@ fn rotated_files_read_alone_and_as_one_timeline() {
 fn retention_deletes_the_oldest_and_the_lock_refuses_a_second_recorder() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rec");
+    // Stopped with a signal once the second recorder was refused, not after a --duration: on a
+    // loaded machine, 4 s once ran out before the second recorder started, which then took the
+    // free lock.
     let first = synthetic_recorder("6", "0.1")
-        .args(["--rotate", "1s", "--keep", "1B", "--duration", "4", "--dir"])
+        .args(["--rotate", "1s", "--keep", "1B", "--dir"])
         .arg(&dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -136,6 +139,10 @@ fn retention_deletes_the_oldest_and_the_lock_refuses_a_second_recorder() {
         .output()
         .unwrap();
     assert_refused(&second, "is being recorded into by another uringtop (pid ");
+    // Rotations for a few seconds more.
+    std::thread::sleep(Duration::from_secs(4));
+    // SAFETY: kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(first.id() as i32, libc::SIGTERM) }, 0);
     let out = first.wait_with_output().unwrap();
     assert_success(&out);
     // 1 byte of retention: only the newest file survives each rotation.
