@@ -225,24 +225,7 @@ impl Parser<'_> {
         };
         let mut rule = Rule {
             line: PolicyError::at(self.text, value.span().start, "").line,
-            name: None,
-            comm: None,
-            pid: None,
-            uid: None,
-            ops: None,
-            register_ops: None,
-            sqe_flags_any: 0,
-            sqe_flags_missing: 0,
-            personality: None,
-            setup_flags: 0,
-            ring_fd: None,
-            socket_domains: 0,
-            socket_types: 0,
-            open_flags_any: 0,
-            paths: Vec::new(),
-            peers: Vec::new(),
-            fixed_buffers: false,
-            action: Action::Allow,
+            ..Rule::default()
         };
         // Where the first argument condition and the ops list are, for the checks at the end.
         let mut arg_key: Option<(Range<usize>, &str)> = None;
