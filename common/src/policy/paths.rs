@@ -149,12 +149,17 @@ pub fn paths_hold_for(patterns: &[PathPattern], path: &PathArg) -> bool {
 mod tests {
     use super::*;
 
-    fn m(pattern: &str, path: &str) -> bool {
-        let p = parse_path_pattern(pattern).unwrap();
-        p.matches(&PathArg {
+    fn arg(path: &str, cut: bool) -> PathArg {
+        PathArg {
             bytes: path.as_bytes().to_vec(),
-            cut: false,
-        })
+            cut,
+        }
+    }
+
+    fn m(pattern: &str, path: &str) -> bool {
+        parse_path_pattern(pattern)
+            .unwrap()
+            .matches(&arg(path, false))
     }
 
     #[test]
@@ -189,10 +194,9 @@ mod tests {
     #[test]
     fn cut_paths_match_only_where_their_start_decides() {
         let cut = |pattern: &str, path: &str| {
-            parse_path_pattern(pattern).unwrap().matches(&PathArg {
-                bytes: path.as_bytes().to_vec(),
-                cut: true,
-            })
+            parse_path_pattern(pattern)
+                .unwrap()
+                .matches(&arg(path, true))
         };
         assert!(cut("/root/**", "/root/aaaa"));
         assert!(!cut("/root/**", "/root"));
@@ -206,16 +210,13 @@ mod tests {
             .iter()
             .map(|s| parse_path_pattern(s).unwrap())
             .collect();
-        let arg = |s: &str| PathArg {
-            bytes: s.as_bytes().to_vec(),
-            cut: false,
-        };
-        assert!(paths_hold_for(&list, &arg("/root/secret")));
-        assert!(!paths_hold_for(&list, &arg("/root/ok")));
-        assert!(!paths_hold_for(&list, &arg("/tmp/x")));
+        let whole = |s: &str| arg(s, false);
+        assert!(paths_hold_for(&list, &whole("/root/secret")));
+        assert!(!paths_hold_for(&list, &whole("/root/ok")));
+        assert!(!paths_hold_for(&list, &whole("/tmp/x")));
         let only_negated = vec![parse_path_pattern("!/**").unwrap()];
-        assert!(paths_hold_for(&only_negated, &arg("relative/x")));
-        assert!(!paths_hold_for(&only_negated, &arg("/abs")));
+        assert!(paths_hold_for(&only_negated, &whole("relative/x")));
+        assert!(!paths_hold_for(&only_negated, &whole("/abs")));
     }
 
     #[test]
