@@ -95,6 +95,12 @@ impl Ctx<'_> {
         });
     }
 
+    /// A byte range of a file: its offset and length (FSYNC, SYNC_FILE_RANGE, FALLOCATE, FADVISE).
+    fn range(&mut self, offset: u64, len: u64) {
+        self.push("offset", Value::Offset(offset));
+        self.push("len", Value::UInt(len));
+    }
+
     fn flags(&mut self, name: &'static str, value: u64, table: &'static [(u64, &'static str)]) {
         self.push(name, Value::Flags(flag_names(value, table)));
     }
@@ -178,8 +184,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             c.fd("fd", s.fd);
             c.flags("flags", u64::from(s.op_flags), FSYNC_FLAGS);
             if s.off != 0 || s.len != 0 {
-                c.push("offset", Value::Offset(s.off));
-                c.push("len", Value::UInt(u64::from(s.len)));
+                c.range(s.off, u64::from(s.len));
             }
         }
         6 => {
@@ -202,8 +207,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
         8 => {
             // SYNC_FILE_RANGE
             c.fd("fd", s.fd);
-            c.push("offset", Value::Offset(s.off));
-            c.push("len", Value::UInt(u64::from(s.len)));
+            c.range(s.off, u64::from(s.len));
             c.flags("flags", u64::from(s.op_flags), SYNC_FILE_RANGE_FLAGS);
         }
         9 | 48 => {
@@ -284,8 +288,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             // FALLOCATE: mode in len, length in addr
             c.fd("fd", s.fd);
             c.flags("mode", u64::from(s.len), FALLOCATE_MODE);
-            c.push("offset", Value::Offset(s.off));
-            c.push("len", Value::UInt(s.addr));
+            c.range(s.off, s.addr);
         }
         18 => {
             // OPENAT
@@ -325,8 +328,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
         24 => {
             // FADVISE
             c.fd("fd", s.fd);
-            c.push("offset", Value::Offset(s.off));
-            c.push("len", Value::UInt(u64::from(s.len)));
+            c.range(s.off, u64::from(s.len));
             c.name("advice", u64::from(s.op_flags), FADVISE_ADVICE);
         }
         25 => {
