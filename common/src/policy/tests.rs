@@ -19,7 +19,8 @@ fn err(text: &str) -> String {
 
 /// `refused! { name: err("policy"), ... }`: one test per refused policy, named after what is
 /// wrong with it, whose snapshot (named after the test) is the pointed error. A new error
-/// class is one more entry in a list.
+/// class is one more entry in a list. The call comes whole, not built from a function and a
+/// text, so that the expression a snapshot records is the call as written (`err("...")`).
 macro_rules! refused {
     ($($name:ident: $pointed:expr,)+) => {
         $(
