@@ -95,6 +95,15 @@ impl Ctx<'_> {
         });
     }
 
+    /// A socket call's MSG_* flags, then io_uring's own send/recv flags (IORING_RECVSEND_*, kept
+    /// in the SQE's ioprio) when there are any.
+    fn msg_flags(&mut self, op_flags: u32, ioprio: u16) {
+        self.flags("flags", u64::from(op_flags), MSG_FLAGS);
+        if ioprio != 0 {
+            self.flags("io_flags", u64::from(ioprio), RECVSEND_FLAGS);
+        }
+    }
+
     /// A byte range of a file: its offset and length (FSYNC, SYNC_FILE_RANGE, FALLOCATE, FADVISE).
     fn range(&mut self, offset: u64, len: u64) {
         self.push("offset", Value::Offset(offset));
@@ -217,19 +226,13 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             if !matches!(a.mem[0], Mem::None) {
                 c.sockaddr("msg_name", 0, s.addr);
             }
-            c.flags("flags", u64::from(s.op_flags), MSG_FLAGS);
-            if s.ioprio != 0 {
-                c.flags("io_flags", u64::from(s.ioprio), RECVSEND_FLAGS);
-            }
+            c.msg_flags(s.op_flags, s.ioprio);
         }
         10 => {
             // RECVMSG
             c.fd("fd", s.fd);
             c.push("msg", Value::Hex(s.addr));
-            c.flags("flags", u64::from(s.op_flags), MSG_FLAGS);
-            if s.ioprio != 0 {
-                c.flags("io_flags", u64::from(s.ioprio), RECVSEND_FLAGS);
-            }
+            c.msg_flags(s.op_flags, s.ioprio);
             c.buf_group();
         }
         11 => {
@@ -358,10 +361,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             c.fd("fd", s.fd);
             c.push("buf", Value::Hex(s.addr));
             c.push("len", Value::UInt(u64::from(s.len)));
-            c.flags("flags", u64::from(s.op_flags), MSG_FLAGS);
-            if s.ioprio != 0 {
-                c.flags("io_flags", u64::from(s.ioprio), RECVSEND_FLAGS);
-            }
+            c.msg_flags(s.op_flags, s.ioprio);
             c.buf_group();
         }
         28 => {

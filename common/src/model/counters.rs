@@ -179,30 +179,23 @@ mod tests {
 
     #[test]
     fn unmatched_completions_do_not_hide_requests_in_flight() {
+        let inflight = |submitted, rejected, completed, unmatched| {
+            OpCounters {
+                submitted,
+                rejected,
+                completed,
+                unmatched,
+                ..OpCounters::default()
+            }
+            .inflight()
+        };
         // 10 CQEs of requests submitted before the probe attached, then 40 submitted of which
         // 30 completed: 10 are in flight, not 0.
-        let c = OpCounters {
-            submitted: 40,
-            completed: 40,
-            unmatched: 10,
-            ..OpCounters::default()
-        };
-        assert_eq!(c.inflight(), 10);
+        assert_eq!(inflight(40, 0, 40, 10), 10);
         // Multishot: its first CQE counts it done; the four later ones are unmatched and change
         // nothing (they do not make other requests look finished).
-        let multishot = OpCounters {
-            submitted: 1,
-            completed: 5,
-            unmatched: 4,
-            ..OpCounters::default()
-        };
-        assert_eq!(multishot.inflight(), 0);
+        assert_eq!(inflight(1, 0, 5, 4), 0);
         // A refused SQE posts its CQE: nothing in flight.
-        let refused = OpCounters {
-            rejected: 2,
-            completed: 2,
-            ..OpCounters::default()
-        };
-        assert_eq!(refused.inflight(), 0);
+        assert_eq!(inflight(0, 2, 2, 0), 0);
     }
 }
