@@ -149,6 +149,18 @@ pub struct OpSample {
     pub slot: u64,
 }
 
+impl ProcessSample {
+    /// A process known by its pid and name only (nothing refused, no context read): the sample
+    /// tests, benchmarks and synthetic streams start from.
+    pub fn named(pid: u32, comm: impl Into<String>) -> Self {
+        ProcessSample {
+            pid,
+            comm: comm.into(),
+            ..ProcessSample::default()
+        }
+    }
+}
+
 impl OpSample {
     /// `n` requests of `opcode` submitted and completed on (`pid`, `ring`), nothing else counted
     /// and no slot said: the sample tests, benchmarks and demos start from.

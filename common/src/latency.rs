@@ -152,10 +152,14 @@ pub fn add_buckets(into: &mut BTreeMap<u16, u64>, other: &BTreeMap<u16, u64>) {
     }
 }
 
-/// `new - old` per bucket, without underflow, keeping only non-empty buckets.
-pub fn sub_buckets(new: &BTreeMap<u16, u64>, old: &BTreeMap<u16, u64>) -> BTreeMap<u16, u64> {
+/// `new - old` per key (a histogram's bucket, an errno), without underflow, keeping only
+/// non-empty keys.
+pub fn sub_counts<K: Ord + Copy>(
+    new: &BTreeMap<K, u64>,
+    old: &BTreeMap<K, u64>,
+) -> BTreeMap<K, u64> {
     new.iter()
-        .map(|(&b, &n)| (b, n.saturating_sub(old.get(&b).copied().unwrap_or(0))))
+        .map(|(&k, &n)| (k, n.saturating_sub(old.get(&k).copied().unwrap_or(0))))
         .filter(|&(_, n)| n > 0)
         .collect()
 }
@@ -344,8 +348,8 @@ mod tests {
     fn bucket_arithmetic_saturates() {
         let a = BTreeMap::from([(1, 5), (2, 1)]);
         let b = BTreeMap::from([(1, 7), (3, 2)]);
-        assert_eq!(sub_buckets(&b, &a), BTreeMap::from([(1, 2), (3, 2)]));
-        assert_eq!(sub_buckets(&a, &b), BTreeMap::from([(2, 1)]));
+        assert_eq!(sub_counts(&b, &a), BTreeMap::from([(1, 2), (3, 2)]));
+        assert_eq!(sub_counts(&a, &b), BTreeMap::from([(2, 1)]));
         let mut sum = BTreeMap::from([(1, u64::MAX)]);
         add_buckets(&mut sum, &b);
         assert_eq!(sum, BTreeMap::from([(1, u64::MAX), (3, 2)]));

@@ -333,11 +333,7 @@ pub(crate) fn read_process(
     rings: &[SimRing],
     slot: impl Fn(u32, u8) -> u64,
 ) {
-    s.processes.push(ProcessSample {
-        pid,
-        comm: comm.to_string(),
-        ..ProcessSample::default()
-    });
+    s.processes.push(ProcessSample::named(pid, comm));
     for ring in rings {
         s.rings.push(ring.info.clone());
         for op in ring.ops.iter().filter(|op| op.seen) {

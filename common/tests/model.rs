@@ -55,11 +55,7 @@ fn ring(ring: u32, pid: u32) -> RingSample {
 fn sample(time_ns: u64, ops: Vec<OpSample>) -> Input {
     Input::Sample(Sample {
         time_ns,
-        processes: vec![ProcessSample {
-            pid: 100,
-            comm: "fio".into(),
-            ..ProcessSample::default()
-        }],
+        processes: vec![ProcessSample::named(100, "fio")],
         rings: vec![ring(1, 100)],
         ops,
         ..Sample::default()
@@ -247,21 +243,9 @@ fn rings_appear_under_users_and_owner() {
     let shared = Input::Sample(Sample {
         time_ns: S,
         processes: vec![
-            ProcessSample {
-                pid: 100,
-                comm: "parent".into(),
-                ..ProcessSample::default()
-            },
-            ProcessSample {
-                pid: 200,
-                comm: "child".into(),
-                ..ProcessSample::default()
-            },
-            ProcessSample {
-                pid: 300,
-                comm: String::new(),
-                ..ProcessSample::default()
-            },
+            ProcessSample::named(100, "parent"),
+            ProcessSample::named(200, "child"),
+            ProcessSample::named(300, ""),
         ],
         rings: vec![
             ring(1, 100),
@@ -596,11 +580,7 @@ fn counters_that_moved_to_a_new_slot_are_all_new() {
 /// A process `pid` named `comm` with one ring `ring` doing READs: `reads` cumulative in `slot`.
 fn reads_of(pid: u32, comm: &str, ring_id: u32, slot: u64, reads: u64) -> Sample {
     Sample {
-        processes: vec![ProcessSample {
-            pid,
-            comm: comm.into(),
-            ..ProcessSample::default()
-        }],
+        processes: vec![ProcessSample::named(pid, comm)],
         rings: vec![ring(ring_id, pid)],
         ops: vec![OpSample {
             slot,
@@ -869,11 +849,7 @@ fn a_ring_outlives_its_creator_in_a_child() {
             opcode: READ,
             counters: counters(n, n, 0, &[], &[]),
         });
-        s.processes.push(ProcessSample {
-            pid: 200,
-            comm: "child".into(),
-            ..ProcessSample::default()
-        });
+        s.processes.push(ProcessSample::named(200, "child"));
         at(t, vec![s, exits(exited)])
     };
     let mut m = Model::new();

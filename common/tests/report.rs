@@ -49,21 +49,9 @@ fn small_model() -> Model {
         lost_updates: 0,
         unmatched_cqes: 9,
         processes: vec![
-            ProcessSample {
-                pid: 4242,
-                comm: "nginx".into(),
-                ..ProcessSample::default()
-            },
-            ProcessSample {
-                pid: 5000,
-                comm: "my,app \"w\"".into(),
-                ..ProcessSample::default()
-            },
-            ProcessSample {
-                pid: 6000,
-                comm: "idle".into(),
-                ..ProcessSample::default()
-            },
+            ProcessSample::named(4242, "nginx"),
+            ProcessSample::named(5000, "my,app \"w\""),
+            ProcessSample::named(6000, "idle"),
         ],
         rings: vec![
             RingSample {
@@ -294,11 +282,7 @@ fn policy_fields_appear_with_a_policy_and_count_the_window() {
     let sample = |t: u64, n: u64| Sample {
         time_ns: t * S,
         processes: vec![
-            ProcessSample {
-                pid: 10,
-                comm: "app".into(),
-                ..ProcessSample::default()
-            },
+            ProcessSample::named(10, "app"),
             ProcessSample {
                 pid: 11,
                 comm: "locked-out".into(),
@@ -389,11 +373,7 @@ fn other_rings_and_aux_cqes_are_spelled_for_scripts() {
     let mut m = Model::new();
     m.apply(&Input::Sample(Sample {
         time_ns: S,
-        processes: vec![ProcessSample {
-            pid: 7,
-            comm: "many".into(),
-            ..ProcessSample::default()
-        }],
+        processes: vec![ProcessSample::named(7, "many")],
         rings: vec![RingSample {
             ring: 3,
             pid: 7,

@@ -307,28 +307,29 @@ static __always_inline __u32 stats_index_slow(__u32 tgid, __u32 ring, __u32 opco
 	return 1 + (opcode & 0xff);
 }
 
-/* The per-CPU counters at an index; NULL (and counted) past the end of op_stats. */
-static __always_inline struct urt_op_stats *stats_at(__u32 index)
+/* The counters of `map` (op_stats or op_shared) at an index, marked for the next read; NULL (and
+ * counted as a lost update) past the end. */
+static __always_inline void *counters_at(void *map, __u32 index)
 {
-	struct urt_op_stats *st = bpf_map_lookup_elem(&op_stats, &index);
+	void *counters = bpf_map_lookup_elem(map, &index);
 
-	if (!st)
+	if (!counters)
 		count_stat(URT_STAT_LOST_UPDATES);
 	else
 		mark_dirty(index);
-	return st;
+	return counters;
 }
 
-/* The shared counters at an index (atomic adds only); NULL (and counted) past the end. */
+/* The per-CPU counters at an index. */
+static __always_inline struct urt_op_stats *stats_at(__u32 index)
+{
+	return counters_at(&op_stats, index);
+}
+
+/* The shared counters at an index (atomic adds only). */
 static __always_inline struct urt_op_shared *shared_at(__u32 index)
 {
-	struct urt_op_shared *sh = bpf_map_lookup_elem(&op_shared, &index);
-
-	if (!sh)
-		count_stat(URT_STAT_LOST_UPDATES);
-	else
-		mark_dirty(index);
-	return sh;
+	return counters_at(&op_shared, index);
 }
 
 /*

@@ -326,6 +326,18 @@ static __always_inline __u64 args_filter(struct urt_policy *pol, __u64 mask, str
 	return w.mask;
 }
 
+/* The loaded policy when it applies to the current process, else NULL; either way `v` starts as
+ * allow, the verdict when no rule matches. */
+static __always_inline struct urt_policy *policy_for_current(struct urt_verdict *v)
+{
+	struct urt_policy *pol = policy_get();
+
+	verdict_allow(v);
+	if (!pol || !in_scope(pol))
+		return 0;
+	return pol;
+}
+
 /*
  * Slow path, on a hot-cache miss: what the policy says about this process's SQEs of `op` on a
  * ring with `setup_flags`. Returns the candidate rules when the SQE's flags still decide (the
@@ -334,11 +346,10 @@ static __always_inline __u64 args_filter(struct urt_policy *pol, __u64 mask, str
 static __always_inline __u64 policy_prepare_sqe(__u32 tgid, __u32 setup_flags, __s32 ring_fd, __u8 op,
 						struct urt_verdict *v)
 {
-	struct urt_policy *pol = policy_get();
+	struct urt_policy *pol = policy_for_current(v);
 	__u64 cand;
 
-	verdict_allow(v);
-	if (!pol || !in_scope(pol))
+	if (!pol)
 		return 0;
 	cand = matching_rules(pol->sqe_rules & pol->sqe_ops[op], tgid, setup_flags, ring_fd);
 	if (cand && ((cand & -cand) & pol->conditional))
@@ -378,11 +389,10 @@ static __always_inline void policy_judge_sqe(__u64 cand, struct urt_verdict *cac
 static __always_inline void policy_judge_register(__u32 tgid, __u32 setup_flags, __s32 ring_fd, __u32 opcode,
 						  struct urt_verdict *v)
 {
-	struct urt_policy *pol = policy_get();
+	struct urt_policy *pol = policy_for_current(v);
 	__u64 cand;
 
-	verdict_allow(v);
-	if (!pol || !in_scope(pol))
+	if (!pol)
 		return;
 	cand = opcode < 64 ? pol->register_rules & pol->register_ops[opcode & 63] : 0;
 	verdict_of(pol, matching_rules(cand, tgid, setup_flags, ring_fd), v);

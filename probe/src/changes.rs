@@ -59,11 +59,7 @@ mod tests {
         let mut sent = Sent::default();
         let full = |a: u64, b: u64| Sample {
             rings: vec![ring(1, a), ring(2, b)],
-            processes: vec![ProcessSample {
-                pid: 1,
-                comm: "a".into(),
-                ..ProcessSample::default()
-            }],
+            processes: vec![ProcessSample::named(1, "a")],
             ..Sample::default()
         };
         assert_eq!(sent.changes(full(5, 7)).rings.len(), 2);

@@ -183,11 +183,18 @@ mod tests {
         }
     }
 
+    /// A reclaimer that retires keys quiet for 10 s and gives up on requests in flight after
+    /// 100 s, and a clock in whole seconds from now to drive it.
+    fn ten_seconds_quiet_hundred_in_flight() -> (impl Fn(u64) -> Instant, Reclaimer) {
+        let t0 = Instant::now();
+        let at = move |secs: u64| t0 + Duration::from_secs(secs);
+        let reclaimer = Reclaimer::new(Duration::from_secs(10), Duration::from_secs(100));
+        (at, reclaimer)
+    }
+
     #[test]
     fn a_quiet_key_is_retired_then_freed_after_the_grace_period() {
-        let t0 = Instant::now();
-        let s = |secs: u64| t0 + Duration::from_secs(secs);
-        let mut r = Reclaimer::new(Duration::from_secs(10), Duration::from_secs(100));
+        let (s, mut r) = ten_seconds_quiet_hundred_in_flight();
         let busy = [(key(1), 5, read(1, 10, 0)), (key(2), 6, read(7, 3, 0))];
         assert_eq!(r.step(s(0), &busy, |_| None), Plan::default());
         // Key 1 keeps changing; key 2 stays put.
@@ -214,9 +221,7 @@ mod tests {
 
     #[test]
     fn requests_in_flight_hold_a_slot_until_abandoned() {
-        let t0 = Instant::now();
-        let s = |secs: u64| t0 + Duration::from_secs(secs);
-        let mut r = Reclaimer::new(Duration::from_secs(10), Duration::from_secs(100));
+        let (s, mut r) = ten_seconds_quiet_hundred_in_flight();
         let pending = [(key(1), 5, read(1, 4, 2))];
         r.step(s(0), &pending, |_| None);
         assert!(r.step(s(50), &pending, |_| None).retire.is_empty());
@@ -225,9 +230,7 @@ mod tests {
 
     #[test]
     fn counts_that_race_a_retirement_are_lost_and_the_slot_waits() {
-        let t0 = Instant::now();
-        let s = |secs: u64| t0 + Duration::from_secs(secs);
-        let mut r = Reclaimer::new(Duration::from_secs(10), Duration::from_secs(100));
+        let (s, mut r) = ten_seconds_quiet_hundred_in_flight();
         let quiet = [(key(1), 5, read(1, 4, 0))];
         r.step(s(0), &quiet, |_| None);
         assert_eq!(r.step(s(10), &quiet, |_| None).retire, vec![key(1)]);

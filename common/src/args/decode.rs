@@ -95,6 +95,21 @@ impl Ctx<'_> {
         });
     }
 
+    /// A socket call's MSG_* flags, then io_uring's own send/recv flags (IORING_RECVSEND_*, kept
+    /// in the SQE's ioprio) when there are any.
+    fn msg_flags(&mut self, op_flags: u32, ioprio: u16) {
+        self.flags("flags", u64::from(op_flags), MSG_FLAGS);
+        if ioprio != 0 {
+            self.flags("io_flags", u64::from(ioprio), RECVSEND_FLAGS);
+        }
+    }
+
+    /// A byte range of a file: its offset and length (FSYNC, SYNC_FILE_RANGE, FALLOCATE, FADVISE).
+    fn range(&mut self, offset: u64, len: u64) {
+        self.push("offset", Value::Offset(offset));
+        self.push("len", Value::UInt(len));
+    }
+
     fn flags(&mut self, name: &'static str, value: u64, table: &'static [(u64, &'static str)]) {
         self.push(name, Value::Flags(flag_names(value, table)));
     }
@@ -178,8 +193,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             c.fd("fd", s.fd);
             c.flags("flags", u64::from(s.op_flags), FSYNC_FLAGS);
             if s.off != 0 || s.len != 0 {
-                c.push("offset", Value::Offset(s.off));
-                c.push("len", Value::UInt(u64::from(s.len)));
+                c.range(s.off, u64::from(s.len));
             }
         }
         6 => {
@@ -202,8 +216,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
         8 => {
             // SYNC_FILE_RANGE
             c.fd("fd", s.fd);
-            c.push("offset", Value::Offset(s.off));
-            c.push("len", Value::UInt(u64::from(s.len)));
+            c.range(s.off, u64::from(s.len));
             c.flags("flags", u64::from(s.op_flags), SYNC_FILE_RANGE_FLAGS);
         }
         9 | 48 => {
@@ -213,19 +226,13 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             if !matches!(a.mem[0], Mem::None) {
                 c.sockaddr("msg_name", 0, s.addr);
             }
-            c.flags("flags", u64::from(s.op_flags), MSG_FLAGS);
-            if s.ioprio != 0 {
-                c.flags("io_flags", u64::from(s.ioprio), RECVSEND_FLAGS);
-            }
+            c.msg_flags(s.op_flags, s.ioprio);
         }
         10 => {
             // RECVMSG
             c.fd("fd", s.fd);
             c.push("msg", Value::Hex(s.addr));
-            c.flags("flags", u64::from(s.op_flags), MSG_FLAGS);
-            if s.ioprio != 0 {
-                c.flags("io_flags", u64::from(s.ioprio), RECVSEND_FLAGS);
-            }
+            c.msg_flags(s.op_flags, s.ioprio);
             c.buf_group();
         }
         11 => {
@@ -284,8 +291,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             // FALLOCATE: mode in len, length in addr
             c.fd("fd", s.fd);
             c.flags("mode", u64::from(s.len), FALLOCATE_MODE);
-            c.push("offset", Value::Offset(s.off));
-            c.push("len", Value::UInt(s.addr));
+            c.range(s.off, s.addr);
         }
         18 => {
             // OPENAT
@@ -325,8 +331,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
         24 => {
             // FADVISE
             c.fd("fd", s.fd);
-            c.push("offset", Value::Offset(s.off));
-            c.push("len", Value::UInt(u64::from(s.len)));
+            c.range(s.off, u64::from(s.len));
             c.name("advice", u64::from(s.op_flags), FADVISE_ADVICE);
         }
         25 => {
@@ -356,10 +361,7 @@ pub(super) fn decode(a: &OpArgs, opcode: u8, sqe_flags: u8) -> Vec<Arg> {
             c.fd("fd", s.fd);
             c.push("buf", Value::Hex(s.addr));
             c.push("len", Value::UInt(u64::from(s.len)));
-            c.flags("flags", u64::from(s.op_flags), MSG_FLAGS);
-            if s.ioprio != 0 {
-                c.flags("io_flags", u64::from(s.ioprio), RECVSEND_FLAGS);
-            }
+            c.msg_flags(s.op_flags, s.ioprio);
             c.buf_group();
         }
         28 => {

@@ -13,6 +13,11 @@ fn args(sqe: Sqe, mem: [Mem; 2]) -> OpArgs {
     }
 }
 
+/// Arguments of an SQE that points at no user memory the probe read.
+fn sqe_only(sqe: Sqe) -> OpArgs {
+    args(sqe, [Mem::None, Mem::None])
+}
+
 fn string(s: &str) -> Mem {
     Mem::Str {
         bytes: s.as_bytes().to_vec(),
@@ -232,33 +237,24 @@ fn socket_addresses_of_every_family() {
 
 #[test]
 fn fds_fixed_files_and_close() {
-    let a = args(
-        Sqe {
-            fd: 2,
-            file_index: 0,
-            ..Default::default()
-        },
-        [Mem::None, Mem::None],
-    );
+    let a = sqe_only(Sqe {
+        fd: 2,
+        file_index: 0,
+        ..Default::default()
+    });
     assert_eq!(args_text(&a.decode(19, 0)), "2");
-    let fixed = args(
-        Sqe {
-            file_index: 3,
-            ..Default::default()
-        },
-        [Mem::None, Mem::None],
-    );
+    let fixed = sqe_only(Sqe {
+        file_index: 3,
+        ..Default::default()
+    });
     assert_eq!(args_text(&fixed.decode(19, 0)), "fixed:2");
-    let read = args(
-        Sqe {
-            fd: 1,
-            addr: 0x5000,
-            len: 4096,
-            off: u64::MAX,
-            ..Default::default()
-        },
-        [Mem::None, Mem::None],
-    );
+    let read = sqe_only(Sqe {
+        fd: 1,
+        addr: 0x5000,
+        len: 4096,
+        off: u64::MAX,
+        ..Default::default()
+    });
     assert_eq!(args_text(&read.decode(22, 1)), "fixed:1, 0x5000, 4096, -1");
     assert_eq!(read.plain_fds(22, 1, 4096), Vec::<i32>::new());
     assert_eq!(read.plain_fds(22, 0, 4096), [1]);
@@ -274,8 +270,7 @@ fn flags_of_the_other_opcodes() {
         op_flags,
         ..Default::default()
     };
-    let none = [Mem::None, Mem::None];
-    let text = |op, s: Sqe| args_text(&args(s, none.clone()).decode(op, 0));
+    let text = |op, s: Sqe| args_text(&sqe_only(s).decode(op, 0));
     assert_eq!(text(3, sqe(4, 0, 0, 0, 1)), "4, IORING_FSYNC_DATASYNC");
     assert_eq!(
         text(17, sqe(4, 10, 20, 3, 0)),

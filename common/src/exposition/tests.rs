@@ -28,11 +28,7 @@ fn sample(t: u64, procs: &[(u32, &str)], ops: Vec<OpSample>, exited: Vec<u32>) -
         time_ns: t * 1_000_000_000,
         processes: procs
             .iter()
-            .map(|&(pid, comm)| ProcessSample {
-                pid,
-                comm: comm.into(),
-                ..ProcessSample::default()
-            })
+            .map(|&(pid, comm)| ProcessSample::named(pid, comm))
             .collect(),
         rings,
         ops,
@@ -48,10 +44,34 @@ fn value(text: &str, series: &str) -> Option<f64> {
         .map(|v| v.parse().unwrap())
 }
 
-fn feed(exporter: &mut Exporter, model: &mut Model, inputs: &[Input]) {
-    for input in inputs {
-        model.apply(input);
-        exporter.observe(model);
+/// An exporter beside the model it observes, fed one input at a time as `serve` feeds it; it
+/// reads as the exporter it holds.
+struct Fed {
+    model: Model,
+    exporter: Exporter,
+}
+
+impl Fed {
+    fn new(config: ExpositionConfig) -> Self {
+        Fed {
+            model: Model::new(),
+            exporter: Exporter::new(config),
+        }
+    }
+
+    fn feed(&mut self, inputs: &[Input]) {
+        for input in inputs {
+            self.model.apply(input);
+            self.exporter.observe(&self.model);
+        }
+    }
+}
+
+impl std::ops::Deref for Fed {
+    type Target = Exporter;
+
+    fn deref(&self) -> &Exporter {
+        &self.exporter
     }
 }
 
@@ -65,16 +85,11 @@ fn config(labels: LabelSetting, limit: usize) -> ExpositionConfig {
 
 #[test]
 fn counts_per_process_and_op_in_both_formats() {
-    let mut model = Model::new();
-    let mut e = Exporter::new(config(LabelSetting::Pid, 10));
-    feed(
-        &mut e,
-        &mut model,
-        &[
-            sample(1, &[(7, "db")], vec![op(7, 1, NOP, 5)], vec![]),
-            sample(2, &[], vec![op(7, 1, NOP, 12), op(7, 2, READ, 3)], vec![]),
-        ],
-    );
+    let mut e = Fed::new(config(LabelSetting::Pid, 10));
+    e.feed(&[
+        sample(1, &[(7, "db")], vec![op(7, 1, NOP, 5)], vec![]),
+        sample(2, &[], vec![op(7, 1, NOP, 12), op(7, 2, READ, 3)], vec![]),
+    ]);
     let om = e.render(TextFormat::OpenMetrics, &ProbeFacts::default());
     assert!(om.ends_with("# EOF\n"), "{om}");
     assert!(
@@ -150,20 +165,15 @@ fn well_formed(text: &str) {
 
 #[test]
 fn a_name_shared_by_processes_never_goes_down_when_one_exits() {
-    let mut model = Model::new();
-    let mut e = Exporter::new(config(LabelSetting::Comm, 10));
+    let mut e = Fed::new(config(LabelSetting::Comm, 10));
     let series = r#"uringtop_sqes_submitted_total{comm="pg",op="NOP"}"#;
     let procs = [(1, "pg"), (2, "pg")];
-    feed(
-        &mut e,
-        &mut model,
-        &[sample(
-            1,
-            &procs,
-            vec![op(1, 1, NOP, 100), op(2, 2, NOP, 50)],
-            vec![],
-        )],
-    );
+    e.feed(&[sample(
+        1,
+        &procs,
+        vec![op(1, 1, NOP, 100), op(2, 2, NOP, 50)],
+        vec![],
+    )]);
     let at = |e: &Exporter| {
         value(
             &e.render(TextFormat::Prometheus, &ProbeFacts::default()),
@@ -172,54 +182,41 @@ fn a_name_shared_by_processes_never_goes_down_when_one_exits() {
     };
     assert_eq!(at(&e), Some(150.0));
     // pid 1 does 10 more and exits; pid 2 does 5 more.
-    feed(
-        &mut e,
-        &mut model,
-        &[sample(
-            2,
-            &[],
-            vec![op(1, 1, NOP, 110), op(2, 2, NOP, 55)],
-            vec![1],
-        )],
-    );
+    e.feed(&[sample(
+        2,
+        &[],
+        vec![op(1, 1, NOP, 110), op(2, 2, NOP, 55)],
+        vec![1],
+    )]);
     assert_eq!(at(&e), Some(165.0));
     // The model forgets pid 1: the sum of the live would drop to 55; the counter does not.
-    feed(
-        &mut e,
-        &mut model,
-        &[sample(3, &[], vec![op(2, 2, NOP, 56)], vec![])],
-    );
+    e.feed(&[sample(3, &[], vec![op(2, 2, NOP, 56)], vec![])]);
     assert_eq!(at(&e), Some(166.0));
     // pid 2 exits too: the series stays for the linger time (3 s), then leaves.
-    feed(&mut e, &mut model, &[sample(4, &[], vec![], vec![2])]);
+    e.feed(&[sample(4, &[], vec![], vec![2])]);
     for t in 5..=6 {
-        feed(&mut e, &mut model, &[sample(t, &[], vec![], vec![])]);
+        e.feed(&[sample(t, &[], vec![], vec![])]);
         assert_eq!(at(&e), Some(166.0), "at {t} s");
     }
-    feed(&mut e, &mut model, &[sample(7, &[], vec![], vec![])]);
+    e.feed(&[sample(7, &[], vec![], vec![])]);
     assert_eq!(at(&e), None);
     assert_eq!(e.identities(), 0);
 }
 
 #[test]
 fn rings_past_the_limit_are_counted_as_other() {
-    let mut model = Model::new();
-    let mut e = Exporter::new(config(LabelSetting::Ring, 2));
-    feed(
-        &mut e,
-        &mut model,
-        &[sample(
-            1,
-            &[(9, "x")],
-            vec![
-                op(9, 1, NOP, 1),
-                op(9, 2, NOP, 2),
-                op(9, 3, NOP, 4),
-                op(9, 4, NOP, 8),
-            ],
-            vec![],
-        )],
-    );
+    let mut e = Fed::new(config(LabelSetting::Ring, 2));
+    e.feed(&[sample(
+        1,
+        &[(9, "x")],
+        vec![
+            op(9, 1, NOP, 1),
+            op(9, 2, NOP, 2),
+            op(9, 3, NOP, 4),
+            op(9, 4, NOP, 8),
+        ],
+        vec![],
+    )]);
     let text = e.render(TextFormat::OpenMetrics, &ProbeFacts::default());
     let at = |s: &str| value(&text, s);
     assert_eq!(
@@ -266,8 +263,7 @@ fn latency_buckets_merge_exactly_and_add_up() {
         max_ns: 5000,
         buckets,
     };
-    let mut model = Model::new();
-    let mut e = Exporter::new(config(LabelSetting::Pid, 10));
+    let mut e = Fed::new(config(LabelSetting::Pid, 10));
     let input = sample(
         1,
         &[(3, "w\"q")],
@@ -280,7 +276,7 @@ fn latency_buckets_merge_exactly_and_add_up() {
         }],
         vec![],
     );
-    feed(&mut e, &mut model, &[input]);
+    e.feed(&[input]);
     let text = e.render(TextFormat::OpenMetrics, &ProbeFacts::default());
     let b = |le: &str| {
         value(
@@ -323,14 +319,10 @@ fn latency_buckets_merge_exactly_and_add_up() {
 
 #[test]
 fn observing_the_same_sample_twice_adds_nothing() {
-    let mut model = Model::new();
-    let mut e = Exporter::new(config(LabelSetting::Pid, 10));
-    feed(
-        &mut e,
-        &mut model,
-        &[sample(1, &[(7, "a")], vec![op(7, 1, NOP, 5)], vec![])],
-    );
-    e.observe(&model);
+    let mut e = Fed::new(config(LabelSetting::Pid, 10));
+    e.feed(&[sample(1, &[(7, "a")], vec![op(7, 1, NOP, 5)], vec![])]);
+    // Observed again without a new input, as a scrape between two samples would.
+    e.exporter.observe(&e.model);
     let text = e.render(TextFormat::Prometheus, &ProbeFacts::default());
     assert_eq!(
         value(
@@ -343,8 +335,7 @@ fn observing_the_same_sample_twice_adds_nothing() {
 
 #[test]
 fn health_and_probe_facts() {
-    let mut model = Model::new();
-    let mut e = Exporter::new(ExpositionConfig::default());
+    let mut e = Fed::new(ExpositionConfig::default());
     let text = e.render(TextFormat::OpenMetrics, &ProbeFacts::default());
     assert_eq!(value(&text, "uringtop_probe_lost_records_total"), Some(0.0));
     assert!(!text.contains("uringtop_last_sample"), "no sample yet");
@@ -357,7 +348,7 @@ fn health_and_probe_facts() {
         ..Sample::default()
     };
     s.rule_hits = Some(vec![4, 0]);
-    feed(&mut e, &mut model, &[Input::Sample(s)]);
+    e.feed(&[Input::Sample(s)]);
     let facts = ProbeFacts {
         map_memory_bytes: Some(1 << 20),
         key_slots: Some(16384),

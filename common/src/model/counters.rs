@@ -2,8 +2,7 @@
 //! and saturating differences. Nothing here can underflow or panic.
 
 use crate::input::{LatencyCounts, OpCounters};
-use crate::latency::{add_buckets, sub_buckets};
-use std::collections::BTreeMap;
+use crate::latency::{add_buckets, sub_counts};
 
 /// What happened between two reads of one op's counters, `old` then `new`.
 ///
@@ -41,7 +40,7 @@ pub fn difference(new: &OpCounters, old: &OpCounters) -> OpCounters {
         poll_arms: new.poll_arms.saturating_sub(old.poll_arms),
         unmatched: new.unmatched.saturating_sub(old.unmatched),
         extra_cqes: new.extra_cqes.saturating_sub(old.extra_cqes),
-        errnos: sub_map(&new.errnos, &old.errnos),
+        errnos: sub_counts(&new.errnos, &old.errnos),
         verdicts: new.verdicts.saturating_sub(&old.verdicts),
         // Flag sets are not counts: a window has seen what the newer read has seen.
         sqe_flags_seen: new.sqe_flags_seen,
@@ -50,7 +49,7 @@ pub fn difference(new: &OpCounters, old: &OpCounters) -> OpCounters {
             count: new.latency.count.saturating_sub(old.latency.count),
             sum_ns: new.latency.sum_ns.saturating_sub(old.latency.sum_ns),
             max_ns: new.latency.max_ns,
-            buckets: sub_buckets(&new.latency.buckets, &old.latency.buckets),
+            buckets: sub_counts(&new.latency.buckets, &old.latency.buckets),
         },
     }
 }
@@ -96,16 +95,10 @@ fn went_backwards(old: &OpCounters, new: &OpCounters) -> bool {
             .any(|(b, &n)| new.latency.buckets.get(b).copied().unwrap_or(0) < n)
 }
 
-fn sub_map<K: Ord + Copy>(new: &BTreeMap<K, u64>, old: &BTreeMap<K, u64>) -> BTreeMap<K, u64> {
-    new.iter()
-        .map(|(&k, &n)| (k, n.saturating_sub(old.get(&k).copied().unwrap_or(0))))
-        .filter(|&(_, n)| n > 0)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn counters(submitted: u64, completed: u64, enoent: u64, bucket10: u64) -> OpCounters {
         OpCounters {
@@ -186,30 +179,23 @@ mod tests {
 
     #[test]
     fn unmatched_completions_do_not_hide_requests_in_flight() {
+        let inflight = |submitted, rejected, completed, unmatched| {
+            OpCounters {
+                submitted,
+                rejected,
+                completed,
+                unmatched,
+                ..OpCounters::default()
+            }
+            .inflight()
+        };
         // 10 CQEs of requests submitted before the probe attached, then 40 submitted of which
         // 30 completed: 10 are in flight, not 0.
-        let c = OpCounters {
-            submitted: 40,
-            completed: 40,
-            unmatched: 10,
-            ..OpCounters::default()
-        };
-        assert_eq!(c.inflight(), 10);
+        assert_eq!(inflight(40, 0, 40, 10), 10);
         // Multishot: its first CQE counts it done; the four later ones are unmatched and change
         // nothing (they do not make other requests look finished).
-        let multishot = OpCounters {
-            submitted: 1,
-            completed: 5,
-            unmatched: 4,
-            ..OpCounters::default()
-        };
-        assert_eq!(multishot.inflight(), 0);
+        assert_eq!(inflight(1, 0, 5, 4), 0);
         // A refused SQE posts its CQE: nothing in flight.
-        let refused = OpCounters {
-            rejected: 2,
-            completed: 2,
-            ..OpCounters::default()
-        };
-        assert_eq!(refused.inflight(), 0);
+        assert_eq!(inflight(0, 2, 2, 0), 0);
     }
 }

@@ -3,7 +3,7 @@
 //! `rules[i]`, so the lowest bit left after ANDing the masks that apply is the first match.
 
 use super::peers::{prefix_mask, PeerFamily};
-use super::{Policy, Rule};
+use super::{PathPattern, PeerPattern, Policy, Rule};
 use crate::abi;
 
 /// Every value of the 8-bit index into `abi::Policy::flags`: IOSQE bits 0..6 plus
@@ -65,58 +65,74 @@ impl Policy {
 }
 
 /// Appends a rule's `paths` and `peers` entries to the policy's tables and marks them in its
-/// masks. The parser keeps a policy within the tables' sizes; anything past them is dropped.
+/// masks.
 fn compile_entries(out: &mut abi::Policy, i: usize, rule: &Rule) {
-    let rule_index = u8::try_from(i).unwrap_or(u8::MAX);
-    for pat in &rule.paths {
-        let j = out.npaths as usize;
-        if j >= abi::MAX_PATTERNS {
+    let owner = u8::try_from(i).unwrap_or(u8::MAX);
+    let paths = rule.paths.iter().map(|p| (p.negated, path_slot(p, owner)));
+    let masks = (&mut out.path_pos[i], &mut out.path_neg[i]);
+    append(paths, &mut out.paths, &mut out.npaths, masks);
+    let peers = rule.peers.iter().map(|p| (p.negated, peer_entry(p, owner)));
+    let masks = (&mut out.peer_pos[i], &mut out.peer_neg[i]);
+    append(peers, &mut out.peers, &mut out.npeers, masks);
+}
+
+/// Appends (negated, entry) pairs to a table of which `used` slots are taken, setting entry
+/// `j`'s bit in the rule's plain or negated mask. The parser keeps a policy within the tables'
+/// sizes; anything past them is dropped.
+fn append<E>(
+    entries: impl Iterator<Item = (bool, E)>,
+    table: &mut [E],
+    used: &mut u32,
+    (plain, negated): (&mut u64, &mut u64),
+) {
+    for (is_negated, entry) in entries {
+        let j = *used as usize;
+        if j >= table.len() {
             break;
         }
-        let len = pat.text.len().min(abi::PATTERN_LEN);
-        let slot = &mut out.paths[j];
-        slot.rule = rule_index;
-        slot.len = u8::try_from(len).unwrap_or(u8::MAX);
-        slot.text[..len].copy_from_slice(&pat.text[..len]);
-        slot.flags = (if pat.subtree { abi::PATTERN_SUBTREE } else { 0 })
-            | (if pat.any { abi::PATTERN_ANY } else { 0 });
-        let masks = if pat.negated {
-            &mut out.path_neg
+        table[j] = entry;
+        let mask = if is_negated {
+            &mut *negated
         } else {
-            &mut out.path_pos
+            &mut *plain
         };
-        masks[i] |= 1 << j;
-        out.npaths += 1;
+        *mask |= 1 << j;
+        *used += 1;
     }
-    for peer in &rule.peers {
-        let j = out.npeers as usize;
-        if j >= abi::MAX_PEERS {
-            break;
-        }
-        out.peers[j] = abi::PeerEntry {
-            rule: rule_index,
-            family: match peer.family {
-                PeerFamily::Inet => abi::PEER_INET,
-                PeerFamily::V4 => abi::PEER_V4,
-                PeerFamily::V6 => abi::PEER_V6,
-                PeerFamily::Unix => abi::PEER_UNIX,
-            },
-            port_lo: peer.port_lo,
-            port_hi: peer.port_hi,
-            _pad: [0; 2],
-            net: peer.net,
-            mask: match peer.family {
-                PeerFamily::V4 | PeerFamily::V6 => prefix_mask(peer.prefix),
-                PeerFamily::Inet | PeerFamily::Unix => [0; 16],
-            },
-        };
-        let masks = if peer.negated {
-            &mut out.peer_neg
-        } else {
-            &mut out.peer_pos
-        };
-        masks[i] |= 1 << j;
-        out.npeers += 1;
+}
+
+/// A `paths` pattern in the probe's slot; `rule`: the index of the rule it belongs to.
+fn path_slot(pat: &PathPattern, rule: u8) -> abi::PathPattern {
+    let len = pat.text.len().min(abi::PATTERN_LEN);
+    let mut slot = abi::PathPattern {
+        rule,
+        len: u8::try_from(len).unwrap_or(u8::MAX),
+        flags: (if pat.subtree { abi::PATTERN_SUBTREE } else { 0 })
+            | (if pat.any { abi::PATTERN_ANY } else { 0 }),
+        ..abi::PathPattern::default()
+    };
+    slot.text[..len].copy_from_slice(&pat.text[..len]);
+    slot
+}
+
+/// A `peers` entry in the probe's form (its mask from the prefix; none for `*` and `unix`).
+fn peer_entry(peer: &PeerPattern, rule: u8) -> abi::PeerEntry {
+    abi::PeerEntry {
+        rule,
+        family: match peer.family {
+            PeerFamily::Inet => abi::PEER_INET,
+            PeerFamily::V4 => abi::PEER_V4,
+            PeerFamily::V6 => abi::PEER_V6,
+            PeerFamily::Unix => abi::PEER_UNIX,
+        },
+        port_lo: peer.port_lo,
+        port_hi: peer.port_hi,
+        _pad: [0; 2],
+        net: peer.net,
+        mask: match peer.family {
+            PeerFamily::V4 | PeerFamily::V6 => prefix_mask(peer.prefix),
+            PeerFamily::Inet | PeerFamily::Unix => [0; 16],
+        },
     }
 }
 

@@ -52,8 +52,10 @@ pub struct Policy {
     pub source: String,
 }
 
-/// One `[[rule]]`. Every condition that is present must hold for the rule to match.
-#[derive(Clone, Debug, PartialEq)]
+/// One `[[rule]]`. Every condition that is present must hold for the rule to match. The
+/// default is a rule with no condition at all that allows (what a `[[rule]]` holds before its
+/// keys are read).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rule {
     /// 1-based line of the rule's `[[rule]]` header in the source.
     pub line: usize,

@@ -2,7 +2,7 @@
 //! error can point at the exact key or value at fault and say what would be right. The whole file
 //! is checked before anything is returned: a policy is loaded entirely or not at all.
 
-use std::ops::Range;
+use std::ops::{BitOr, Range};
 
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -225,24 +225,7 @@ impl Parser<'_> {
         };
         let mut rule = Rule {
             line: PolicyError::at(self.text, value.span().start, "").line,
-            name: None,
-            comm: None,
-            pid: None,
-            uid: None,
-            ops: None,
-            register_ops: None,
-            sqe_flags_any: 0,
-            sqe_flags_missing: 0,
-            personality: None,
-            setup_flags: 0,
-            ring_fd: None,
-            socket_domains: 0,
-            socket_types: 0,
-            open_flags_any: 0,
-            paths: Vec::new(),
-            peers: Vec::new(),
-            fixed_buffers: false,
-            action: Action::Allow,
+            ..Rule::default()
         };
         // Where the first argument condition and the ops list are, for the checks at the end.
         let mut arg_key: Option<(Range<usize>, &str)> = None;
@@ -282,15 +265,21 @@ impl Parser<'_> {
                 ),
                 "sqe_flags_any" | "sqe_flags_missing" => {
                     sqe_condition.get_or_insert((key.span(), k));
-                    let names = self.names(v, k, "SQE flag", sqe_flag);
+                    let mask = self.flags(
+                        v,
+                        k,
+                        "SQE flag",
+                        names::sqe_flag_by_name,
+                        names::nearest_sqe_flag_name,
+                        names::sqe_flag_names_known(),
+                    );
                     keep(
                         e,
-                        names.map(|flags| {
-                            let mask = flags.into_iter().fold(0u8, |m, f| m | f);
+                        mask.map(|m| {
                             if k == "sqe_flags_any" {
-                                rule.sqe_flags_any = mask;
+                                rule.sqe_flags_any = m;
                             } else {
-                                rule.sqe_flags_missing = mask;
+                                rule.sqe_flags_missing = m;
                             }
                         }),
                     );
@@ -304,11 +293,15 @@ impl Parser<'_> {
                     keep(e, b.map(|b| rule.personality = Some(b)));
                 }
                 "setup_flags" => {
-                    let names = self.names(v, k, "setup flag", setup_flag);
-                    keep(
-                        e,
-                        names.map(|f| rule.setup_flags = f.into_iter().fold(0u32, |m, f| m | f)),
+                    let mask = self.flags(
+                        v,
+                        k,
+                        "setup flag",
+                        names::setup_flag_by_name,
+                        names::nearest_setup_flag_name,
+                        names::setup_flag_names_known(),
                     );
+                    keep(e, mask.map(|m| rule.setup_flags = m));
                 }
                 "ring_fd" => keep(e, self.ring_fd(v).map(|fd| rule.ring_fd = Some(fd))),
                 "socket_domains" | "socket_types" | "open_flags_any" => {
@@ -317,14 +310,14 @@ impl Parser<'_> {
                     let r = &mut rule;
                     let found = match k {
                         "socket_domains" => self
-                            .names(v, k, "socket family", args::socket_domain)
-                            .map(|d| r.socket_domains = d.into_iter().fold(0, |m, d| m | d)),
+                            .mask(v, k, "socket family", args::socket_domain)
+                            .map(|m| r.socket_domains = m),
                         "socket_types" => self
-                            .names(v, k, "socket type", args::socket_type)
-                            .map(|t| r.socket_types = t.into_iter().fold(0, |m, t| m | t)),
+                            .mask(v, k, "socket type", args::socket_type)
+                            .map(|m| r.socket_types = m),
                         _ => self
-                            .names(v, k, "open flag", args::open_flag)
-                            .map(|f| r.open_flags_any = f.into_iter().fold(0, |m, f| m | f)),
+                            .mask(v, k, "open flag", args::open_flag)
+                            .map(|m| r.open_flags_any = m),
                     };
                     keep(e, found);
                 }
@@ -461,7 +454,7 @@ impl Parser<'_> {
         value: &Value<'_>,
         key: &str,
         what: &str,
-        parse: fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Vec<T>, Found> {
         let Some(items) = value.get_ref().as_array() else {
             return Err(self
@@ -581,7 +574,7 @@ impl Parser<'_> {
         value: &Value<'_>,
         key: &str,
         what: &str,
-        lookup: fn(&str) -> Result<T, String>,
+        lookup: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Vec<T>, Found> {
         let mut out = Vec::new();
         for v in self.entries(value, key, &format!("{what} name"), lookup)? {
@@ -590,6 +583,37 @@ impl Parser<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// A list of [`names`](Self::names) of bits, as one mask.
+    fn mask<T: PartialEq + Default + BitOr<Output = T>>(
+        &self,
+        value: &Value<'_>,
+        key: &str,
+        what: &str,
+        lookup: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, Found> {
+        let bits = self.names(value, key, what, lookup)?;
+        Ok(bits.into_iter().fold(T::default(), |mask, bit| mask | bit))
+    }
+
+    /// A list of flags of one of `names`' flag tables, as one mask. An unknown name gets the
+    /// nearest known one as a suggestion, or else the list of every known name.
+    fn flags<T: PartialEq + Default + BitOr<Output = T>>(
+        &self,
+        value: &Value<'_>,
+        key: &str,
+        what: &str,
+        by_name: fn(&str) -> Option<T>,
+        nearest: fn(&str) -> Option<&'static str>,
+        known: &[&str],
+    ) -> Result<T, Found> {
+        self.mask(value, key, what, |name| {
+            by_name(name).ok_or_else(|| match nearest(name) {
+                Some(n) => format!("unknown {what} \"{name}\"{}", did_you_mean(Some(n))),
+                None => format!("unknown {what} \"{name}\"; known: {}", known.join(", ")),
+            })
+        })
     }
 }
 
@@ -625,35 +649,6 @@ fn register_op(name: &str) -> Result<u8, String> {
         .ok()
         .filter(|&op| usize::from(op) < super::MAX_REGISTER_OPCODES)
         .ok_or_else(|| format!("register opcode \"{name}\" is {op}; policies cover 0 to 63"))
-}
-
-fn flag_error(kind: &str, name: &str, nearest: Option<&str>, known: &[&str]) -> String {
-    match nearest {
-        Some(n) => format!("unknown {kind} \"{name}\"{}", did_you_mean(Some(n))),
-        None => format!("unknown {kind} \"{name}\"; known: {}", known.join(", ")),
-    }
-}
-
-fn sqe_flag(name: &str) -> Result<u8, String> {
-    names::sqe_flag_by_name(name).ok_or_else(|| {
-        flag_error(
-            "SQE flag",
-            name,
-            names::nearest_sqe_flag_name(name),
-            names::sqe_flag_names_known(),
-        )
-    })
-}
-
-fn setup_flag(name: &str) -> Result<u32, String> {
-    names::setup_flag_by_name(name).ok_or_else(|| {
-        flag_error(
-            "setup flag",
-            name,
-            names::nearest_setup_flag_name(name),
-            names::setup_flag_names_known(),
-        )
-    })
 }
 
 /// "a string", "an integer", ... for messages.

@@ -17,6 +17,7 @@
 //! pattern only where the first bytes decide (a `/**` whose directory ends within them).
 
 use super::args::{OP_OPENAT, OP_OPENAT2};
+use super::glob::greedy_match;
 use super::negatable::list_holds_for;
 
 /// The longest pattern text (without the `/**` suffix): the size of the probe's pattern slot.
@@ -125,42 +126,11 @@ pub fn parse_path_pattern(entry: &str) -> Result<PathPattern, String> {
     })
 }
 
-/// Whether a pattern (`text`, `subtree`, `any` as in [`PathPattern`]) matches `path`. The probe
-/// runs this same loop, one iteration per step: greedy with one backtrack point (the last `*`),
-/// exact because a `*` cannot cross a `/`, so the pattern's and the path's slashes pair up.
+/// Whether a pattern (`text`, `subtree`, `any` as in [`PathPattern`]) matches `path`: the
+/// glob loop with `/` as the separator `*` and `?` cannot cross. The probe runs this same loop,
+/// one iteration per step.
 pub fn path_match(text: &[u8], subtree: bool, any: bool, path: &[u8], cut: bool) -> bool {
-    if any {
-        return true;
-    }
-    let plen = text.len();
-    let (mut p, mut c) = (0usize, 0usize);
-    let mut star: Option<usize> = None;
-    let mut mark = 0usize;
-    while c < path.len() {
-        let sc = path[c];
-        if p == plen && subtree && sc == b'/' {
-            return true;
-        }
-        if p < plen && ((text[p] == b'?' && sc != b'/') || text[p] == sc) {
-            p += 1;
-            c += 1;
-        } else if p < plen && text[p] == b'*' {
-            star = Some(p);
-            mark = c;
-            p += 1;
-        } else if let (Some(s), true) = (star, path[mark] != b'/') {
-            // The last '*' takes one more byte (never a '/') and the rest is tried again.
-            p = s + 1;
-            mark += 1;
-            c = mark;
-        } else {
-            return false;
-        }
-    }
-    while p < plen && text[p] == b'*' {
-        p += 1;
-    }
-    p == plen && !cut
+    any || greedy_match(text, path, Some(b'/'), subtree, cut)
 }
 
 impl PathPattern {
@@ -179,12 +149,17 @@ pub fn paths_hold_for(patterns: &[PathPattern], path: &PathArg) -> bool {
 mod tests {
     use super::*;
 
-    fn m(pattern: &str, path: &str) -> bool {
-        let p = parse_path_pattern(pattern).unwrap();
-        p.matches(&PathArg {
+    fn arg(path: &str, cut: bool) -> PathArg {
+        PathArg {
             bytes: path.as_bytes().to_vec(),
-            cut: false,
-        })
+            cut,
+        }
+    }
+
+    fn m(pattern: &str, path: &str) -> bool {
+        parse_path_pattern(pattern)
+            .unwrap()
+            .matches(&arg(path, false))
     }
 
     #[test]
@@ -219,10 +194,9 @@ mod tests {
     #[test]
     fn cut_paths_match_only_where_their_start_decides() {
         let cut = |pattern: &str, path: &str| {
-            parse_path_pattern(pattern).unwrap().matches(&PathArg {
-                bytes: path.as_bytes().to_vec(),
-                cut: true,
-            })
+            parse_path_pattern(pattern)
+                .unwrap()
+                .matches(&arg(path, true))
         };
         assert!(cut("/root/**", "/root/aaaa"));
         assert!(!cut("/root/**", "/root"));
@@ -236,16 +210,13 @@ mod tests {
             .iter()
             .map(|s| parse_path_pattern(s).unwrap())
             .collect();
-        let arg = |s: &str| PathArg {
-            bytes: s.as_bytes().to_vec(),
-            cut: false,
-        };
-        assert!(paths_hold_for(&list, &arg("/root/secret")));
-        assert!(!paths_hold_for(&list, &arg("/root/ok")));
-        assert!(!paths_hold_for(&list, &arg("/tmp/x")));
+        let whole = |s: &str| arg(s, false);
+        assert!(paths_hold_for(&list, &whole("/root/secret")));
+        assert!(!paths_hold_for(&list, &whole("/root/ok")));
+        assert!(!paths_hold_for(&list, &whole("/tmp/x")));
         let only_negated = vec![parse_path_pattern("!/**").unwrap()];
-        assert!(paths_hold_for(&only_negated, &arg("relative/x")));
-        assert!(!paths_hold_for(&only_negated, &arg("/abs")));
+        assert!(paths_hold_for(&only_negated, &whole("relative/x")));
+        assert!(!paths_hold_for(&only_negated, &whole("/abs")));
     }
 
     #[test]

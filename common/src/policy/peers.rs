@@ -15,7 +15,7 @@
 //! a connect to `::ffff:127.0.0.1` is a connect to 127.0.0.1.
 
 use super::negatable::list_holds_for;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// IORING_OP_* numbers of the opcodes that name a socket address.
 pub const OP_SENDMSG: u8 = 9;
@@ -84,35 +84,30 @@ impl Peer {
     /// None when it is too short to say.
     pub fn from_sockaddr(b: &[u8]) -> Option<Peer> {
         let family = u16::from_ne_bytes([*b.first()?, *b.get(1)?]);
-        let port = || Some(u16::from_be_bytes([*b.get(2)?, *b.get(3)?]));
-        match family {
-            AF_INET => {
-                let mut addr = [0u8; 16];
-                addr[..4].copy_from_slice(b.get(4..8)?);
-                Some(Peer::Inet {
-                    v6: false,
-                    addr,
-                    port: port()?,
-                })
+        let ip = match family {
+            AF_INET => IpAddr::from(<[u8; 4]>::try_from(b.get(4..8)?).ok()?),
+            AF_INET6 => IpAddr::from(<[u8; 16]>::try_from(b.get(8..24)?).ok()?),
+            AF_UNIX => return Some(Peer::Unix),
+            other => return Some(Peer::Other(other)),
+        };
+        Some(Peer::inet(ip, u16::from_be_bytes([*b.get(2)?, *b.get(3)?])))
+    }
+
+    /// An IPv4 or IPv6 address and port; a v4-mapped IPv6 address becomes the IPv4 address it
+    /// stands for (as the probe reads it, see the module's documentation).
+    pub fn inet(ip: IpAddr, port: u16) -> Peer {
+        let mut addr = [0u8; 16];
+        let v6 = match ip.to_canonical() {
+            IpAddr::V4(a) => {
+                addr[..4].copy_from_slice(&a.octets());
+                false
             }
-            AF_INET6 => {
-                let mut addr = [0u8; 16];
-                addr.copy_from_slice(b.get(8..24)?);
-                let mapped =
-                    addr[..10].iter().all(|&x| x == 0) && addr[10] == 0xff && addr[11] == 0xff;
-                if mapped {
-                    addr.copy_within(12..16, 0);
-                    addr[4..].fill(0);
-                }
-                Some(Peer::Inet {
-                    v6: !mapped,
-                    addr,
-                    port: port()?,
-                })
+            IpAddr::V6(a) => {
+                addr = a.octets();
+                true
             }
-            AF_UNIX => Some(Peer::Unix),
-            other => Some(Peer::Other(other)),
-        }
+        };
+        Peer::Inet { v6, addr, port }
     }
 }
 

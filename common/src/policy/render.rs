@@ -133,6 +133,7 @@ fn lists(rule: &Rule) -> [(&'static str, Option<Vec<String>>); 10] {
     ]
 }
 
+/// The names of a mask's bits, by `names`; None when no bit is set.
 fn nonzero<T: Default + PartialEq>(v: T, names: fn(T) -> Vec<&'static str>) -> Option<Vec<String>> {
     (v != T::default()).then(|| names(v).into_iter().map(String::from).collect())
 }
@@ -156,21 +157,11 @@ fn register_names(ops: &[u8]) -> Vec<String> {
 }
 
 fn sqe_flags(mask: u8) -> Option<Vec<String>> {
-    (mask != 0).then(|| {
-        names::sqe_flag_names(mask)
-            .into_iter()
-            .map(String::from)
-            .collect()
-    })
+    nonzero(mask, names::sqe_flag_names)
 }
 
 fn setup_flags(mask: u32) -> Option<Vec<String>> {
-    (mask != 0).then(|| {
-        names::setup_flag_names(mask)
-            .into_iter()
-            .map(String::from)
-            .collect()
-    })
+    nonzero(mask, names::setup_flag_names)
 }
 
 /// A TOML array of basic strings, on one line.

@@ -5,13 +5,33 @@ use super::*;
 use crate::abi;
 use crate::verdict::Action;
 
-/// The error for `text`, followed by the offending source line and a caret under the column,
-/// so a snapshot shows where the error points as well as what it says.
-fn err(text: &str) -> String {
-    let e = parse(text).expect_err("policy should be refused");
+/// An error followed by the offending source line of `text` and a caret under the column, so a
+/// snapshot shows where the error points as well as what it says.
+pub(super) fn pointed(text: &str, e: &PolicyError) -> String {
     let line = text.lines().nth(e.line - 1).unwrap_or("");
     format!("{e}\n{line}\n{}^", " ".repeat(e.column - 1))
 }
+
+/// The first error for `text` ([`parse`]'s), [`pointed`].
+fn err(text: &str) -> String {
+    pointed(text, &parse(text).expect_err("policy should be refused"))
+}
+
+/// `refused! { name: err("policy"), ... }`: one test per refused policy, named after what is
+/// wrong with it, whose snapshot (named after the test) is the pointed error. A new error
+/// class is one more entry in a list. The call comes whole, not built from a function and a
+/// text, so that the expression a snapshot records is the call as written (`err("...")`).
+macro_rules! refused {
+    ($($name:ident: $pointed:expr,)+) => {
+        $(
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!($pointed);
+            }
+        )+
+    };
+}
+pub(super) use refused;
 
 #[test]
 fn every_error_is_reported_in_file_order() {
@@ -53,138 +73,57 @@ fn every_error_is_reported_in_file_order() {
     );
 }
 
-#[test]
-fn error_toml_syntax() {
-    insta::assert_snapshot!(err("default = \"deny\"\n[[rule]\naction = \"deny\"\n"));
-}
-
-#[test]
-fn error_unknown_top_level_key() {
-    insta::assert_snapshot!(err("defualt = \"deny\"\n"));
-}
-
-#[test]
-fn error_unknown_rule_key() {
-    insta::assert_snapshot!(err("[[rule]]\nops = [\"READ\"]\nacton = \"deny\"\n"));
-}
-
-#[test]
-fn error_wrong_type() {
-    insta::assert_snapshot!(err("[[rule]]\npid = \"4242\"\naction = \"deny\"\n"));
-}
-
-#[test]
-fn error_wrong_type_in_list() {
-    insta::assert_snapshot!(err("[[rule]]\nops = [\"READ\", 22]\naction = \"deny\"\n"));
-}
-
-#[test]
-fn error_rule_as_single_table() {
-    insta::assert_snapshot!(err("[rule]\naction = \"deny\"\n"));
-}
-
-#[test]
-fn error_unknown_action() {
-    insta::assert_snapshot!(err("[[rule]]\naction = \"reject\"\n"));
-}
-
-#[test]
-fn error_unknown_default() {
-    insta::assert_snapshot!(err("default = \"block\"\n"));
-}
-
-#[test]
-fn error_unknown_opcode_suggests() {
-    insta::assert_snapshot!(err(
-        "# comment\n\n[[rule]]\nname = \"files\"\ncomm = \"myapp*\"\n\nops = [\"OPENAT\", \"OPENATT\"]\naction = \"deny\"\n"
-    ));
-}
-
-#[test]
-fn error_unknown_opcode_without_suggestion() {
-    insta::assert_snapshot!(err("[[rule]]\nops = [\"FROBNICATE\"]\naction = \"deny\"\n"));
-}
-
-#[test]
-fn error_unknown_register_op() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\nregister_ops = [\"REGISTER_FILEZ\"]\naction = \"deny\"\n"
-    ));
-}
-
-#[test]
-fn error_unknown_sqe_flag() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\nops = [\"READ\"]\nsqe_flags_any = [\"ASYNK\"]\naction = \"log\"\n"
-    ));
-}
-
-#[test]
-fn error_unknown_sqe_flag_lists_known() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\nsqe_flags_missing = [\"QUICKLY\"]\naction = \"log\"\n"
-    ));
-}
-
-#[test]
-fn error_unknown_setup_flag() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\nsetup_flags = [\"SQPOL\"]\naction = \"log\"\n"
-    ));
-}
-
-#[test]
-fn error_empty_ops() {
-    insta::assert_snapshot!(err("[[rule]]\nops = []\naction = \"deny\"\n"));
-}
-
-#[test]
-fn error_comm_too_long() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\ncomm = \"a-very-long-process-name\"\naction = \"deny\"\n"
-    ));
-}
-
-#[test]
-fn error_comm_with_nul() {
-    insta::assert_snapshot!(err("[[rule]]\ncomm = \"ab\\u0000\"\naction = \"deny\"\n"));
+refused! {
+    error_toml_syntax:
+        err("default = \"deny\"\n[[rule]\naction = \"deny\"\n"),
+    error_unknown_top_level_key:
+        err("defualt = \"deny\"\n"),
+    error_unknown_rule_key:
+        err("[[rule]]\nops = [\"READ\"]\nacton = \"deny\"\n"),
+    error_wrong_type:
+        err("[[rule]]\npid = \"4242\"\naction = \"deny\"\n"),
+    error_wrong_type_in_list:
+        err("[[rule]]\nops = [\"READ\", 22]\naction = \"deny\"\n"),
+    error_rule_as_single_table:
+        err("[rule]\naction = \"deny\"\n"),
+    error_unknown_action:
+        err("[[rule]]\naction = \"reject\"\n"),
+    error_unknown_default:
+        err("default = \"block\"\n"),
+    error_unknown_opcode_suggests:
+        err("# comment\n\n[[rule]]\nname = \"files\"\ncomm = \"myapp*\"\n\nops = [\"OPENAT\", \"OPENATT\"]\naction = \"deny\"\n"),
+    error_unknown_opcode_without_suggestion:
+        err("[[rule]]\nops = [\"FROBNICATE\"]\naction = \"deny\"\n"),
+    error_unknown_register_op:
+        err("[[rule]]\nregister_ops = [\"REGISTER_FILEZ\"]\naction = \"deny\"\n"),
+    error_unknown_sqe_flag:
+        err("[[rule]]\nops = [\"READ\"]\nsqe_flags_any = [\"ASYNK\"]\naction = \"log\"\n"),
+    error_unknown_sqe_flag_lists_known:
+        err("[[rule]]\nsqe_flags_missing = [\"QUICKLY\"]\naction = \"log\"\n"),
+    error_unknown_setup_flag:
+        err("[[rule]]\nsetup_flags = [\"SQPOL\"]\naction = \"log\"\n"),
+    error_empty_ops:
+        err("[[rule]]\nops = []\naction = \"deny\"\n"),
+    error_comm_too_long:
+        err("[[rule]]\ncomm = \"a-very-long-process-name\"\naction = \"deny\"\n"),
+    error_comm_with_nul:
+        err("[[rule]]\ncomm = \"ab\\u0000\"\naction = \"deny\"\n"),
+    error_rule_without_action:
+        err("[[rule]]\naction = \"log\"\n\n[[rule]]\nops = [\"READ\"]\n"),
+    error_pid_zero:
+        err("[[rule]]\npid = 0\naction = \"kill\"\n"),
+    error_uid_any_sentinel:
+        err("[[rule]]\nuid = 4294967295\naction = \"kill\"\n"),
+    error_sqe_condition_on_register_only_rule:
+        err("[[rule]]\nregister_ops = [\"REGISTER_FILES\"]\npersonality = true\naction = \"deny\"\n"),
+    error_register_op_beyond_the_table:
+        err("[[rule]]\nregister_ops = [\"REGISTER_64\"]\naction = \"deny\"\n"),
 }
 
 #[test]
 fn error_too_many_rules() {
     let text = "[[rule]]\naction = \"log\"\n".repeat(abi::MAX_RULES + 1);
     insta::assert_snapshot!(err(&text));
-}
-
-#[test]
-fn error_rule_without_action() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\naction = \"log\"\n\n[[rule]]\nops = [\"READ\"]\n"
-    ));
-}
-
-#[test]
-fn error_pid_zero() {
-    insta::assert_snapshot!(err("[[rule]]\npid = 0\naction = \"kill\"\n"));
-}
-
-#[test]
-fn error_uid_any_sentinel() {
-    insta::assert_snapshot!(err("[[rule]]\nuid = 4294967295\naction = \"kill\"\n"));
-}
-
-#[test]
-fn error_sqe_condition_on_register_only_rule() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\nregister_ops = [\"REGISTER_FILES\"]\npersonality = true\naction = \"deny\"\n"
-    ));
-}
-
-#[test]
-fn error_register_op_beyond_the_table() {
-    insta::assert_snapshot!(err(
-        "[[rule]]\nregister_ops = [\"REGISTER_64\"]\naction = \"deny\"\n"
-    ));
 }
 
 const FULL: &str = r#"
@@ -229,14 +168,9 @@ fn parses_every_key() {
             sqe_flags_missing: 1,
             personality: Some(true),
             setup_flags: 0b11,
-            ring_fd: None,
-            socket_domains: 0,
-            socket_types: 0,
-            open_flags_any: 0,
-            paths: Vec::new(),
-            peers: Vec::new(),
-            fixed_buffers: false,
             action: Action::Deny,
+            // No ring, argument or memory condition.
+            ..Rule::default()
         }
     );
     assert_eq!(p.rules[1].register_ops, Some(vec![2, 3]));

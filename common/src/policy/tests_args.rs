@@ -2,20 +2,16 @@
 //! their errors (insta snapshots with the line and a caret), and verdicts through both
 //! evaluators.
 
+use super::tests::{pointed, refused};
 use super::*;
 use crate::abi;
 use crate::verdict::Action;
 
+/// Every error for `text` ([`parse_all`]'s), each [`pointed`].
 fn err_all(text: &str) -> String {
     let errors = parse_all(text).expect_err("policy should be refused");
-    errors
-        .iter()
-        .map(|e| {
-            let line = text.lines().nth(e.line - 1).unwrap_or("");
-            format!("{e}\n{line}\n{}^", " ".repeat(e.column - 1))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let pointed: Vec<String> = errors.iter().map(|e| pointed(text, e)).collect();
+    pointed.join("\n")
 }
 
 const ARGS: &str = r#"
@@ -97,6 +93,7 @@ fn argument_keys_imply_their_opcodes() {
 
 #[test]
 fn verdicts_on_paths_peers_and_buffers() {
+    use Action::{Allow, Deny, Kill, Log};
     let p = parse(ARGS).unwrap();
     let c = p.compile(false);
     let judge = |opcode: u8, args: SqeArgs, mem: MemArgs, ring_fd: i32| {
@@ -115,121 +112,61 @@ fn verdicts_on_paths_peers_and_buffers() {
         paths: ps.iter().map(|s| path(s)).collect(),
         ..Default::default()
     };
-    let open = SqeArgs::Open { flags: 0o1 };
-    assert_eq!(
-        judge(18, open, paths(&["/etc/shadow"]), 3),
-        (Action::Deny, Some(0))
-    );
-    assert_eq!(
-        judge(18, open, paths(&["/root/ok"]), 3),
-        (Action::Allow, None)
-    );
-    assert_eq!(
-        judge(18, open, paths(&["/etc/passwd"]), 3),
-        (Action::Kill, Some(1))
-    );
-    let ro = SqeArgs::Open { flags: 0 };
-    assert_eq!(
-        judge(18, ro, paths(&["/etc/passwd"]), 3),
-        (Action::Allow, None)
-    );
-    // RENAMEAT: either path.
-    assert_eq!(
-        judge(35, SqeArgs::Unknown, paths(&["/tmp/a", "/root/b"]), 3),
-        (Action::Deny, Some(0))
-    );
-    assert_eq!(
-        judge(35, SqeArgs::Unknown, paths(&[]), 3),
-        (Action::Allow, None)
-    );
     let peer = |s: &str, port: u16| MemArgs {
-        peer: Some(match s.parse::<std::net::IpAddr>().unwrap() {
-            std::net::IpAddr::V4(a) => {
-                let mut addr = [0u8; 16];
-                addr[..4].copy_from_slice(&a.octets());
-                Peer::Inet {
-                    v6: false,
-                    addr,
-                    port,
-                }
-            }
-            std::net::IpAddr::V6(a) => Peer::Inet {
-                v6: true,
-                addr: a.octets(),
-                port,
-            },
-        }),
+        peer: Some(Peer::inet(s.parse().unwrap(), port)),
         ..Default::default()
     };
-    assert_eq!(
-        judge(16, SqeArgs::Unknown, peer("127.0.0.1", 80), 3),
-        (Action::Allow, None)
-    );
-    assert_eq!(
-        judge(16, SqeArgs::Unknown, peer("10.2.3.4", 5432), 3),
-        (Action::Log, Some(2))
-    );
-    assert_eq!(
-        judge(16, SqeArgs::Unknown, peer("10.2.3.4", 80), 3),
-        (Action::Allow, None)
-    );
-    assert_eq!(
-        judge(16, SqeArgs::Unknown, peer("::1", 80), 3),
-        (Action::Log, Some(2))
-    );
-    assert_eq!(
-        judge(16, SqeArgs::Unknown, MemArgs::default(), 3),
-        (Action::Allow, None)
-    );
     let plain = MemArgs {
         unregistered_buffer: true,
         ..Default::default()
     };
-    assert_eq!(
-        judge(22, SqeArgs::Unknown, plain.clone(), 5),
-        (Action::Deny, Some(3))
-    );
-    assert_eq!(judge(22, SqeArgs::Unknown, plain, 6), (Action::Allow, None));
-    assert_eq!(
-        judge(22, SqeArgs::Unknown, MemArgs::default(), 5),
-        (Action::Allow, None)
-    );
-    assert_eq!(
-        judge(4, SqeArgs::Unknown, MemArgs::default(), 5),
-        (Action::Allow, None)
-    );
+    let open = SqeArgs::Open { flags: 0o1 };
+    let ro = SqeArgs::Open { flags: 0 };
+    let unknown = SqeArgs::Unknown;
+    // (opcode, arguments, what the probe read, ring fd) and the verdict: (action, rule).
+    let cases = [
+        (18, open, paths(&["/etc/shadow"]), 3, (Deny, Some(0))),
+        (18, open, paths(&["/root/ok"]), 3, (Allow, None)),
+        (18, open, paths(&["/etc/passwd"]), 3, (Kill, Some(1))),
+        (18, ro, paths(&["/etc/passwd"]), 3, (Allow, None)),
+        // RENAMEAT: either path.
+        (
+            35,
+            unknown,
+            paths(&["/tmp/a", "/root/b"]),
+            3,
+            (Deny, Some(0)),
+        ),
+        (35, unknown, paths(&[]), 3, (Allow, None)),
+        (16, unknown, peer("127.0.0.1", 80), 3, (Allow, None)),
+        (16, unknown, peer("10.2.3.4", 5432), 3, (Log, Some(2))),
+        (16, unknown, peer("10.2.3.4", 80), 3, (Allow, None)),
+        (16, unknown, peer("::1", 80), 3, (Log, Some(2))),
+        (16, unknown, MemArgs::default(), 3, (Allow, None)),
+        (22, unknown, plain.clone(), 5, (Deny, Some(3))),
+        (22, unknown, plain, 6, (Allow, None)),
+        (22, unknown, MemArgs::default(), 5, (Allow, None)),
+        (4, unknown, MemArgs::default(), 5, (Allow, None)),
+    ];
+    for (opcode, args, mem, ring_fd, verdict) in cases {
+        let case = format!("opcode {opcode} {args:?} {mem:?} ring_fd {ring_fd}");
+        assert_eq!(judge(opcode, args, mem, ring_fd), verdict, "{case}");
+    }
 }
 
-#[test]
-fn error_bad_path_patterns() {
-    insta::assert_snapshot!(err_all(
-        "[[rule]]\npaths = [\"/etc/**/x\", \"\", \"!\", 7]\naction = \"deny\"\n"
-    ));
-}
-
-#[test]
-fn error_bad_peers() {
-    insta::assert_snapshot!(err_all(
-        "[[rule]]\npeers = [\"10.1.0.0/8\", \"10.0.0.0/33\", \"[::1\", \"localhost:80\", \"1.2.3.4:http\"]\naction = \"deny\"\n"
-    ));
-}
-
-#[test]
-fn error_argument_keys_that_cannot_share_a_rule() {
-    insta::assert_snapshot!(err_all(
-        "[[rule]]\npaths = [\"/etc/**\"]\npeers = [\"*:53\"]\naction = \"deny\"\n\n\
+refused! {
+    error_bad_path_patterns:
+        err_all("[[rule]]\npaths = [\"/etc/**/x\", \"\", \"!\", 7]\naction = \"deny\"\n"),
+    error_bad_peers:
+        err_all("[[rule]]\npeers = [\"10.1.0.0/8\", \"10.0.0.0/33\", \"[::1\", \"localhost:80\", \"1.2.3.4:http\"]\naction = \"deny\"\n"),
+    error_argument_keys_that_cannot_share_a_rule:
+        err_all("[[rule]]\npaths = [\"/etc/**\"]\npeers = [\"*:53\"]\naction = \"deny\"\n\n\
          [[rule]]\nops = [\"READ\", \"OPENAT\"]\nfixed_buffers = true\naction = \"log\"\n\n\
          [[rule]]\nfixed_buffers = false\naction = \"log\"\n\n\
          [[rule]]\nregister_ops = [\"REGISTER_BUFFERS\"]\npeers = [\"unix\"]\naction = \"log\"\n\n\
-         [[rule]]\npaths = []\naction = \"log\"\n"
-    ));
-}
-
-#[test]
-fn error_unknown_argument_key_suggests() {
-    insta::assert_snapshot!(err_all(
-        "[[rule]]\npath = [\"/etc/shadow\"]\naction = \"deny\"\n\n[[rule]]\nfixed_buffer = true\naction = \"deny\"\n"
-    ));
+         [[rule]]\npaths = []\naction = \"log\"\n"),
+    error_unknown_argument_key_suggests:
+        err_all("[[rule]]\npath = [\"/etc/shadow\"]\naction = \"deny\"\n\n[[rule]]\nfixed_buffer = true\naction = \"deny\"\n"),
 }
 
 #[test]

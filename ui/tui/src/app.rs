@@ -10,7 +10,8 @@ use crate::layout;
 use crate::main_screen::{MainAction, MainScreen};
 use crate::policy::PolicyLabel;
 use crate::refresh::Refresh;
-use crate::request_screen::{RequestAction, RequestScreen};
+use crate::request_list::ListAction;
+use crate::request_screen::RequestScreen;
 use crate::requests::RequestFilter;
 use crate::ring_screen::{RingAction, RingScreen};
 use crate::settings::{ConfigStore, Settings};
@@ -18,7 +19,7 @@ use crate::signals::{self, SignalRequest, SignalScreen, SIGNALS};
 use crate::theme::Theme;
 use crate::thread_screen::{Listing, ThreadScreen};
 use crate::threads::ThreadInfo;
-use crate::violation_screen::{ViolationAction, ViolationScreen};
+use crate::violation_screen::ViolationScreen;
 use crate::violations::ViolationFilter;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::Rect;
@@ -298,16 +299,14 @@ impl App {
                     RingAction::None | RingAction::Unhandled => {}
                 }
             }
-            Screen::Requests(s) => match s.key(model, key, height) {
-                RequestAction::Back => self.back(),
-                RequestAction::Open(request) => self.stack.push(Screen::Detail(request)),
-                RequestAction::None | RequestAction::Unhandled => {}
-            },
-            Screen::Violations(s) => match s.key(model, key, height) {
-                ViolationAction::Back => self.back(),
-                ViolationAction::Open(request) => self.stack.push(Screen::Detail(request)),
-                ViolationAction::None | ViolationAction::Unhandled => {}
-            },
+            Screen::Requests(s) => {
+                let action = s.key(model, key, height);
+                self.list_action(action);
+            }
+            Screen::Violations(s) => {
+                let action = s.key(model, key, height);
+                self.list_action(action);
+            }
             Screen::Detail(_) => {
                 if closes_popup(key.code) {
                     self.back();
@@ -432,6 +431,15 @@ impl App {
 
     fn back(&mut self) {
         self.stack.pop();
+    }
+
+    /// What a key on the request or violations list asked for.
+    fn list_action(&mut self, action: ListAction) {
+        match action {
+            ListAction::Back => self.back(),
+            ListAction::Open(request) => self.stack.push(Screen::Detail(request)),
+            ListAction::None | ListAction::Unhandled => {}
+        }
     }
 
     fn table_height(&self) -> usize {

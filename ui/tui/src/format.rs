@@ -5,6 +5,9 @@
 
 use std::fmt::Write;
 
+/// The units of rates and counts past their exact range.
+const THOUSANDS: [(f64, &str); 4] = [(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")];
+
 /// A per-second rate: `0`, `0.50`, `12.3`, `842`, `9999`, `12.3k`, `1.23M`; at most 6 characters.
 pub fn rate(out: &mut String, per_s: f64) {
     let v = if per_s.is_finite() && per_s > 0.0 {
@@ -17,7 +20,7 @@ pub fn rate(out: &mut String, per_s: f64) {
         v if v < 10.0 => write!(out, "{v:.2}"),
         v if v < 100.0 => write!(out, "{v:.1}"),
         v if v < 10_000.0 => write!(out, "{v:.0}"),
-        v => return scaled(out, v, &[(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")]),
+        v => return scaled(out, v, &THOUSANDS),
     };
 }
 
@@ -27,11 +30,7 @@ pub fn count(out: &mut String, n: u64) {
     if n < 100_000 {
         let _ = write!(out, "{n}");
     } else {
-        scaled(
-            out,
-            n as f64,
-            &[(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")],
-        );
+        scaled(out, n as f64, &THOUSANDS);
     }
 }
 
@@ -133,97 +132,140 @@ pub use uringtop_common::request_fields::to_string;
 mod tests {
     use super::*;
 
+    /// Each `(input, text)` case: `format` writes exactly the text.
+    fn writes<T: Copy + std::fmt::Debug>(format: fn(&mut String, T), cases: &[(T, &str)]) {
+        for &(v, text) in cases {
+            assert_eq!(to_string(format, v), text, "{v:?}");
+        }
+    }
+
+    /// Every value of `values` in at most 6 characters, the width of a table's figure.
+    fn at_most_six<T: Copy>(format: fn(&mut String, T), values: &[T]) {
+        for &v in values {
+            let text = to_string(format, v);
+            assert!(text.chars().count() <= 6, "{text}");
+        }
+    }
+
     #[test]
     fn rates_stay_short() {
-        let r = |v| to_string(rate, v);
-        assert_eq!(r(0.0), "0");
-        assert_eq!(r(f64::NAN), "0");
-        assert_eq!(r(-3.0), "0");
-        assert_eq!(r(0.5), "0.50");
-        assert_eq!(r(12.34), "12.3");
-        assert_eq!(r(842.2), "842");
-        assert_eq!(r(9_999.0), "9999");
-        assert_eq!(r(12_345.0), "12.3k");
-        assert_eq!(r(999_999.0), "1.00M");
-        assert_eq!(r(1_234_567.0), "1.23M");
-        assert_eq!(r(4.2e9), "4.20G");
-        for v in [
-            0.1, 9.99, 99.9, 9_999.4, 99_999.0, 999_499.0, 999_999.0, 999e9,
-        ] {
-            assert!(r(v).chars().count() <= 6, "{}", r(v));
-        }
+        writes(
+            rate,
+            &[
+                (0.0, "0"),
+                (f64::NAN, "0"),
+                (-3.0, "0"),
+                (0.5, "0.50"),
+                (12.34, "12.3"),
+                (842.2, "842"),
+                (9_999.0, "9999"),
+                (12_345.0, "12.3k"),
+                (999_999.0, "1.00M"),
+                (1_234_567.0, "1.23M"),
+                (4.2e9, "4.20G"),
+            ],
+        );
+        at_most_six(
+            rate,
+            &[
+                0.1, 9.99, 99.9, 9_999.4, 99_999.0, 999_499.0, 999_999.0, 999e9,
+            ],
+        );
     }
 
     #[test]
     fn counts_are_exact_while_they_fit() {
-        let c = |v| to_string(count, v);
-        assert_eq!(c(0), "0");
-        assert_eq!(c(99_999), "99999");
-        assert_eq!(c(123_456), "123k");
-        assert_eq!(c(999_999), "1.00M");
-        assert_eq!(c(12_345_678), "12.3M");
-        assert_eq!(c(1_234_567_890), "1.23G");
-        assert_eq!(c(u64::MAX), "18446744T"); // absurd, but no panic
+        writes(
+            count,
+            &[
+                (0, "0"),
+                (99_999, "99999"),
+                (123_456, "123k"),
+                (999_999, "1.00M"),
+                (12_345_678, "12.3M"),
+                (1_234_567_890, "1.23G"),
+                (u64::MAX, "18446744T"), // absurd, but no panic
+            ],
+        );
     }
 
     #[test]
     fn sizes_use_binary_units() {
-        let b = |v| to_string(bytes, v);
-        assert_eq!(b(512), "512 B");
-        assert_eq!(b(4096), "4 KiB");
-        assert_eq!(b(65536 + 4096), "68 KiB");
-        assert_eq!(b(1536 * 1024), "1.50 MiB");
-        assert_eq!(b(u64::MAX), "16 EiB"); // absurd, but no panic
+        writes(
+            bytes,
+            &[
+                (512, "512 B"),
+                (4096, "4 KiB"),
+                (65536 + 4096, "68 KiB"),
+                (1536 * 1024, "1.50 MiB"),
+                (u64::MAX, "16 EiB"), // absurd, but no panic
+            ],
+        );
     }
 
     #[test]
     fn durations_keep_three_digits() {
-        let d = |v| to_string(duration, v);
-        assert_eq!(d(850), "850ns");
-        assert_eq!(d(1_000), "1.00µs");
-        assert_eq!(d(12_300), "12.3µs");
-        assert_eq!(d(106_600), "107µs");
-        assert_eq!(d(999_600), "1.00ms");
-        assert_eq!(d(99_960), "100µs");
-        assert_eq!(d(9_996), "10.0µs");
-        assert_eq!(d(4_560_000), "4.56ms");
-        assert_eq!(d(603_980_000), "604ms");
-        assert_eq!(d(1_200_000_000), "1.20s");
-        for ns in [
-            999,
-            9_999,
-            99_999,
-            999_499,
-            999_999,
-            9_999_999,
-            99_999_999,
-            999_999_999,
-        ] {
-            assert!(d(ns).chars().count() <= 6, "{}", d(ns));
-        }
+        writes(
+            duration,
+            &[
+                (850, "850ns"),
+                (1_000, "1.00µs"),
+                (12_300, "12.3µs"),
+                (106_600, "107µs"),
+                (999_600, "1.00ms"),
+                (99_960, "100µs"),
+                (9_996, "10.0µs"),
+                (4_560_000, "4.56ms"),
+                (603_980_000, "604ms"),
+                (1_200_000_000, "1.20s"),
+            ],
+        );
+        at_most_six(
+            duration,
+            &[
+                999,
+                9_999,
+                99_999,
+                999_499,
+                999_999,
+                9_999_999,
+                99_999_999,
+                999_999_999,
+            ],
+        );
         // A request's latency in full (the detail, the trace) is request_fields::latency.
-        let t = |v| to_string(uringtop_common::request_fields::latency, v);
-        assert_eq!(t(12_300), "12.3µs");
-        assert_eq!(t(4_560_000), "4.56ms");
-        let s = |v| to_string(short_duration, v);
-        assert_eq!(s(8), "8ns");
-        assert_eq!(s(1_024), "1.0µs");
-        assert_eq!(s(1_536), "1.5µs");
-        assert_eq!(s(16_384), "16µs");
-        assert_eq!(s(3_000_000), "3ms");
+        writes(
+            uringtop_common::request_fields::latency,
+            &[(12_300, "12.3µs"), (4_560_000, "4.56ms")],
+        );
+        writes(
+            short_duration,
+            &[
+                (8, "8ns"),
+                (1_024, "1.0µs"),
+                (1_536, "1.5µs"),
+                (16_384, "16µs"),
+                (3_000_000, "3ms"),
+            ],
+        );
     }
 
     #[test]
     fn percents_intervals_and_clock() {
-        assert_eq!(to_string(percent, 0.0), "0");
-        assert_eq!(to_string(percent, 0.46), "0.5%");
-        assert_eq!(to_string(percent, 33.3), "33%");
-        assert_eq!(to_string(percent, 250.0), "100%");
-        let i = |ms| to_string(interval, std::time::Duration::from_millis(ms));
-        assert_eq!(i(500), "500ms");
-        assert_eq!(i(1000), "1s");
-        assert_eq!(i(2500), "2.5s");
-        assert_eq!(i(120_000), "2m");
+        writes(
+            percent,
+            &[(0.0, "0"), (0.46, "0.5%"), (33.3, "33%"), (250.0, "100%")],
+        );
+        let ms = std::time::Duration::from_millis;
+        writes(
+            interval,
+            &[
+                (ms(500), "500ms"),
+                (ms(1000), "1s"),
+                (ms(2500), "2.5s"),
+                (ms(120_000), "2m"),
+            ],
+        );
         let mut s = String::new();
         uringtop_common::request_fields::time(&mut s, 43_201_123_456_789, 0);
         assert_eq!(s, "12:00:01.123456");

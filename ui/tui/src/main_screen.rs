@@ -7,7 +7,8 @@ use crate::columns::{Column, ColumnLayout, Needs};
 use crate::cursor::{move_for, Cursor, Move};
 use crate::rows::{self, Folds, Row, RowId, RowSpec};
 use crate::settings::Settings;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::text_field;
+use crossterm::event::{KeyCode, KeyEvent};
 use uringtop_common::model::Model;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -264,23 +265,13 @@ impl MainScreen {
     }
 
     fn edit_filter(&mut self, key: KeyEvent) {
-        let filter = &mut self.spec.filter;
         match key.code {
             KeyCode::Enter => self.editing_filter = false,
             KeyCode::Esc => {
-                filter.clear();
+                self.spec.filter.clear();
                 self.editing_filter = false;
             }
-            KeyCode::Backspace => {
-                filter.pop();
-            }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => filter.clear(),
-            KeyCode::Char(c)
-                if !key.modifiers.contains(KeyModifiers::CONTROL) && filter.len() < 64 =>
-            {
-                filter.push(c);
-            }
-            _ => {}
+            _ => text_field::edit(&mut self.spec.filter, key, 64),
         }
     }
 }

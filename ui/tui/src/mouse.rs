@@ -6,6 +6,7 @@
 use crate::app::{App, Screen};
 use crate::cursor::Cursor;
 use crate::layout;
+use crate::request_list::RequestList;
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 use std::time::{Duration, Instant};
@@ -85,12 +86,8 @@ impl App {
                 s.cursor,
                 s.ops.len(),
             ),
-            Some(Screen::Requests(s)) => {
-                List::new(layout::table(content).body, s.cursor, s.seqs.len())
-            }
-            Some(Screen::Violations(s)) => {
-                List::new(layout::violations(content).body, s.cursor, s.seqs.len())
-            }
+            Some(Screen::Requests(s)) => List::of(layout::table(content).body, &s.list),
+            Some(Screen::Violations(s)) => List::of(layout::violations(content).body, &s.list),
             Some(Screen::Threads(s)) => {
                 List::new(layout::threads(content).body, s.cursor, s.rows.len())
             }
@@ -128,6 +125,10 @@ struct List {
 impl List {
     fn new(body: Rect, cursor: Cursor, len: usize) -> Self {
         List { body, cursor, len }
+    }
+
+    fn of(body: Rect, list: &RequestList) -> Self {
+        List::new(body, list.cursor, list.seqs.len())
     }
 
     /// The index of the item drawn on screen row `y`, if one is.

@@ -7,12 +7,13 @@
 //! `/` filters the list (see [`RequestQuery`]): typed on the status line, applied on Enter,
 //! cleared by Esc.
 
-use crate::cursor::{move_for, Cursor};
+use crate::cursor::Cursor;
 use crate::held::Held;
+use crate::request_list::{ListAction, Listed, RequestList};
 use crate::request_query::RequestQuery;
 use crate::requests::{self, RequestFilter, Scan};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use uringtop_common::input::Request;
+use crate::text_field;
+use crossterm::event::{KeyCode, KeyEvent};
 use uringtop_common::model::Model;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -20,12 +21,8 @@ pub struct RequestScreen {
     /// The process whose ring this is (for the title).
     pub pid: u32,
     pub filter: RequestFilter,
-    /// Sequence numbers of the shown requests, newest first.
-    pub seqs: Vec<u64>,
-    pub selected: Option<u64>,
-    pub cursor: Cursor,
-    /// Off the top: the list as shown when the cursor left it.
-    pub held: Held,
+    /// The shown requests.
+    pub list: RequestList,
     /// The user's filter (`/`).
     pub query: RequestQuery,
     /// `/` was pressed: the filter being typed, until Enter or Esc.
@@ -36,23 +33,12 @@ pub struct RequestScreen {
     scratch: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum RequestAction {
-    None,
-    Back,
-    Open(Box<Request>),
-    Unhandled,
-}
-
 impl RequestScreen {
     pub fn new(pid: u32, filter: RequestFilter) -> Self {
         RequestScreen {
             pid,
             filter,
-            seqs: Vec::new(),
-            selected: None,
-            cursor: Cursor::default(),
-            held: Held::default(),
+            list: RequestList::new(Listed::Requests),
             query: RequestQuery::default(),
             editing: None,
             query_error: None,
@@ -62,59 +48,36 @@ impl RequestScreen {
     }
 
     pub fn sync(&mut self, model: &Model, height: usize) {
-        if !self.held.is_held() {
+        if !self.list.held.is_held() {
             requests::update(
                 model,
                 self.filter,
                 &self.query,
                 &mut self.scan,
-                &mut self.seqs,
+                &mut self.list.seqs,
                 &mut self.scratch,
             );
         }
-        self.cursor.clamp(self.seqs.len(), height);
-        self.selected = self.seqs.get(self.cursor.index).copied();
+        self.list.clamp(height);
     }
 
-    /// The request `seq` as this view shows it (its held copy while the view holds still).
-    pub fn request<'a>(&'a self, model: &'a Model, seq: u64) -> Option<&'a Request> {
-        self.held.get(seq, |seq| requests::get(model, seq))
-    }
-
-    pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> RequestAction {
+    pub fn key(&mut self, model: &Model, key: KeyEvent, height: usize) -> ListAction {
         if self.editing.is_some() {
             self.edit_query(model, key, height);
-            return RequestAction::None;
+            return ListAction::None;
         }
-        let Some(m) = move_for(key.code) else {
-            return match key.code {
-                KeyCode::Char('/') => {
-                    self.editing = Some(self.query.text().to_string());
-                    self.query_error = None;
-                    RequestAction::None
-                }
-                KeyCode::Esc if !self.query.is_empty() => {
-                    self.apply_query(model, RequestQuery::default(), height);
-                    RequestAction::None
-                }
-                KeyCode::Esc | KeyCode::Backspace | KeyCode::Left | KeyCode::Char('h') => {
-                    RequestAction::Back
-                }
-                KeyCode::Enter => {
-                    let request = self.selected.and_then(|seq| self.request(model, seq));
-                    request.map_or(RequestAction::None, |r| {
-                        RequestAction::Open(Box::new(r.clone()))
-                    })
-                }
-                _ => RequestAction::Unhandled,
-            };
-        };
-        self.cursor.apply(m, self.seqs.len(), height);
-        self.held.after_move(self.cursor.index, &self.seqs, |seq| {
-            requests::get(model, seq)
-        });
-        self.selected = self.seqs.get(self.cursor.index).copied();
-        RequestAction::None
+        match key.code {
+            KeyCode::Char('/') => {
+                self.editing = Some(self.query.text().to_string());
+                self.query_error = None;
+                ListAction::None
+            }
+            KeyCode::Esc if !self.query.is_empty() => {
+                self.apply_query(model, RequestQuery::default(), height);
+                ListAction::None
+            }
+            code => self.list.key(model, code, height),
+        }
     }
 
     /// A key while the filter is typed: Enter applies it (or says what is wrong and goes on
@@ -133,16 +96,7 @@ impl RequestScreen {
                 Err(e) => self.query_error = Some(e),
             },
             KeyCode::Esc => self.editing = None,
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-            KeyCode::Char(c)
-                if !key.modifiers.contains(KeyModifiers::CONTROL) && text.len() < 128 =>
-            {
-                text.push(c);
-            }
-            _ => {}
+            _ => text_field::edit(text, key, 128),
         }
     }
 
@@ -150,8 +104,8 @@ impl RequestScreen {
     fn apply_query(&mut self, model: &Model, query: RequestQuery, height: usize) {
         self.query = query;
         self.scan.reset();
-        self.held = Held::default();
-        self.cursor = Cursor::default();
+        self.list.held = Held::default();
+        self.list.cursor = Cursor::default();
         self.sync(model, height);
     }
 }

@@ -128,12 +128,14 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
     interval(s, &f);
     w.field("interval", s);
     s.clear();
-    format::count(s, f.total);
-    s.push_str(" SQEs since start · ");
-    format::count(s, f.denied);
-    s.push_str(" denied · ");
-    format::count(s, f.cq_overflows);
-    s.push_str(" CQ overflows");
+    figures(
+        s,
+        &[
+            Count(f.total, "SQEs since start"),
+            Count(f.denied, "denied"),
+            Count(f.cq_overflows, "CQ overflows"),
+        ],
+    );
     w.field("total", s);
     s.clear();
     let _ = write!(s, "{}", p.rings.len());
@@ -170,10 +172,7 @@ pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s:
         }
         s.push_str(" · ");
         let r = ring_figures(p, ring);
-        format::rate(s, r.req_per_s);
-        s.push_str(" req/s · ");
-        format::count(s, r.total);
-        s.push_str(" SQEs");
+        figures(s, &[Rate(r.req_per_s, "req/s"), Count(r.total, "SQEs")]);
         if ring.closed {
             s.push_str(" · closed");
         }
@@ -222,12 +221,15 @@ fn display_comm(p: &ProcessState) -> &str {
 /// "1.2k req/s · 0 err/s · 3 in flight · p50 12µs · p99 80µs": the latest interval.
 fn interval(s: &mut String, f: &Figures) {
     s.clear();
-    format::rate(s, f.req_per_s);
-    s.push_str(" req/s · ");
-    format::rate(s, f.err_per_s);
-    s.push_str(" err/s · ");
-    format::count(s, f.inflight);
-    s.push_str(" in flight · ");
+    figures(
+        s,
+        &[
+            Rate(f.req_per_s, "req/s"),
+            Rate(f.err_per_s, "err/s"),
+            Count(f.inflight, "in flight"),
+        ],
+    );
+    s.push_str(" · ");
     if f.completions == 0 {
         s.push_str("no completion");
     } else {
@@ -235,6 +237,35 @@ fn interval(s: &mut String, f: &Figures) {
         format::duration(s, f.p50_ns);
         s.push_str(" · p99 ");
         format::duration(s, f.p99_ns);
+    }
+}
+
+/// A figure of the popup and what it counts, as [`figures`] writes it.
+enum Figure<'a> {
+    Rate(f64, &'a str),
+    Count(u64, &'a str),
+}
+use Figure::{Count, Rate};
+
+/// "1.2k req/s · 40 SQEs": each figure in its short format, then what it counts, joined by
+/// " · " (the popup's every line of numbers reads this one way).
+fn figures(s: &mut String, figures: &[Figure]) {
+    for (i, figure) in figures.iter().enumerate() {
+        if i > 0 {
+            s.push_str(" · ");
+        }
+        let what = match *figure {
+            Rate(per_s, what) => {
+                format::rate(s, per_s);
+                what
+            }
+            Count(n, what) => {
+                format::count(s, n);
+                what
+            }
+        };
+        s.push(' ');
+        s.push_str(what);
     }
 }
 

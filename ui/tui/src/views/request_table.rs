@@ -4,12 +4,13 @@
 use super::text::{cell, fill};
 use crate::column_choice::{Choice, ColumnName};
 use crate::columns::{fit_chosen, Fit, MARKER_WIDTH};
-use crate::cursor::Cursor;
+use crate::request_list::RequestList;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use uringtop_common::input::Request;
+use uringtop_common::model::Model;
 
 /// The column layout: names and which are right-aligned (by catalogue index), the order the
 /// user chose, and where `fit_chosen` placed each position (None: hidden, or no room for it at
@@ -86,23 +87,22 @@ pub fn hidden_marker(buf: &mut Buffer, line: Rect, hidden: u8, theme: &Theme) {
     cell(buf, x, line.y, MARKER_WIDTH, text, theme.dim, true);
 }
 
-/// The rows of `body` from the cursor's offset: `seqs` name the requests (newest first), `get`
-/// finds one, and `text` writes a column of it into the scratch string and says its style (the
-/// selected row is drawn in the selection's style instead).
+/// The rows of `body` from the list's cursor onwards, newest first: `text` writes a column of a
+/// request into the scratch string and says its style (the selected row is drawn in the
+/// selection's style instead).
 #[allow(clippy::too_many_arguments)]
-pub fn rows<'m, const N: usize>(
+pub fn rows<const N: usize>(
     buf: &mut Buffer,
     body: Rect,
     columns: &Columns<N>,
-    seqs: &[u64],
-    cursor: &Cursor,
+    list: &RequestList,
+    model: &Model,
     theme: &Theme,
     s: &mut String,
-    get: impl Fn(u64) -> Option<&'m Request>,
     mut text: impl FnMut(&mut String, usize, &Request) -> Style,
 ) {
-    for (y, &seq, selected) in cursor.visible(seqs, body) {
-        let Some(r) = get(seq) else {
+    for (y, &seq, selected) in list.cursor.visible(&list.seqs, body) {
+        let Some(r) = list.get(model, seq) else {
             continue;
         };
         if selected {

@@ -58,7 +58,7 @@ pub fn draw(
         area.width,
     );
     request_table::header(buf, l.header, &columns, theme);
-    if screen.seqs.is_empty() && !screen.query.is_empty() {
+    if screen.list.seqs.is_empty() && !screen.query.is_empty() {
         s.clear();
         let _ = write!(
             s,
@@ -68,7 +68,7 @@ pub fn draw(
         );
         return empty_message(buf, l.body, s, "Esc clears the filter; / changes it", theme);
     }
-    if screen.seqs.is_empty() {
+    if screen.list.seqs.is_empty() {
         s.clear();
         let _ = write!(
             s,
@@ -88,11 +88,10 @@ pub fn draw(
         buf,
         l.body,
         &columns,
-        &screen.seqs,
-        &screen.cursor,
+        &screen.list,
+        model,
         theme,
         s,
-        |seq| screen.request(model, seq),
         |s, column, r| {
             if request_cell(s, column, r, app.config.utc_offset_s) {
                 theme.bad
@@ -158,14 +157,14 @@ fn title(s: &mut String, model: &Model, app: &App, screen: &RequestScreen) {
         let _ = write!(s, " · {} only", opcode_name(op));
     }
     if screen.query.is_empty() {
-        let _ = write!(s, " · {} held · newest first", screen.seqs.len());
+        let _ = write!(s, " · {} held · newest first", screen.list.seqs.len());
     } else {
         let _ = write!(
             s,
             " · filter \"{}\" · {} match · newest first",
             screen.query.text(),
-            screen.seqs.len()
+            screen.list.seqs.len()
         );
     }
-    s.push_str(screen.held.title_text(app.paused(), screen.cursor.index));
+    s.push_str(screen.list.title_text(app.paused()));
 }

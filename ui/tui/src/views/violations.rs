@@ -52,7 +52,7 @@ pub fn draw(
         area.width,
     );
     request_table::header(buf, l.header, &columns, theme);
-    if screen.seqs.is_empty() {
+    if screen.list.seqs.is_empty() {
         return empty_message(
             buf,
             l.body,
@@ -65,11 +65,10 @@ pub fn draw(
         buf,
         l.body,
         &columns,
-        &screen.seqs,
-        &screen.cursor,
+        &screen.list,
+        model,
         theme,
         s,
-        |seq| screen.violation(model, seq),
         |s, column, r| {
             violation_cell(s, column, r, app);
             match column {
@@ -143,10 +142,10 @@ fn title(s: &mut String, model: &Model, app: &App, screen: &ViolationScreen) {
     let _ = write!(
         s,
         " · {} held, {} seen · newest first",
-        screen.seqs.len(),
+        screen.list.seqs.len(),
         model.violations_seen()
     );
-    s.push_str(screen.held.title_text(app.paused(), screen.cursor.index));
+    s.push_str(screen.list.title_text(app.paused()));
     // Verdicts per rule since start (every process, SQEs and register calls): which rules fire.
     let hits = model.rule_hits();
     if !hits.is_empty() {
