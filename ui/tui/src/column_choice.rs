@@ -1,7 +1,11 @@
 //! Which columns each table shows, and in what order: the user's choice (the config file's
 //! `[columns]`, the column chooser `C`). Each table has a fixed catalogue of columns, named by a
 //! config key; a [`Choice`] is an order over that catalogue and a shown/hidden mark per column.
-//! The tables' draw code arranges their columns by it, so a choice costs nothing per frame.
+//! The tables' draw code arranges their columns by it, so a choice costs nothing per frame. The
+//! catalogues of the ring, request and violations tables also say how each column fits and
+//! aligns ([`TableColumn`]); the process list's columns say it in [`crate::columns::Column`].
+
+use crate::columns::Fit;
 
 /// A table whose columns can be chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,48 +49,95 @@ pub const MAIN: [ColumnName; crate::columns::Column::ALL.len()] = [
     name("cq_ovfl", "CQ OVFL"),
 ];
 
-pub const RING: [ColumnName; 13] = [
-    name("op", "OP"),
-    name("req_s", "REQ/s"),
-    name("total", "TOTAL"),
-    name("errors", "ERRORS"),
-    name("denied", "DENIED"),
-    name("log", "LOG"),
-    name("deny", "DENY"),
-    name("kill", "KILL"),
-    name("async_pct", "ASYNC%"),
-    name("p50", "p50"),
-    name("p90", "p90"),
-    name("p99", "p99"),
-    name("max", "MAX"),
+/// A column of the tables drawn by `views::request_table` (ring, requests, violations): its
+/// name, how it fits a narrow terminal, and whether it reads right-aligned (figures) or left
+/// (names, flags, text). One row per column, so that adding a column is one line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableColumn {
+    pub name: ColumnName,
+    pub fit: Fit,
+    pub right: bool,
+}
+
+const fn left(key: &'static str, header: &'static str, fit: Fit) -> TableColumn {
+    TableColumn {
+        name: name(key, header),
+        fit,
+        right: false,
+    }
+}
+
+const fn right(key: &'static str, header: &'static str, fit: Fit) -> TableColumn {
+    TableColumn {
+        name: name(key, header),
+        fit,
+        right: true,
+    }
+}
+
+/// The opcodes of a ring.
+pub const RING: [TableColumn; 13] = [
+    left("op", "OP", Fit::new(14, 0, false)),
+    right("req_s", "REQ/s", Fit::new(7, 0, false)),
+    right("total", "TOTAL", Fit::new(8, 1, false)),
+    // A list of errnos: reads left to right.
+    left("errors", "ERRORS", Fit::new(14, 0, true)),
+    right("denied", "DENIED", Fit::new(6, 1, false)),
+    right("log", "LOG", Fit::new(6, 1, false)),
+    right("deny", "DENY", Fit::new(6, 1, false)),
+    right("kill", "KILL", Fit::new(6, 1, false)),
+    right("async_pct", "ASYNC%", Fit::new(6, 2, false)),
+    right("p50", "p50", Fit::new(7, 1, false)),
+    right("p90", "p90", Fit::new(7, 2, false)),
+    right("p99", "p99", Fit::new(7, 0, false)),
+    right("max", "MAX", Fit::new(7, 1, false)),
 ];
 
-pub const REQUESTS: [ColumnName; 12] = [
-    name("time", "TIME"),
-    name("tid", "TID"),
-    name("op", "OP"),
-    name("fd", "FD"),
-    name("off", "OFF"),
-    name("len", "LEN"),
-    name("flags", "FLAGS"),
-    name("user_data", "USER_DATA"),
-    name("res", "RES"),
-    name("latency", "LATENCY"),
-    name("path", "PATH"),
-    name("arg", "ARG"),
+/// One ring's streamed requests.
+pub const REQUESTS: [TableColumn; 12] = [
+    left("time", "TIME", Fit::new(15, 0, false)),
+    right("tid", "TID", Fit::new(7, 2, false)),
+    left("op", "OP", Fit::new(12, 0, false)),
+    right("fd", "FD", Fit::new(7, 1, false)),
+    right("off", "OFF", Fit::new(10, 2, false)),
+    right("len", "LEN", Fit::new(7, 1, false)),
+    left("flags", "FLAGS", Fit::new(10, 3, false)),
+    right("user_data", "USER_DATA", Fit::new(18, 2, false)),
+    left("res", "RES", Fit::new(14, 0, true)),
+    right("latency", "LATENCY", Fit::new(8, 0, false)),
+    left("path", "PATH", Fit::new(8, 1, false)),
+    // The most telling argument (a path, an address, what the fd is): takes the spare width,
+    // on terminals wide enough for every other column (143 columns).
+    left("arg", "ARG", Fit::new(16, 3, true)),
 ];
 
-pub const VIOLATIONS: [ColumnName; 9] = [
-    name("time", "TIME"),
-    name("process", "PROCESS"),
-    name("ring", "RING"),
-    name("op", "OP"),
-    name("fd", "FD"),
-    name("off", "OFF"),
-    name("len", "LEN"),
-    name("action", "ACTION"),
-    name("rule", "RULE"),
+/// The policy's recent violations.
+pub const VIOLATIONS: [TableColumn; 9] = [
+    left("time", "TIME", Fit::new(15, 0, false)),
+    left("process", "PROCESS", Fit::new(18, 0, false)),
+    right("ring", "RING", Fit::new(5, 1, false)),
+    left("op", "OP", Fit::new(12, 0, false)),
+    right("fd", "FD", Fit::new(7, 2, false)),
+    right("off", "OFF", Fit::new(10, 3, false)),
+    right("len", "LEN", Fit::new(7, 3, false)),
+    left("action", "ACTION", Fit::new(10, 0, false)),
+    left("rule", "RULE", Fit::new(14, 0, true)),
 ];
+
+/// The names of `columns`, for what sees every table alike (the chooser, the config file).
+const fn names<const N: usize>(columns: &[TableColumn; N]) -> [ColumnName; N] {
+    let mut out = [name("", ""); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = columns[i].name;
+        i += 1;
+    }
+    out
+}
+
+const RING_NAMES: [ColumnName; RING.len()] = names(&RING);
+const REQUESTS_NAMES: [ColumnName; REQUESTS.len()] = names(&REQUESTS);
+const VIOLATIONS_NAMES: [ColumnName; VIOLATIONS.len()] = names(&VIOLATIONS);
 
 impl TableView {
     pub const ALL: [TableView; 4] = [
@@ -119,9 +170,9 @@ impl TableView {
     pub fn names(self) -> &'static [ColumnName] {
         match self {
             TableView::Main => &MAIN,
-            TableView::Ring => &RING,
-            TableView::Requests => &REQUESTS,
-            TableView::Violations => &VIOLATIONS,
+            TableView::Ring => &RING_NAMES,
+            TableView::Requests => &REQUESTS_NAMES,
+            TableView::Violations => &VIOLATIONS_NAMES,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The main view: processes with their rings beneath, one row each.
 
 use super::text::{cell, fill, line};
+use super::Canvas;
 use super::{empty_message, flags};
 use crate::app::App;
 use crate::columns::{Column, ColumnLayout};
@@ -17,8 +18,8 @@ use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::model::Model;
 use uringtop_common::verdict::Action;
 
-pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, scratch: &mut String) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect) {
+    let (buf, model, app, theme, scratch) = c.parts();
     let l = layout::table(area);
     title(buf, l.title, model, app, scratch);
     let columns = app.main.columns(area.width, &app.columns.main);

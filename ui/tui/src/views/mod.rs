@@ -60,39 +60,77 @@ fn draw_into(buf: &mut Buffer, area: Rect, model: &Model, app: &App, timeline: O
     }
     let mut scratch = String::with_capacity(128);
     let content = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+    let mut canvas = Canvas {
+        buf,
+        model,
+        app,
+        theme,
+        s: &mut scratch,
+    };
     // Popups (a request's detail, a process, the signal chooser) go over the screen they were
     // opened from, in the order they were opened.
     let base = app.stack.iter().rposition(|s| !s.is_popup());
     match base.map(|i| &app.stack[i]) {
-        None => main_table::draw(buf, content, model, app, &mut scratch),
-        Some(Screen::Ring(s)) => ring::draw(buf, content, model, app, s, &mut scratch),
-        Some(Screen::Requests(s)) => requests::draw(buf, content, model, app, s, &mut scratch),
-        Some(Screen::Violations(s)) => violations::draw(buf, content, model, app, s, &mut scratch),
-        Some(Screen::Threads(s)) => threads::draw(buf, content, model, app, s, &mut scratch),
+        None => main_table::draw(canvas.reborrow(), content),
+        Some(Screen::Ring(s)) => ring::draw(canvas.reborrow(), content, s),
+        Some(Screen::Requests(s)) => requests::draw(canvas.reborrow(), content, s),
+        Some(Screen::Violations(s)) => violations::draw(canvas.reborrow(), content, s),
+        Some(Screen::Threads(s)) => threads::draw(canvas.reborrow(), content, s),
         Some(_) => {}
     }
     let popups = base.map_or(0, |i| i + 1);
     for screen in &app.stack[popups..] {
         match screen {
-            Screen::Detail(request) => detail::draw(buf, content, app, request),
-            Screen::Process(pid) => process::draw(buf, content, model, app, *pid, &mut scratch),
-            Screen::Signal(s) => signal::draw(buf, content, model, app, s, &mut scratch),
+            Screen::Detail(request) => detail::draw(canvas.buf, content, app, request),
+            Screen::Process(pid) => process::draw(canvas.reborrow(), content, *pid),
+            Screen::Signal(s) => signal::draw(canvas.reborrow(), content, s),
             _ => {}
         }
     }
-    status::draw(
-        buf,
-        layout::status(area),
-        model,
-        app,
-        timeline,
-        &mut scratch,
-    );
+    let status_line = layout::status(area);
+    status::draw(canvas.buf, status_line, model, app, timeline, canvas.s);
     if let Some(c) = &app.chooser {
-        chooser::draw(buf, content, app, c, &mut scratch);
+        chooser::draw(canvas.buf, content, app, c, canvas.s);
     }
     if app.help {
-        help::draw(buf, area, app);
+        help::draw(canvas.buf, area, app);
+    }
+}
+
+/// What every screen draws with: the frame's buffer, the model and the app it shows (and the
+/// app's theme), and the frame's one scratch string, which numbers and titles are formatted
+/// into rather than a `String` per cell.
+struct Canvas<'f> {
+    buf: &'f mut Buffer,
+    model: &'f Model,
+    app: &'f App,
+    theme: &'f Theme,
+    s: &'f mut String,
+}
+
+impl<'f> Canvas<'f> {
+    /// Its parts, for a draw function to name.
+    fn parts(
+        self,
+    ) -> (
+        &'f mut Buffer,
+        &'f Model,
+        &'f App,
+        &'f Theme,
+        &'f mut String,
+    ) {
+        (self.buf, self.model, self.app, self.theme, self.s)
+    }
+
+    /// The same canvas for one screen's draw, handed back when it returns.
+    fn reborrow(&mut self) -> Canvas<'_> {
+        Canvas {
+            buf: self.buf,
+            model: self.model,
+            app: self.app,
+            theme: self.theme,
+            s: self.s,
+        }
     }
 }
 

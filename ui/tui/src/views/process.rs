@@ -4,26 +4,26 @@
 //! frame's scratch string: nothing is allocated per frame.
 
 use super::text::{cell, fill};
+use super::Canvas;
 use super::{flags, popup_block, wrap};
 use crate::format;
 use crate::layout;
 use crate::rows::{process_figures, ring_figures, Figures};
-use crate::App;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::{Clear, Widget};
 use std::fmt::Write;
 use uringtop_common::input::OTHER_RINGS;
-use uringtop_common::model::{Model, ProcessState};
+use uringtop_common::model::ProcessState;
 
 /// Width of the field names, then the values.
 const LABEL: u16 = 10;
 /// Lines of the command line at most; the rest is cut with `…`.
 const CMDLINE_LINES: usize = 3;
 
-pub fn draw(buf: &mut Buffer, area: Rect, model: &Model, app: &App, pid: u32, s: &mut String) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect, pid: u32) {
+    let (buf, model, _, theme, s) = c.parts();
     let Some(p) = model.process(pid) else {
         let popup = layout::popup(area, 60, 5);
         Clear.render(popup, buf);

@@ -1,16 +1,15 @@
 //! The request view: one ring's SQE/CQE pairs as they stream in, newest first.
 
-use super::request_table::{self, Columns};
+use super::request_table::{self, figure, Columns};
 use super::text::line;
+use super::Canvas;
 use super::{empty_message, flags, ring_label};
 use crate::app::SourceKind;
 use crate::column_choice::REQUESTS;
-use crate::columns::Fit;
 use crate::format;
 use crate::layout;
 use crate::request_screen::RequestScreen;
 use crate::App;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::fmt::Write;
 use uringtop_common::input::{ExecPath, Request};
@@ -18,97 +17,59 @@ use uringtop_common::model::Model;
 use uringtop_common::names::opcode_name;
 use uringtop_common::request_fields as fields;
 
-const RIGHT: [bool; REQUESTS.len()] = [
-    false, true, false, true, true, true, false, true, false, true, false, false,
-];
-const COLUMNS: [Fit; REQUESTS.len()] = [
-    Fit::new(15, 0, false),
-    Fit::new(7, 2, false),
-    Fit::new(12, 0, false),
-    Fit::new(7, 1, false),
-    Fit::new(10, 2, false),
-    Fit::new(7, 1, false),
-    Fit::new(10, 3, false),
-    Fit::new(18, 2, false),
-    Fit::new(14, 0, true),
-    Fit::new(8, 0, false),
-    Fit::new(8, 1, false),
-    // The most telling argument (a path, an address, what the fd is): takes the spare width,
-    // on terminals wide enough for every other column (143 columns).
-    Fit::new(16, 3, true),
-];
-
-pub fn draw(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &RequestScreen,
-    s: &mut String,
-) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect, screen: &RequestScreen) {
+    let (app, theme) = (c.app, c.theme);
     let l = layout::table(area);
-    title(s, model, app, screen);
-    line(buf, l.title, s, theme.title);
-    let columns = Columns::place(
-        &REQUESTS,
-        &RIGHT,
-        &COLUMNS,
-        &app.columns.requests,
-        area.width,
-    );
-    request_table::header(buf, l.header, &columns, theme);
+    title(c.s, c.model, app, screen);
+    line(c.buf, l.title, c.s, theme.title);
+    let columns = Columns::place(&REQUESTS, &app.columns.requests, area.width);
+    request_table::header(c.buf, l.header, &columns, theme);
     if screen.list.seqs.is_empty() && !screen.query.is_empty() {
-        s.clear();
+        c.s.clear();
         let _ = write!(
-            s,
+            c.s,
             "no request of {} matches \"{}\"",
             ring_label(screen.filter.ring),
             screen.query.text()
         );
-        return empty_message(buf, l.body, s, "Esc clears the filter; / changes it", theme);
+        return empty_message(
+            c.buf,
+            l.body,
+            c.s,
+            "Esc clears the filter; / changes it",
+            theme,
+        );
     }
     if screen.list.seqs.is_empty() {
-        s.clear();
+        c.s.clear();
         let _ = write!(
-            s,
+            c.s,
             "waiting for requests on {}",
             ring_label(screen.filter.ring)
         );
         if let Some(op) = screen.filter.opcode {
-            let _ = write!(s, " ({} only)", opcode_name(op));
+            let _ = write!(c.s, " ({} only)", opcode_name(op));
         }
         let why = match app.config.source {
             SourceKind::Live => "the probe streams this ring's requests while this view is open",
             SourceKind::Recording => "the recording holds no requests of this ring so far",
         };
-        return empty_message(buf, l.body, s, why, theme);
+        return empty_message(c.buf, l.body, c.s, why, theme);
     }
-    request_table::rows(
-        buf,
-        l.body,
-        &columns,
-        &screen.list,
-        model,
-        theme,
-        s,
-        |s, column, r| {
-            if request_cell(s, column, r, app.config.utc_offset_s) {
-                theme.bad
-            } else {
-                theme.ring
-            }
-        },
-    );
+    request_table::rows(c, l.body, &columns, &screen.list, |s, column, r| {
+        if request_cell(s, column, r, app.config.utc_offset_s) {
+            theme.bad
+        } else {
+            theme.ring
+        }
+    });
 }
 
 /// One cell of a request row; true when it shows a failure.
 fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -> bool {
     match column {
         0 => fields::time(s, r.time_ns, utc_offset_s),
-        1 => {
-            let _ = write!(s, "{}", r.tid);
-        }
+        1 => figure(s, r.tid),
         2 => {
             s.push_str(&fields::opcode(r));
             // The n-th CQE of a request that posts several (multishot, SEND_ZC).
@@ -116,15 +77,9 @@ fn request_cell(s: &mut String, column: usize, r: &Request, utc_offset_s: i64) -
                 let _ = write!(s, " {cqe}");
             }
         }
-        3 => {
-            let _ = write!(s, "{}", fields::fd(r));
-        }
-        4 => {
-            let _ = write!(s, "{}", r.off);
-        }
-        5 => {
-            let _ = write!(s, "{}", r.len);
-        }
+        3 => figure(s, fields::fd(r)),
+        4 => figure(s, r.off),
+        5 => figure(s, r.len),
         6 => flags::short_sqe(s, r.sqe_flags),
         7 => {
             let _ = write!(s, "{:#x}", r.user_data);

@@ -3,9 +3,10 @@
 
 use super::request_table::{self, Columns};
 use super::text::{cell, fill, line};
+use super::Canvas;
 use super::{empty_message, histogram, register_line, registered, ring_label, sparkline};
-use crate::column_choice::RING;
-use crate::columns::{Fit, HIDDEN};
+use crate::column_choice::{TableColumn, RING};
+use crate::columns::HIDDEN;
 use crate::format;
 use crate::layout;
 use crate::ring_screen::RingScreen;
@@ -18,52 +19,26 @@ use ratatui::widgets::{Block, Widget};
 use std::fmt::Write;
 use uringtop_common::input::OTHER_RINGS;
 use uringtop_common::latency::LatencySummary;
-use uringtop_common::model::{counters, Model, OpState, ProcessState, RingState};
+use uringtop_common::model::{counters, OpState, ProcessState, RingState};
 use uringtop_common::names::{errno_name, opcode_name, setup_flag_names};
 use uringtop_common::verdict::Action;
 
-/// OP and ERRORS (a list of errnos) read left to right; the figures right-aligned.
-const RIGHT: [bool; RING.len()] = [
-    false, true, true, false, true, true, true, true, true, true, true, true, true,
-];
 /// The policy's columns (LOG, DENY, KILL): only with a policy.
 const VERDICT_COLUMNS: std::ops::RangeInclusive<usize> = 5..=7;
-const COLUMNS: [Fit; RING.len()] = [
-    Fit::new(14, 0, false),
-    Fit::new(7, 0, false),
-    Fit::new(8, 1, false),
-    Fit::new(14, 0, true),
-    Fit::new(6, 1, false),
-    Fit::new(6, 1, false),
-    Fit::new(6, 1, false),
-    Fit::new(6, 1, false),
-    Fit::new(6, 2, false),
-    Fit::new(7, 1, false),
-    Fit::new(7, 2, false),
-    Fit::new(7, 0, false),
-    Fit::new(7, 1, false),
-];
 
 /// The opcode table's columns, without the verdict ones when no policy is loaded.
-fn columns(policy: bool) -> [Fit; RING.len()] {
-    let mut c = COLUMNS;
+fn columns(policy: bool) -> [TableColumn; RING.len()] {
+    let mut c = RING;
     if !policy {
         for i in VERDICT_COLUMNS {
-            c[i].priority = HIDDEN;
+            c[i].fit.priority = HIDDEN;
         }
     }
     c
 }
 
-pub fn draw(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &RingScreen,
-    s: &mut String,
-) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect, screen: &RingScreen) {
+    let (buf, model, app, theme, s) = c.parts();
     let l = layout::ring(
         area,
         screen.ops.len(),
@@ -89,13 +64,8 @@ pub fn draw(
     if let Some(reg) = &ring.info.registered {
         registered::line(buf, l.registered, reg, theme, s);
     }
-    let columns = Columns::place(
-        &RING,
-        &RIGHT,
-        &columns(app.config.policy.is_some()),
-        &app.columns.ring,
-        area.width,
-    );
+    let catalogue = columns(app.config.policy.is_some());
+    let columns = Columns::place(&catalogue, &app.columns.ring, area.width);
     request_table::header(buf, l.ops_header, &columns, theme);
     if screen.ops.is_empty() {
         cell(
@@ -124,7 +94,7 @@ pub fn draw(
                 Some(mark) if !selected => style.patch(mark),
                 _ => style,
             };
-            cell(buf, area.x + x, y, w, s, style, RIGHT[column]);
+            cell(buf, area.x + x, y, w, s, style, columns.right(column));
         }
     }
     let selected_op = screen.selected.and_then(|op| ring.ops.get(&op));

@@ -3,24 +3,15 @@
 
 use super::popup_block;
 use super::text::{cell, fill};
+use super::Canvas;
 use crate::layout;
 use crate::signals::{SignalScreen, SIGNALS};
-use crate::App;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Clear, Widget};
 use std::fmt::Write;
-use uringtop_common::model::Model;
 
-pub fn draw(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &SignalScreen,
-    s: &mut String,
-) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect, screen: &SignalScreen) {
+    let (buf, model, _, theme, s) = c.parts();
     // Target, blank, the signals, blank, the question or the keys.
     let height = SIGNALS.len() as u16 + 6;
     let popup = layout::popup(area, 64, height);

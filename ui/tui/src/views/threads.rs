@@ -2,14 +2,13 @@
 //! was open; below, what is counted per thread and what is not.
 
 use super::text::{cell, fill, line};
+use super::Canvas;
 use super::{empty_message, wrap};
 use crate::columns::{fit, Fit};
 use crate::format;
 use crate::layout;
 use crate::thread_screen::{Listing, ThreadRow, ThreadScreen};
 use crate::threads::Role;
-use crate::App;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::fmt::Write;
 use uringtop_common::model::Model;
@@ -38,15 +37,8 @@ const LIVE_SOURCE: &str = "Threads: /proc/PID/task, read every second.";
 const RECORDING_SOURCE: &str = "A recording: the threads its streamed requests name (names are \
      not recorded, and /proc is this machine's present).";
 
-pub fn draw(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &ThreadScreen,
-    s: &mut String,
-) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect, screen: &ThreadScreen) {
+    let (buf, model, _, theme, s) = c.parts();
     let l = layout::threads(area);
     title(s, model, screen);
     line(buf, l.title, s, theme.title);

@@ -1,105 +1,61 @@
 //! The violations view: the policy's recent verdicts other than allow, newest first, with the
 //! rule that decided; above them, what the kernel itself refused.
 
-use super::request_table::{self, Columns};
+use super::request_table::{self, figure, Columns};
 use super::text::line;
+use super::Canvas;
 use super::{empty_message, kernel_denials};
 use crate::column_choice::VIOLATIONS;
-use crate::columns::Fit;
 use crate::format;
 use crate::layout;
 use crate::policy::PolicyLabel;
 use crate::violation_screen::ViolationScreen;
 use crate::App;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::fmt::Write;
 use uringtop_common::input::{Request, OTHER_RINGS};
 use uringtop_common::model::Model;
 use uringtop_common::request_fields as fields;
 
-const RIGHT: [bool; VIOLATIONS.len()] = [false, false, true, false, true, true, true, false, false];
-const COLUMNS: [Fit; VIOLATIONS.len()] = [
-    Fit::new(15, 0, false),
-    Fit::new(18, 0, false),
-    Fit::new(5, 1, false),
-    Fit::new(12, 0, false),
-    Fit::new(7, 2, false),
-    Fit::new(10, 3, false),
-    Fit::new(7, 3, false),
-    Fit::new(10, 0, false),
-    Fit::new(14, 0, true),
-];
-
-pub fn draw(
-    buf: &mut Buffer,
-    area: Rect,
-    model: &Model,
-    app: &App,
-    screen: &ViolationScreen,
-    s: &mut String,
-) {
-    let theme = &app.config.theme;
+pub fn draw(c: Canvas, area: Rect, screen: &ViolationScreen) {
+    let (app, theme) = (c.app, c.theme);
     let l = layout::violations(area);
-    title(s, model, app, screen);
-    line(buf, l.title, s, theme.title);
-    kernel_denials::draw(buf, l.kernel, model, theme, s);
-    let columns = Columns::place(
-        &VIOLATIONS,
-        &RIGHT,
-        &COLUMNS,
-        &app.columns.violations,
-        area.width,
-    );
-    request_table::header(buf, l.header, &columns, theme);
+    title(c.s, c.model, app, screen);
+    line(c.buf, l.title, c.s, theme.title);
+    kernel_denials::draw(c.buf, l.kernel, c.model, theme, c.s);
+    let columns = Columns::place(&VIOLATIONS, &app.columns.violations, area.width);
+    request_table::header(c.buf, l.header, &columns, theme);
     if screen.list.seqs.is_empty() {
         return empty_message(
-            buf,
+            c.buf,
             l.body,
             "no policy violation so far",
             "SQEs the policy logs, denies or kills appear here as they happen",
             theme,
         );
     }
-    request_table::rows(
-        buf,
-        l.body,
-        &columns,
-        &screen.list,
-        model,
-        theme,
-        s,
-        |s, column, r| {
-            violation_cell(s, column, r, app);
-            match column {
-                7 => theme
-                    .ring
-                    .patch(theme.verdict(r.verdict.unwrap_or_default().action)),
-                _ => theme.ring,
-            }
-        },
-    );
+    request_table::rows(c, l.body, &columns, &screen.list, |s, column, r| {
+        violation_cell(s, column, r, app);
+        match column {
+            7 => theme
+                .ring
+                .patch(theme.verdict(r.verdict.unwrap_or_default().action)),
+            _ => theme.ring,
+        }
+    });
 }
 
 fn violation_cell(s: &mut String, column: usize, r: &Request, app: &App) {
     let verdict = r.verdict.unwrap_or_default();
     match column {
         0 => fields::time(s, r.time_ns, app.config.utc_offset_s),
-        1 => process(s, &r.comm, r.pid, usize::from(COLUMNS[1].width)),
+        1 => process(s, &r.comm, r.pid, usize::from(VIOLATIONS[1].fit.width)),
         2 if r.ring == OTHER_RINGS => s.push_str("other"),
-        2 => {
-            let _ = write!(s, "{}", r.ring);
-        }
+        2 => figure(s, r.ring),
         3 => s.push_str(&fields::opcode(r)),
-        4 => {
-            let _ = write!(s, "{}", fields::fd(r));
-        }
-        5 => {
-            let _ = write!(s, "{}", r.off);
-        }
-        6 => {
-            let _ = write!(s, "{}", r.len);
-        }
+        4 => figure(s, fields::fd(r)),
+        5 => figure(s, r.off),
+        6 => figure(s, r.len),
         7 => s.push_str(fields::verdict_word(&verdict)),
         _ => rule(s, verdict.rule, app.config.policy.as_ref()),
     }
