@@ -132,69 +132,57 @@ fn main() {
     let fifty = policy::parse(&policies::fifty_rules()).expect("the benchmark policy parses");
     let with_args = policy::parse(&policies::fifty_rules_with_arguments())
         .expect("the benchmark policy with argument rules parses");
-    ratio(
-        "aggregation (counters, errors, latency) / untraced",
-        Flood::Nops,
-        pairs,
-        secs,
-        &Side::Untraced,
-        &traced(false, None),
-    );
-    ratio(
-        "aggregation + streaming every request / untraced",
-        Flood::Nops,
-        pairs,
-        secs,
-        &Side::Untraced,
-        &traced(true, None),
-    );
-    ratio(
-        "aggregation + 50-rule policy / untraced",
-        Flood::Nops,
-        pairs,
-        secs,
-        &Side::Untraced,
-        &traced(false, Some(&fifty)),
-    );
-    ratio(
-        "aggregation + 50-rule policy / aggregation (target >= 0.90)",
-        Flood::Nops,
-        pairs,
-        secs,
-        &traced(false, None),
-        &traced(false, Some(&fifty)),
-    );
-    ratio(
-        "aggregation + 50 rules, 30 on arguments / aggregation (target >= 0.90)",
-        Flood::Nops,
-        pairs,
-        secs,
-        &traced(false, None),
-        &traced(false, Some(&with_args)),
-    );
-    ratio(
-        "aggregation + 50 rules, 30 on arguments / + 50-rule policy",
-        Flood::Nops,
-        pairs,
-        secs,
-        &traced(false, Some(&fifty)),
-        &traced(false, Some(&with_args)),
-    );
+    let untraced = Side::Untraced;
+    let aggregation = traced(false, None);
+    let streaming = traced(true, None);
+    let fifty_rules = traced(false, Some(&fifty));
+    let argument_rules = traced(false, Some(&with_args));
+    // What each line compares: the ratio measured / base of its flood's throughput.
+    let nops: [(&str, &Side, &Side); 6] = [
+        (
+            "aggregation (counters, errors, latency) / untraced",
+            &untraced,
+            &aggregation,
+        ),
+        (
+            "aggregation + streaming every request / untraced",
+            &untraced,
+            &streaming,
+        ),
+        (
+            "aggregation + 50-rule policy / untraced",
+            &untraced,
+            &fifty_rules,
+        ),
+        (
+            "aggregation + 50-rule policy / aggregation (target >= 0.90)",
+            &aggregation,
+            &fifty_rules,
+        ),
+        (
+            "aggregation + 50 rules, 30 on arguments / aggregation (target >= 0.90)",
+            &aggregation,
+            &argument_rules,
+        ),
+        (
+            "aggregation + 50 rules, 30 on arguments / + 50-rule policy",
+            &fifty_rules,
+            &argument_rules,
+        ),
+    ];
+    for (name, base, measured) in nops {
+        ratio(name, Flood::Nops, pairs, secs, base, measured);
+    }
     println!("OPENAT flood (a missing path, inline ENOENT), the same way:");
-    ratio(
-        "aggregation / untraced",
-        Flood::Openats,
-        pairs,
-        secs,
-        &Side::Untraced,
-        &traced(false, None),
-    );
-    ratio(
-        "aggregation + 50 rules, 16 on paths (32 patterns) / aggregation",
-        Flood::Openats,
-        pairs,
-        secs,
-        &traced(false, None),
-        &traced(false, Some(&with_args)),
-    );
+    let openats: [(&str, &Side, &Side); 2] = [
+        ("aggregation / untraced", &untraced, &aggregation),
+        (
+            "aggregation + 50 rules, 16 on paths (32 patterns) / aggregation",
+            &aggregation,
+            &argument_rules,
+        ),
+    ];
+    for (name, base, measured) in openats {
+        ratio(name, Flood::Openats, pairs, secs, base, measured);
+    }
 }

@@ -95,12 +95,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let Some(variant) = std::env::args().nth(1) else {
-        eprintln!("usage: arg_capture_cost NO_USER_MEM.bpf.o");
-        std::process::exit(2);
-    };
+    let (_, variant) =
+        uringtop_tests::command_line::bpf_object("arg_capture_cost NO_USER_MEM.bpf.o");
     uringtop_tests::cpu::pin_to_cpu(0);
-    let variant = std::fs::read(&variant).unwrap_or_else(|e| panic!("{variant}: {e}"));
     let committed = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../probe/bpf/uringtop.bpf.o"

@@ -8,10 +8,7 @@
 use std::time::Duration;
 
 fn main() {
-    let wait: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let wait: u64 = uringtop_tests::command_line::number(1, 3);
     eprintln!(
         "args_workload: pid {}, starting in {wait} s",
         std::process::id()

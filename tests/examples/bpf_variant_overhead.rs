@@ -11,12 +11,9 @@ fn flood() -> f64 {
 }
 
 fn main() {
-    let Some(path) = std::env::args().nth(1) else {
-        eprintln!("usage: bpf_variant_overhead OBJECT.bpf.o");
-        std::process::exit(2);
-    };
+    let (path, bytes) =
+        uringtop_tests::command_line::bpf_object("bpf_variant_overhead OBJECT.bpf.o");
     uringtop_tests::cpu::pin_to_cpu(0);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut ratios = vec![];
     // Alternate which side goes first (ABBA), as the overhead bench does.
     for pair in 0..11 {

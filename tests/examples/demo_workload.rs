@@ -6,10 +6,7 @@ use std::time::{Duration, Instant};
 use uringtop_tests::workloads;
 
 fn main() {
-    let secs: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
+    let secs: u64 = uringtop_tests::command_line::number(1, 30);
     // Said first, so a second terminal can follow it: `uringtop --pid PID`.
     println!(
         "demo_workload: pid {}, running for {secs} s (uringtop --pid {} shows only it)",

@@ -10,10 +10,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let secs: u64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(7);
+    let secs: u64 = uringtop_tests::command_line::number(1, 7);
     let until = Instant::now() + Duration::from_secs(secs);
     let file = tempfile::tempfile().expect("a scratch file");
     let fd = types::Fd(file.as_raw_fd());

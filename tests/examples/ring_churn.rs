@@ -4,9 +4,8 @@
 //!
 //!   cargo run --release -p uringtop-tests --example ring_churn -- 100000 [PROCESSES]
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let rings: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let processes: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1).max(1);
+    let rings: usize = uringtop_tests::command_line::number(1, 100_000);
+    let processes: usize = uringtop_tests::command_line::number(2, 1).max(1);
     println!(
         "pid {}: {rings} rings over {processes} processes",
         std::process::id()

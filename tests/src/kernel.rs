@@ -17,6 +17,12 @@ pub fn version() -> (u32, u32) {
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
+/// Whether the kernel has registered-buffer forms of vectored I/O (READV_FIXED: Linux 6.15+),
+/// which the probe judges as registered buffers.
+pub fn vectored_fixed() -> bool {
+    version() >= (6, 15)
+}
+
 /// Whether the kernel has `feature`, which io_uring gained in Linux `since` (major, minor).
 /// When it does not, says so on stderr (past libtest's capture) and returns false: the test
 /// returns early.

@@ -4,6 +4,7 @@
 //! probe tests can assert the probe's counters exactly; [`privilege`] decides
 //! what a test does when it lacks root or an external tool.
 
+pub mod command_line;
 pub mod cpu;
 pub mod http;
 pub mod kernel;

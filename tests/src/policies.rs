@@ -1,6 +1,60 @@
-//! Policies for benchmarks and tests.
+//! Policies for benchmarks and tests, and the verdict counts the policy tests expect of them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+
+use uringtop_common::input::Sample;
+use uringtop_common::policy::{self, Policy};
+use uringtop_common::verdict::VerdictCounts;
+
+/// A test's policy `text`, parsed; a mistake in it panics with the parser's positioned error
+/// and the text, so the line it points at can be read.
+pub fn parsed(text: &str) -> Policy {
+    policy::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+/// Verdict counts as the policy tests write what they expect: allowed, logged, denied and
+/// would-kill, none refused by the kernel (a test that expects those adds them).
+pub fn counts(allow: u64, log: u64, deny: u64, kill: u64) -> VerdictCounts {
+    VerdictCounts {
+        allow,
+        log,
+        deny,
+        kill,
+        denied_by_kernel: 0,
+    }
+}
+
+/// Adds `rows` of verdicts into `out`, summed per key.
+pub fn add_verdicts<K: Ord>(
+    out: &mut BTreeMap<K, VerdictCounts>,
+    rows: impl IntoIterator<Item = (K, VerdictCounts)>,
+) {
+    for (key, v) in rows {
+        let sum = out.entry(key).or_default();
+        *sum = sum.saturating_add(&v);
+    }
+}
+
+/// Verdicts per (ring, opcode) summed over the rings, per opcode.
+pub fn per_opcode<R, O: Ord>(
+    verdicts: BTreeMap<(R, O), VerdictCounts>,
+) -> BTreeMap<O, VerdictCounts> {
+    let mut out = BTreeMap::new();
+    add_verdicts(&mut out, verdicts.into_iter().map(|((_, op), v)| (op, v)));
+    out
+}
+
+/// The verdicts in a probe's `sample` of process `pid`, per (ring, opcode number).
+pub fn sample_verdicts(sample: &Sample, pid: u32) -> BTreeMap<(u32, u8), VerdictCounts> {
+    let mut out = BTreeMap::new();
+    let rows = sample.ops.iter().filter(|o| o.pid == pid);
+    add_verdicts(
+        &mut out,
+        rows.map(|o| ((o.ring, o.opcode), o.counters.verdicts)),
+    );
+    out
+}
 
 /// A 50-rule policy of the kind a fleet might load: 47 rules about other programs (names, pids,
 /// uids, opcode lists, flag conditions), then three that apply to every process. One of those

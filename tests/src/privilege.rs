@@ -17,6 +17,24 @@ use std::path::{Path, PathBuf};
 /// What the probe needs: loading BPF programs and attaching to tracepoints.
 const ROOT_REASON: &str = "root (CAP_BPF + CAP_PERFMON)";
 
+/// The name of the function it is written in: a test's name for the messages of [`require_root`],
+/// [`skip`] and the like, derived so that it cannot go stale when the test is renamed.
+#[macro_export]
+macro_rules! test_name {
+    () => {{
+        fn here() {}
+        $crate::privilege::enclosing_function(::std::any::type_name_of_val(&here))
+    }};
+}
+
+/// The function `here`'s path names as its enclosing one (`crate::module::test::here` -> `test`),
+/// past the closures it may be written in.
+pub fn enclosing_function(here: &'static str) -> &'static str {
+    here.rsplit("::")
+        .find(|part| *part != "here" && *part != "{{closure}}")
+        .unwrap_or(here)
+}
+
 /// Whether `test_name` may run with the privileges it needs.
 ///
 /// Returns true when the process runs as euid 0. Otherwise panics when
@@ -137,6 +155,13 @@ fn take_from(dir: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_knows_its_own_name() {
+        assert_eq!(crate::test_name!(), "a_test_knows_its_own_name");
+        let in_a_closure = || crate::test_name!();
+        assert_eq!(in_a_closure(), "a_test_knows_its_own_name");
+    }
 
     #[test]
     fn satisfied_requirement_runs_the_test() {

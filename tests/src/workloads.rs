@@ -37,7 +37,8 @@ pub use basic::{
     MISSING_PATH,
 };
 pub use child::{
-    run_in_child, run_in_child_with_timeout, slowdown, start_in_child, RunningChild, CHILD_TIMEOUT,
+    run_in_child, run_in_child_with_timeout, slowdown, start_in_child, wait_status_in_child,
+    RunningChild, CHILD_TIMEOUT,
 };
 pub use churn::{process_churn, ring_churn, ring_churn_mixed, ring_pause_resume};
 pub use expected::{Expected, OpExpect, SqeExpect};

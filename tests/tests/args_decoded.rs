@@ -10,6 +10,7 @@ use support::observe;
 use uringtop_common::args::result::decode_result;
 use uringtop_common::args::{args_json, args_text, SqeSource};
 use uringtop_common::input::ExecPath;
+use uringtop_tests::test_name;
 use uringtop_tests::workloads::{self, PATH_CUT};
 
 /// `want` with `<*>` standing for "what this fd was, whichever state it was caught in" (a socket
@@ -30,7 +31,7 @@ fn matches(got: &str, want: &str) -> bool {
 fn every_argument_is_decoded_exactly() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().to_path_buf();
-    let Some(o) = observe("every_argument_is_decoded_exactly", true, move || {
+    let Some(o) = observe(test_name!(), true, move || {
         workloads::decoded_args(&path, Duration::from_secs(1))
     }) else {
         return;

@@ -4,18 +4,22 @@
 //! runs the command with uringtop judging instead. This suite runs on the host and on every
 //! kernel of the CI matrix (.ci/test-other-kernel): each kernel checks what it can do.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::{load_with_policy, NO_POLICY_HERE};
 use uringtop_common::input::Sample;
-use uringtop_common::policy;
 use uringtop_common::report::{OpReport, ProcessReport, Report};
 use uringtop_common::verdict::VerdictCounts;
-use uringtop_probe::ProbeError;
+use uringtop_tests::kernel;
+use uringtop_tests::policies::{counts, parsed, per_opcode, sample_verdicts};
 use uringtop_tests::privilege::{require_root, skip};
+use uringtop_tests::test_name;
 use uringtop_tests::workloads::{self, SELECTED_RING_FD};
 
 /// Set in the command `uringtop run` starts (this test binary again): where the command writes
@@ -36,78 +40,15 @@ fn alone() -> MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn counts(allow: u64, log: u64, deny: u64, kill: u64) -> VerdictCounts {
-    VerdictCounts {
-        allow,
-        log,
-        deny,
-        kill,
-        denied_by_kernel: 0,
-    }
-}
-
-/// The running kernel's (major, minor).
-fn kernel_version() -> (u32, u32) {
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let mut parts = release
-        .trim()
-        .split(|c: char| !c.is_ascii_digit())
-        .map(|p| p.parse::<u32>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
-}
-
 /// Runs `workload` in a forked child and waits (at most 20 s); true when it returned Ok.
 fn in_child(workload: impl FnOnce() -> anyhow::Result<()>) -> (u32, bool) {
-    // SAFETY: the child makes system calls (io_uring, files, sockets) and leaves with _exit.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
-    if pid == 0 {
-        let ok = match workload() {
-            Ok(()) => true,
-            Err(e) => {
-                eprintln!("workload: {e:#}");
-                false
-            }
-        };
-        // SAFETY: ends the child without the parent's destructors.
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-    }
-    let deadline = Instant::now() + Duration::from_secs(20 * u64::from(workloads::slowdown()));
-    loop {
-        let mut status = 0;
-        // SAFETY: waits for our own child.
-        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
-            return (
-                pid as u32,
-                libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-            );
-        }
-        if Instant::now() > deadline {
-            // SAFETY: our own child, not reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("the workload did not end");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// How the probe refuses a policy on a kernel where it cannot judge SQEs as they are submitted
-/// (`uringtop check`: policy verdicts unavailable; before Linux 6.0).
-const NO_POLICY_HERE: &str = "policies need Linux 6.0 or newer";
-
-/// The probe loaded with `policy`, or None (saying NOT RUN) on a kernel whose probe refuses
-/// policies, after checking it refuses them in plain words.
-fn load_judging(test: &str, policy: &policy::Policy) -> Option<uringtop_probe::Probe> {
-    match uringtop_probe::Probe::load_with_policy(&policy.compile(false)) {
-        Ok(probe) => Some(probe),
-        Err(e @ ProbeError::PolicyUnavailable) => {
-            let text = e.to_string();
-            assert!(text.starts_with(NO_POLICY_HERE), "{text}");
-            eprintln!("NOT RUN {test}: {text}");
-            None
-        }
-        Err(e) => panic!("loading the probe: {e}"),
-    }
+    let timeout = Duration::from_secs(20 * u64::from(workloads::slowdown()));
+    let (pid, status) = workloads::wait_status_in_child(timeout, workload)
+        .unwrap_or_else(|e| panic!("the workload: {e:#}"));
+    (
+        pid,
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    )
 }
 
 /// Loads the probe with `text` as policy, runs `workload` in a child, and returns the child's
@@ -117,21 +58,10 @@ fn judged(
     text: &str,
     workload: impl FnOnce() -> anyhow::Result<()>,
 ) -> Option<(u32, Sample)> {
-    let policy = policy::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let mut probe = load_judging(test, &policy)?;
+    let mut probe = load_with_policy(test, &parsed(text), false)?;
     let (pid, ok) = in_child(workload);
     assert!(ok, "the workload failed (its error is above)");
     Some((pid, probe.sample().expect("sample")))
-}
-
-/// Verdicts per (ring, opcode) of one process.
-fn verdicts(sample: &Sample, pid: u32) -> BTreeMap<(u32, u8), VerdictCounts> {
-    let mut out: BTreeMap<(u32, u8), VerdictCounts> = BTreeMap::new();
-    for o in sample.ops.iter().filter(|o| o.pid == pid) {
-        let e = out.entry((o.ring, o.opcode)).or_default();
-        *e = e.saturating_add(&o.counters.verdicts);
-    }
-    out
 }
 
 const NOP: u8 = 0;
@@ -141,7 +71,7 @@ const SETUP_CLAMP: u32 = 1 << 4;
 
 #[test]
 fn two_rings_of_one_process_get_different_rules() {
-    if !require_root("two_rings_of_one_process_get_different_rules") {
+    if !require_root(test_name!()) {
         return;
     }
     let _turn = alone();
@@ -149,16 +79,13 @@ fn two_rings_of_one_process_get_different_rules() {
         "[[rule]]\nname = \"the selected ring\"\nring_fd = {SELECTED_RING_FD}\nops = [\"NOP\"]\naction = \"deny\"\n\n\
          [[rule]]\nname = \"clamped rings\"\nsetup_flags = [\"CLAMP\"]\nops = [\"NOP\"]\naction = \"log\"\n"
     );
-    let Some((pid, sample)) = judged(
-        "two_rings_of_one_process_get_different_rules",
-        &text,
-        workloads::rings_with_different_rules,
-    ) else {
+    let Some((pid, sample)) = judged(test_name!(), &text, workloads::rings_with_different_rules)
+    else {
         return;
     };
     let rings: Vec<_> = sample.rings.iter().filter(|r| r.pid == pid).collect();
     assert_eq!(rings.len(), 3, "{rings:#?}");
-    let v = verdicts(&sample, pid);
+    let v = sample_verdicts(&sample, pid);
     for ring in rings {
         let want = if ring.fd == Some(SELECTED_RING_FD) {
             counts(0, 0, 3, 0)
@@ -172,7 +99,12 @@ fn two_rings_of_one_process_get_different_rules() {
     assert_eq!(sample.rule_hits, Some(vec![3, 2]));
 }
 
-const ARGUMENT_POLICY: &str = r#"
+/// The rules on SQE arguments: judged by the probe in [`socket_and_open_arguments_are_judged`],
+/// and part of [`RUN_POLICY`], which the kernel enforces on 7.0+. A macro because `concat!`,
+/// which puts each policy together, takes literals and not constants.
+macro_rules! argument_rules {
+    () => {
+        r#"
 [[rule]]
 name = "no IPv6"
 socket_domains = ["AF_INET6"]
@@ -182,65 +114,58 @@ action = "deny"
 name = "no creating files"
 open_flags_any = ["O_CREAT"]
 action = "deny"
+"#
+    };
+}
 
+const ARGUMENT_POLICY: &str = concat!(
+    argument_rules!(),
+    r#"
 [[rule]]
 name = "datagrams"
 socket_types = ["SOCK_DGRAM"]
 action = "log"
-"#;
+"#
+);
 
 #[test]
 fn socket_and_open_arguments_are_judged() {
-    if !require_root("socket_and_open_arguments_are_judged") {
+    if !require_root(test_name!()) {
         return;
     }
     let _turn = alone();
     let dir = tempfile::tempdir().expect("tempdir");
-    let Some((pid, sample)) = judged(
-        "socket_and_open_arguments_are_judged",
-        ARGUMENT_POLICY,
-        || {
-            let results = workloads::socket_and_open(dir.path())?;
-            // Nothing is installed in the kernel here: the probe only judges.
-            anyhow::ensure!(results.iter().all(|&(_, res)| res != EACCES), "{results:?}");
-            Ok(())
-        },
-    ) else {
+    let Some((pid, sample)) = judged(test_name!(), ARGUMENT_POLICY, || {
+        let results = workloads::socket_and_open(dir.path())?;
+        // Nothing is installed in the kernel here: the probe only judges.
+        anyhow::ensure!(results.iter().all(|&(_, res)| res != EACCES), "{results:?}");
+        Ok(())
+    }) else {
         return;
     };
-    let mut by_op: BTreeMap<u8, VerdictCounts> = BTreeMap::new();
-    for ((_, op), c) in verdicts(&sample, pid) {
-        let e = by_op.entry(op).or_default();
-        *e = e.saturating_add(&c);
-    }
+    let by_op = per_opcode(sample_verdicts(&sample, pid));
     assert_eq!(by_op.get(&SOCKET), Some(&counts(1, 1, 1, 0)));
     assert_eq!(by_op.get(&OPENAT), Some(&counts(1, 0, 1, 0)));
     assert_eq!(sample.rule_hits, Some(vec![1, 1, 1]));
 }
 
-const RUN_POLICY: &str = r#"
+const RUN_POLICY: &str = concat!(
+    r#"
 default = "allow"
 
 [[rule]]
 name = "no reads"
 ops = ["READ"]
 action = "deny"
-
-[[rule]]
-name = "no IPv6"
-socket_domains = ["AF_INET6"]
-action = "deny"
-
-[[rule]]
-name = "no creating files"
-open_flags_any = ["O_CREAT"]
-action = "deny"
-
+"#,
+    argument_rules!(),
+    r#"
 [[rule]]
 name = "no personalities"
 register_ops = ["REGISTER_PERSONALITY"]
 action = "deny"
-"#;
+"#
+);
 
 /// The command `uringtop run` starts in [`run_enforces_in_the_kernel_or_says_why_not`]: this
 /// binary again, running only this test, with RESULTS_ENV set. Elsewhere it does nothing.
@@ -367,7 +292,7 @@ fn op_line(ops: &BTreeMap<String, OpReport>, name: &str) -> (u64, u64, VerdictCo
 
 #[test]
 fn run_enforces_in_the_kernel_or_says_why_not() {
-    let test = "run_enforces_in_the_kernel_or_says_why_not";
+    let test = test_name!();
     if !require_root(test) {
         return;
     }
@@ -381,7 +306,7 @@ fn run_enforces_in_the_kernel_or_says_why_not() {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let kernel_enforces = kernel_version() >= (7, 0);
+    let kernel_enforces = kernel::version() >= (7, 0);
     if !kernel_enforces {
         // It says why, names the way out, and starts nothing.
         let refused = uringtop_run(&uringtop, dir.path(), &[], &["true"]);
@@ -394,8 +319,7 @@ fn run_enforces_in_the_kernel_or_says_why_not() {
             assert!(refused.stderr.contains(says), "{says}: {}", refused.stderr);
         }
         assert!(refused.report.is_none());
-        let policy = policy::parse(RUN_POLICY).expect("the run policy parses");
-        if load_judging(test, &policy).is_none() {
+        if load_with_policy(test, &parsed(RUN_POLICY), false).is_none() {
             // Nor can uringtop judge SQEs here: `run --audit` says so and starts nothing.
             let audit = uringtop_run(&uringtop, dir.path(), &["--audit"], &[]);
             assert_eq!(audit.status.code(), Some(1), "{}", audit.stderr);

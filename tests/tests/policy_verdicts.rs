@@ -6,11 +6,13 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
-use std::time::{Duration, Instant};
-use support::{observe_with_policy, Observed};
-use uringtop_common::policy::{self, Policy, SqeFacts};
+use std::time::Duration;
+use support::{load_with_policy, observe_with_policy, Observed};
+use uringtop_common::policy::Policy;
 use uringtop_common::verdict::{Action, VerdictCounts};
+use uringtop_tests::policies::{counts, parsed, per_opcode, sample_verdicts};
 use uringtop_tests::privilege::require_root;
+use uringtop_tests::test_name;
 use uringtop_tests::workloads::{self, Expected};
 
 /// Names the calling (forked, single-threaded) process, as rules match on the process name.
@@ -21,31 +23,6 @@ fn set_process_name(name: &str) -> anyhow::Result<()> {
         anyhow::bail!("prctl(PR_SET_NAME): {}", std::io::Error::last_os_error());
     }
     Ok(())
-}
-
-/// Verdicts per opcode name for the observed process, summed over its rings.
-fn verdicts(o: &Observed) -> BTreeMap<String, VerdictCounts> {
-    let mut out: BTreeMap<String, VerdictCounts> = BTreeMap::new();
-    for ring in &o.process().rings {
-        for op in &ring.ops {
-            let v = op
-                .verdicts
-                .unwrap_or_else(|| panic!("{}: no verdicts with a policy loaded", op.op));
-            let sum = out.entry(op.op.clone()).or_default();
-            *sum = sum.saturating_add(&v);
-        }
-    }
-    out
-}
-
-fn counts(allow: u64, log: u64, deny: u64, kill: u64) -> VerdictCounts {
-    VerdictCounts {
-        allow,
-        log,
-        deny,
-        kill,
-        denied_by_kernel: 0,
-    }
 }
 
 const AUDIT_POLICY: &str = r#"
@@ -88,22 +65,36 @@ fn audited_workload() -> anyhow::Result<Expected> {
 }
 
 fn audit_policy() -> Policy {
-    policy::parse(AUDIT_POLICY).expect("the test policy parses")
+    parsed(AUDIT_POLICY)
+}
+
+/// [`audited_workload`] observed under [`AUDIT_POLICY`], with request records when `records`.
+fn observe_audited(test: &str, records: bool) -> Option<Observed> {
+    observe_with_policy(test, records, Some(&audit_policy()), audited_workload)
+}
+
+/// Observes `workload` run as process `comm` (without request records), judged by the policy
+/// `text` when there is one.
+fn observe_as(
+    test: &str,
+    comm: &'static str,
+    text: Option<&str>,
+    workload: fn() -> anyhow::Result<Expected>,
+) -> Option<Observed> {
+    let policy = text.map(parsed);
+    observe_with_policy(test, false, policy.as_ref(), move || {
+        set_process_name(comm)?;
+        workload()
+    })
 }
 
 #[test]
 fn every_action_is_counted_per_op_and_violations_stream_with_their_rule() {
-    let policy = audit_policy();
-    let Some(o) = observe_with_policy(
-        "every_action_is_counted_per_op_and_violations_stream_with_their_rule",
-        false,
-        Some(policy.compile(false)),
-        audited_workload,
-    ) else {
+    let Some(o) = observe_audited(test_name!(), false) else {
         return;
     };
     o.assert_exact_counts();
-    let v = verdicts(&o);
+    let v = per_opcode(o.verdicts());
     assert_eq!(v["NOP"], counts(16, 5, 0, 0));
     assert_eq!(v["OPENAT"], counts(0, 0, 7, 0));
     // Without --enforce a kill is only reported: the process lived to finish its workload.
@@ -128,92 +119,46 @@ fn every_action_is_counted_per_op_and_violations_stream_with_their_rule() {
 
 #[test]
 fn the_probe_agrees_with_the_reference_evaluator_on_every_request() {
-    let policy = audit_policy();
-    let Some(o) = observe_with_policy(
-        "the_probe_agrees_with_the_reference_evaluator_on_every_request",
-        true,
-        Some(policy.compile(false)),
-        audited_workload,
-    ) else {
+    let Some(o) = observe_audited(test_name!(), true) else {
         return;
     };
     assert_eq!(o.requests.len(), 31, "every request streamed");
-    for r in &o.requests {
-        let facts = SqeFacts {
-            pid: r.pid,
-            uid: 0,
-            comm: r.comm.clone(),
-            setup_flags: 0,
-            opcode: r.opcode,
-            sqe_flags: r.sqe_flags,
-            personality: false,
-            ring_fd: -1,
-            args: Default::default(),
-            mem: Default::default(),
-        };
-        assert_eq!(
-            r.verdict,
-            Some(policy.judge_sqe(&facts)),
-            "{} flags {:#x}",
-            uringtop_common::names::opcode_name(r.opcode),
-            r.sqe_flags
-        );
-    }
+    o.assert_probe_agrees(&audit_policy());
 }
 
-/// Runs `workload` in a forked child named `name` and waits (at most 20 s) for it to end.
-/// Returns the child's wait status: exit code 0 means the workload returned Ok.
-fn run_named_child(name: &'static str, workload: fn() -> anyhow::Result<()>) -> (i32, i32) {
-    // SAFETY: the child makes plain system calls (prctl, io_uring) and leaves with _exit, as
-    // the workloads module documents for forked children of the test binary.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
-    if pid == 0 {
-        let ok = set_process_name(name).and_then(|()| workload()).is_ok();
-        // SAFETY: ends the child without running the parent's destructors.
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+/// The probe enforcing the policy `text`: it kills what the policy says to kill. None when the
+/// test cannot run (see [`load_with_policy`]).
+fn enforcing(test: &str, text: &str) -> Option<uringtop_probe::Probe> {
+    if !require_root(test) {
+        return None;
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let mut status = 0;
-        // SAFETY: waits for our own child.
-        let done = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if done == pid {
-            return (pid, status);
-        }
-        if Instant::now() > deadline {
-            // SAFETY: our own child, not reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("child {name} did not end");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    load_with_policy(test, &parsed(text), true)
 }
 
-/// Some NOPs, then an OPENAT (the victim's offence), then time for the signal to land.
+/// Runs `workload` in a forked child named `name`, gives a kill it earned time to land (0.5 s),
+/// and waits (at most 20 s) for the child to end. Returns the child's pid and wait status: exit
+/// code 0 means the workload returned Ok and the child lived.
+fn run_named_child(name: &'static str, workload: fn() -> anyhow::Result<()>) -> (u32, i32) {
+    workloads::wait_status_in_child(Duration::from_secs(20), || {
+        set_process_name(name)?;
+        workload()?;
+        std::thread::sleep(Duration::from_millis(500));
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("child {name}: {e:#}"))
+}
+
+/// Some NOPs, then an OPENAT (the victim's offence).
 fn nops_then_openat() -> anyhow::Result<()> {
     workloads::nops(1, 4)?;
     workloads::openat_missing(1)?;
-    std::thread::sleep(Duration::from_millis(500));
     Ok(())
 }
 
 #[test]
 fn an_enforced_kill_kills_the_offender_and_nothing_else() {
-    if !require_root("an_enforced_kill_kills_the_offender_and_nothing_else") {
-        return;
-    }
-    let policy =
-        policy::parse("[[rule]]\ncomm = \"urt-victim\"\nops = [\"OPENAT\"]\naction = \"kill\"\n")
-            .unwrap();
-    let options = uringtop_probe::LoadOptions {
-        policy: Some(Box::new(policy.compile(true))),
-        ..Default::default()
-    };
-    let Some(mut probe) = support::load_or_refused(
-        "an_enforced_kill_kills_the_offender_and_nothing_else",
-        &options,
-    ) else {
+    let victim_rule = "[[rule]]\ncomm = \"urt-victim\"\nops = [\"OPENAT\"]\naction = \"kill\"\n";
+    let Some(mut probe) = enforcing(test_name!(), victim_rule) else {
         return;
     };
     let (victim, victim_status) = run_named_child("urt-victim", nops_then_openat);
@@ -227,24 +172,14 @@ fn an_enforced_kill_kills_the_offender_and_nothing_else() {
         "the bystander, same opcodes under another name, finished (wait status {bystander_status:#x})"
     );
     let sample = probe.sample().expect("sample");
-    let ops = |pid: u32| -> BTreeMap<u8, VerdictCounts> {
-        sample
-            .ops
-            .iter()
-            .filter(|o| o.pid == pid)
-            .map(|o| (o.opcode, o.counters.verdicts))
-            .fold(BTreeMap::new(), |mut m, (op, v)| {
-                let e: &mut VerdictCounts = m.entry(op).or_default();
-                *e = e.saturating_add(&v);
-                m
-            })
-    };
+    let ops =
+        |pid: u32| -> BTreeMap<u8, VerdictCounts> { per_opcode(sample_verdicts(&sample, pid)) };
     const NOP: u8 = 0;
     const OPENAT: u8 = 18;
-    let victim_ops = ops(victim as u32);
+    let victim_ops = ops(victim);
     assert_eq!(victim_ops[&NOP], counts(4, 0, 0, 0));
     assert_eq!(victim_ops[&OPENAT], counts(0, 0, 0, 1));
-    let bystander_ops = ops(bystander as u32);
+    let bystander_ops = ops(bystander);
     assert_eq!(bystander_ops[&NOP], counts(4, 0, 0, 0));
     assert_eq!(bystander_ops[&OPENAT], counts(1, 0, 0, 0));
     assert_eq!(sample.rule_hits, Some(vec![1]));
@@ -252,18 +187,11 @@ fn an_enforced_kill_kills_the_offender_and_nothing_else() {
 
 #[test]
 fn register_calls_are_judged_and_counted_per_opcode() {
-    let policy = policy::parse(
-        "[[rule]]\ncomm = \"urt-register\"\nregister_ops = [\"REGISTER_FILES\"]\naction = \"deny\"\n",
-    )
-    .unwrap();
-    let Some(o) = observe_with_policy(
-        "register_calls_are_judged_and_counted_per_opcode",
-        false,
-        Some(policy.compile(false)),
-        || {
-            set_process_name("urt-register")?;
-            workloads::register_files_twice()
-        },
+    let Some(o) = observe_as(
+        test_name!(),
+        "urt-register",
+        Some("[[rule]]\ncomm = \"urt-register\"\nregister_ops = [\"REGISTER_FILES\"]\naction = \"deny\"\n"),
+        workloads::register_files_twice,
     ) else {
         return;
     };
@@ -304,22 +232,17 @@ impl Drop for IoUringDisabled {
 
 #[test]
 fn a_refused_io_uring_setup_is_the_kernels_denial() {
-    if !require_root("a_refused_io_uring_setup_is_the_kernels_denial")
-        || !uringtop_tests::kernel::has_io_uring_disabled_sysctl(
-            "a_refused_io_uring_setup_is_the_kernels_denial",
-        )
+    if !require_root(test_name!())
+        || !uringtop_tests::kernel::has_io_uring_disabled_sysctl(test_name!())
     {
         return;
     }
     let _disabled = IoUringDisabled::set("1");
-    let Some(o) = observe_with_policy(
-        "a_refused_io_uring_setup_is_the_kernels_denial",
-        false,
+    let Some(o) = observe_as(
+        test_name!(),
+        "urt-refused",
         None,
-        || {
-            set_process_name("urt-refused")?;
-            workloads::setup_refused_for_nobody()
-        },
+        workloads::setup_refused_for_nobody,
     ) else {
         return;
     };
@@ -335,53 +258,28 @@ fn a_refused_io_uring_setup_is_the_kernels_denial() {
 
 #[test]
 fn sqes_naming_a_personality_are_told_apart() {
-    let policy = policy::parse(
-        "[[rule]]\ncomm = \"urt-persona\"\nops = [\"NOP\"]\npersonality = true\naction = \"log\"\n",
-    )
-    .unwrap();
-    let Some(o) = observe_with_policy(
-        "sqes_naming_a_personality_are_told_apart",
-        false,
-        Some(policy.compile(false)),
-        || {
-            set_process_name("urt-persona")?;
-            workloads::nops_with_personality(6, 4)
-        },
+    let Some(o) = observe_as(
+        test_name!(),
+        "urt-persona",
+        Some("[[rule]]\ncomm = \"urt-persona\"\nops = [\"NOP\"]\npersonality = true\naction = \"log\"\n"),
+        || workloads::nops_with_personality(6, 4),
     ) else {
         return;
     };
     o.assert_exact_counts();
-    assert_eq!(verdicts(&o)["NOP"], counts(6, 4, 0, 0));
+    assert_eq!(per_opcode(o.verdicts())["NOP"], counts(6, 4, 0, 0));
     let logged: Vec<u64> = o.requests.iter().map(|r| r.user_data).collect();
     assert_eq!(logged, vec![6, 7, 8, 9], "the NOPs with a personality");
 }
 
-/// SQPOLL NOPs (submitted by the ring's iou-sqp kernel-side thread), then time for the signal.
-fn sqpoll_nops_then_wait() -> anyhow::Result<()> {
-    workloads::sqpoll_nops(8)?;
-    std::thread::sleep(Duration::from_millis(500));
-    Ok(())
-}
-
 #[test]
 fn an_enforced_kill_reaches_a_process_through_its_sqpoll_thread() {
-    if !require_root("an_enforced_kill_reaches_a_process_through_its_sqpoll_thread") {
-        return;
-    }
-    let policy =
-        policy::parse("[[rule]]\ncomm = \"urt-sqpoll\"\nops = [\"NOP\"]\naction = \"kill\"\n")
-            .unwrap();
-    let options = uringtop_probe::LoadOptions {
-        policy: Some(Box::new(policy.compile(true))),
-        ..Default::default()
-    };
-    let Some(_probe) = support::load_or_refused(
-        "an_enforced_kill_reaches_a_process_through_its_sqpoll_thread",
-        &options,
-    ) else {
+    let sqpoll_rule = "[[rule]]\ncomm = \"urt-sqpoll\"\nops = [\"NOP\"]\naction = \"kill\"\n";
+    let Some(_probe) = enforcing(test_name!(), sqpoll_rule) else {
         return;
     };
-    let (_, status) = run_named_child("urt-sqpoll", sqpoll_nops_then_wait);
+    // SQPOLL NOPs, submitted by the ring's iou-sqp kernel-side thread.
+    let (_, status) = run_named_child("urt-sqpoll", || workloads::sqpoll_nops(8).map(drop));
     assert!(
         libc::WIFSIGNALED(status) && libc::WTERMSIG(status) == libc::SIGKILL,
         "the SQPOLL ring's owner was killed (wait status {status:#x})"

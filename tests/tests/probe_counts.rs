@@ -5,13 +5,12 @@ mod support;
 use support::observe;
 use uringtop_common::args::{args_text, quote, SqeSource};
 use uringtop_probe::support::Feature;
+use uringtop_tests::test_name;
 use uringtop_tests::workloads;
 
 #[test]
 fn batches_of_nops_are_counted_exactly() {
-    let Some(o) = observe("batches_of_nops_are_counted_exactly", false, || {
-        workloads::nops(10, 32)
-    }) else {
+    let Some(o) = observe(test_name!(), false, || workloads::nops(10, 32)) else {
         return;
     };
     o.assert_exact_counts();
@@ -28,11 +27,7 @@ fn batches_of_nops_are_counted_exactly() {
 #[test]
 fn file_reads_and_writes_are_counted_and_traced() {
     let dir = std::env::temp_dir();
-    let Some(o) = observe(
-        "file_reads_and_writes_are_counted_and_traced",
-        true,
-        move || workloads::file_read_write(&dir),
-    ) else {
+    let Some(o) = observe(test_name!(), true, move || workloads::file_read_write(&dir)) else {
         return;
     };
     o.assert_exact_counts();
@@ -42,9 +37,7 @@ fn file_reads_and_writes_are_counted_and_traced() {
 
 #[test]
 fn openat_of_a_missing_file_counts_enoent() {
-    let Some(o) = observe("openat_of_a_missing_file_counts_enoent", true, || {
-        workloads::openat_missing(37)
-    }) else {
+    let Some(o) = observe(test_name!(), true, || workloads::openat_missing(37)) else {
         return;
     };
     o.assert_exact_counts();
@@ -71,9 +64,7 @@ fn openat_of_a_missing_file_counts_enoent() {
 
 #[test]
 fn timeouts_complete_with_etime() {
-    let Some(o) = observe("timeouts_complete_with_etime", false, || {
-        workloads::timeouts(5)
-    }) else {
+    let Some(o) = observe(test_name!(), false, || workloads::timeouts(5)) else {
         return;
     };
     o.assert_exact_counts();
@@ -88,11 +79,7 @@ fn timeouts_complete_with_etime() {
 
 #[test]
 fn a_failed_link_head_cancels_its_tail() {
-    let Some(o) = observe(
-        "a_failed_link_head_cancels_its_tail",
-        true,
-        workloads::failed_link_chain,
-    ) else {
+    let Some(o) = observe(test_name!(), true, workloads::failed_link_chain) else {
         return;
     };
     o.assert_exact_counts();
@@ -103,11 +90,9 @@ fn a_failed_link_head_cancels_its_tail() {
 #[test]
 fn a_restricted_ring_denies_read_at_submission() {
     let dir = std::env::temp_dir();
-    let Some(o) = observe(
-        "a_restricted_ring_denies_read_at_submission",
-        true,
-        move || workloads::restricted_read_denied(&dir),
-    ) else {
+    let Some(o) = observe(test_name!(), true, move || {
+        workloads::restricted_read_denied(&dir)
+    }) else {
         return;
     };
     o.assert_exact_counts();
@@ -127,9 +112,7 @@ fn a_restricted_ring_denies_read_at_submission() {
 
 #[test]
 fn sqpoll_work_belongs_to_its_process() {
-    let Some(o) = observe("sqpoll_work_belongs_to_its_process", true, || {
-        workloads::sqpoll_nops(64)
-    }) else {
+    let Some(o) = observe(test_name!(), true, || workloads::sqpoll_nops(64)) else {
         return;
     };
     o.assert_exact_counts();
@@ -151,9 +134,7 @@ fn sqpoll_work_belongs_to_its_process() {
 
 #[test]
 fn async_requests_are_counted_as_io_wq_punts() {
-    let Some(o) = observe("async_requests_are_counted_as_io_wq_punts", true, || {
-        workloads::async_nops(16)
-    }) else {
+    let Some(o) = observe(test_name!(), true, || workloads::async_nops(16)) else {
         return;
     };
     o.assert_exact_counts();
@@ -167,25 +148,21 @@ fn async_requests_are_counted_as_io_wq_punts() {
 #[test]
 fn a_new_ring_at_a_freed_rings_address_is_told_apart() {
     // The kernel usually hands the second ring the first one's freed memory: same address, new ring.
-    let Some(o) = observe(
-        "a_new_ring_at_a_freed_rings_address_is_told_apart",
-        false,
-        || {
-            let mut both = workloads::nops(1, 4)?;
-            let second = workloads::nops(1, 8)?;
-            let nop = both.ops.get_mut("NOP").expect("NOP counts");
-            nop.submitted += second.op("NOP").submitted;
-            nop.completed += second.op("NOP").completed;
-            // Both rings number their NOPs from 0. Records are not compared in this test, so the second
-            // ring's are renumbered in the expectation only, to keep its SQE list unambiguous.
-            both.sqes.extend(second.sqes.into_iter().map(|mut s| {
-                s.user_data += 1000;
-                s
-            }));
-            both.rings += second.rings;
-            Ok(both)
-        },
-    ) else {
+    let Some(o) = observe(test_name!(), false, || {
+        let mut both = workloads::nops(1, 4)?;
+        let second = workloads::nops(1, 8)?;
+        let nop = both.ops.get_mut("NOP").expect("NOP counts");
+        nop.submitted += second.op("NOP").submitted;
+        nop.completed += second.op("NOP").completed;
+        // Both rings number their NOPs from 0. Records are not compared in this test, so the second
+        // ring's are renumbered in the expectation only, to keep its SQE list unambiguous.
+        both.sqes.extend(second.sqes.into_iter().map(|mut s| {
+            s.user_data += 1000;
+            s
+        }));
+        both.rings += second.rings;
+        Ok(both)
+    }) else {
         return;
     };
     o.assert_exact_counts();
@@ -207,9 +184,7 @@ fn a_new_ring_at_a_freed_rings_address_is_told_apart() {
 /// bpf_prog_info and added to lost_updates: the reader must see the kernel's own description.
 #[test]
 fn skipped_program_runs_are_read_from_the_kernels_program_info() {
-    if !uringtop_tests::privilege::require_root(
-        "skipped_program_runs_are_read_from_the_kernels_program_info",
-    ) {
+    if !uringtop_tests::privilege::require_root(test_name!()) {
         return;
     }
     let probe = uringtop_probe::Probe::load().unwrap_or_else(|e| panic!("{e}"));
@@ -225,11 +200,7 @@ fn skipped_program_runs_are_read_from_the_kernels_program_info() {
 /// even when the process exited before uringtop read /proc (the probe's uid and cgroup id).
 #[test]
 fn the_report_names_each_processs_user_and_cgroup() {
-    let Some(o) = observe(
-        "the_report_names_each_processs_user_and_cgroup",
-        false,
-        || workloads::nops(1, 8),
-    ) else {
+    let Some(o) = observe(test_name!(), false, || workloads::nops(1, 8)) else {
         return;
     };
     let p = o.process();

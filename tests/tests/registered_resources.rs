@@ -11,16 +11,17 @@ use uringtop_common::input::Input;
 use uringtop_common::model::Model;
 use uringtop_common::registered::{Registered, RegisteredBuffer, RegisteredFile};
 use uringtop_tests::privilege::require_root;
+use uringtop_tests::test_name;
 use uringtop_tests::workloads::{self, slowdown, BUFFER_LENS, FILE_SLOTS};
 
 #[test]
 fn a_rings_registered_files_and_buffers_are_listed() {
-    watch("a_rings_registered_files_and_buffers_are_listed", false);
+    watch(test_name!(), false);
 }
 
 #[test]
 fn a_ring_created_before_uringtop_started_is_listed_too() {
-    watch("a_ring_created_before_uringtop_started_is_listed_too", true);
+    watch(test_name!(), true);
 }
 
 fn watch(test: &str, created_before: bool) {

@@ -15,6 +15,7 @@ use uringtop_common::report::Report;
 use uringtop_probe::support::Feature;
 use uringtop_probe::LoadOptions;
 use uringtop_tests::kernel;
+use uringtop_tests::test_name;
 use uringtop_tests::workloads;
 
 /// The fallback test shrinks the probe's key slots to 16 and its fallback rows to 1, which any
@@ -49,62 +50,60 @@ fn assert_numbered(o: &support::Observed, op: &str, cqes: u32) {
     assert_eq!(o.report.lost_records, 0);
 }
 
+/// Observes `workload`, a multishot request of `op` that posts `cqes` CQEs, on kernels whose
+/// io_uring has `feature` (since Linux `since`): its counts exact, each CQE completed and
+/// streamed as a record of its own. None where the test does not run.
+fn observe_multishot<F>(
+    test: &str,
+    (feature, since): (&str, (u32, u32)),
+    (op, cqes): (&str, u32),
+    workload: F,
+) -> Option<support::Observed>
+where
+    F: FnOnce() -> anyhow::Result<workloads::Expected>,
+{
+    if !kernel::has(test, feature, since) {
+        return None;
+    }
+    let o = observe(test, true, workload)?;
+    o.assert_exact_counts();
+    assert_eq!(o.ops()[op].completed, u64::from(cqes));
+    assert_numbered(&o, op, cqes);
+    Some(o)
+}
+
 #[test]
 fn a_multishot_accept_counts_every_connection() {
     let _slots = shared();
-    if !kernel::has(
-        "a_multishot_accept_counts_every_connection",
-        "multishot ACCEPT",
-        (5, 19),
-    ) {
-        return;
-    }
-    let Some(o) = observe("a_multishot_accept_counts_every_connection", true, || {
-        workloads::multishot_accept(300)
-    }) else {
+    let Some(o) = observe_multishot(
+        test_name!(),
+        ("multishot ACCEPT", (5, 19)),
+        ("ACCEPT", 301),
+        || workloads::multishot_accept(300),
+    ) else {
         return;
     };
-    o.assert_exact_counts();
-    assert_eq!(o.ops()["ACCEPT"].completed, 301);
     assert_eq!(o.report.lost_updates, 0);
-    assert_numbered(&o, "ACCEPT", 301);
 }
 
 #[test]
 fn a_multishot_recv_with_provided_buffers_counts_every_message() {
     let _slots = shared();
-    if !kernel::has(
-        "a_multishot_recv_with_provided_buffers_counts_every_message",
-        "multishot RECV",
-        (6, 0),
-    ) {
-        return;
-    }
-    let Some(o) = observe(
-        "a_multishot_recv_with_provided_buffers_counts_every_message",
-        true,
+    observe_multishot(
+        test_name!(),
+        ("multishot RECV", (6, 0)),
+        ("RECV", 201),
         || workloads::multishot_recv(200),
-    ) else {
-        return;
-    };
-    o.assert_exact_counts();
-    assert_eq!(o.ops()["RECV"].completed, 201);
-    assert_numbered(&o, "RECV", 201);
+    );
 }
 
 #[test]
 fn msg_ring_cqes_count_on_the_target_ring() {
     let _slots = shared();
-    if !kernel::has(
-        "msg_ring_cqes_count_on_the_target_ring",
-        "IORING_OP_MSG_RING",
-        (5, 18),
-    ) {
+    if !kernel::has(test_name!(), "IORING_OP_MSG_RING", (5, 18)) {
         return;
     }
-    let Some(o) = observe("msg_ring_cqes_count_on_the_target_ring", true, || {
-        workloads::msg_ring(50)
-    }) else {
+    let Some(o) = observe(test_name!(), true, || workloads::msg_ring(50)) else {
         return;
     };
     o.assert_exact_counts();
@@ -129,9 +128,7 @@ fn flags_are_the_programs_not_the_kernels() {
     let _slots = shared();
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path().to_path_buf();
-    let Some(o) = observe("flags_are_the_programs_not_the_kernels", true, move || {
-        workloads::forced_async(&dir, 5)
-    }) else {
+    let Some(o) = observe(test_name!(), true, move || workloads::forced_async(&dir, 5)) else {
         return;
     };
     o.assert_exact_counts();
@@ -180,11 +177,7 @@ fn expected_totals(
 #[test]
 fn ten_thousand_rings_in_one_process_lose_nothing() {
     let _slots = shared();
-    let Some(o) = observe(
-        "ten_thousand_rings_in_one_process_lose_nothing",
-        false,
-        || workloads::ring_churn_mixed(10_000),
-    ) else {
+    let Some(o) = observe(test_name!(), false, || workloads::ring_churn_mixed(10_000)) else {
         return;
     };
     assert_eq!(o.report.lost_updates, 0, "no update was lost");
@@ -202,12 +195,9 @@ fn fallback_rows_keep_totals_exact_when_slots_run_out() {
         fallback_slots: Some(1),
         ..LoadOptions::default()
     };
-    let Some(o) = observe_with(
-        "fallback_rows_keep_totals_exact_when_slots_run_out",
-        false,
-        &options,
-        || workloads::ring_churn_mixed(40),
-    ) else {
+    let Some(o) = observe_with(test_name!(), false, &options, || {
+        workloads::ring_churn_mixed(40)
+    }) else {
         return;
     };
     assert_eq!(o.report.lost_updates, 0);
@@ -238,11 +228,7 @@ fn fallback_rows_keep_totals_exact_when_slots_run_out() {
 #[test]
 fn five_hundred_short_lived_processes_are_each_counted() {
     let _slots = shared();
-    let Some(o) = observe(
-        "five_hundred_short_lived_processes_are_each_counted",
-        false,
-        || workloads::process_churn(500, 3),
-    ) else {
+    let Some(o) = observe(test_name!(), false, || workloads::process_churn(500, 3)) else {
         return;
     };
     assert_eq!(o.report.lost_updates, 0);
@@ -257,9 +243,7 @@ fn five_hundred_short_lived_processes_are_each_counted() {
 fn a_sample_reads_and_carries_only_the_counters_that_changed() {
     let _slots = shared();
     use io_uring::{opcode, IoUring};
-    if !uringtop_tests::privilege::require_root(
-        "a_sample_reads_and_carries_only_the_counters_that_changed",
-    ) {
+    if !uringtop_tests::privilege::require_root(test_name!()) {
         return;
     }
     let mut probe = uringtop_probe::Probe::load().unwrap_or_else(|e| panic!("{e}"));
@@ -303,10 +287,9 @@ fn requests_of_two_opcodes_sharing_a_user_data_are_counted() {
     let _slots = shared();
     const ROUNDS: u64 = 50;
     const NOPS: u64 = 8;
-    let Some(o) = observe_counts(
-        "requests_of_two_opcodes_sharing_a_user_data_are_counted",
-        || workloads::shared_user_data(ROUNDS as usize, NOPS as usize),
-    ) else {
+    let Some(o) = observe_counts(test_name!(), || {
+        workloads::shared_user_data(ROUNDS as usize, NOPS as usize)
+    }) else {
         return;
     };
     if o.exact(Feature::Counts) {

@@ -33,6 +33,8 @@ pub struct ArgsExpect {
 }
 
 struct Run {
+    /// The plain ring, which every step but the SQPOLL ring's goes through.
+    ring: IoUring,
     expected: Expected,
     /// The next step's SQE is refused at submission (its prep fails).
     refuse_next: bool,
@@ -41,17 +43,33 @@ struct Run {
 }
 
 impl Run {
-    /// Submits one SQE, waits for its CQE, and notes how it must read. Returns the result.
+    /// Submits one SQE on the plain ring, waits for its CQE, and notes how it must read. Returns
+    /// the result.
     ///
     /// # Safety
     /// The SQE's pointers must stay valid until this returns (it waits for the CQE).
     unsafe fn step(
         &mut self,
-        ring: &mut IoUring,
         entry: squeue::Entry,
         args: impl FnOnce(i32) -> String,
         result: impl FnOnce(i32) -> String,
     ) -> Result<i32> {
+        // SAFETY: the caller's promise.
+        unsafe { self.step_on(None, entry, args, result) }
+    }
+
+    /// [`Run::step`] on `other` ring when there is one.
+    ///
+    /// # Safety
+    /// As [`Run::step`].
+    unsafe fn step_on(
+        &mut self,
+        other: Option<&mut IoUring>,
+        entry: squeue::Entry,
+        args: impl FnOnce(i32) -> String,
+        result: impl FnOnce(i32) -> String,
+    ) -> Result<i32> {
+        let ring = other.unwrap_or(&mut self.ring);
         let ud = self.next_ud;
         self.next_ud += 1;
         let entry = entry.user_data(ud);
@@ -90,6 +108,42 @@ impl Run {
     }
 }
 
+impl Run {
+    /// SOCKET(`domain`, `ty`, `protocol`), read as `args`, its fd as `result` says.
+    fn socket(
+        &mut self,
+        (domain, ty, protocol): (i32, i32, i32),
+        args: &str,
+        result: impl FnOnce(i32) -> String,
+    ) -> Result<i32> {
+        let entry = opcode::Socket::new(domain, ty, protocol).build();
+        // SAFETY: a SOCKET SQE points at no memory.
+        unsafe { self.step(entry, |_| args.to_string(), result) }
+    }
+
+    /// CONNECT of `fd` to the first `len` bytes of `addr` (a sockaddr_in, _in6 or _un).
+    fn connect<A>(
+        &mut self,
+        fd: i32,
+        addr: &A,
+        len: u32,
+        args: impl FnOnce(i32) -> String,
+    ) -> Result<i32> {
+        let entry = opcode::Connect::new(types::Fd(fd), (addr as *const A).cast(), len).build();
+        // SAFETY: `addr` is borrowed until the step has waited for the CQE.
+        unsafe { self.step(entry, args, ok) }
+    }
+}
+
+/// A socket not yet connected or listening is in no table of /proc/net: what its SOCKET record
+/// resolves to depends on whether the CONNECT ran before the record arrived.
+fn any_socket(res: i32) -> String {
+    format!("{res}<*>")
+}
+
+/// Paths relative to the working directory.
+const CWD: types::Fd = types::Fd(libc::AT_FDCWD);
+
 fn wait_one(ring: &mut IoUring) -> Result<io_uring::cqueue::Entry> {
     let deadline = std::time::Instant::now() + WAIT_LIMIT;
     loop {
@@ -125,12 +179,34 @@ fn sockaddr_in(port: u16) -> libc::sockaddr_in {
     }
 }
 
+/// [::1]:`port`.
+fn sockaddr_in6(port: u16) -> libc::sockaddr_in6 {
+    // SAFETY: all zeros is a valid sockaddr_in6 (no flow information, no scope).
+    let mut addr: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    addr.sin6_family = libc::AF_INET6 as u16;
+    addr.sin6_port = port.to_be();
+    addr.sin6_addr.s6_addr = std::net::Ipv6Addr::LOCALHOST.octets();
+    addr
+}
+
+/// The AF_UNIX address of `path`, and its length as connect(2) takes it: the family, the path
+/// and its NUL.
+fn sockaddr_un(path: &str) -> (libc::sockaddr_un, u32) {
+    // SAFETY: all zeros is a valid sockaddr_un (an empty path).
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as u16;
+    for (dst, &src) in addr.sun_path.iter_mut().zip(path.as_bytes()) {
+        *dst = src as libc::c_char;
+    }
+    (addr, (2 + path.len() + 1) as u32)
+}
+
 /// A scratch directory's worth of requests on a plain ring, then an OPENAT through an SQPOLL ring.
 /// `dir` must exist and be empty of the names used here. The process pauses (`settle`) before
 /// closing the files it opened, so that the observer has resolved what their fds are.
 pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
-    let mut ring = IoUring::new(8).context("io_uring_setup")?;
     let mut run = Run {
+        ring: IoUring::new(8).context("io_uring_setup")?,
         expected: Expected::new(2, true),
         reads: Vec::new(),
         next_ud: 1,
@@ -145,8 +221,7 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     // SAFETY (every step): the pointers are to locals that outlive the step.
     let fd_a = unsafe {
         run.step(
-            &mut ring,
-            opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), file_c.as_ptr())
+            opcode::OpenAt::new(CWD, file_c.as_ptr())
                 .flags(libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC)
                 .mode(0o640)
                 .build(),
@@ -163,13 +238,11 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let hello = b"hello";
     unsafe {
         run.step(
-            &mut ring,
             opcode::Write::new(types::Fd(fd_a), hello.as_ptr(), 5).build(),
             |_| format!("{fd_a}<{file}>, {:#x}, 5, 0", hello.as_ptr() as u64),
             ok,
         )?;
         run.step(
-            &mut ring,
             opcode::Fsync::new(types::Fd(fd_a))
                 .flags(types::FsyncFlags::DATASYNC)
                 .build(),
@@ -181,7 +254,6 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let value = b"v1";
     unsafe {
         run.step(
-            &mut ring,
             opcode::FSetXattr::new(types::Fd(fd_a), name.as_ptr(), value.as_ptr().cast(), 2)
                 .flags(libc::XATTR_CREATE)
                 .build(),
@@ -192,7 +264,6 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let mut got = [0u8; 16];
     unsafe {
         run.step(
-            &mut ring,
             opcode::GetXattr::new(name.as_ptr(), got.as_mut_ptr().cast(), file_c.as_ptr(), 16)
                 .build(),
             |_| format!("{}, \"user.uringtop\", 16", q(&file)),
@@ -202,9 +273,8 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let mut statx: libc::statx = unsafe { std::mem::zeroed() };
     unsafe {
         run.step(
-            &mut ring,
             opcode::Statx::new(
-                types::Fd(libc::AT_FDCWD),
+                CWD,
                 file_c.as_ptr(),
                 (&mut statx as *mut libc::statx).cast(),
             )
@@ -225,8 +295,7 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
         .resolve(0x02); // RESOLVE_NO_MAGICLINKS
     let fd_b = unsafe {
         run.step(
-            &mut ring,
-            opcode::OpenAt2::new(types::Fd(libc::AT_FDCWD), file_c.as_ptr(), &how).build(),
+            opcode::OpenAt2::new(CWD, file_c.as_ptr(), &how).build(),
             |_| format!("AT_FDCWD, {}, O_RDONLY, 0, RESOLVE_NO_MAGICLINKS", q(&file)),
             |res| format!("{res}<{file}>"),
         )?
@@ -237,8 +306,7 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let long_c = c(&long);
     unsafe {
         run.step(
-            &mut ring,
-            opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), long_c.as_ptr()).build(),
+            opcode::OpenAt::new(CWD, long_c.as_ptr()).build(),
             |_| format!("AT_FDCWD, {}..., O_RDONLY", q(&long[..PATH_CUT])),
             result_text,
         )?;
@@ -248,8 +316,7 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     run.refuse_next = true;
     unsafe {
         run.step(
-            &mut ring,
-            opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), bad).build(),
+            opcode::OpenAt::new(CWD, bad).build(),
             |_| "AT_FDCWD, 0x10 <unreadable: EFAULT>, O_RDONLY".to_string(),
             result_text,
         )?;
@@ -264,23 +331,16 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let (link_c, hard_c, target_c) = (c(&link), c(&hard), c("b2"));
     unsafe {
         run.step(
-            &mut ring,
-            opcode::MkDirAt::new(types::Fd(libc::AT_FDCWD), sub_c.as_ptr())
+            opcode::MkDirAt::new(CWD, sub_c.as_ptr())
                 .mode(0o750)
                 .build(),
             |_| format!("AT_FDCWD, {}, 0750", q(&sub)),
             ok,
         )?;
         run.step(
-            &mut ring,
-            opcode::RenameAt::new(
-                types::Fd(libc::AT_FDCWD),
-                b_old_c.as_ptr(),
-                types::Fd(libc::AT_FDCWD),
-                b_new_c.as_ptr(),
-            )
-            .flags(libc::RENAME_NOREPLACE)
-            .build(),
+            opcode::RenameAt::new(CWD, b_old_c.as_ptr(), CWD, b_new_c.as_ptr())
+                .flags(libc::RENAME_NOREPLACE)
+                .build(),
             |_| {
                 format!(
                     "AT_FDCWD, {}, AT_FDCWD, {}, RENAME_NOREPLACE",
@@ -291,40 +351,25 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
             ok,
         )?;
         run.step(
-            &mut ring,
-            opcode::SymlinkAt::new(
-                types::Fd(libc::AT_FDCWD),
-                target_c.as_ptr(),
-                link_c.as_ptr(),
-            )
-            .build(),
+            opcode::SymlinkAt::new(CWD, target_c.as_ptr(), link_c.as_ptr()).build(),
             |_| format!("\"b2\", AT_FDCWD, {}", q(&link)),
             ok,
         )?;
         run.step(
-            &mut ring,
-            opcode::LinkAt::new(
-                types::Fd(libc::AT_FDCWD),
-                b_new_c.as_ptr(),
-                types::Fd(libc::AT_FDCWD),
-                hard_c.as_ptr(),
-            )
-            .build(),
+            opcode::LinkAt::new(CWD, b_new_c.as_ptr(), CWD, hard_c.as_ptr()).build(),
             |_| format!("AT_FDCWD, {}, AT_FDCWD, {}, 0", q(&b_new), q(&hard)),
             ok,
         )?;
         for gone in [&hard_c, &link_c, &b_new_c] {
             let text = gone.to_str().unwrap_or_default().to_string();
             run.step(
-                &mut ring,
-                opcode::UnlinkAt::new(types::Fd(libc::AT_FDCWD), gone.as_ptr()).build(),
+                opcode::UnlinkAt::new(CWD, gone.as_ptr()).build(),
                 |_| format!("AT_FDCWD, {}, 0", q(&text)),
                 ok,
             )?;
         }
         run.step(
-            &mut ring,
-            opcode::UnlinkAt::new(types::Fd(libc::AT_FDCWD), sub_c.as_ptr())
+            opcode::UnlinkAt::new(CWD, sub_c.as_ptr())
                 .flags(libc::AT_REMOVEDIR)
                 .build(),
             |_| format!("AT_FDCWD, {}, AT_REMOVEDIR", q(&sub)),
@@ -333,49 +378,28 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     }
 
     // Sockets: TCP over IPv4, UDP over IPv6 and IPv4 (SENDMSG's msg_name), AF_UNIX, bind + listen.
-    // A socket not yet connected or listening is in no table of /proc/net: what its SOCKET record
-    // resolves to depends on whether the CONNECT ran before the record arrived, hence `<*>`.
-    // Everything after a connect reads as it stays until the CLOSE.
+    // A SOCKET's own record reads `<*>` (see [`any_socket`]); everything after a connect reads
+    // as it stays until the CLOSE.
     let tcp = TcpListener::bind("127.0.0.1:0").context("a TCP listener")?;
     let tcp_port = tcp.local_addr()?.port();
-    let fd_s = unsafe {
-        run.step(
-            &mut ring,
-            opcode::Socket::new(
-                libc::AF_INET,
-                libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
-                libc::IPPROTO_TCP,
-            )
-            .build(),
-            |_| "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP".to_string(),
-            |res| format!("{res}<*>"),
-        )?
-    };
+    let fd_s = run.socket(
+        (
+            libc::AF_INET,
+            libc::SOCK_STREAM | libc::SOCK_CLOEXEC,
+            libc::IPPROTO_TCP,
+        ),
+        "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP",
+        any_socket,
+    )?;
     ensure!(fd_s >= 0, "SOCKET: {fd_s}");
     let to_tcp = sockaddr_in(tcp_port);
-    let tcp_peer = |fd| {
-        format!(
-            "{fd}<TCP:[127.0.0.1:{}->127.0.0.1:{tcp_port}]>",
-            local_port(fd).unwrap_or(0)
-        )
-    };
-    unsafe {
-        run.step(
-            &mut ring,
-            opcode::Connect::new(
-                types::Fd(fd_s),
-                (&to_tcp as *const libc::sockaddr_in).cast(),
-                std::mem::size_of::<libc::sockaddr_in>() as u32,
-            )
-            .build(),
-            |_| format!("{}, {{AF_INET, 127.0.0.1:{tcp_port}}}, 16", tcp_peer(fd_s)),
-            ok,
-        )?;
-    }
+    let tcp_peer = |fd| inet_what(fd, "TCP", "127.0.0.1", &format!("->127.0.0.1:{tcp_port}"));
+    run.connect(fd_s, &to_tcp, 16, |_| {
+        format!("{}, {{AF_INET, 127.0.0.1:{tcp_port}}}, 16", tcp_peer(fd_s))
+    })?;
     let ping = b"ping";
     unsafe {
         run.step(
-            &mut ring,
             opcode::Send::new(types::Fd(fd_s), ping.as_ptr(), 4)
                 .flags(libc::MSG_NOSIGNAL)
                 .build(),
@@ -389,7 +413,6 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
             ok,
         )?;
         run.step(
-            &mut ring,
             opcode::Shutdown::new(types::Fd(fd_s), libc::SHUT_WR).build(),
             |_| format!("{}, SHUT_WR", tcp_peer(fd_s)),
             ok,
@@ -399,49 +422,25 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
 
     let udp6 = UdpSocket::bind("[::1]:0").context("a UDP socket on ::1")?;
     let udp6_port = udp6.local_addr()?.port();
-    let fd_6 = unsafe {
-        run.step(
-            &mut ring,
-            opcode::Socket::new(libc::AF_INET6, libc::SOCK_DGRAM, 0).build(),
-            |_| "AF_INET6, SOCK_DGRAM, IPPROTO_IP".to_string(),
-            |res| format!("{res}<*>"),
-        )?
-    };
-    let mut to6: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-    to6.sin6_family = libc::AF_INET6 as u16;
-    to6.sin6_port = udp6_port.to_be();
-    to6.sin6_addr.s6_addr = std::net::Ipv6Addr::LOCALHOST.octets();
-    let udp6_what = |fd| {
-        format!(
-            "{fd}<UDPv6:[[::1]:{}->[::1]:{udp6_port}]>",
-            local_port(fd).unwrap_or(0)
-        )
-    };
-    unsafe {
-        run.step(
-            &mut ring,
-            opcode::Connect::new(
-                types::Fd(fd_6),
-                (&to6 as *const libc::sockaddr_in6).cast(),
-                std::mem::size_of::<libc::sockaddr_in6>() as u32,
-            )
-            .build(),
-            |_| format!("{}, {{AF_INET6, [::1]:{udp6_port}}}, 28", udp6_what(fd_6)),
-            ok,
-        )?;
-    }
+    let fd_6 = run.socket(
+        (libc::AF_INET6, libc::SOCK_DGRAM, 0),
+        "AF_INET6, SOCK_DGRAM, IPPROTO_IP",
+        any_socket,
+    )?;
+    let to6 = sockaddr_in6(udp6_port);
+    let udp6_what = |fd| inet_what(fd, "UDPv6", "[::1]", &format!("->[::1]:{udp6_port}"));
+    run.connect(fd_6, &to6, 28, |_| {
+        format!("{}, {{AF_INET6, [::1]:{udp6_port}}}, 28", udp6_what(fd_6))
+    })?;
     let udp6_what = udp6_what(fd_6);
 
     let udp = UdpSocket::bind("127.0.0.1:0").context("a UDP socket")?;
     let udp_port = udp.local_addr()?.port();
-    let fd_d = unsafe {
-        run.step(
-            &mut ring,
-            opcode::Socket::new(libc::AF_INET, libc::SOCK_DGRAM, libc::IPPROTO_UDP).build(),
-            |_| "AF_INET, SOCK_DGRAM, IPPROTO_UDP".to_string(),
-            |res| format!("{res}<*>"),
-        )?
-    };
+    let fd_d = run.socket(
+        (libc::AF_INET, libc::SOCK_DGRAM, libc::IPPROTO_UDP),
+        "AF_INET, SOCK_DGRAM, IPPROTO_UDP",
+        any_socket,
+    )?;
     let mut to_udp = sockaddr_in(udp_port);
     let mut iov = libc::iovec {
         iov_base: ping.as_ptr() as *mut libc::c_void,
@@ -454,10 +453,9 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     msg.msg_iovlen = 1;
     let msg_ptr = &msg as *const libc::msghdr as u64;
     // SENDMSG binds the socket to a port of its own, unconnected.
-    let udp_what = |fd| format!("{fd}<UDP:[0.0.0.0:{}]>", local_port(fd).unwrap_or(0));
+    let udp_what = |fd| inet_what(fd, "UDP", "0.0.0.0", "");
     unsafe {
         run.step(
-            &mut ring,
             opcode::SendMsg::new(types::Fd(fd_d), &msg).build(),
             |_| {
                 format!(
@@ -474,55 +472,31 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let unix = UnixListener::bind(&sock_path).context("a unix socket")?;
     // Unix sockets are all in /proc/net/unix, from their creation on.
     let unix_what = |fd| format!("{fd}<UNIX:[{}]>", socket_inode(fd).unwrap_or_default());
-    let fd_u = unsafe {
-        run.step(
-            &mut ring,
-            opcode::Socket::new(libc::AF_UNIX, libc::SOCK_STREAM, 0).build(),
-            |_| "AF_UNIX, SOCK_STREAM, 0".to_string(),
-            unix_what,
-        )?
-    };
-    let mut to_unix: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    to_unix.sun_family = libc::AF_UNIX as u16;
-    for (dst, &src) in to_unix.sun_path.iter_mut().zip(sock_path.as_bytes()) {
-        *dst = src as libc::c_char;
-    }
-    let unix_len = (2 + sock_path.len() + 1) as u32;
-    unsafe {
-        run.step(
-            &mut ring,
-            opcode::Connect::new(
-                types::Fd(fd_u),
-                (&to_unix as *const libc::sockaddr_un).cast(),
-                unix_len,
-            )
-            .build(),
-            |_| {
-                format!(
-                    "{}, {{AF_UNIX, {}}}, {unix_len}",
-                    unix_what(fd_u),
-                    q(&sock_path)
-                )
-            },
-            ok,
-        )?;
-    }
+    let fd_u = run.socket(
+        (libc::AF_UNIX, libc::SOCK_STREAM, 0),
+        "AF_UNIX, SOCK_STREAM, 0",
+        unix_what,
+    )?;
+    let (to_unix, unix_len) = sockaddr_un(&sock_path);
+    run.connect(fd_u, &to_unix, unix_len, |_| {
+        format!(
+            "{}, {{AF_UNIX, {}}}, {unix_len}",
+            unix_what(fd_u),
+            q(&sock_path)
+        )
+    })?;
     let unix_what = unix_what(fd_u);
 
-    let fd_l = unsafe {
-        run.step(
-            &mut ring,
-            opcode::Socket::new(libc::AF_INET, libc::SOCK_STREAM, 0).build(),
-            |_| "AF_INET, SOCK_STREAM, IPPROTO_IP".to_string(),
-            |res| format!("{res}<*>"),
-        )?
-    };
+    let fd_l = run.socket(
+        (libc::AF_INET, libc::SOCK_STREAM, 0),
+        "AF_INET, SOCK_STREAM, IPPROTO_IP",
+        any_socket,
+    )?;
     let any_port = sockaddr_in(0);
-    let listen_what = |fd| format!("{fd}<TCP:[127.0.0.1:{}]>", local_port(fd).unwrap_or(0));
+    let listen_what = |fd| inet_what(fd, "TCP", "127.0.0.1", "");
     unsafe {
         // Bound but not yet listening: in no table either, until LISTEN.
         run.step(
-            &mut ring,
             opcode::Bind::new(
                 types::Fd(fd_l),
                 (&any_port as *const libc::sockaddr_in).cast(),
@@ -533,7 +507,6 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
             ok,
         )?;
         run.step(
-            &mut ring,
             opcode::Listen::new(types::Fd(fd_l), 7).build(),
             |_| format!("{}, 7", listen_what(fd_l)),
             ok,
@@ -542,23 +515,23 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let listen_what = listen_what(fd_l);
 
     // Registered files: a file registered at slot 0, a file opened straight into slot 1.
-    ring.submitter()
+    run.ring
+        .submitter()
         .register_files_sparse(4)
         .context("IORING_REGISTER_FILES (sparse)")?;
-    ring.submitter()
+    run.ring
+        .submitter()
         .register_files_update(0, &[fd_b])
         .context("IORING_REGISTER_FILES_UPDATE")?;
     let mut buf = [0u8; 8];
     unsafe {
         run.step(
-            &mut ring,
             opcode::Read::new(types::Fixed(0), buf.as_mut_ptr(), 8).build(),
             |_| format!("fixed:0, {:#x}, 8, 0", buf.as_ptr() as u64),
             ok,
         )?;
         run.step(
-            &mut ring,
-            opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), file_c.as_ptr())
+            opcode::OpenAt::new(CWD, file_c.as_ptr())
                 .file_index(Some(
                     types::DestinationSlot::try_from_slot_target(1).expect("slot 1"),
                 ))
@@ -567,7 +540,6 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
             |res| format!("{res} (fixed:1)"),
         )?;
         run.step(
-            &mut ring,
             opcode::Close::new(types::Fixed(1)).build(),
             |_| "fixed:1".to_string(),
             ok,
@@ -577,7 +549,6 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
     let ts = types::Timespec::new().sec(0).nsec(1_000_000);
     unsafe {
         run.step(
-            &mut ring,
             opcode::Timeout::new(&ts).build(),
             |_| "{tv_sec=0, tv_nsec=1000000}, 0, 0".to_string(),
             result_text,
@@ -591,9 +562,9 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
         .build(4)
         .context("io_uring_setup with SQPOLL")?;
     let fd_p = unsafe {
-        run.step(
-            &mut sqpoll,
-            opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), file_c.as_ptr())
+        run.step_on(
+            Some(&mut sqpoll),
+            opcode::OpenAt::new(CWD, file_c.as_ptr())
                 .flags(libc::O_RDONLY)
                 .build(),
             |_| format!("AT_FDCWD, {}, O_RDONLY", q(&file)),
@@ -618,18 +589,23 @@ pub fn decoded_args(dir: &Path, settle: Duration) -> Result<Expected> {
         // arrives).
         unsafe {
             run.step(
-                &mut ring,
                 opcode::Close::new(types::Fd(fd)).build(),
                 |_| what.clone(),
                 ok,
             )?;
         }
     }
+    let Run {
+        ring,
+        mut expected,
+        reads,
+        ..
+    } = run;
     drop((tcp, udp, udp6, unix, sqpoll, ring));
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_file(&sock_path);
-    run.expected.args = run.reads;
-    Ok(run.expected)
+    expected.args = reads;
+    Ok(expected)
 }
 
 /// The result as uringtop prints it, for results the workload does not decide (EFAULT, ETIME,
@@ -640,6 +616,13 @@ fn result_text(res: i32) -> String {
     } else {
         res.to_string()
     }
+}
+
+/// How an inet socket reads once the observer found it in /proc/net: `fd<KIND:[ip:port]>`, the
+/// port its own (0 if it has none), then `peer` (`->ip:port` when connected).
+fn inet_what(fd: i32, kind: &str, ip: &str, peer: &str) -> String {
+    let port = local_port(fd).unwrap_or(0);
+    format!("{fd}<{kind}:[{ip}:{port}{peer}]>")
 }
 
 fn local_port(fd: i32) -> Result<u16> {

@@ -128,6 +128,52 @@ impl RunningChild {
     }
 }
 
+/// Runs `workload` in a forked child that reports nothing back, and returns its pid and wait
+/// status: for a child that may not live to report (one an enforced policy kills). The child
+/// exits 0 when the workload returned Ok, else 1 with its error on stderr. A child still running
+/// after `timeout` is killed, and the call fails.
+pub fn wait_status_in_child<F>(timeout: Duration, workload: F) -> Result<(u32, libc::c_int)>
+where
+    F: FnOnce() -> Result<()>,
+{
+    // SAFETY: the child only runs `workload` within the limits the module documentation sets
+    // out, and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error()).context("fork");
+    }
+    if pid == 0 {
+        let code = match workload() {
+            Ok(()) => 0,
+            Err(e) => {
+                // Straight to fd 2: std's stderr lock may have been held by another thread at
+                // the fork.
+                let text = format!("workload: {e:#}\n");
+                // SAFETY: writes our own buffer to fd 2.
+                unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
+                1
+            }
+        };
+        // SAFETY: ends the child without running the parent's destructors.
+        unsafe { libc::_exit(code) };
+    }
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut status = 0;
+        // SAFETY: waits for our own child into a valid int.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            return Ok((pid as u32, status));
+        }
+        if Instant::now() > deadline {
+            // SAFETY: our own child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = reap(pid);
+            bail!("child {pid} did not end in {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn child_main<F>(pipe: OwnedFd, workload: F) -> !
 where
     F: FnOnce() -> Result<Expected>,

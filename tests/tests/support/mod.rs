@@ -8,11 +8,18 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use uringtop_common::input::{Input, Request};
 use uringtop_common::model::Model;
+use uringtop_common::policy::{MemArgs, Policy, SqeArgs, SqeFacts};
 use uringtop_common::report::{OpReport, ProcessReport, Report};
+use uringtop_common::verdict::VerdictCounts;
 use uringtop_probe::support::{Feature, Level};
-use uringtop_probe::{ProbeError, RequestFilter};
+use uringtop_probe::{LoadOptions, ProbeError, RequestFilter};
+use uringtop_tests::policies::add_verdicts;
 use uringtop_tests::privilege::require_root;
 use uringtop_tests::workloads::{run_in_child, Expected, OpExpect};
+
+/// How the probe refuses a policy on a kernel where it cannot judge SQEs as they are submitted
+/// (`uringtop check`: policy verdicts unavailable; before Linux 6.0).
+pub const NO_POLICY_HERE: &str = "policies need Linux 6.0 or newer";
 
 pub struct Observed {
     pub pid: u32,
@@ -96,6 +103,67 @@ impl Observed {
         }
     }
 
+    /// The child's verdicts per (ring fd, opcode name), summed over rows of the same key.
+    pub fn verdicts(&self) -> BTreeMap<(Option<i32>, String), VerdictCounts> {
+        let mut out = BTreeMap::new();
+        for ring in &self.process().rings {
+            add_verdicts(
+                &mut out,
+                ring.ops.iter().map(|op| {
+                    let v = op
+                        .verdicts
+                        .unwrap_or_else(|| panic!("{}: no verdicts with a policy loaded", op.op));
+                    ((ring.fd, op.op.clone()), v)
+                }),
+            );
+        }
+        out
+    }
+
+    /// Every streamed request's verdict is the reference evaluator's under `policy`, judged on
+    /// what the probe captured for its record: the SQE's arguments (open flags after prep) and
+    /// the user memory they point to, the ring's fd.
+    pub fn assert_probe_agrees(&self, policy: &Policy) {
+        let fds: BTreeMap<u32, i32> = self
+            .process()
+            .rings
+            .iter()
+            .map(|r| (r.ring, r.fd.unwrap_or(-1)))
+            .collect();
+        let vectored_fixed = uringtop_tests::kernel::vectored_fixed();
+        assert!(!self.requests.is_empty(), "requests were streamed");
+        for r in &self.requests {
+            let args = r
+                .args
+                .as_deref()
+                .unwrap_or_else(|| panic!("no arguments captured for {r:?}"));
+            let open = matches!(r.opcode, 18 | 28).then(|| SqeArgs::Open {
+                // Prep adds O_LARGEFILE, and the probe judges the flags after prep.
+                flags: u64::from(args.sqe.op_flags) | 0o100000,
+            });
+            let facts = SqeFacts {
+                pid: r.pid,
+                uid: 0,
+                comm: r.comm.clone(),
+                opcode: r.opcode,
+                sqe_flags: r.sqe_flags,
+                ring_fd: fds.get(&r.ring).copied().unwrap_or(-1),
+                args: open.unwrap_or_default(),
+                mem: MemArgs::from_captured(r.opcode, args, vectored_fixed),
+                ..Default::default()
+            };
+            assert_eq!(
+                r.verdict,
+                Some(policy.judge_sqe(&facts)),
+                "{} user_data {} flags {:#x} {:?}",
+                uringtop_common::names::opcode_name(r.opcode),
+                r.user_data,
+                r.sqe_flags,
+                facts.mem
+            );
+        }
+    }
+
     /// Every issued request was timed, and the percentiles are ordered and positive.
     pub fn assert_latencies(&self) {
         for (name, op) in self.ops() {
@@ -169,21 +237,35 @@ where
     observe_with_policy(test, records, None, workload)
 }
 
-/// [`observe`] with the probe judging every SQE against `policy` (compiled).
+/// [`observe`] with the probe judging every SQE against `policy` (reporting, not enforcing).
 pub fn observe_with_policy<F>(
     test: &str,
     records: bool,
-    policy: Option<uringtop_common::abi::Policy>,
+    policy: Option<&Policy>,
     workload: F,
 ) -> Option<Observed>
 where
     F: FnOnce() -> anyhow::Result<Expected>,
 {
-    let options = uringtop_probe::LoadOptions {
-        policy: policy.map(Box::new),
+    observe_with(test, records, &policy_options(policy, false), workload)
+}
+
+/// Load options for a probe that judges SQEs against `policy` and, with `enforce`, kills
+/// what it says to kill.
+fn policy_options(policy: Option<&Policy>, enforce: bool) -> LoadOptions {
+    LoadOptions {
+        policy: policy.map(|p| Box::new(p.compile(enforce))),
         ..Default::default()
-    };
-    observe_with(test, records, &options, workload)
+    }
+}
+
+/// The probe judging (with `enforce`, enforcing) `policy`; None as [`load_or_refused`].
+pub fn load_with_policy(
+    test: &str,
+    policy: &Policy,
+    enforce: bool,
+) -> Option<uringtop_probe::Probe> {
+    load_or_refused(test, &policy_options(Some(policy), enforce))
 }
 
 /// [`observe`] with the probe loaded with `options`.
@@ -295,10 +377,7 @@ pub fn load_or_refused(
         Ok(probe) => Some(probe),
         Err(e @ ProbeError::PolicyUnavailable) if options.policy.is_some() => {
             let text = e.to_string();
-            assert!(
-                text.starts_with("policies need Linux 6.0 or newer"),
-                "{text}"
-            );
+            assert!(text.starts_with(NO_POLICY_HERE), "{text}");
             let _ = std::io::Write::write_all(
                 &mut std::io::stderr().lock(),
                 format!("NOT RUN {test}: {text}\n").as_bytes(),

@@ -6,7 +6,6 @@
 
 use crate::cursor::{move_for, Cursor};
 use crate::held::Held;
-use crate::{requests, violations};
 use crossterm::event::KeyCode;
 use uringtop_common::input::Request;
 use uringtop_common::model::Model;
@@ -22,10 +21,10 @@ pub enum Listed {
 
 impl Listed {
     /// The entry `seq` of this history, if the model still holds it.
-    fn get(self, model: &Model, seq: u64) -> Option<&Request> {
+    pub fn get(self, model: &Model, seq: u64) -> Option<&Request> {
         match self {
-            Listed::Requests => requests::get(model, seq),
-            Listed::Violations => violations::get(model, seq),
+            Listed::Requests => model.request_history().get(seq),
+            Listed::Violations => model.violation_history().get(seq),
         }
     }
 }

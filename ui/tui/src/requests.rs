@@ -92,14 +92,10 @@ pub fn update(
         .and_then(|seq| history.get(seq).map(|r| (seq, r.time_ns, r.user_data)));
 }
 
-/// The request with sequence number `seq`, if the model still holds it.
-pub fn get(model: &Model, seq: u64) -> Option<&Request> {
-    model.request_history().get(seq)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_list::Listed;
     use uringtop_common::input::Input;
 
     #[test]
@@ -127,8 +123,14 @@ mod tests {
         );
         assert_eq!(seqs[0], total as u64 - 1, "newest first");
         assert!(seqs.windows(2).all(|w| w[0] > w[1]));
-        assert_eq!(get(&model, seqs[0]).unwrap().user_data, total as u64 - 1);
-        assert!(get(&model, 0).is_none(), "dropped by the model");
+        assert_eq!(
+            Listed::Requests.get(&model, seqs[0]).unwrap().user_data,
+            total as u64 - 1
+        );
+        assert!(
+            Listed::Requests.get(&model, 0).is_none(),
+            "dropped by the model"
+        );
         build(
             &model,
             RequestFilter {
@@ -163,7 +165,11 @@ mod tests {
         let expected = |model: &Model| -> Vec<u64> {
             let mut all = Vec::new();
             build(model, ring, &mut all);
-            all.retain(|&seq| get(model, seq).is_some_and(|r| r.opcode == 22));
+            all.retain(|&seq| {
+                Listed::Requests
+                    .get(model, seq)
+                    .is_some_and(|r| r.opcode == 22)
+            });
             all
         };
         for round in 0..40 {

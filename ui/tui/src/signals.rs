@@ -18,17 +18,12 @@ pub const SIGNALS: [Signal; 8] = [
     ),
     Signal::new(libc::SIGSTOP, "STOP", "pause it; cannot be caught"),
     Signal::new(libc::SIGCONT, "CONT", "resume it after STOP"),
-    Signal::new(
-        libc::SIGUSR1,
-        "USR1",
-        "user-defined: what it means is the program's",
-    ),
-    Signal::new(
-        libc::SIGUSR2,
-        "USR2",
-        "user-defined: what it means is the program's",
-    ),
+    Signal::new(libc::SIGUSR1, "USR1", USER_DEFINED),
+    Signal::new(libc::SIGUSR2, "USR2", USER_DEFINED),
 ];
+
+/// What USR1 and USR2 mean: nothing but what the program makes of them.
+const USER_DEFINED: &str = "user-defined: what it means is the program's";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Signal {

@@ -26,14 +26,10 @@ pub fn build(model: &Model, filter: ViolationFilter, out: &mut Vec<u64>) {
     out.extend(held.filter(|(_, r)| filter.matches(r)).map(|(seq, _)| seq));
 }
 
-/// The violation with sequence number `seq`, if the model still holds it.
-pub fn get(model: &Model, seq: u64) -> Option<&Request> {
-    model.violation_history().get(seq)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request_list::Listed;
     use uringtop_common::input::Input;
     use uringtop_common::model::VIOLATION_HISTORY;
     use uringtop_common::verdict::{Action, Verdict};
@@ -58,11 +54,16 @@ mod tests {
         build(&model, ViolationFilter::default(), &mut seqs);
         assert_eq!(seqs.len(), VIOLATION_HISTORY);
         assert_eq!(seqs[0], total as u64 - 1);
-        assert_eq!(get(&model, seqs[0]).unwrap().user_data, total as u64 - 1);
-        assert!(get(&model, 0).is_none());
+        assert_eq!(
+            Listed::Violations.get(&model, seqs[0]).unwrap().user_data,
+            total as u64 - 1
+        );
+        assert!(Listed::Violations.get(&model, 0).is_none());
         let one_ring = ViolationFilter { ring: Some((7, 1)) };
         build(&model, one_ring, &mut seqs);
-        assert!(seqs.iter().all(|&q| get(&model, q).unwrap().ring == 1));
+        assert!(seqs
+            .iter()
+            .all(|&q| Listed::Violations.get(&model, q).unwrap().ring == 1));
         assert_eq!(seqs.len(), VIOLATION_HISTORY / 2);
     }
 }
